@@ -1,0 +1,52 @@
+# Two commands for people (see README): `make run` and `make test`.
+# Everything else here is a step those two depend on; each is skipped when up to date.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+DB     := data/hindsight.duckdb
+SAMPLE := data/sample
+
+.PHONY: run test build dashboard bench chromium clean
+
+run: $(DB)
+	$(BIN)/hindsight dashboard --db $(DB)
+
+test: $(VENV)/.installed-test chromium
+	$(BIN)/python -m pytest
+
+build: $(DB)
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# Stamp files make re-runs quick: pip only runs again when pyproject.toml changes.
+$(VENV)/.installed-run: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[test]'
+	touch $@ $(VENV)/.installed-run
+
+# The build itself skips unchanged files by content hash; make only decides whether to call it.
+$(DB): $(VENV)/.installed-run $(shell find $(SAMPLE) -type f 2>/dev/null) $(wildcard pipelines/*.py pipelines/*.toml)
+	$(BIN)/hindsight build $(SAMPLE) --db $(DB)
+
+# The browser smoke test drives Debian's chromium (Playwright cannot download its own here).
+# Best effort: without root or apt the browser test skips and says why.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
+	  { command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ] && \
+	    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } ; } || \
+	  echo "note: chromium not installed; the browser smoke test will skip"
+
+bench: $(VENV)/.installed-test
+	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/quality.py
+	$(BIN)/python bench/themes.py
+	$(BIN)/python bench/dashboard.py
+
+clean:
+	rm -rf $(VENV) $(DB) data/hindsight.duckdb.* tests/artifacts

@@ -1,0 +1,6 @@
+"""Hindsight pipelines: parse postmortems, load DuckDB, analyse the corpus.
+
+This package never imports Streamlit; the dashboard reads what it writes.
+"""
+
+PARSER_VERSION = "1"  # bump when parsing output changes, so cached rows are re-parsed

@@ -1,0 +1,144 @@
+"""The `hindsight` command line: argument parsing only; each command's work lives in its module.
+
+Handlers are imported lazily so `hindsight lint` stays quick (no scikit-learn import) and a
+pre-commit hook does not pay for the whole stack.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from pathlib import Path
+
+DEFAULT_DB = Path("data/hindsight.duckdb")
+
+
+def _examples(*lines: str) -> str:
+    return "examples:\n" + "\n".join(f"  {line}" for line in lines)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="hindsight",
+        description="Turn a corpus of incident postmortems into recurring themes, trends and follow-up.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=_examples(
+            "hindsight build data/sample",
+            "hindsight dashboard",
+            "hindsight related --text 'connection pool exhausted after deploy'",
+            "hindsight lint postmortems/ --fail-on error",
+        ),
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def add(name: str, handler: str, help_: str, examples: tuple[str, ...]) -> argparse.ArgumentParser:
+        p = sub.add_parser(
+            name,
+            help=help_,
+            description=help_,
+            epilog=_examples(*examples),
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        p.set_defaults(handler=handler)
+        return p
+
+    p = add(
+        "build",
+        "pipelines.build:cli_main",
+        "Parse every postmortem under CORPUS, load DuckDB, run the analysis and publish atomically.",
+        (
+            "hindsight build data/sample",
+            "hindsight build postmortems/ exports/incidents.jsonl --db /tmp/h.duckdb --json",
+            "hindsight build data/sample --themes 12",
+        ),
+    )
+    p.add_argument("corpus", nargs="+", type=Path, metavar="CORPUS", help="files or folders of postmortems")
+    p.add_argument("--db", type=Path, default=DEFAULT_DB, help=f"database to publish (default: {DEFAULT_DB})")
+    p.add_argument("--json", action="store_true", help="print one JSON summary object instead of text")
+    p.add_argument("--themes", type=int, default=None, metavar="N", help="force N themes (default: chosen automatically)")
+    p.add_argument("--no-analysis", action="store_true", help="load only; skip themes, repeats and related incidents")
+    p.add_argument("--jobs", type=int, default=None, metavar="N", help="parser processes (default: CPU count)")
+
+    p = add(
+        "generate",
+        "pipelines.generate:cli_main",
+        "Write a realistic synthetic postmortem corpus plus truth.jsonl (the generator's ground truth).",
+        ("hindsight generate --out /tmp/corpus --count 400 --seed 7",),
+    )
+    p.add_argument("--out", type=Path, required=True, help="folder to write (created if missing)")
+    p.add_argument("--count", type=int, default=400, help="number of postmortems (default: 400)")
+    p.add_argument("--seed", type=int, default=42, help="random seed; the same seed gives the same corpus")
+
+    p = add(
+        "dashboard",
+        "pipelines.serve:cli_main",
+        "Start the Streamlit dashboard on a built database.",
+        ("hindsight dashboard", "hindsight dashboard --db /tmp/h.duckdb --port 8600"),
+    )
+    p.add_argument("--db", type=Path, default=DEFAULT_DB, help=f"database to read (default: {DEFAULT_DB})")
+    p.add_argument("--port", type=int, default=8501, help="port on localhost (default: 8501)")
+
+    p = add(
+        "themes",
+        "pipelines.themes:cli_main",
+        "List recurring contributing-factor themes with size, label, quarters active and recurrences after fixes.",
+        ("hindsight themes", "hindsight themes --json"),
+    )
+    p.add_argument("--db", type=Path, default=DEFAULT_DB, help=f"database to read (default: {DEFAULT_DB})")
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+    p = add(
+        "related",
+        "pipelines.related:cli_main",
+        "Find past incidents similar to a description or to an existing incident, and why they match.",
+        (
+            "hindsight related --text 'TLS certificate expired on the edge proxy'",
+            "hindsight related --incident INC-2024-031 -k 5 --json",
+        ),
+    )
+    what = p.add_mutually_exclusive_group(required=True)
+    what.add_argument("--text", help="describe what you are seeing")
+    what.add_argument("--incident", metavar="ID", help="an incident id already in the database")
+    p.add_argument("-k", type=int, default=10, help="how many to show (default: 10)")
+    p.add_argument("--db", type=Path, default=DEFAULT_DB, help=f"database to read (default: {DEFAULT_DB})")
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+    p = add(
+        "lint",
+        "pipelines.lint:cli_main",
+        "Check postmortems for completeness, blameless language, RCA depth and owned, dated action items.",
+        (
+            "hindsight lint postmortems/2024-03-05-db-failover.md",
+            "hindsight lint postmortems/ --format json --fail-on error",
+        ),
+    )
+    p.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="files or folders")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.add_argument("--fail-on", choices=("warning", "error"), default="error", help="exit non-zero at or above this severity (default: error)")
+    p.add_argument("--rules", type=Path, default=None, help="extra blameless-language rules (TOML) to add to the defaults")
+
+    p = add(
+        "report",
+        "pipelines.report:cli_main",
+        "Write the quarterly reliability review as Markdown or standalone HTML.",
+        ("hindsight report --quarter 2026Q3", "hindsight report --quarter 2026Q3 --format html -o review.html --redact"),
+    )
+    p.add_argument("--quarter", required=True, help="e.g. 2026Q3")
+    p.add_argument("--format", choices=("md", "html"), default="md")
+    p.add_argument("-o", "--output", type=Path, default=None, help="file to write (default: stdout)")
+    p.add_argument("--db", type=Path, default=DEFAULT_DB, help=f"database to read (default: {DEFAULT_DB})")
+    p.add_argument("--redact", action="store_true", help="replace emails, IPs, owner names and hostnames with placeholders")
+
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    module_name, func_name = args.handler.split(":")
+    handler = getattr(importlib.import_module(module_name), func_name)
+    return int(handler(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,145 @@
+"""Every table Hindsight writes, in one place.
+
+The build creates all of them (analysis tables start empty and are filled by later steps),
+so the dashboard can rely on every table existing even in a corpus with no factors.
+Times are naive UTC TIMESTAMPs. `seq` numbers rows within one incident from 0.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+DDL = """
+CREATE TABLE incidents (
+    incident_id    VARCHAR PRIMARY KEY,
+    title          VARCHAR,
+    source_path    VARCHAR NOT NULL,   -- relative to the corpus root; 'file.jsonl:12' for a record
+    source_format  VARCHAR NOT NULL,   -- markdown | json | jsonl | csv
+    incident_date  DATE,               -- front matter date, else started_at's date
+    started_at     TIMESTAMP,
+    detected_at    TIMESTAMP,
+    mitigated_at   TIMESTAMP,
+    resolved_at    TIMESTAMP,
+    severity       VARCHAR,            -- SEV1..SEV4 or NULL (mapping in pipelines/metadata.py)
+    severity_raw   VARCHAR,            -- as written
+    team           VARCHAR,
+    status         VARCHAR,
+    summary        VARCHAR,
+    url            VARCHAR,
+    restricted     BOOLEAN NOT NULL DEFAULT FALSE,
+    allowed_groups VARCHAR[],
+    completeness   INTEGER             -- 0-100, filled by the linter
+);
+
+CREATE TABLE incident_services (incident_id VARCHAR NOT NULL, service VARCHAR NOT NULL);
+CREATE TABLE incident_tags (incident_id VARCHAR NOT NULL, tag VARCHAR NOT NULL);
+
+CREATE TABLE sections (
+    incident_id VARCHAR NOT NULL,
+    seq         INTEGER NOT NULL,
+    kind        VARCHAR NOT NULL,      -- one of model.SECTION_KINDS
+    heading     VARCHAR,
+    body        VARCHAR,
+    line        INTEGER
+);
+
+CREATE TABLE timeline_events (
+    incident_id VARCHAR NOT NULL,
+    seq         INTEGER NOT NULL,
+    at          TIMESTAMP,             -- UTC; NULL when the zone or date is unknown
+    raw_time    VARCHAR,
+    text        VARCHAR
+);
+
+CREATE TABLE action_items (
+    incident_id VARCHAR NOT NULL,
+    seq         INTEGER NOT NULL,
+    text        VARCHAR NOT NULL,
+    owner       VARCHAR,
+    due_date    DATE,
+    status      VARCHAR NOT NULL,      -- open | in_progress | done | wont_fix
+    priority    VARCHAR,
+    kind        VARCHAR,
+    ticket      VARCHAR
+);
+
+CREATE TABLE contributing_factors (
+    incident_id    VARCHAR NOT NULL,
+    seq            INTEGER NOT NULL,
+    text           VARCHAR NOT NULL,
+    source_section VARCHAR,
+    theme_id       INTEGER,            -- themes.theme_id; -1 = unclustered; NULL before analysis
+    category       VARCHAR             -- fishbone category
+);
+
+CREATE TABLE ingest_errors (source_path VARCHAR NOT NULL, reason VARCHAR NOT NULL);
+
+-- One row per input file that was read, for incremental rebuilds (skip unchanged content).
+CREATE TABLE source_files (
+    source_path  VARCHAR PRIMARY KEY,
+    content_hash VARCHAR NOT NULL,
+    size_bytes   BIGINT NOT NULL
+);
+
+CREATE TABLE build_info (key VARCHAR PRIMARY KEY, value VARCHAR);
+
+CREATE TABLE themes (
+    theme_id            INTEGER PRIMARY KEY,  -- stable across rebuilds; -1 = unclustered
+    label               VARCHAR NOT NULL,
+    top_terms           VARCHAR[],
+    representative_text VARCHAR,
+    size                INTEGER NOT NULL      -- number of contributing factors
+);
+
+CREATE TABLE incident_themes (
+    incident_id VARCHAR NOT NULL,
+    theme_id    INTEGER NOT NULL,
+    weight      DOUBLE NOT NULL              -- share of the incident's factors; sums to 1
+);
+
+CREATE TABLE repeat_incidents (
+    incident_id          VARCHAR NOT NULL,
+    earlier_incident_id  VARCHAR NOT NULL,
+    theme_id             INTEGER NOT NULL,
+    service              VARCHAR NOT NULL,
+    days_between         INTEGER NOT NULL
+);
+
+CREATE TABLE related_incidents (
+    incident_id VARCHAR NOT NULL,
+    related_id  VARCHAR NOT NULL,
+    rank        INTEGER NOT NULL,            -- 1 = most similar
+    score       DOUBLE NOT NULL
+);
+
+CREATE TABLE lint_findings (
+    incident_id VARCHAR NOT NULL,
+    rule        VARCHAR NOT NULL,
+    severity    VARCHAR NOT NULL,            -- info | warning | error
+    line        INTEGER,
+    message     VARCHAR NOT NULL
+);
+"""
+
+TABLES = (
+    "incidents",
+    "incident_services",
+    "incident_tags",
+    "sections",
+    "timeline_events",
+    "action_items",
+    "contributing_factors",
+    "ingest_errors",
+    "source_files",
+    "build_info",
+    "themes",
+    "incident_themes",
+    "repeat_incidents",
+    "related_incidents",
+    "lint_findings",
+)
+
+
+def create_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Create every Hindsight table in an empty database."""
+    con.execute(DDL)
