@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 DB     := data/hindsight.duckdb
-SAMPLE := data/sample
+SAMPLE := data/sample/postmortems
 
 .PHONY: run test build dashboard bench chromium clean
 
