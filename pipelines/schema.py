@@ -46,7 +46,7 @@ CREATE TABLE sections (
 CREATE TABLE timeline_events (
     incident_id VARCHAR NOT NULL,
     seq         INTEGER NOT NULL,
-    at          TIMESTAMP,             -- UTC; NULL when the zone or date is unknown
+    "at"        TIMESTAMP,             -- UTC; NULL when unknown. Quoted: AT is reserved in DuckDB 2, so queries say "at"
     raw_time    VARCHAR,
     text        VARCHAR
 );
@@ -75,10 +75,14 @@ CREATE TABLE contributing_factors (
 CREATE TABLE ingest_errors (source_path VARCHAR NOT NULL, reason VARCHAR NOT NULL);
 
 -- One row per input file that was read, for incremental rebuilds (skip unchanged content).
+-- An unchanged, reusable file's rows are copied from the previous build instead of re-parsed.
 CREATE TABLE source_files (
     source_path  VARCHAR PRIMARY KEY,
     content_hash VARCHAR NOT NULL,
-    size_bytes   BIGINT NOT NULL
+    size_bytes   BIGINT NOT NULL,
+    incident_ids VARCHAR[],                 -- every incident parsed from the file
+    errors       STRUCT(source_path VARCHAR, reason VARCHAR)[],  -- the parser's errors for it
+    reusable     BOOLEAN NOT NULL DEFAULT TRUE  -- FALSE when one of its ids lost to a duplicate
 );
 
 CREATE TABLE build_info (key VARCHAR PRIMARY KEY, value VARCHAR);
