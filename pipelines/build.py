@@ -1,0 +1,648 @@
+"""`hindsight build`: discover -> parse (worker processes) -> load DuckDB -> analyse -> publish.
+
+Every input file ends up either loaded or in `ingest_errors` with a reason a person can act on.
+Nothing is published when no incident could be loaded, so a bad invocation never replaces a good
+database with an empty one.
+
+Incremental rebuilds: `source_files` records each file's content hash. When the previous
+published database was written by the same code (PARSER_VERSION plus a fingerprint of the
+pipelines package, so an edited parser never serves stale rows), an unchanged file's rows are
+copied from it instead of re-parsing; when the whole corpus and the options are unchanged, the
+previous database is copied wholesale, analysis tables and model files included.
+
+Test-only hook: with HINDSIGHT_TEST_PAUSE_AT=<stage> the build prints
+"hindsight-test: paused at <stage>" on stderr and sleeps (HINDSIGHT_TEST_PAUSE_SECONDS, default
+60) at that stage, so tests can kill it at a known point. Stages: locked, parsed, loaded,
+analysed, staged (staging file closed and synced, just before the rename).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import json
+import logging
+import multiprocessing
+import os
+import secrets
+import shutil
+import sys
+import time
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+import pipelines
+from pipelines import schema
+from pipelines.discover import CorpusNotFound, SourceFile, discover
+from pipelines.load import INCIDENT_TABLES, IncidentRows, RowBuffer, incident_rows, insert_rows
+from pipelines.model import IngestError
+from pipelines.publish import (
+    PublishError,
+    build_lock,
+    prepare_target_dir,
+    publish,
+    remove_stale_staging,
+    remove_unreferenced_artifacts,
+    staging_path,
+)
+
+log = logging.getLogger(__name__)
+
+# Below this many files to parse, starting worker processes costs more than it saves.
+_MIN_FILES_FOR_POOL = 24
+
+
+class BuildError(Exception):
+    """The build published nothing; the message says why and what to do."""
+
+    exit_code = 1
+
+
+class UsageError(BuildError):
+    exit_code = 2
+
+
+@dataclass
+class BuildResult:
+    db_path: Path
+    build_id: str
+    files_seen: int  # files the parser was asked about (supported suffix or named explicitly)
+    files_skipped: int  # files under the corpus folders that are not postmortems (other suffixes)
+    incidents_loaded: int
+    files_failed: list[dict[str, str]]  # every ingest_errors row: {"path", "reason"}
+    files_parsed: int  # parsed this build
+    files_reused: int  # unchanged since the previous build: rows copied, not re-parsed
+    analysis: str  # ran | reused | skipped (--no-analysis) | unavailable (no analysis module)
+    seconds: float = 0.0
+
+    def summary(self) -> dict:
+        return {
+            "files_seen": self.files_seen,
+            "incidents_loaded": self.incidents_loaded,
+            "files_failed": self.files_failed,
+            "seconds": round(self.seconds, 3),
+            "published": True,
+            "db": str(self.db_path),
+            "build_id": self.build_id,
+            "files_skipped": self.files_skipped,
+            "files_parsed": self.files_parsed,
+            "files_reused": self.files_reused,
+            "analysis": self.analysis,
+        }
+
+
+# ---------------------------------------------------------------- parsing (runs in workers)
+
+
+@dataclass
+class FileResult:
+    source_path: str
+    content_hash: str
+    size_bytes: int
+    incidents: list[IncidentRows] = field(default_factory=list)
+    errors: list[tuple[str, str]] = field(default_factory=list)  # (source_path, reason)
+
+
+def content_hash(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def _linter() -> Callable | None:
+    """`pipelines.lint.lint_incident`, or None (with a warning) when the linter cannot be imported."""
+    try:
+        from pipelines.lint import lint_incident
+    except ImportError as e:
+        if getattr(e, "name", None) != "pipelines.lint":
+            log.warning("the linter cannot be imported (%s): completeness and lint findings are not recorded", e)
+        return None
+    return lint_incident
+
+
+_lint: Callable | None = None  # resolved once in the parent; forked workers inherit it
+
+
+def parse_source(path: str, source_path: str) -> FileResult:
+    """Read, hash, parse and lint one file; never raises for a bad file."""
+    from pipelines.parse import parse_file
+
+    try:
+        data = Path(path).read_bytes()
+    except OSError as e:
+        return FileResult(source_path, "", 0, errors=[(source_path, f"cannot read the file: {e.strerror}")])
+    result = FileResult(source_path, content_hash(data), len(data))
+    try:
+        parsed = parse_file(data, source_path)
+    except IngestError as e:
+        result.errors.append((source_path, str(e)))
+        return result
+    except Exception as e:  # a parser bug must cost one file, not the whole build
+        result.errors.append((
+            source_path,
+            f"the parser failed unexpectedly ({type(e).__name__}: {e}); this is a Hindsight bug, "
+            "please report it with this file",
+        ))
+        return result
+    result.errors.extend(parsed.errors)
+    if not parsed.incidents and not parsed.errors:
+        result.errors.append((source_path, "no postmortem found in this file (it is empty or holds no records)"))
+    for inc in parsed.incidents:
+        outcome = None
+        if _lint is not None:
+            try:
+                outcome = _lint(inc)
+            except Exception as e:  # lint is advisory: keep the incident, note the failure
+                log.warning("lint failed on %s: %s: %s", inc.source_path, type(e).__name__, e)
+        result.incidents.append(incident_rows(inc, outcome))
+    return result
+
+
+def _parse_item(item: tuple[str, str]) -> FileResult:
+    return parse_source(*item)
+
+
+def _parse_all(todo: list[SourceFile], jobs: int, on_done: Callable[[], None]) -> Iterator[FileResult]:
+    global _lint
+    _lint = _linter()
+    items = [(str(f.path), f.source_path) for f in todo]
+    if jobs == 1 or len(items) < _MIN_FILES_FOR_POOL:
+        for item in items:
+            yield _parse_item(item)
+            on_done()
+        return
+    # fork: workers inherit the imported parser instead of importing it again. The pool is
+    # started before any DuckDB connection or progress thread exists in this process.
+    ctx = multiprocessing.get_context("fork")
+    chunksize = max(1, min(64, len(items) // (jobs * 8)))
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
+        try:
+            for res in pool.map(_parse_item, items, chunksize=chunksize):
+                yield res
+                on_done()
+        except BrokenProcessPool as e:
+            raise BuildError(
+                "a parser process died (out of memory or killed); rerun with --jobs 1 to find the file"
+            ) from e
+
+
+# ---------------------------------------------------------------- the previous build
+
+
+@dataclass
+class PreviousBuild:
+    path: Path
+    info: dict[str, str]
+    files: dict[str, tuple[str, list[str], list[tuple[str, str]], bool]]  # path -> hash, ids, errors, reusable
+
+
+def code_version() -> str:
+    """PARSER_VERSION plus a digest of the pipelines package source: any code edit invalidates reuse."""
+    h = hashlib.blake2b(digest_size=8)
+    pkg = Path(pipelines.__file__).parent
+    for p in sorted(pkg.glob("*")):
+        if p.suffix in (".py", ".toml", ".sql"):
+            h.update(p.name.encode() + b"\0" + p.read_bytes() + b"\0")
+    return f"{pipelines.PARSER_VERSION}+{h.hexdigest()}"
+
+
+def _read_previous(db_path: Path, version: str) -> PreviousBuild | None:
+    if not db_path.exists():
+        return None
+    try:
+        with duckdb.connect(str(db_path), read_only=True) as con:
+            info = dict(con.execute("SELECT key, value FROM build_info").fetchall())
+            if info.get("code_version") != version:
+                log.info("previous database was built by other code: parsing every file")
+                return None
+            rows = con.execute(
+                "SELECT source_path, content_hash, incident_ids, errors, reusable FROM source_files"
+            ).fetchall()
+    except duckdb.Error as e:
+        log.info("cannot reuse the previous database (%s): parsing every file", e)
+        return None
+    files = {
+        sp: (h, list(ids or []), [(e["source_path"], e["reason"]) for e in (errs or [])], bool(reusable))
+        for sp, h, ids, errs, reusable in rows
+    }
+    return PreviousBuild(db_path, info, files)
+
+
+def _hash_files(files: list[SourceFile]) -> dict[str, tuple[str, int]]:
+    hashes = {}
+    for f in files:
+        try:
+            data = f.path.read_bytes()
+        except OSError:
+            continue  # parse_source reports it
+        hashes[f.source_path] = (content_hash(data), len(data))
+    return hashes
+
+
+def _corpus_hash(version: str, n_themes: int | None, analysis: bool, hashes: dict[str, tuple[str, int]]) -> str:
+    h = hashlib.blake2b(digest_size=16)
+    h.update(f"{version}\0{n_themes}\0{analysis}\0".encode())
+    for sp in sorted(hashes):
+        h.update(f"{sp}\0{hashes[sp][0]}\0".encode())
+    return h.hexdigest()
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _pause_at(stage: str) -> None:
+    if os.environ.get("HINDSIGHT_TEST_PAUSE_AT") == stage:
+        print(f"hindsight-test: paused at {stage}", file=sys.stderr, flush=True)
+        time.sleep(float(os.environ.get("HINDSIGHT_TEST_PAUSE_SECONDS", "60")))
+
+
+def new_build_id() -> str:
+    """12 hex digits: seconds since the epoch, then randomness (sortable, unique per build)."""
+    return f"{int(time.time()):08x}{secrets.token_hex(2)}"
+
+
+class _Progress:
+    """A rich progress bar on stderr, or nothing."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.bar = None
+        self.task = None
+        if enabled:
+            from rich.console import Console
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+            self.bar = Progress(
+                TextColumn("{task.description:<12}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                console=Console(stderr=True), transient=True,
+            )
+
+    @contextmanager
+    def running(self) -> Iterator[None]:
+        if self.bar is None:
+            yield
+            return
+        with self.bar:
+            self.task = self.bar.add_task("Reading", total=None)
+            yield
+
+    def stage(self, name: str, total: int | None = None) -> None:
+        if self.bar is not None and self.task is not None:
+            self.bar.update(self.task, description=name, total=total, completed=0)
+
+    def advance(self) -> None:
+        if self.bar is not None and self.task is not None:
+            self.bar.advance(self.task)
+
+
+def _analysis_module():
+    try:
+        return importlib.import_module("pipelines.analysis")
+    except ModuleNotFoundError as e:
+        if e.name != "pipelines.analysis":
+            raise
+        log.debug("pipelines.analysis does not exist yet: analysis skipped")
+        return None
+
+
+def _quoted(path: Path) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
+
+
+# ---------------------------------------------------------------- the build
+
+
+def build(
+    corpus: list[Path],
+    db_path: Path,
+    *,
+    n_themes: int | None = None,
+    analysis: bool = True,
+    jobs: int | None = None,
+    progress: bool = False,
+    lock_timeout: float = 600.0,
+) -> BuildResult:
+    """Build the database for `corpus` and publish it atomically at `db_path`.
+
+    Raises BuildError (nothing published, the previous database untouched) when no corpus path
+    exists, nothing could be loaded, the target cannot be written or analysis fails.
+    """
+    t0 = time.perf_counter()
+    if not corpus:
+        raise UsageError("give at least one corpus file or folder")
+    jobs = jobs or os.cpu_count() or 1
+    if jobs < 1:
+        raise UsageError("--jobs must be at least 1")
+    if n_themes is not None and n_themes < 1:
+        raise UsageError("--themes must be at least 1")
+    db_path = Path(os.path.abspath(db_path))
+    try:
+        found = discover([Path(p) for p in corpus])
+    except CorpusNotFound as e:
+        raise UsageError(str(e)) from e
+    if not found.files:
+        where = ", ".join(str(p) for p in corpus)
+        raise BuildError(
+            f"no postmortem files found under {where} "
+            f"({len(found.skipped)} other files skipped); Hindsight reads .md, .json, .jsonl and .csv files"
+        )
+    staging = staging_path(db_path)
+    try:
+        prepare_target_dir(db_path)
+        with build_lock(db_path, timeout=lock_timeout):
+            try:
+                remove_stale_staging(db_path)
+                _pause_at("locked")
+                result = _build_locked(
+                    found.files, len(found.skipped), corpus, db_path, staging, n_themes, analysis, jobs,
+                    _Progress(progress),
+                )
+            finally:
+                staging.unlink(missing_ok=True)
+                staging.with_name(staging.name + ".wal").unlink(missing_ok=True)
+    except PublishError as e:
+        raise BuildError(str(e)) from e
+    result.seconds = time.perf_counter() - t0
+    return result
+
+
+def _build_locked(
+    files: list[SourceFile],
+    n_skipped: int,
+    corpus: list[Path],
+    db_path: Path,
+    staging: Path,
+    n_themes: int | None,
+    analysis: bool,
+    jobs: int,
+    bar: _Progress,
+) -> BuildResult:
+    version = code_version()
+    build_id = new_build_id()
+    prev = _read_previous(db_path, version)
+    hashes = _hash_files(files) if prev else {}
+    corpus_hash = _corpus_hash(version, n_themes, analysis, hashes) if prev else None
+    base_info = {
+        "build_id": build_id,
+        "parser_version": pipelines.PARSER_VERSION,
+        "code_version": version,
+        "built_at": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
+        "corpus_roots": json.dumps([os.path.abspath(p) for p in corpus]),
+        "n_themes": "auto" if n_themes is None else str(n_themes),
+    }
+
+    if prev and corpus_hash and prev.info.get("corpus_hash") == corpus_hash:
+        return _republish_unchanged(prev, files, n_skipped, db_path, staging, base_info)
+
+    reuse = {
+        f.source_path
+        for f in files
+        if prev
+        and (old := prev.files.get(f.source_path))
+        and f.source_path in hashes
+        and old[0] == hashes[f.source_path][0]
+        and old[3]
+    }
+    todo = [f for f in files if f.source_path not in reuse]
+    with bar.running():
+        bar.stage("Parsing", total=len(todo))
+        parsed = {r.source_path: r for r in _parse_all(todo, jobs, bar.advance)}
+        _pause_at("parsed")
+
+        bar.stage("Loading")
+        con = duckdb.connect(str(staging))
+        try:
+            schema.create_schema(con)
+            loaded = _load(con, files, parsed, reuse, prev)
+            _pause_at("loaded")
+            if loaded == 0:
+                raise BuildError(
+                    f"none of the {len(files)} files could be loaded, so nothing was published "
+                    f"({_first_reasons(con)}); fix the files and build again"
+                )
+
+            artifacts_prefix = Path(f"{db_path}.{build_id}")
+            status = "skipped"
+            if analysis:
+                module = _analysis_module()
+                status = "unavailable"
+                if module is not None:
+                    bar.stage("Analysing")
+                    try:
+                        module.run(con, artifacts_prefix=artifacts_prefix, n_themes=n_themes)
+                    except Exception as e:
+                        raise BuildError(
+                            f"analysis failed ({type(e).__name__}: {e}); nothing was published. "
+                            "Rerun with --no-analysis to publish the parsed data without themes"
+                        ) from e
+                    status = "ran"
+            _pause_at("analysed")
+            info = dict(
+                base_info,
+                artifacts_prefix=str(artifacts_prefix),
+                analysis=status,
+                corpus_hash=corpus_hash or _corpus_hash(
+                    version, n_themes, analysis, {r.source_path: (r.content_hash, 0) for r in parsed.values() if r.content_hash}
+                ),
+            )
+            con.executemany("INSERT INTO build_info VALUES (?, ?)", sorted(info.items()))
+            summary = _summary_from(con)
+            bar.stage("Publishing")
+            con.execute("CHECKPOINT")
+        finally:
+            con.close()
+    _publish(staging, db_path, keep={build_id, *_prev_artifact_ids(prev)})
+    return BuildResult(
+        db_path=db_path,
+        build_id=build_id,
+        files_seen=len(files),
+        files_skipped=n_skipped,
+        incidents_loaded=summary[0],
+        files_failed=summary[1],
+        files_parsed=len(todo),
+        files_reused=len(reuse),
+        analysis=status,
+    )
+
+
+def _load(
+    con: duckdb.DuckDBPyConnection,
+    files: list[SourceFile],
+    parsed: dict[str, FileResult],
+    reuse: set[str],
+    prev: PreviousBuild | None,
+) -> int:
+    """Insert every file's rows (parsed now or copied from `prev`); return incidents loaded.
+
+    Files are taken in source_path order, so when two files claim one incident id the first
+    one keeps it and the second becomes an ingest error naming the first.
+    """
+    buffer = RowBuffer()
+    owner: dict[str, str] = {}  # incident_id -> source path it was loaded from
+    reused_ids: list[tuple[str]] = []
+    errors: list[tuple[str, str]] = []
+    source_rows: list[tuple] = []
+    for f in files:
+        if f.source_path in reuse:
+            assert prev is not None
+            h, ids, file_errors, _ = prev.files[f.source_path]
+            size = f.path.stat().st_size
+            incidents: Iterable[tuple[str, str, IncidentRows | None]] = [(i, f.source_path, None) for i in ids]
+        else:
+            r = parsed[f.source_path]
+            h, size, ids, file_errors = r.content_hash, r.size_bytes, [i.incident_id for i in r.incidents], r.errors
+            incidents = [(i.incident_id, i.rows["incidents"][0][2], i) for i in r.incidents]
+        errors.extend(file_errors)
+        reusable = True
+        for iid, where, rows in incidents:
+            if iid in owner:
+                errors.append((
+                    where,
+                    f"duplicate incident id {iid!r}: already loaded from {owner[iid]}; "
+                    "give this postmortem its own id (front matter `id:`) or remove the copy",
+                ))
+                reusable = False  # its rows are not in this database, so it must be re-parsed next time
+                continue
+            owner[iid] = where
+            if rows is None:
+                reused_ids.append((iid,))
+            else:
+                buffer.add_incident(rows)
+        if h:
+            source_rows.append((f.source_path, h, size, ids, file_errors, reusable))
+    buffer.flush(con)
+    if reused_ids:
+        _copy_reused(con, prev, reused_ids)
+    insert_rows(con, "ingest_errors", errors)
+    insert_rows(con, "source_files", source_rows)
+    return len(owner)
+
+
+def _copy_reused(con: duckdb.DuckDBPyConnection, prev: PreviousBuild | None, ids: list[tuple[str]]) -> None:
+    assert prev is not None
+    con.execute(f"ATTACH {_quoted(prev.path)} AS prev (READ_ONLY)")
+    try:
+        con.execute("CREATE TEMP TABLE reuse_ids (incident_id VARCHAR PRIMARY KEY)")
+        con.register("_reuse", pa.table({"incident_id": [i for (i,) in ids]}))
+        con.execute("INSERT INTO reuse_ids SELECT incident_id FROM _reuse")
+        con.unregister("_reuse")
+        for table in INCIDENT_TABLES:
+            # Theme assignments belong to the analysis of the previous corpus; this build redoes them.
+            select = (
+                "* REPLACE (NULL::INTEGER AS theme_id, NULL::VARCHAR AS category)"
+                if table == "contributing_factors"
+                else "*"
+            )
+            con.execute(
+                f"INSERT INTO {table} SELECT {select} FROM prev.{table} "
+                "WHERE incident_id IN (SELECT incident_id FROM reuse_ids)"
+            )
+        con.execute("DROP TABLE reuse_ids")
+    finally:
+        con.execute("DETACH prev")
+
+
+def _republish_unchanged(
+    prev: PreviousBuild, files: list[SourceFile], n_skipped: int, db_path: Path, staging: Path, base_info: dict
+) -> BuildResult:
+    """Same code, options and file contents: the previous database is the answer; copy it."""
+    shutil.copyfile(prev.path, staging)
+    con = duckdb.connect(str(staging))
+    try:
+        info = dict(base_info, reused_from_build=prev.info.get("build_id", ""))
+        for key, value in info.items():
+            con.execute("INSERT OR REPLACE INTO build_info VALUES (?, ?)", [key, value])
+        summary = _summary_from(con)
+        analysis = prev.info.get("analysis", "skipped")
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
+    _publish(staging, db_path, keep={base_info["build_id"], *_prev_artifact_ids(prev)})
+    return BuildResult(
+        db_path=db_path,
+        build_id=base_info["build_id"],
+        files_seen=len(files),
+        files_skipped=n_skipped,
+        incidents_loaded=summary[0],
+        files_failed=summary[1],
+        files_parsed=0,
+        files_reused=len(files),
+        analysis="reused" if analysis == "ran" else analysis,
+    )
+
+
+def _prev_artifact_ids(prev: PreviousBuild | None) -> set[str]:
+    if prev is None:
+        return set()
+    prefix = prev.info.get("artifacts_prefix", "")
+    return {prev.info.get("build_id", ""), prefix.rsplit(".", 1)[-1]} - {""}
+
+
+def _summary_from(con: duckdb.DuckDBPyConnection) -> tuple[int, list[dict[str, str]]]:
+    n = con.execute("SELECT count(*) FROM incidents").fetchone()[0]
+    failed = [
+        {"path": p, "reason": r}
+        for p, r in con.execute("SELECT source_path, reason FROM ingest_errors ORDER BY source_path, reason").fetchall()
+    ]
+    return n, failed
+
+
+def _first_reasons(con: duckdb.DuckDBPyConnection) -> str:
+    rows = con.execute("SELECT source_path, reason FROM ingest_errors ORDER BY source_path LIMIT 3").fetchall()
+    return "; ".join(f"{p}: {r}" for p, r in rows) or "no incidents found"
+
+
+def _publish(staging: Path, db_path: Path, keep: set[str]) -> None:
+    _pause_at("staged")
+    publish(staging, db_path)
+    remove_unreferenced_artifacts(db_path, keep)
+
+
+# ---------------------------------------------------------------- CLI
+
+
+def _print_text(result: BuildResult) -> None:
+    r = result
+    detail = f"{r.files_parsed} parsed, {r.files_reused} unchanged" if r.files_reused else f"{r.files_parsed} parsed"
+    line = (
+        f"Loaded {r.incidents_loaded} incidents from {r.files_seen} files in {r.seconds:.1f} s ({detail}); "
+        f"analysis {r.analysis}; published {r.db_path}"
+    )
+    print(line)
+    if r.files_skipped:
+        print(f"Skipped {r.files_skipped} files that are not postmortems (unsupported suffix).")
+    if r.files_failed:
+        print(f"{len(r.files_failed)} failed (also in the ingest_errors table):")
+        for f in r.files_failed[:20]:
+            print(f"  {f['path']}: {f['reason']}")
+        if len(r.files_failed) > 20:
+            print(f"  ... and {len(r.files_failed) - 20} more: SELECT * FROM ingest_errors")
+
+
+def cli_main(args) -> int:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
+    progress = not args.json and sys.stderr.isatty()
+    try:
+        result = build(
+            args.corpus,
+            args.db,
+            n_themes=args.themes,
+            analysis=not args.no_analysis,
+            jobs=args.jobs,
+            progress=progress,
+        )
+    except BuildError as e:
+        if args.json:
+            print(json.dumps({"published": False, "error": str(e)}))
+        print(f"error: {e}", file=sys.stderr)
+        return e.exit_code
+    if args.json:
+        print(json.dumps(result.summary()))
+    else:
+        _print_text(result)
+    return 0

@@ -1,0 +1,130 @@
+"""Turn parsed incidents into table rows and insert them into DuckDB in bulk.
+
+Rows are plain tuples so they pickle cheaply out of the parser processes; each table is then
+inserted with one statement from an Arrow table (row-by-row INSERTs are ~100x slower).
+Column order here must match pipelines/schema.py; `insert_rows` names the columns, so a column
+added to the schema with a default does not break loading.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import duckdb
+import pyarrow as pa
+
+from pipelines.model import Incident
+
+_S, _I, _TS, _D, _B = pa.string(), pa.int32(), pa.timestamp("us"), pa.date32(), pa.bool_()
+
+# table -> ((column, arrow type), ...) for the columns the loader fills.
+COLUMNS: dict[str, tuple[tuple[str, pa.DataType], ...]] = {
+    "incidents": (
+        ("incident_id", _S), ("title", _S), ("source_path", _S), ("source_format", _S),
+        ("incident_date", _D), ("started_at", _TS), ("detected_at", _TS), ("mitigated_at", _TS),
+        ("resolved_at", _TS), ("severity", _S), ("severity_raw", _S), ("team", _S), ("status", _S),
+        ("summary", _S), ("url", _S), ("restricted", _B), ("allowed_groups", pa.list_(_S)),
+        ("completeness", _I),
+    ),
+    "incident_services": (("incident_id", _S), ("service", _S)),
+    "incident_tags": (("incident_id", _S), ("tag", _S)),
+    "sections": (("incident_id", _S), ("seq", _I), ("kind", _S), ("heading", _S), ("body", _S), ("line", _I)),
+    "timeline_events": (("incident_id", _S), ("seq", _I), ("at", _TS), ("raw_time", _S), ("text", _S)),
+    "action_items": (
+        ("incident_id", _S), ("seq", _I), ("text", _S), ("owner", _S), ("due_date", _D),
+        ("status", _S), ("priority", _S), ("kind", _S), ("ticket", _S),
+    ),
+    "contributing_factors": (("incident_id", _S), ("seq", _I), ("text", _S), ("source_section", _S)),
+    "lint_findings": (("incident_id", _S), ("rule", _S), ("severity", _S), ("line", _I), ("message", _S)),
+    "ingest_errors": (("source_path", _S), ("reason", _S)),
+    "source_files": (
+        ("source_path", _S), ("content_hash", _S), ("size_bytes", pa.int64()),
+        ("incident_ids", pa.list_(_S)),
+        ("errors", pa.list_(pa.struct([("source_path", _S), ("reason", _S)]))), ("reusable", _B),
+    ),
+}
+
+# The tables holding one incident's parsed content, all keyed by incident_id.
+INCIDENT_TABLES = (
+    "incidents", "incident_services", "incident_tags", "sections", "timeline_events",
+    "action_items", "contributing_factors", "lint_findings",
+)
+
+
+class LintFinding(Protocol):
+    rule: str
+    severity: str
+    line: int | None
+    message: str
+
+
+class LintOutcome(Protocol):
+    completeness: int
+    findings: list[LintFinding]
+
+
+@dataclass
+class IncidentRows:
+    """Every row one incident contributes, by table (see INCIDENT_TABLES)."""
+
+    incident_id: str
+    rows: dict[str, list[tuple]] = field(default_factory=dict)
+
+
+def incident_rows(inc: Incident, lint: LintOutcome | None) -> IncidentRows:
+    iid = inc.incident_id
+    incident_date = inc.date or (inc.started_at.date() if inc.started_at else None)
+    rows: dict[str, list[tuple]] = {
+        "incidents": [(
+            iid, inc.title, inc.source_path, inc.source_format, incident_date, inc.started_at,
+            inc.detected_at, inc.mitigated_at, inc.resolved_at, inc.severity, inc.severity_raw,
+            inc.team, inc.status, inc.summary, inc.url, bool(inc.restricted),
+            list(inc.allowed_groups) or None, lint.completeness if lint else None,
+        )],
+        # A service or tag listed twice is one fact, not two.
+        "incident_services": [(iid, s) for s in dict.fromkeys(inc.services) if s],
+        "incident_tags": [(iid, t) for t in dict.fromkeys(inc.tags) if t],
+        "sections": [(iid, i, s.kind, s.heading, s.body, s.line) for i, s in enumerate(inc.sections)],
+        "timeline_events": [(iid, i, e.at, e.raw_time, e.text) for i, e in enumerate(inc.timeline)],
+        "action_items": [
+            (iid, i, a.text, a.owner, a.due_date, a.status, a.priority, a.kind, a.ticket)
+            for i, a in enumerate(inc.action_items)
+        ],
+        "contributing_factors": [(iid, i, f.text, f.source_section) for i, f in enumerate(inc.factors)],
+        "lint_findings": [(iid, f.rule, f.severity, f.line, f.message) for f in (lint.findings if lint else [])],
+    }
+    return IncidentRows(iid, rows)
+
+
+class RowBuffer:
+    """Rows collected per table, inserted with one statement per table by `flush`."""
+
+    def __init__(self) -> None:
+        self.rows: dict[str, list[tuple]] = {t: [] for t in COLUMNS}
+
+    def add_incident(self, inc: IncidentRows) -> None:
+        for table, rows in inc.rows.items():
+            self.rows[table].extend(rows)
+
+    def flush(self, con: duckdb.DuckDBPyConnection) -> None:
+        for table, rows in self.rows.items():
+            insert_rows(con, table, rows)
+            rows.clear()
+
+
+def arrow_table(table: str, rows: list[tuple]) -> pa.Table:
+    spec = COLUMNS[table]
+    columns = list(zip(*rows)) if rows else [[] for _ in spec]
+    return pa.table({name: pa.array(col, type=typ) for (name, typ), col in zip(spec, columns)})
+
+
+def insert_rows(con: duckdb.DuckDBPyConnection, table: str, rows: list[tuple]) -> None:
+    if not rows:
+        return
+    names = ", ".join(name for name, _ in COLUMNS[table])
+    con.register("_hindsight_rows", arrow_table(table, rows))
+    try:
+        con.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM _hindsight_rows")
+    finally:
+        con.unregister("_hindsight_rows")
