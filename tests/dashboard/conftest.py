@@ -1,0 +1,135 @@
+"""A tiny hand-written database whose answers we know, shared by every dashboard test.
+
+Six incidents, 2025Q4..2026Q3 (latest incident 2026-09-01, so "this quarter" is 2026Q3):
+
+  id      date        sev   team      services     ttd   ttr   compl  themes  action items
+  INC-1   2026-04-10  SEV1  payments  api, db      30m   4h    90     1       done(alice) + open due 2026-05-01 (bob)
+  INC-2   2026-05-20  SEV2  payments  api          10m   2h    60     1       done(alice)
+  INC-3   2026-07-05  SEV3  search    search       5m    1h    85     2       open, no owner, no due
+  INC-4   2026-08-15  SEV1  payments  api          1h    6h    70     1       open due 2026-08-01 (mallory)  RESTRICTED (security)
+  INC-5   2026-09-01  SEV4  search    search       -     -     30     2       none
+  INC-6   2025-12-01  SEV2  infra     db           2h    10h   100    -       done(carol)
+
+Repeats: INC-2 after INC-1 (theme 1, api, 40 days); INC-4 after INC-2 (theme 1, api, 87 days).
+With TODAY = 2026-09-30: overdue = INC-1's open item (152 days) and INC-4's (60 days).
+INC-4's title, factors and action item mention "Vault breach" / "mallory": they must never show
+for an anonymous viewer.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pipelines.schema import create_schema
+
+TODAY = date(2026, 9, 30)
+SECRET_TITLE = "Vault breach exposed signing keys"
+SECRET_OWNER = "mallory"
+SECRET_FACTOR = "Vault token leaked in a debug log"
+
+INCIDENTS = [
+    # id, title, date, started, detected, resolved, sev, team, restricted, allowed, completeness
+    ("INC-1", "Checkout API connection pool exhausted", "2026-04-10", "2026-04-10 10:00", "2026-04-10 10:30", "2026-04-10 14:00", "SEV1", "payments", False, None, 90),
+    ("INC-2", "Checkout API pool exhausted again", "2026-05-20", "2026-05-20 08:00", "2026-05-20 08:10", "2026-05-20 10:00", "SEV2", "payments", False, None, 60),
+    ("INC-3", "Search index lag <script>alert(1)</script>", "2026-07-05", "2026-07-05 12:00", "2026-07-05 12:05", "2026-07-05 13:00", "SEV3", "search", False, None, 85),
+    ("INC-4", SECRET_TITLE, "2026-08-15", "2026-08-15 00:00", "2026-08-15 01:00", "2026-08-15 06:00", "SEV1", "payments", True, ["security"], 70),
+    ("INC-5", "Search autocomplete slow", "2026-09-01", None, None, None, "SEV4", "search", False, None, 30),
+    ("INC-6", "Database failover took too long", "2025-12-01", "2025-12-01 00:00", "2025-12-01 02:00", "2025-12-01 10:00", "SEV2", "infra", False, None, 100),
+]
+SERVICES = [("INC-1", "api"), ("INC-1", "db"), ("INC-2", "api"), ("INC-3", "search"), ("INC-4", "api"), ("INC-5", "search"), ("INC-6", "db")]
+ACTION_ITEMS = [
+    # incident, seq, text, owner, due, status, priority, kind
+    ("INC-1", 0, "Raise pool size", "alice", "2026-04-20", "done", "P1", "mitigate"),
+    ("INC-1", 1, "Alert on pool saturation", "bob", "2026-05-01", "open", "P2", "detect"),
+    ("INC-2", 0, "Add connection leak test", "alice", "2026-06-01", "done", "P1", "prevent"),
+    ("INC-3", 0, "Document reindex runbook", None, None, "open", "P3", "process"),
+    ("INC-4", 0, "Rotate signing keys held by mallory", SECRET_OWNER, "2026-08-01", "open", "P1", "prevent"),
+    ("INC-6", 0, "Tune failover timeout", "carol", "2026-01-15", "done", "P2", "mitigate"),
+]
+FACTORS = [
+    # incident, seq, text, section, theme, category
+    ("INC-1", 0, "Connection pool too small for peak traffic", "root_cause", 1, "capacity"),
+    ("INC-2", 0, "Connection leak exhausted the pool", "root_cause", 1, "software"),
+    ("INC-3", 0, "Index rebuild ran during peak hours", "root_cause", 2, "process"),
+    ("INC-4", 0, SECRET_FACTOR, "root_cause", 1, "process"),
+    ("INC-5", 0, "Cache warmup skipped after deploy", "root_cause", 2, "change"),
+    ("INC-6", 0, "Failover timeout set to default", "root_cause", -1, None),
+]
+THEMES = [
+    (1, "connection pool exhaustion", ["pool", "connection", "leak"], "Connection pool too small for peak traffic", 3),
+    (2, "search indexing load", ["index", "search", "peak"], "Index rebuild ran during peak hours", 2),
+    (-1, "unclustered", [], None, 1),
+]
+INCIDENT_THEMES = [("INC-1", 1, 1.0), ("INC-2", 1, 1.0), ("INC-3", 2, 1.0), ("INC-4", 1, 1.0), ("INC-5", 2, 1.0), ("INC-6", -1, 1.0)]
+REPEATS = [("INC-2", "INC-1", 1, "api", 40), ("INC-4", "INC-2", 1, "api", 87)]
+RELATED = [("INC-1", "INC-2", 1, 0.9), ("INC-1", "INC-4", 2, 0.8), ("INC-1", "INC-6", 3, 0.2), ("INC-3", "INC-5", 1, 0.5)]
+SECTIONS = [
+    ("INC-1", 0, "summary", "Summary", "The **checkout** API ran out of connections. <img src=x onerror=alert(1)> [click](javascript:alert(1)) costs $5 and $6", 5),
+    ("INC-1", 1, "timeline", "Timeline", "- 10:00 deploy\n- 10:30 alert", 8),
+    ("INC-1", 2, "root_cause", "Root cause", "Pool too small.", 12),
+    ("INC-1", 3, "impact", "Impact", "Checkout failed for 4 hours.", 14),
+    ("INC-1", 4, "action_items", "Action items", "See table.", 16),
+    ("INC-2", 0, "summary", "Summary", "Pool again.", 5),
+    ("INC-4", 0, "summary", "Summary", "Secret vault summary.", 5),
+    ("INC-6", 0, "summary", "Summary", "Failover slow.", 5),
+]
+TIMELINE = [
+    ("INC-1", 0, "2026-04-10 10:00", "10:00", "Deploy of checkout 4.2 started"),
+    ("INC-1", 1, "2026-04-10 10:30", "10:30", "Pager alert: error rate above 5%"),
+    ("INC-1", 2, "2026-04-10 14:00", "14:00", "Pool size raised, errors stop"),
+    ("INC-1", 3, None, "later", "Postmortem scheduled"),
+]
+LINT = [
+    ("INC-1", "missing-section", "warning", 1, "No lessons learned section"),
+    ("INC-2", "missing-section", "warning", 1, "No timeline section"),
+    ("INC-2", "human-error", "error", 7, "Root cause names human error"),
+    ("INC-5", "missing-section", "warning", 1, "No timeline section"),
+]
+INGEST_ERRORS = [("broken/bad.md", "front matter is not valid YAML (line 3)"), ("exports/a.jsonl:4", "not a JSON object")]
+
+
+def build_fixture_db(path: Path) -> Path:
+    con = duckdb.connect(str(path))
+    try:
+        create_schema(con)
+        for (iid, title, d, s, det, res, sev, team, restricted, allowed, compl) in INCIDENTS:
+            con.execute(
+                "INSERT INTO incidents (incident_id, title, source_path, source_format, incident_date, started_at,"
+                " detected_at, resolved_at, severity, severity_raw, team, restricted, allowed_groups, completeness)"
+                " VALUES (?, ?, ?, 'markdown', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [iid, title, f"postmortems/{iid}.md", d, s, det, res, sev, sev, team, restricted, allowed, compl],
+            )
+        con.executemany("INSERT INTO incident_services VALUES (?, ?)", SERVICES)
+        con.executemany(
+            "INSERT INTO action_items (incident_id, seq, text, owner, due_date, status, priority, kind) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            ACTION_ITEMS,
+        )
+        con.executemany("INSERT INTO contributing_factors VALUES (?, ?, ?, ?, ?, ?)", FACTORS)
+        con.executemany("INSERT INTO themes VALUES (?, ?, ?, ?, ?)", THEMES)
+        con.executemany("INSERT INTO incident_themes VALUES (?, ?, ?)", INCIDENT_THEMES)
+        con.executemany("INSERT INTO repeat_incidents VALUES (?, ?, ?, ?, ?)", REPEATS)
+        con.executemany("INSERT INTO related_incidents VALUES (?, ?, ?, ?)", RELATED)
+        con.executemany("INSERT INTO sections VALUES (?, ?, ?, ?, ?, ?)", SECTIONS)
+        con.executemany("INSERT INTO timeline_events VALUES (?, ?, ?, ?, ?)", TIMELINE)
+        con.executemany("INSERT INTO lint_findings VALUES (?, ?, ?, ?, ?)", LINT)
+        con.executemany("INSERT INTO ingest_errors VALUES (?, ?)", INGEST_ERRORS)
+        con.execute("INSERT INTO build_info VALUES ('build_id', 'fixture')")
+    finally:
+        con.close()
+    return path
+
+
+@pytest.fixture(scope="session")
+def fixture_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_fixture_db(tmp_path_factory.mktemp("dash") / "fixture.duckdb")
+
+
+@pytest.fixture
+def con(fixture_db: Path):
+    c = duckdb.connect(str(fixture_db), read_only=True)
+    yield c.cursor()
+    c.close()
