@@ -714,7 +714,7 @@ def incident_sections(con: duckdb.DuckDBPyConnection, viewer: Viewer = ANONYMOUS
 
 def incident_timeline(con: duckdb.DuckDBPyConnection, viewer: Viewer = ANONYMOUS, *, incident_id: str) -> pd.DataFrame:
     """seq, at (UTC, NULL when unplaced), raw_time, text."""
-    return _incident_part(con, "SELECT x.seq, x.at, x.raw_time, x.text FROM timeline_events x" + _VISIBLE_ONE + "ORDER BY x.seq", viewer, incident_id)
+    return _incident_part(con, 'SELECT x.seq, x."at", x.raw_time, x.text FROM timeline_events x' + _VISIBLE_ONE + "ORDER BY x.seq", viewer, incident_id)
 
 
 def incident_action_items(con: duckdb.DuckDBPyConnection, viewer: Viewer = ANONYMOUS, *, incident_id: str) -> pd.DataFrame:
