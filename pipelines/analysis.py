@@ -1,0 +1,195 @@
+"""The analysis step of a build: themes, categories, incident themes, repeats, related incidents.
+
+Called by `pipelines.build` after every table is loaded, inside the staging database, so the
+published database is always consistent. It writes:
+
+- contributing_factors.theme_id and .category
+- themes, incident_themes, repeat_incidents, related_incidents
+- model files under the build's `artifacts_prefix`: `themes.json` (theme term centroids, for
+  stable ids next build) and `related.npz` + `related.json` (the related-incident index).
+
+Incidents whose postmortem names no contributing factor are still themed: their root cause /
+trigger sections, else their summary, else their title stand in as one pseudo-factor (it counts
+for incident_themes and repeats, but adds no contributing_factors row).
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from pipelines import categories, related, repeats, themes
+
+# Factors from the root-cause part of a postmortem say more about what an incident *was* than
+# a "what went poorly" remark, so they weigh more in an incident's theme shares.
+SECTION_WEIGHT = {"root_cause": 2.0, "trigger": 1.5}
+
+FACTORS_SQL = """
+SELECT cf.incident_id, cf.seq, cf.text, cf.source_section, i.restricted
+FROM contributing_factors cf JOIN incidents i USING (incident_id)
+ORDER BY cf.incident_id, cf.seq
+"""
+
+FALLBACK_SQL = """
+WITH missing AS (
+    SELECT incident_id, title, summary, restricted FROM incidents
+    WHERE incident_id NOT IN (SELECT incident_id FROM contributing_factors)
+), rc AS (
+    SELECT incident_id, string_agg(body, ' ' ORDER BY seq) AS body
+    FROM sections WHERE kind IN ('root_cause', 'trigger') AND trim(COALESCE(body, '')) <> ''
+    GROUP BY incident_id
+)
+SELECT m.incident_id, COALESCE(rc.body, NULLIF(trim(m.summary), ''), m.title, '') AS text, m.restricted
+FROM missing m LEFT JOIN rc USING (incident_id)
+ORDER BY m.incident_id
+"""
+
+
+def mask_services(texts: list[str], incident_of: list[str], services: dict[str, list[str]]) -> list[str]:
+    """Replace each factor's own incident's service names by a placeholder word.
+
+    A theme is a kind of failure across services ("certificate expired"), so "checkout" in a
+    sentence should not pull it towards other checkout incidents.
+    """
+    patterns: dict[str, re.Pattern[str] | None] = {}
+    out = []
+    for text, inc in zip(texts, incident_of):
+        if inc not in patterns:
+            names = sorted((s for s in services.get(inc) or [] if s), key=len, reverse=True)
+            patterns[inc] = (
+                re.compile(r"(?<![\w-])(?:" + "|".join(map(re.escape, names)) + r")(?![\w-])", re.IGNORECASE) if names else None
+            )
+        p = patterns[inc]
+        out.append(p.sub(" xservice ", text) if p else text)
+    return out
+
+
+def _state_path(prefix: Path | str | None) -> Path | None:
+    return None if prefix is None else related.artifact_path(prefix, themes.STATE_SUFFIX)
+
+
+def run(
+    con: duckdb.DuckDBPyConnection,
+    artifacts_prefix: Path,
+    n_themes: int | None = None,
+    *,
+    previous_artifacts_prefix: Path | None = None,
+    window_days: int = repeats.DEFAULT_WINDOW_DAYS,
+    seed: int = 0,
+    timings: dict[str, float] | None = None,
+) -> None:
+    """Fill every analysis table from the loaded ones and save the model files.
+
+    `previous_artifacts_prefix` points at the previously published build's files; its theme
+    centroids let existing themes keep their ids.
+    """
+    clock = time.perf_counter()
+    timings = timings if timings is not None else {}
+
+    def lap(name: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        timings[name] = now - clock
+        clock = now
+
+    factors = con.execute(FACTORS_SQL).df()
+    fallback = con.execute(FALLBACK_SQL).df()
+    texts = factors["text"].astype(str).tolist() + fallback["text"].astype(str).tolist()
+    incident_of = factors["incident_id"].astype(str).tolist() + fallback["incident_id"].astype(str).tolist()
+    representable = ~np.concatenate(
+        [factors["restricted"].to_numpy(dtype=bool), fallback["restricted"].to_numpy(dtype=bool)]
+    )
+    weights = np.concatenate(
+        [
+            factors["source_section"].map(lambda s: SECTION_WEIGHT.get(s, 1.0)).to_numpy(dtype=np.float64),
+            np.ones(len(fallback)),
+        ]
+    )
+    services = con.execute("SELECT incident_id, list(DISTINCT service) FROM incident_services GROUP BY 1").fetchall()
+    clustered = mask_services(texts, incident_of, dict(services))
+    lap("read")
+
+    previous = themes.load_state(_state_path(previous_artifacts_prefix))
+    result = themes.mine_themes(
+        clustered, n_themes=n_themes, previous=previous, representable=representable, display=texts, seed=seed
+    )
+    lap("themes")
+
+    con.execute("DELETE FROM themes")
+    con.execute("DELETE FROM incident_themes")
+    if result.themes:
+        theme_rows = pd.DataFrame(
+            {
+                "theme_id": [t.theme_id for t in result.themes],
+                "label": [t.label for t in result.themes],
+                "top_terms": [t.top_terms for t in result.themes],
+                "representative_text": [t.representative_text for t in result.themes],
+                "size": [t.size for t in result.themes],
+            }
+        )
+        con.register("_themes_new", theme_rows)
+        con.execute("INSERT INTO themes SELECT theme_id, label, top_terms, representative_text, size FROM _themes_new")
+        con.unregister("_themes_new")
+
+    n_factors = len(factors)
+    if n_factors:
+        updates = pd.DataFrame(
+            {
+                "incident_id": factors["incident_id"].astype(str),
+                "seq": factors["seq"].astype("int64"),
+                "theme_id": result.assignment[:n_factors].astype("int64"),
+                "category": [categories.classify(t) for t in factors["text"].astype(str)],
+            }
+        )
+        con.register("_cf_new", updates)
+        con.execute(
+            """
+            UPDATE contributing_factors cf SET theme_id = u.theme_id, category = u.category
+            FROM _cf_new u WHERE cf.incident_id = u.incident_id AND cf.seq = u.seq
+            """
+        )
+        con.unregister("_cf_new")
+    lap("categories")
+
+    if texts:
+        shares = pd.DataFrame({"incident_id": incident_of, "theme_id": result.assignment, "w": weights})
+        shares = shares.groupby(["incident_id", "theme_id"], as_index=False)["w"].sum()
+        shares["weight"] = shares["w"] / shares.groupby("incident_id")["w"].transform("sum")
+        con.register("_it_new", shares[["incident_id", "theme_id", "weight"]])
+        con.execute("INSERT INTO incident_themes SELECT incident_id, theme_id, weight FROM _it_new")
+        con.unregister("_it_new")
+    repeats.write_repeats(con, window_days)
+    lap("repeats")
+
+    index = related.build_index(con)
+    related.write_related(con, index)
+    lap("related")
+    artifacts_prefix = Path(artifacts_prefix)
+    artifacts_prefix.parent.mkdir(parents=True, exist_ok=True)
+    related.save_index(index, artifacts_prefix)
+    themes.save_state(_state_path(artifacts_prefix), result.state(previous))
+    lap("save")
+
+
+def previous_artifacts_prefix(db_path: Path) -> Path | None:
+    """The artifacts prefix of the database currently published at `db_path`, if any.
+
+    Read regardless of which code built it: theme ids should stay stable across upgrades too.
+    """
+    db_path = Path(db_path)
+    if not db_path.exists():
+        return None
+    try:
+        with duckdb.connect(str(db_path), read_only=True) as con:
+            row = con.execute("SELECT value FROM build_info WHERE key = 'artifacts_prefix'").fetchone()
+    except duckdb.Error:
+        return None
+    if not row or not row[0]:
+        return None
+    prefix = Path(row[0])
+    return prefix if _state_path(prefix).exists() else db_path.parent / prefix.name

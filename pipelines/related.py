@@ -1,0 +1,489 @@
+"""Related incidents: precomputed top-10 neighbours, free-text search, and why each result matched.
+
+Score of incident j for a query q (another incident, or free text):
+
+    score = cos_text(q, j) + THEME_WEIGHT * cos_theme(q, j) + SERVICE_WEIGHT * cos_service(q, j)
+
+- cos_text: cosine of word 1-2 gram TF-IDF vectors of the whole postmortem (title, summary,
+  sections, factors) after the incident-text normalization in `textfeatures`.
+- cos_theme: cosine of the incidents' theme-share vectors (`incident_themes`, without the
+  Unclustered bucket). For free text the query's themes are estimated from its best text
+  matches (pseudo-relevance feedback: the score-weighted theme mix of the top matches).
+- cos_service: cosine of the incidents' service sets; for free text, services named in it.
+
+The weights were set on generated corpora with bench/quality.py (structure lifts precision@5
+over text alone; see the README table).
+
+The index is our own file next to our own database, so no pickle is needed or used: the
+TF-IDF vocabulary and idf go to JSON, the matrices to one `.npz` (allow_pickle=False).
+It is loaded once per process and cached.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import scipy.sparse as sp
+
+from pipelines.textfeatures import make_vectorizer
+
+THEME_WEIGHT = 0.35
+SERVICE_WEIGHT = 0.1
+TOP_K = 10
+FEEDBACK_DOCS = 10  # top text matches whose themes stand in for a free-text query's themes
+WHY_TERMS = 5
+INDEX_VERSION = 1
+VECTORIZER_PARAMS = {"ngram_range": [1, 2], "min_df": 2, "max_df": 0.5}
+
+DOCUMENTS_SQL = """
+WITH sec AS (
+    SELECT incident_id, string_agg(COALESCE(heading, '') || ' ' || COALESCE(body, ''), ' ' ORDER BY seq) AS body
+    FROM sections GROUP BY incident_id
+), fac AS (
+    SELECT incident_id, string_agg(text, ' ' ORDER BY seq) AS factors
+    FROM contributing_factors GROUP BY incident_id
+)
+SELECT i.incident_id,
+       concat_ws(' ', i.title, i.summary, sec.body, fac.factors) AS doc
+FROM incidents i LEFT JOIN sec USING (incident_id) LEFT JOIN fac USING (incident_id)
+ORDER BY i.incident_id
+"""
+
+
+def artifact_path(prefix: Path | str, name: str) -> Path:
+    """A model file of one build: the build's prefix plus a name ('related.npz')."""
+    prefix = str(prefix)
+    sep = "" if prefix.endswith((".", "-", "_", "/")) else "."
+    return Path(prefix + sep + name)
+
+
+@dataclass
+class RelatedIndex:
+    incident_ids: np.ndarray  # row order of every matrix
+    vocabulary: np.ndarray  # term per column of X
+    X: sp.csr_matrix  # incidents x terms, L2-normalized TF-IDF
+    themes: sp.csr_matrix  # incidents x theme columns, L2-normalized theme shares
+    theme_ids: np.ndarray  # theme id per column of `themes`
+    services: sp.csr_matrix  # incidents x service columns, L2-normalized
+    service_names: np.ndarray
+    vectorizer: object  # fitted TfidfVectorizer
+    _XT: sp.csr_matrix | None = field(default=None, repr=False)
+    _row: dict[str, int] | None = field(default=None, repr=False)
+
+    @property
+    def XT(self) -> sp.csr_matrix:
+        # terms x incidents in CSR: a query touches only the posting lists of its own terms.
+        if self._XT is None:
+            self._XT = self.X.T.tocsr()
+        return self._XT
+
+    def row(self, incident_id: str) -> int | None:
+        if self._row is None:
+            self._row = {str(x): i for i, x in enumerate(self.incident_ids)}
+        return self._row.get(incident_id)
+
+
+@dataclass
+class Match:
+    incident_id: str
+    score: float
+    text_score: float
+    shared_terms: list[str]
+    shared_themes: list[int]
+    shared_services: list[str]
+
+
+# --------------------------------------------------------------------------- building
+
+
+def _normalized_rows(m: sp.csr_matrix) -> sp.csr_matrix:
+    norms = np.sqrt(np.asarray(m.multiply(m).sum(axis=1)).ravel())
+    norms[norms == 0] = 1
+    return sp.csr_matrix(sp.diags((1 / norms).astype(np.float32)) @ m, dtype=np.float32)
+
+
+def _membership(
+    con: duckdb.DuckDBPyConnection, sql: str, row_of: dict[str, int], n: int, key_cast=str
+) -> tuple[sp.csr_matrix, np.ndarray]:
+    df = con.execute(sql).df()
+    keys = np.array(sorted({key_cast(k) for k in df["key"]}), dtype=object)
+    col = {k: j for j, k in enumerate(keys)}
+    rows = np.array([row_of[i] for i in df["incident_id"]], dtype=np.int64)
+    cols = np.array([col[key_cast(k)] for k in df["key"]], dtype=np.int64)
+    m = sp.csr_matrix((df["w"].to_numpy(np.float32), (rows, cols)), shape=(n, len(keys)))
+    m.sum_duplicates()
+    return _normalized_rows(m), keys
+
+
+def build_index(con: duckdb.DuckDBPyConnection) -> RelatedIndex:
+    """Fit the related-incident index on every incident in the database."""
+    docs = con.execute(DOCUMENTS_SQL).df()
+    ids = docs["incident_id"].astype(str).to_numpy(dtype=object)
+    n = len(ids)
+    params = dict(VECTORIZER_PARAMS)
+    if n < 50:  # tiny corpora: keep every term, or there is nothing left to compare
+        params.update(min_df=1, max_df=1.0)
+    vectorizer = make_vectorizer(ngram_range=tuple(params["ngram_range"]), min_df=params["min_df"], max_df=params["max_df"])
+    texts = docs["doc"].fillna("").astype(str).tolist()
+    try:
+        X = vectorizer.fit_transform(texts)
+    except ValueError:  # empty vocabulary: every document is empty or stop words only
+        vectorizer = make_vectorizer(ngram_range=(1, 1), min_df=1, max_df=1.0)
+        X = vectorizer.fit_transform([t or "empty" for t in texts])
+    X = sp.csr_matrix(X, dtype=np.float32)
+    row_of = {str(x): i for i, x in enumerate(ids)}
+    themes, theme_ids = _membership(
+        con,
+        "SELECT incident_id, theme_id AS key, weight AS w FROM incident_themes WHERE theme_id <> -1",
+        row_of,
+        n,
+        key_cast=int,
+    )
+    services, service_names = _membership(
+        con, "SELECT DISTINCT incident_id, service AS key, 1.0 AS w FROM incident_services", row_of, n
+    )
+    return RelatedIndex(
+        ids,
+        vectorizer.get_feature_names_out().astype(object),
+        X,
+        themes,
+        np.asarray(theme_ids, dtype=np.int64),
+        services,
+        service_names,
+        vectorizer,
+    )
+
+
+def top_related(index: RelatedIndex, k: int = TOP_K, chunk: int = 512) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(row, neighbour row, score) for the k best neighbours of every incident.
+
+    Computed chunk by chunk of query rows: each chunk's scores against all incidents are a
+    (chunk x N) block, never the N x N matrix.
+    """
+    n = index.X.shape[0]
+    k = min(k, n - 1)
+    if k <= 0:
+        empty = np.empty(0, dtype=np.int64)
+        return empty, empty, np.empty(0, dtype=np.float32)
+    XT = index.XT
+    TT = index.themes.T.tocsr()
+    ST = index.services.T.tocsr()
+    out_r, out_c, out_s = [], [], []
+    for start in range(0, n, chunk):
+        stop = min(n, start + chunk)
+        block = (index.X[start:stop] @ XT).toarray()
+        if THEME_WEIGHT:
+            block += THEME_WEIGHT * (index.themes[start:stop] @ TT).toarray()
+        if SERVICE_WEIGHT:
+            block += SERVICE_WEIGHT * (index.services[start:stop] @ ST).toarray()
+        rows = np.arange(stop - start)
+        block[rows, rows + start] = -np.inf
+        part = np.argpartition(-block, k - 1, axis=1)[:, :k]
+        scores = np.take_along_axis(block, part, axis=1)
+        # Ties broken by row number, so results do not depend on argpartition's internals.
+        order = np.lexsort((part, -scores), axis=1)
+        part = np.take_along_axis(part, order, axis=1)
+        scores = np.take_along_axis(scores, order, axis=1)
+        out_r.append(np.repeat(np.arange(start, stop), k))
+        out_c.append(part.ravel())
+        out_s.append(scores.ravel())
+    return np.concatenate(out_r), np.concatenate(out_c), np.concatenate(out_s).astype(np.float32)
+
+
+def write_related(con: duckdb.DuckDBPyConnection, index: RelatedIndex, k: int = TOP_K) -> int:
+    import pandas as pd
+
+    r, c, s = top_related(index, k)
+    if len(r) == 0:
+        return 0
+    kk = min(k, index.X.shape[0] - 1)
+    df = pd.DataFrame(
+        {
+            "incident_id": index.incident_ids[r].astype(str),
+            "related_id": index.incident_ids[c].astype(str),
+            "rank": np.tile(np.arange(1, kk + 1, dtype=np.int32), len(r) // kk),
+            "score": s.astype(np.float64),
+        }
+    )
+    con.register("_related_new", df)
+    try:
+        con.execute("DELETE FROM related_incidents")
+        con.execute("INSERT INTO related_incidents SELECT incident_id, related_id, rank, score FROM _related_new")
+    finally:
+        con.unregister("_related_new")
+    return len(df)
+
+
+# --------------------------------------------------------------------------- files
+
+
+def save_index(index: RelatedIndex, prefix: Path | str) -> list[Path]:
+    npz, meta = artifact_path(prefix, "related.npz"), artifact_path(prefix, "related.json")
+    arrays = {}
+    for name in ("X", "themes", "services"):
+        m: sp.csr_matrix = getattr(index, name)
+        arrays[f"{name}_data"], arrays[f"{name}_indices"] = m.data, m.indices
+        arrays[f"{name}_indptr"], arrays[f"{name}_shape"] = m.indptr, np.array(m.shape)
+    arrays["idf"] = index.vectorizer.idf_.astype(np.float64)
+    arrays["theme_ids"] = index.theme_ids
+    np.savez(npz, **arrays)
+    meta.write_text(
+        json.dumps(
+            {
+                "version": INDEX_VERSION,
+                "vectorizer": {k: list(v) if isinstance(v, tuple) else v for k, v in _vectorizer_params(index.vectorizer).items()},
+                "vocabulary": [str(t) for t in index.vocabulary],
+                "incident_ids": [str(i) for i in index.incident_ids],
+                "services": [str(s) for s in index.service_names],
+            },
+            separators=(",", ":"),
+        )
+    )
+    return [npz, meta]
+
+
+def _vectorizer_params(vectorizer) -> dict:
+    p = vectorizer.get_params()
+    return {"ngram_range": list(p["ngram_range"]), "min_df": p["min_df"], "max_df": p["max_df"]}
+
+
+@lru_cache(maxsize=4)
+def load_index(prefix: str) -> RelatedIndex:
+    """Load (once per process) the index saved by `save_index` under a build's artifacts prefix."""
+    npz, meta = artifact_path(prefix, "related.npz"), artifact_path(prefix, "related.json")
+    info = json.loads(meta.read_text())
+    if info.get("version") != INDEX_VERSION:
+        raise ValueError(f"{meta}: index version {info.get('version')} is not {INDEX_VERSION}; rebuild the database")
+    with np.load(npz, allow_pickle=False) as z:
+        mats = {
+            name: sp.csr_matrix(
+                (z[f"{name}_data"], z[f"{name}_indices"], z[f"{name}_indptr"]), shape=tuple(z[f"{name}_shape"])
+            )
+            for name in ("X", "themes", "services")
+        }
+        idf = z["idf"]
+        theme_ids = z["theme_ids"]
+    p = info["vectorizer"]
+    vectorizer = make_vectorizer(ngram_range=tuple(p["ngram_range"]), min_df=p["min_df"], max_df=p["max_df"])
+    vocabulary = np.array(info["vocabulary"], dtype=object)
+    vectorizer.vocabulary_ = {t: i for i, t in enumerate(info["vocabulary"])}
+    vectorizer.idf_ = idf
+    return RelatedIndex(
+        np.array(info["incident_ids"], dtype=object),
+        vocabulary,
+        mats["X"],
+        mats["themes"],
+        theme_ids,
+        mats["services"],
+        np.array(info["services"], dtype=object),
+        vectorizer,
+    )
+
+
+# --------------------------------------------------------------------------- search
+
+
+def _why_terms(index: RelatedIndex, q: sp.csr_matrix, j: int, n: int = WHY_TERMS) -> list[str]:
+    row = index.X[j]
+    common, qi, ri = np.intersect1d(q.indices, row.indices, assume_unique=True, return_indices=True)
+    if len(common) == 0:
+        return []
+    contrib = q.data[qi] * row.data[ri]
+    top = common[np.argsort(-contrib, kind="stable")]
+    chosen: list[str] = []
+    for t in top:  # a bigram explains better than its two words, so drop words it contains
+        term = str(index.vocabulary[t])
+        if any(term in c.split() for c in chosen):
+            continue
+        chosen.append(term)
+        if len(chosen) == n:
+            break
+    return chosen
+
+
+def _rank(
+    index: RelatedIndex,
+    q: sp.csr_matrix,
+    q_themes: np.ndarray | None,
+    q_services: np.ndarray | None,
+    k: int,
+    exclude: int | None,
+) -> list[Match]:
+    n = index.X.shape[0]
+    text = np.asarray((q @ index.XT).todense()).ravel() if q.nnz else np.zeros(n, dtype=np.float32)
+    if q_themes is None:
+        # Free text: estimate its themes from its best text matches.
+        top = np.argpartition(-text, min(FEEDBACK_DOCS, n - 1))[:FEEDBACK_DOCS] if n > 1 else np.arange(n)
+        top = top[text[top] > 0]
+        mix = np.asarray(index.themes[top].T @ text[top]).ravel() if len(top) else np.zeros(index.themes.shape[1])
+        norm = np.linalg.norm(mix)
+        q_themes = mix / norm if norm > 0 else mix
+    score = text.astype(np.float64).copy()
+    if THEME_WEIGHT and q_themes is not None and np.any(q_themes):
+        score += THEME_WEIGHT * (index.themes @ q_themes)
+    if SERVICE_WEIGHT and q_services is not None and np.any(q_services):
+        score += SERVICE_WEIGHT * (index.services @ q_services)
+    if exclude is not None:
+        score[exclude] = -np.inf
+    k = max(0, min(k, n - (exclude is not None)))
+    if k == 0:
+        return []
+    best = np.argpartition(-score, k - 1)[:k]
+    best = best[np.lexsort((best, -score[best]))]
+    matches = []
+    for j in best:
+        if not np.isfinite(score[j]) or score[j] <= 0:
+            continue
+        trow, srow = index.themes[j], index.services[j]
+        shared_themes = [int(index.theme_ids[t]) for t in trow.indices if q_themes is not None and q_themes[t] > 0]
+        shared_services = [str(index.service_names[s]) for s in srow.indices if q_services is not None and q_services[s] > 0]
+        matches.append(
+            Match(str(index.incident_ids[j]), float(score[j]), float(text[j]), _why_terms(index, q, j), shared_themes, shared_services)
+        )
+    return matches
+
+
+def _services_named(index: RelatedIndex, text: str) -> np.ndarray:
+    lowered = f" {text.lower()} "
+    hits = np.zeros(len(index.service_names), dtype=np.float64)
+    for j, name in enumerate(index.service_names):
+        if f" {str(name).lower()} " in lowered or f" {str(name).lower()}." in lowered or f" {str(name).lower()}," in lowered:
+            hits[j] = 1.0
+    norm = np.linalg.norm(hits)
+    return hits / norm if norm else hits
+
+
+def search_text(index: RelatedIndex, text: str, k: int = TOP_K) -> list[Match]:
+    """Incidents most similar to a free-text description, best first."""
+    q = sp.csr_matrix(index.vectorizer.transform([text]), dtype=np.float32)
+    q.sort_indices()
+    return _rank(index, q, None, _services_named(index, text), k, exclude=None)
+
+
+def search_incident(index: RelatedIndex, incident_id: str, k: int = TOP_K) -> list[Match]:
+    """Incidents most similar to one already in the index (itself excluded), best first."""
+    i = index.row(incident_id)
+    if i is None:
+        raise KeyError(incident_id)
+    q = index.X[i]
+    q.sort_indices()
+    return _rank(
+        index,
+        q,
+        index.themes[i].toarray().ravel().astype(np.float64),
+        index.services[i].toarray().ravel().astype(np.float64),
+        k,
+        exclude=i,
+    )
+
+
+# --------------------------------------------------------------------------- CLI
+
+
+def _published_prefix(con: duckdb.DuckDBPyConnection, db: Path) -> Path | None:
+    row = con.execute("SELECT value FROM build_info WHERE key = 'artifacts_prefix'").fetchone()
+    if not row or not row[0]:
+        return None
+    prefix = Path(row[0])
+    if not artifact_path(prefix, "related.json").exists():
+        prefix = db.parent / prefix.name  # the files sit next to the database; the cwd may differ
+    return prefix
+
+
+def results_for_display(con: duckdb.DuckDBPyConnection, matches: list[Match], hide_why: bool) -> list[dict]:
+    """Matches with titles, dates and theme labels; restricted incidents are masked.
+
+    A restricted match shows only its id and score as "restricted incident": no title, no
+    shared terms (they would quote its text), no themes or services.
+    """
+    if not matches:
+        return []
+    ids = [m.incident_id for m in matches]
+    info = {
+        r[0]: r[1:]
+        for r in con.execute(
+            "SELECT incident_id, title, incident_date, severity, restricted FROM incidents WHERE list_contains($ids, incident_id)",
+            {"ids": ids},
+        ).fetchall()
+    }
+    labels = dict(con.execute("SELECT theme_id, label FROM themes").fetchall())
+    out = []
+    for rank, m in enumerate(matches, 1):
+        title, day, severity, restricted = info.get(m.incident_id, (None, None, None, False))
+        masked = bool(restricted)
+        out.append(
+            {
+                "rank": rank,
+                "incident_id": m.incident_id,
+                "title": "restricted incident" if masked else title,
+                "date": None if masked or day is None else day.isoformat(),
+                "severity": None if masked else severity,
+                "restricted": masked,
+                "score": round(m.score, 4),
+                "text_score": round(m.text_score, 4),
+                "shared_terms": [] if masked or hide_why else m.shared_terms,
+                "shared_themes": [] if masked else [{"theme_id": t, "label": labels.get(t)} for t in m.shared_themes],
+                "shared_services": [] if masked else m.shared_services,
+            }
+        )
+    return out
+
+
+def cli_main(args: argparse.Namespace) -> int:
+    """`hindsight related --text ... | --incident ID [-k N] [--json]`."""
+    db = Path(args.db)
+    if not db.exists():
+        print(f"error: no database at {db}; run `hindsight build CORPUS --db {db}` first")
+        return 2
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        prefix = _published_prefix(con, db)
+        if prefix is None or not artifact_path(prefix, "related.json").exists():
+            print(f"error: {db} has no related-incident index; rebuild it with `hindsight build` (without --no-analysis)")
+            return 2
+        index = load_index(str(prefix))
+        k = max(1, int(args.k))
+        hide_why = False
+        if args.incident:
+            row = con.execute("SELECT restricted FROM incidents WHERE incident_id = ?", [args.incident]).fetchone()
+            if row is None or index.row(args.incident) is None:
+                print(f"error: no incident {args.incident!r} in {db}; `hindsight related --text '...'` searches by description")
+                return 2
+            hide_why = bool(row[0])  # terms shared with a restricted incident would quote it
+            matches = search_incident(index, args.incident, k)
+        else:
+            matches = search_text(index, args.text, k)
+        results = results_for_display(con, matches, hide_why)
+    finally:
+        con.close()
+    if args.json:
+        query = {"incident": args.incident} if args.incident else {"text": args.text}
+        print(json.dumps({"query": query, "results": results}, indent=2))
+        return 0
+    if not results:
+        print("No similar incidents found.")
+        return 0
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title="Related incidents", show_lines=True)
+    for col in ("#", "incident", "score", "why it matched"):
+        table.add_column(col, overflow="fold")
+    for r in results:
+        why = []
+        if r["shared_terms"]:
+            why.append("terms: " + ", ".join(r["shared_terms"]))
+        if r["shared_themes"]:
+            why.append("themes: " + "; ".join(str(t["label"]) for t in r["shared_themes"]))
+        if r["shared_services"]:
+            why.append("services: " + ", ".join(r["shared_services"]))
+        head = f"{r['incident_id']}\n{r['title'] or ''}" + (f"\n[dim]{r['date']} {r['severity'] or ''}[/dim]" if r["date"] else "")
+        table.add_row(str(r["rank"]), head, f"{r['score']:.3f}", "\n".join(why))
+    Console().print(table)
+    return 0

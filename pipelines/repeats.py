@@ -1,0 +1,175 @@
+"""Repeats and whether fixes stuck, computed in DuckDB from the theme tables.
+
+Definitions (the dashboard, the report and `hindsight themes` all use these functions):
+
+- An incident's time is `started_at`, else its `incident_date` at midnight; incidents with
+  neither are left out of time-based figures.
+- Repeat: incident B repeats an earlier incident A when they share a theme (not the
+  Unclustered bucket) and a service, and A happened at most `window_days` (default 180) before
+  B. One row per (B, A, theme, service). Same-time pairs are ordered by incident id so a pair is
+  never counted both ways.
+- Recurred after fix: incident B of theme T recurred after a fix when an earlier incident A of
+  theme T had action items and *all* of them are `done` (not `wont_fix`: declining a fix is not
+  a fix), and B started after A's fix time. We do not know when an item was completed, only its
+  due date, so A's fix time is the latest due date of its items (or A's own time when later,
+  or when no item has a due date): "by the time the last fix was due, it was done".
+"""
+
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+
+DEFAULT_WINDOW_DAYS = 180
+
+_INCIDENT_TIME = """
+    inc AS (
+        SELECT incident_id, COALESCE(started_at, CAST(incident_date AS TIMESTAMP)) AS at
+        FROM incidents
+        WHERE COALESCE(started_at, CAST(incident_date AS TIMESTAMP)) IS NOT NULL
+    )"""
+
+REPEATS_SQL = f"""
+WITH {_INCIDENT_TIME},
+    it AS (SELECT DISTINCT incident_id, theme_id FROM incident_themes WHERE theme_id <> -1),
+    keyed AS (
+        SELECT it.incident_id, it.theme_id, s.service, inc.at
+        FROM it
+        JOIN (SELECT DISTINCT incident_id, service FROM incident_services) s USING (incident_id)
+        JOIN inc USING (incident_id)
+    )
+SELECT b.incident_id,
+       a.incident_id AS earlier_incident_id,
+       b.theme_id,
+       b.service,
+       CAST(date_diff('day', a.at, b.at) AS INTEGER) AS days_between
+FROM keyed b
+JOIN keyed a
+  ON a.theme_id = b.theme_id
+ AND a.service = b.service
+ AND a.at <= b.at
+ AND a.at >= b.at - to_days(CAST($window_days AS INTEGER))
+ AND (a.at < b.at OR a.incident_id < b.incident_id)
+ORDER BY b.incident_id, days_between, a.incident_id, b.theme_id, b.service
+"""
+
+
+def find_repeats(con: duckdb.DuckDBPyConnection, window_days: int = DEFAULT_WINDOW_DAYS) -> pd.DataFrame:
+    """Repeat pairs (see module docstring), columns as in the repeat_incidents table."""
+    return con.execute(REPEATS_SQL, {"window_days": int(window_days)}).df()
+
+
+def write_repeats(con: duckdb.DuckDBPyConnection, window_days: int = DEFAULT_WINDOW_DAYS) -> int:
+    con.execute("DELETE FROM repeat_incidents")
+    con.execute(
+        "INSERT INTO repeat_incidents "
+        + REPEATS_SQL.replace("ORDER BY b.incident_id, days_between, a.incident_id, b.theme_id, b.service", ""),
+        {"window_days": int(window_days)},
+    )
+    return con.execute("SELECT count(*) FROM repeat_incidents").fetchone()[0]
+
+
+RECURRED_AFTER_FIX_SQL = f"""
+WITH {_INCIDENT_TIME},
+    it AS (SELECT DISTINCT incident_id, theme_id FROM incident_themes WHERE theme_id <> -1),
+    fixed AS (
+        SELECT ai.incident_id,
+               GREATEST(inc.at, COALESCE(CAST(max(ai.due_date) AS TIMESTAMP), inc.at)) AS fixed_at
+        FROM action_items ai JOIN inc USING (incident_id)
+        GROUP BY ai.incident_id, inc.at
+        HAVING bool_and(ai.status = 'done')
+    ),
+    fixed_theme AS (SELECT it.theme_id, fixed.incident_id, fixed.fixed_at FROM it JOIN fixed USING (incident_id)),
+    later AS (
+        SELECT it.incident_id, it.theme_id, inc.at, f.incident_id AS fixed_incident_id, f.fixed_at
+        FROM it
+        JOIN inc USING (incident_id)
+        JOIN fixed_theme f ON f.theme_id = it.theme_id AND f.fixed_at < inc.at AND f.incident_id <> it.incident_id
+        WHERE $theme_id IS NULL OR it.theme_id = $theme_id
+        QUALIFY row_number() OVER (PARTITION BY it.incident_id, it.theme_id ORDER BY f.fixed_at DESC, f.incident_id) = 1
+    )
+SELECT incident_id, theme_id, at, fixed_incident_id, fixed_at FROM later
+ORDER BY theme_id, at, incident_id
+"""
+
+
+def recurred_after_fix(con: duckdb.DuckDBPyConnection, theme_id: int | None = None) -> pd.DataFrame:
+    """Incidents that recurred after an earlier same-theme incident's fixes were all done.
+
+    One row per (incident, theme) with the most recent fixed incident before it.
+    """
+    return con.execute(RECURRED_AFTER_FIX_SQL, {"theme_id": theme_id}).df()
+
+
+THEME_SUMMARY_SQL = f"""
+WITH {_INCIDENT_TIME},
+    it AS (SELECT DISTINCT incident_id, theme_id FROM incident_themes),
+    per_incident AS (
+        SELECT it.theme_id, it.incident_id, inc.at,
+               strftime(inc.at, '%Y') || 'Q' || CAST(quarter(inc.at) AS VARCHAR) AS q
+        FROM it LEFT JOIN inc USING (incident_id)
+    ),
+    stats AS (
+        SELECT theme_id,
+               count(DISTINCT incident_id) AS incidents,
+               count(DISTINCT q) AS quarters_active,
+               list(DISTINCT q ORDER BY q) FILTER (WHERE q IS NOT NULL) AS quarters,
+               CAST(min(at) AS DATE) AS first_seen,
+               CAST(max(at) AS DATE) AS last_seen
+        FROM per_incident GROUP BY theme_id
+    ),
+    svc AS (
+        SELECT theme_id, list(service ORDER BY n DESC, service) AS services
+        FROM (
+            SELECT it.theme_id, s.service, count(DISTINCT it.incident_id) AS n
+            FROM it JOIN incident_services s USING (incident_id)
+            GROUP BY ALL
+        ) GROUP BY theme_id
+    ),
+    cats AS (
+        SELECT theme_id, arg_max(category, n) AS main_category
+        FROM (SELECT theme_id, category, count(*) AS n FROM contributing_factors
+              WHERE theme_id IS NOT NULL GROUP BY ALL)
+        GROUP BY theme_id
+    ),
+    rep AS (SELECT theme_id, count(DISTINCT incident_id) AS repeat_incidents FROM repeat_incidents GROUP BY theme_id),
+    raf AS (SELECT theme_id, count(*) AS recurred_after_fix FROM ({RECURRED_AFTER_FIX_SQL.replace("ORDER BY theme_id, at, incident_id", "")}) GROUP BY theme_id)
+SELECT t.theme_id, t.label, t.top_terms, t.representative_text, t.size,
+       COALESCE(stats.incidents, 0) AS incidents,
+       COALESCE(stats.quarters_active, 0) AS quarters_active,
+       COALESCE(stats.quarters, []) AS quarters,
+       COALESCE(svc.services, []) AS services,
+       stats.first_seen, stats.last_seen,
+       cats.main_category,
+       COALESCE(rep.repeat_incidents, 0) AS repeat_incidents,
+       COALESCE(raf.recurred_after_fix, 0) AS recurred_after_fix
+FROM themes t
+LEFT JOIN stats USING (theme_id)
+LEFT JOIN svc USING (theme_id)
+LEFT JOIN cats USING (theme_id)
+LEFT JOIN rep USING (theme_id)
+LEFT JOIN raf USING (theme_id)
+ORDER BY t.theme_id = -1, t.size DESC, t.theme_id
+"""
+
+
+def theme_summary(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Per theme: size, label, incidents, quarters active (count and list), services (most
+    affected first), first/last seen, main fishbone category, repeat incidents, recurred after fix."""
+    return con.execute(THEME_SUMMARY_SQL, {"theme_id": None}).df()
+
+
+THEME_QUARTERLY_SQL = f"""
+WITH {_INCIDENT_TIME}
+SELECT it.theme_id,
+       strftime(inc.at, '%Y') || 'Q' || CAST(quarter(inc.at) AS VARCHAR) AS quarter,
+       count(DISTINCT it.incident_id) AS incidents
+FROM incident_themes it JOIN inc USING (incident_id)
+GROUP BY ALL
+ORDER BY it.theme_id, quarter
+"""
+
+
+def theme_quarterly(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Incidents per theme per quarter (quarter like '2026Q3')."""
+    return con.execute(THEME_QUARTERLY_SQL).df()
