@@ -1,0 +1,348 @@
+"""Action items from an action-items section: tables, checkboxes and bullets.
+
+- Tables: the header names the columns (`_COLUMNS`): text (Action, Action Item, Task, Item,
+  Description, ...), owner (Owner, Who, Assignee, DRI), due (Due, Due Date, Deadline, ETA),
+  status (Status, State), priority, kind (Type, Kind, Category), ticket (Bug, Ticket, Issue,
+  Link, Jira). Without a recognisable text column the first unmapped column is the text.
+- GitHub checkboxes: `- [x]` is done, `- [ ]` is open (unless a marker says otherwise).
+- Bullets and numbered items, one item each; indented sub-bullets of the form `Owner: x`,
+  `Due: ...`, `Status: ...` attach to their parent. Inside an item: `@owner`, `owner: x`,
+  `(due 2024-05-01)`, `due: ...`, `by 2024-05-01`, status markers (`[DONE]`, `TODO`,
+  `(in progress)`, `won't fix`, `~~struck through~~` = done, ✅), priority (`P1`,
+  `priority: high`), kind (`[prevent]`, `type: detect`) and tickets (`JIRA-123`, `#123`, URLs).
+- A section with no list and no table gives one item per non-empty paragraph line.
+
+Status normalization (`normalize_status`): done/complete/closed/fixed/resolved/shipped/merged
+-> done; in progress/wip/ongoing/started/doing/in review -> in_progress; won't fix/wontfix/
+cancelled/declined/rejected/obsolete/duplicate/not planned -> wont_fix; anything else -> open.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from pipelines.metadata import is_delimiter_row, parse_date, table_cells
+from pipelines.model import ActionItem
+
+_COLUMNS: dict[str, str] = {}
+for _field, _names in {
+    "text": (
+        "action", "action item", "action items", "task", "tasks", "item", "items", "description",
+        "what", "title", "summary", "follow up", "follow-up", "followup", "remediation",
+        "corrective action", "todo", "to do", "action taken", "name", "details", "issue title",
+    ),
+    "owner": ("owner", "owners", "who", "assignee", "assignees", "assigned to", "responsible", "dri", "owner(s)", "lead"),
+    "due": ("due", "due date", "deadline", "eta", "target", "target date", "by when", "when", "due by", "date"),
+    "status": ("status", "state", "done", "progress", "done?", "complete", "completed"),
+    "priority": ("priority", "prio", "p", "pri", "importance"),
+    "kind": ("type", "kind", "category", "class", "action type"),
+    "ticket": (
+        "bug", "ticket", "issue", "link", "jira", "tracking", "reference", "ref", "url", "pr",
+        "tracker", "ticket id", "issue link", "jira ticket", "bug id", "tickets",
+    ),
+}.items():
+    for _n in _names:
+        _COLUMNS[_n] = _field
+
+_DONE = {"done", "complete", "completed", "closed", "fixed", "resolved", "shipped", "merged", "finished", "yes", "y", "true", "x", "✅", "✔", "✔️", "☑", "deployed", "implemented"}
+_PROGRESS = {"in progress", "inprogress", "in-progress", "wip", "ongoing", "started", "doing", "in review", "review", "in development", "in dev", "active", "underway", "partially done", "partial"}
+_WONT = {"won't fix", "wont fix", "wontfix", "won't do", "wont do", "cancelled", "canceled", "declined", "rejected", "obsolete", "duplicate", "not planned", "dropped", "abandoned", "will not fix", "won’t fix", "won’t do", "n/a - won't fix"}
+
+
+def normalize_status(value: str | None) -> str:
+    """open | in_progress | done | wont_fix for a status as written (see module docstring)."""
+    if not value:
+        return "open"
+    s = value.strip().strip("[]()*_`~ ").lower().replace("’", "'").replace("_", " ")
+    if s in _DONE or s.startswith(("done", "complete", "closed", "fixed", "resolved", "shipped")):
+        return "done"
+    if s in _WONT or s.startswith(("won't", "wont", "cancel", "declin", "reject", "obsolete")):
+        return "wont_fix"
+    if s in _PROGRESS or s.startswith(("in progress", "in-progress", "wip", "ongoing", "started")):
+        return "in_progress"
+    return "open"
+
+
+_NO_OWNER = {"", "-", "—", "–", "n/a", "na", "none", "tbd", "tba", "?", "unassigned", "nobody", "unknown", "todo", "-/-"}
+
+_CHECKBOX = re.compile(r"^\[([ xX✓✔])\]\s*")
+_BULLET = re.compile(r"^(\s*)(?:[-*+•]|\d{1,3}[.)])\s+(.*)$")
+_STATUS_MARKERS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(p, re.I), s)
+    for p, s in (
+        (r"[\[(]\s*(?:won'?t[ -]?(?:fix|do)|won’t (?:fix|do)|wontfix|cancell?ed|declined|rejected|obsolete|not planned|dropped)\s*[\])]", "wont_fix"),
+        (r"\b(?:won'?t[ -]?fix|won’t fix|wontfix)\b", "wont_fix"),
+        (r"[\[(]\s*(?:done|complete[d]?|fixed|closed|resolved|shipped|merged)\s*[\])]", "done"),
+        (r"^(?:DONE|COMPLETED?|FIXED|CLOSED)\b\s*[:\-–—]?", "done"),
+        (r"[✅✔☑]\ufe0f?", "done"),
+        (r"[\[(]\s*(?:in[ -]?progress|wip|ongoing|started|doing|in review)\s*[\])]", "in_progress"),
+        (r"^(?:WIP|IN[ -]PROGRESS)\b\s*[:\-–—]?", "in_progress"),
+        (r"🚧|⏳", "in_progress"),
+        (r"[\[(]\s*(?:todo|to do|open|not started|planned|pending|backlog)\s*[\])]", "open"),
+        (r"^TODO\b\s*[:\-–—]?", "open"),
+    )
+)
+_KV = re.compile(
+    r"(?:^|[\s(\[,;|])(owner|owners|assignee|assigned to|who|dri|due|due date|deadline|eta|target|status|state|priority|prio|type|kind|ticket|bug|issue|jira)\s*[:=]\s*"
+    r"([^,;()\[\]|]+?)\s*(?=$|[,;)\]|]|\s+(?:owner|due|status|priority|type|ticket)\s*[:=])",
+    re.I,
+)
+_KV_FIELD = {
+    "owner": "owner", "owners": "owner", "assignee": "owner", "assigned to": "owner", "who": "owner", "dri": "owner",
+    "due": "due", "due date": "due", "deadline": "due", "eta": "due", "target": "due",
+    "status": "status", "state": "status", "priority": "priority", "prio": "priority",
+    "type": "kind", "kind": "kind", "ticket": "ticket", "bug": "ticket", "issue": "ticket", "jira": "ticket",
+}
+_MENTION = re.compile(r"(?<![\w.@/])@([A-Za-z0-9](?:[\w.\-]*[A-Za-z0-9])?)")
+_ASSIGNED = re.compile(r"\b(?:assigned to|owned by)\s+(@?[A-Z][\w.\-]*(?:\s[A-Z][\w\-]*)?)")
+_DATE_TEXT = r"(?:\d{4}-\d{1,2}-\d{1,2}|\d{1,2}/\d{1,2}/\d{2,4}|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d{1,2}(?:st|nd|rd|th)?(?:,?\s+\d{4})?|\d{1,2}\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?(?:\s+\d{4})?)"
+_DUE = re.compile(rf"\b(?:due(?:\s+date)?|deadline|eta|target|by)\s*(?:on\s+)?[:=]?\s*({_DATE_TEXT})", re.I)
+_PRIORITY = re.compile(r"\b(P[0-4])\b|\b(high|medium|low|critical)[- ]priority\b|\bpriority\s*[:=]?\s*(P?[0-4]|high|medium|low|critical)\b", re.I)
+_KIND_TAG = re.compile(r"\[(prevent(?:ion|ive)?|mitigat(?:e|ion)|detect(?:ion)?|process|repair|investigate|monitoring|alerting|documentation|docs|training|fix|cleanup|test(?:ing)?)\]", re.I)
+_TICKET_KEY = re.compile(r"\b([A-Z][A-Z0-9]{1,9}-\d{1,7})\b")
+_NOT_TICKET = {"UTF", "ISO", "SEV", "SHA", "TLS", "SSL", "HTTP", "IPV", "CVE", "RFC", "AES", "MD", "COVID", "GPT", "US", "EU", "AP", "P", "S", "T", "X", "PR"}
+_ISSUE_NUM = re.compile(r"(?<![\w&/])#(\d{2,7})\b")
+_URL = re.compile(r"https?://[^\s)\]>|]+")
+_MD_LINK = re.compile(r"\[([^\]]*)\]\(([^)\s]+)[^)]*\)")
+_STRIKE = re.compile(r"^~~(.+)~~$")
+_EMPTY_PARENS = re.compile(r"\(\s*[,;:\-–—]*\s*\)|\[\s*[,;:\-–—]*\s*\]")
+_TRAIL = re.compile(r"[\s,;:|\-–—]+$")
+_LEAD_JUNK = re.compile(r"^[\s,;:|\-–—]+")
+
+
+def _ticket(text: str) -> str | None:
+    for m in _TICKET_KEY.finditer(text):
+        if m.group(1).split("-")[0] not in _NOT_TICKET:
+            return m.group(1)
+    m = _ISSUE_NUM.search(text)
+    if m:
+        return "#" + m.group(1)
+    m = _URL.search(text)
+    if m:
+        return m.group(0).rstrip(".,;")
+    return None
+
+
+def _owner(value: str) -> str | None:
+    v = value.strip().strip("*_`").strip()
+    if v.lower() in _NO_OWNER:
+        return None
+    v = v.lstrip("@").strip()
+    return v or None
+
+
+def _due(value: str, ref: date | None) -> date | None:
+    v = value.strip()
+    if not v or v.lower() in _NO_OWNER:
+        return None
+    if not re.search(r"\d{4}", v) and ref is not None:
+        # "May 1" without a year: the incident's year, or the next one if that is earlier.
+        d = parse_date(f"{v} {ref.year}")
+        if d is not None and d < ref:
+            d = parse_date(f"{v} {ref.year + 1}")
+        return d
+    return parse_date(v)
+
+
+def parse_item_text(raw: str, line: int, ref: date | None, status: str | None = None) -> ActionItem | None:
+    """One action item from the text of a bullet, checkbox or paragraph line."""
+    text = raw.strip()
+    m = _CHECKBOX.match(text)
+    if m:
+        status = status or ("open" if m.group(1) == " " else "done")
+        text = text[m.end():]
+    m = _STRIKE.match(text)
+    if m:
+        status = "done"
+        text = m.group(1)
+    marker_status = None
+    for pattern, s in _STATUS_MARKERS:
+        if pattern.search(text):
+            marker_status = marker_status or s
+            text = pattern.sub(" ", text, count=1)
+    item = ActionItem(text="", line=line)
+    fields: dict[str, str] = {}
+    for kv in _KV.finditer(text):
+        fields.setdefault(_KV_FIELD[kv.group(1).lower()], kv.group(2).strip())
+    text = _KV.sub(" ", text)
+    if "owner" in fields:
+        item.owner = _owner(fields["owner"])
+    if item.owner is None:
+        m = _MENTION.search(text) or _ASSIGNED.search(text)
+        if m:
+            item.owner = _owner(m.group(1))
+            if m.re is _MENTION and (m.start() == 0 or text[: m.start()].strip() in ("", "(", "[")):
+                text = text[: m.start()] + text[m.end():]
+            elif m.re is _MENTION and text[m.end():].strip(" )].,;") == "":
+                text = text[: m.start()] + text[m.end():]
+            elif m.re is _MENTION:
+                text = text[: m.start()] + m.group(1) + text[m.end():]
+    due_src = fields.get("due")
+    if due_src:
+        item.due_date = _due(due_src, ref)
+    else:
+        m = _DUE.search(text)
+        if m:
+            item.due_date = _due(m.group(1), ref)
+            if item.due_date is not None:
+                text = text[: m.start()] + text[m.end():]
+    if "status" in fields:
+        marker_status = normalize_status(fields["status"])
+    item.status = marker_status or status or "open"
+    if "priority" in fields:
+        item.priority = fields["priority"].strip().upper() if re.fullmatch(r"p?[0-4]", fields["priority"].strip(), re.I) else fields["priority"].strip().lower()
+    else:
+        m = _PRIORITY.search(text)
+        if m:
+            item.priority = (m.group(1) or "").upper() or (m.group(2) or m.group(3) or "").lower()
+            if m.group(1) and re.fullmatch(r"[\s(\[]*P[0-4][\s)\]]*", text[max(0, m.start() - 2): m.end() + 2]):
+                pass
+            text = text[: m.start()] + text[m.end():] if (m.group(2) or m.group(3)) else text
+    if "kind" in fields:
+        item.kind = fields["kind"].strip().lower()
+    else:
+        m = _KIND_TAG.search(text)
+        if m:
+            item.kind = m.group(1).lower()
+            text = text[: m.start()] + text[m.end():]
+    source_for_ticket = fields.get("ticket") or text
+    item.ticket = _ticket(source_for_ticket) if source_for_ticket else None
+    if item.ticket is None and "ticket" in fields:
+        item.ticket = fields["ticket"].strip() or None
+    text = _MD_LINK.sub(lambda mm: mm.group(1) or mm.group(2), text)
+    text = _EMPTY_PARENS.sub(" ", text)
+    text = _EMPTY_PARENS.sub(" ", text)
+    text = re.sub(r"\s+", " ", text)
+    text = _LEAD_JUNK.sub("", _TRAIL.sub("", text)).strip().strip("*_").strip()
+    if not text or len(text) < 3:
+        return None
+    item.text = text
+    return item
+
+
+def _table_items(lines: list[str], start: int, first_line: int, ref: date | None, out: list[ActionItem]) -> int:
+    header = [c.strip("*_` ").lower().rstrip(":") for c in table_cells(lines[start].strip()) or []]
+    cols: dict[str, int] = {}
+    for k, h in enumerate(header):
+        f = _COLUMNS.get(h) or _COLUMNS.get(re.sub(r"\s*\(.*\)$", "", h))
+        if f and f not in cols:
+            cols[f] = k
+    if "text" not in cols:
+        cols["text"] = next((k for k in range(len(header)) if k not in cols.values()), 0)
+    j = start + 2
+    while j < len(lines) and lines[j].strip().startswith("|"):
+        cells = table_cells(lines[j].strip()) or []
+        j += 1
+
+        def cell(name: str) -> str:
+            k = cols.get(name)
+            return cells[k].strip() if k is not None and k < len(cells) else ""
+
+        text = cell("text")
+        if not text and not any(cells):
+            continue
+        status_cell = cell("status")
+        status = None
+        if status_cell:
+            cb = _CHECKBOX.match(status_cell + " ")
+            status = ("open" if cb.group(1) == " " else "done") if cb else normalize_status(status_cell)
+        item = parse_item_text(text, first_line + j - 1, ref, status)
+        if item is None:
+            continue
+        if status is not None:
+            item.status = status
+        if cell("owner"):
+            item.owner = _owner(_MD_LINK.sub(lambda mm: mm.group(1), cell("owner")))
+        if cell("due"):
+            item.due_date = _due(cell("due"), ref) or item.due_date
+        if cell("priority"):
+            item.priority = cell("priority").strip("*_` ") or item.priority
+        if cell("kind"):
+            item.kind = cell("kind").strip("*_` ").lower() or item.kind
+        if cell("ticket"):
+            tk = cell("ticket")
+            item.ticket = _ticket(tk) or (tk.strip("*_` ") if tk.strip("*_` ").lower() not in _NO_OWNER else None)
+        out.append(item)
+    return j
+
+
+def extract_action_items(body: str, first_line: int, ref: date | None = None) -> list[ActionItem]:
+    """Action items from a section body; `first_line` is the 1-based line of body line 0."""
+    lines = body.split("\n")
+    items: list[ActionItem] = []
+    paragraph: list[tuple[int, str]] = []
+    has_list = False
+    i, n = 0, len(lines)
+    top_indent: int | None = None
+    parent: ActionItem | None = None
+    in_fence = False
+    while i < n:
+        line = lines[i]
+        s = line.strip()
+        if s.startswith(("```", "~~~")):
+            in_fence = not in_fence
+            i += 1
+            continue
+        if in_fence or not s:
+            i += 1
+            continue
+        if s.startswith("|") and i + 1 < n:
+            nxt = table_cells(lines[i + 1].strip()) if lines[i + 1].strip().startswith("|") else None
+            if nxt and is_delimiter_row(nxt):
+                has_list = True
+                i = _table_items(lines, i, first_line, ref, items)
+                parent = None
+                continue
+        m = _BULLET.match(line)
+        if m:
+            has_list = True
+            indent = len(m.group(1).expandtabs(4))
+            if top_indent is None or indent < top_indent:
+                top_indent = indent
+            if indent > top_indent + 1 and parent is not None:
+                _attach_sub_item(parent, m.group(2), ref)
+            else:
+                item = parse_item_text(m.group(2), first_line + i, ref)
+                if item is not None:
+                    items.append(item)
+                parent = item
+            i += 1
+            continue
+        if parent is not None and line[:1] in (" ", "\t"):
+            # Wrapped continuation of the previous bullet.
+            if not _attach_sub_item(parent, s, ref, wrap=True):
+                parent.text = f"{parent.text} {s}".strip()
+        elif not s.startswith(("#", "|", ">")):
+            paragraph.append((i, s))
+            parent = None
+        i += 1
+    if not has_list:
+        for k, s in paragraph:
+            if s.endswith(":"):
+                continue
+            item = parse_item_text(s, first_line + k, ref)
+            if item is not None:
+                items.append(item)
+    return items
+
+
+def _attach_sub_item(parent: ActionItem, text: str, ref: date | None, wrap: bool = False) -> bool:
+    """Apply an `Owner: x` / `Due: y` / `Status: z` sub-line to its parent item."""
+    found = False
+    for kv in _KV.finditer(text):
+        field, value = _KV_FIELD[kv.group(1).lower()], kv.group(2).strip()
+        found = True
+        if field == "owner":
+            parent.owner = _owner(value) or parent.owner
+        elif field == "due":
+            parent.due_date = _due(value, ref) or parent.due_date
+        elif field == "status":
+            parent.status = normalize_status(value)
+        elif field == "priority":
+            parent.priority = value
+        elif field == "kind":
+            parent.kind = value.lower()
+        elif field == "ticket":
+            parent.ticket = _ticket(value) or value
+    return found or not wrap and False

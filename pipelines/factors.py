@@ -1,0 +1,151 @@
+"""Contributing factors: one row per bullet or sentence that describes a cause.
+
+Sectioned documents: every top-level bullet or numbered item under a `root_cause`
+(Root cause, Contributing factors, Five whys, Fault, ...), `trigger` or `what_went_poorly`
+section is one factor; paragraphs in those sections are split into sentences, each a factor.
+Five-whys items drop the question ("Why did X? Because Y." gives "Because Y."), and
+sentences shorter than three words or ending in a colon (list introductions) are skipped.
+
+Documents without any of those sections (many public postmortems are a few paragraphs of
+prose): the sentences of the prose sections that contain a cause cue (`CAUSE_CUES`, e.g.
+"caused by", "due to", "because", "root cause", "triggered", "resulted from", "led to",
+"failed", "misconfigur", "expired", "exhausted") are the factors, with `source_section` set to
+the section kind they were found in. The rule is deliberately simple and explainable; the
+theme analysis refines what these sentences mean.
+"""
+
+from __future__ import annotations
+
+import re
+
+from pipelines.model import ContributingFactor, Section
+
+FACTOR_KINDS = ("root_cause", "trigger", "what_went_poorly")
+PROSE_KINDS = ("summary", "other", "impact", "resolution", "detection", "lessons_learned")
+
+CAUSE_CUES = (
+    "caused by", "cause of", "causing", "due to", "because", "root cause", "triggered", "trigger",
+    "resulted from", "result of", "resulting in", "led to", "lead to", "leading to", "failed", "failure",
+    "misconfigur", "expired", "exhausted", "ran out", "overload", "bug", "regression", "typo",
+    "incorrect", "wrong", "mistake", "accidentally", "inadvertent", "unexpected", "race condition",
+    "memory leak", "deadlock", "saturat", "timeout", "timed out", "not tested", "untested",
+    "contributing", "contributed", "stemmed from", "a result of", "combined with", "lack of",
+)
+_CUE_RE = re.compile("|".join(re.escape(c) for c in CAUSE_CUES), re.I)
+
+_SENT_SPLIT = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[A-Z0-9\"'(`*_\[])")
+_ABBREV = re.compile(r"\b(?:e\.g|i\.e|etc|vs|approx|incl|Inc|Ltd|Co|Corp|Mr|Mrs|Ms|Dr|St|No|U\.S|a\.m|p\.m|Fig|cf|al)\.$", re.I)
+_BULLET = re.compile(r"^(\s*)(?:[-*+•]|\d{1,3}[.)]|[a-z][.)])\s+(.*)$")
+_MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+_EMPHASIS = re.compile(r"(\*\*|__|~~)(.+?)\1")
+_INLINE_CODE = re.compile(r"`([^`]*)`")
+_WHY_Q = re.compile(r"^(?:\*\*|__)?(?:why\s*(?:#?\d+)?\s*[:.)]?\s*(?:\*\*|__)?\s*)?(?:[^?]{3,200}\?)\s*(?:\*\*|__)?\s*(?:[-–—:]\s*)?(?=\S)", re.I)
+_WHY_LABEL = re.compile(r"^(?:\*\*|__)?(?:why|because|answer|a)\s*#?\d*\s*[:.)](?:\*\*|__)?\s*", re.I)
+
+
+def clean_inline(text: str) -> str:
+    """Markdown inline markup removed: links keep their text, emphasis and code keep content."""
+    text = _MD_LINK.sub(r"\1", text)
+    text = _EMPHASIS.sub(r"\2", text)
+    text = _INLINE_CODE.sub(r"\1", text)
+    return " ".join(text.split())
+
+
+def split_sentences(text: str) -> list[str]:
+    parts = _SENT_SPLIT.split(text)
+    out: list[str] = []
+    for part in parts:
+        if out and _ABBREV.search(out[-1]):
+            out[-1] = f"{out[-1]} {part}"
+        else:
+            out.append(part)
+    return [p.strip() for p in out if p.strip()]
+
+
+def _blocks(body: str) -> list[tuple[int, str, bool]]:
+    """(line offset, text, is_bullet) for each top-level bullet and each paragraph."""
+    blocks: list[tuple[int, str, bool]] = []
+    lines = body.split("\n")
+    para: list[str] = []
+    para_start = 0
+    top_indent: int | None = None
+    in_fence = False
+
+    def flush() -> None:
+        if para:
+            blocks.append((para_start, " ".join(para), False))
+            para.clear()
+
+    for i, line in enumerate(lines):
+        s = line.strip()
+        if s.startswith(("```", "~~~")):
+            flush()
+            in_fence = not in_fence
+            continue
+        if in_fence:
+            continue
+        if not s or s.startswith(("#", "|")) or set(s) <= set("-=*_"):
+            flush()
+            continue
+        m = _BULLET.match(line)
+        if m:
+            flush()
+            indent = len(m.group(1).expandtabs(4))
+            if top_indent is None or indent < top_indent:
+                top_indent = indent
+            if indent <= top_indent + 1 or not blocks or not blocks[-1][2]:
+                blocks.append((i, m.group(2).strip(), True))
+            else:
+                # A nested bullet refines its parent; keep it with the parent's text.
+                off, text, _ = blocks[-1]
+                blocks[-1] = (off, f"{text}; {m.group(2).strip()}", True)
+            continue
+        if blocks and blocks[-1][2] and line[:1] in (" ", "\t") and not para:
+            off, text, _ = blocks[-1]
+            blocks[-1] = (off, f"{text} {s}", True)
+            continue
+        if not para:
+            para_start = i
+        para.append(s.lstrip("> ").strip())
+    flush()
+    return blocks
+
+
+def _worth_keeping(text: str) -> bool:
+    return len(text.split()) >= 3 and not text.rstrip().endswith(":")
+
+
+def _strip_why(text: str) -> str:
+    stripped = _WHY_Q.sub("", text, count=1)
+    stripped = _WHY_LABEL.sub("", stripped, count=1)
+    return stripped if len(stripped.split()) >= 2 else text
+
+
+def factors_from_section(section: Section, body_first: int, *, cue_only: bool = False) -> list[ContributingFactor]:
+    """Factors in one section; `body_first` is the 1-based source line of its first body line."""
+    out: list[ContributingFactor] = []
+    for offset, text, is_bullet in _blocks(section.body):
+        line = body_first + offset
+        if is_bullet:
+            candidates = [clean_inline(text)]
+        else:
+            candidates = split_sentences(clean_inline(text))
+        for cand in candidates:
+            if section.kind == "root_cause" and "?" in cand:
+                cand = _strip_why(cand)
+            if not _worth_keeping(cand):
+                continue
+            if cue_only and not _CUE_RE.search(cand):
+                continue
+            out.append(ContributingFactor(cand, section.kind, line))
+    return out
+
+
+def extract_factors(sections: list[tuple[Section, int]]) -> list[ContributingFactor]:
+    """Factors for one incident from (section, first body line) pairs (rule: module docstring)."""
+    found = [f for s, first in sections if s.kind in FACTOR_KINDS for f in factors_from_section(s, first)]
+    if found:
+        return found
+    return [
+        f for s, first in sections if s.kind in PROSE_KINDS for f in factors_from_section(s, first, cue_only=True)
+    ]

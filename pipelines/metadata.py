@@ -1,0 +1,396 @@
+"""Postmortem metadata: field aliases, severity and date normalization, `Key: value` blocks.
+
+Field aliases (keys are matched case-insensitively; spaces and hyphens count as underscores):
+
+    incident_id    id, uuid, incident_id, incident
+    title          title, name, subject, headline, title_or_first_sentence
+    date           date, incident_date, day
+    severity       severity, sev, priority, level, impact_level
+    services       services, service, product, products, component, components, system(s),
+                   affected_services
+    team           team, owner_team, owning_team, owner (a team, not an action owner), squad
+    status         status, state
+    started_at     started_at, start_time, start, began_at, impact_start
+    detected_at    detected_at, detection_time, detected
+    mitigated_at   mitigated_at, mitigation_time, mitigated
+    resolved_at    resolved_at, end_time, end, ended_at, resolution_time, resolved
+    tags           tags, tag, categories, category, keywords, labels
+    url            url, link, source_url
+    restricted     restricted, confidential, private (booleans) and visibility (a word)
+    allowed_groups allowed_groups, allowed, audience, groups, readers
+
+Severity mapping (first recognisable token wins; unknown values give None and keep
+`severity_raw` as written):
+
+    SEV1  SEV0, SEV1, Sev 1, S0, S1, P0, P1, 0, 1, critical, crit, blocker, emergency,
+          catastrophic, urgent, highest, major outage
+    SEV2  SEV2, S2, P2, 2, major, high, severe, serious
+    SEV3  SEV3, S3, P3, 3, moderate, medium, minor, normal
+    SEV4  SEV4, SEV5, S4, S5, P4, P5, 4, 5, low, lowest, trivial, cosmetic, info, informational
+
+P0 and P1 both land on SEV1 because we have four levels and organisations that use P0 reserve
+it for the same "all hands" class that SEV1 names elsewhere.
+
+Times: every datetime is returned as naive UTC. A time written with a zone (offset, `Z`, or a
+name from `TZINFOS` below) is converted; a time written without any zone is taken to be UTC
+already, because that is what postmortem templates ask for and guessing a local zone would
+silently shift it. Ambiguous abbreviations resolve as: CST = US Central, IST = India,
+BST = British Summer Time. PT/ET/CT/MT (no S/D) use the IANA zone, so daylight saving follows
+the date.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from functools import lru_cache
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from dateutil import parser as dateutil_parser
+
+from pipelines.model import Incident
+
+_H = 3600
+
+TZINFOS: dict[str, Any] = {
+    "UTC": 0, "GMT": 0, "Z": 0, "UT": 0, "WET": 0,
+    "PST": -8 * _H, "PDT": -7 * _H,
+    "MST": -7 * _H, "MDT": -6 * _H,
+    "CST": -6 * _H, "CDT": -5 * _H,
+    "EST": -5 * _H, "EDT": -4 * _H,
+    "AKST": -9 * _H, "AKDT": -8 * _H,
+    "HST": -10 * _H,
+    "BST": 1 * _H, "WEST": 1 * _H, "CET": 1 * _H, "CEST": 2 * _H, "MET": 1 * _H, "MEST": 2 * _H,
+    "EET": 2 * _H, "EEST": 3 * _H, "MSK": 3 * _H,
+    "IST": int(5.5 * _H),
+    "SGT": 8 * _H, "HKT": 8 * _H, "AWST": 8 * _H,
+    "JST": 9 * _H, "KST": 9 * _H,
+    "ACST": int(9.5 * _H), "ACDT": int(10.5 * _H),
+    "AEST": 10 * _H, "AEDT": 11 * _H,
+    "NZST": 12 * _H, "NZDT": 13 * _H,
+    "PT": ZoneInfo("America/Los_Angeles"),
+    "MT": ZoneInfo("America/Denver"),
+    "CT": ZoneInfo("America/Chicago"),
+    "ET": ZoneInfo("America/New_York"),
+}
+TZ_NAMES = frozenset(TZINFOS)
+
+FIELD_ALIASES: dict[str, str] = {}
+for _field, _aliases in {
+    "incident_id": ("id", "uuid", "incident_id", "incident", "incident_number"),
+    "title": ("title", "name", "subject", "headline", "title_or_first_sentence"),
+    "date": ("date", "incident_date", "day"),
+    "severity": ("severity", "sev", "priority", "level", "impact_level", "incident_severity"),
+    "services": (
+        "services", "service", "product", "products", "component", "components", "system",
+        "systems", "affected_services", "affected_service", "affected_systems",
+    ),
+    "team": ("team", "owner_team", "owning_team", "owner", "squad", "teams"),
+    "status": ("status", "state", "incident_status"),
+    "started_at": ("started_at", "start_time", "start", "began_at", "impact_start", "started", "start_date"),
+    "detected_at": ("detected_at", "detection_time", "detected", "detect_time"),
+    "mitigated_at": ("mitigated_at", "mitigation_time", "mitigated"),
+    "resolved_at": (
+        "resolved_at", "end_time", "end", "ended_at", "resolution_time", "resolved", "end_date",
+        "recovered_at",
+    ),
+    "tags": ("tags", "tag", "categories", "category", "keywords", "labels"),
+    "url": ("url", "link", "source_url", "permalink"),
+    "restricted": ("restricted", "confidential", "private"),
+    "visibility": ("visibility", "access", "classification"),
+    "allowed_groups": ("allowed_groups", "allowed", "audience", "groups", "readers", "allowed_readers"),
+    "summary": ("summary", "tldr", "tl_dr", "abstract"),
+}.items():
+    for _alias in _aliases:
+        FIELD_ALIASES[_alias] = _field
+
+_KEY_CLEAN = re.compile(r"[\s\-./]+")
+
+
+def canonical_field(key: object) -> str | None:
+    """The Incident field a metadata key names, or None for keys we do not know."""
+    if not isinstance(key, str):
+        return None
+    k = _KEY_CLEAN.sub("_", key.strip().strip("*_: ").lower()).strip("_")
+    return FIELD_ALIASES.get(k)
+
+
+# ---- severity ----------------------------------------------------------------------------
+
+_SEV_WORDS = {
+    "critical": "SEV1", "crit": "SEV1", "blocker": "SEV1", "emergency": "SEV1",
+    "catastrophic": "SEV1", "urgent": "SEV1", "highest": "SEV1", "disaster": "SEV1",
+    "major": "SEV2", "high": "SEV2", "severe": "SEV2", "serious": "SEV2",
+    "moderate": "SEV3", "medium": "SEV3", "minor": "SEV3", "normal": "SEV3", "med": "SEV3",
+    "low": "SEV4", "lowest": "SEV4", "trivial": "SEV4", "cosmetic": "SEV4", "info": "SEV4",
+    "informational": "SEV4", "negligible": "SEV4",
+}
+_SEV_NUM = re.compile(r"^(?:sev(?:erity)?|s|p|priority|level|lvl|l)?[\s\-_#:]*([0-9])\b")
+_WORD = re.compile(r"[a-z]+")
+
+
+def _sev_from_number(n: int) -> str:
+    return ("SEV1", "SEV1", "SEV2", "SEV3", "SEV4", "SEV4")[n] if n <= 5 else "SEV4"
+
+
+def normalize_severity(value: object) -> tuple[str | None, str | None]:
+    """(SEV1..SEV4 or None, the value as written or None)."""
+    if value is None or isinstance(value, bool):
+        return None, None
+    if isinstance(value, (int, float)):
+        raw = str(int(value)) if float(value).is_integer() else str(value)
+        return (_sev_from_number(int(value)) if value >= 0 else None), raw
+    raw = str(value).strip()
+    if not raw:
+        return None, None
+    return _severity_of(raw.lower()), raw
+
+
+@lru_cache(maxsize=512)
+def _severity_of(low: str) -> str | None:
+    m = _SEV_NUM.match(low)
+    if m:
+        return _sev_from_number(int(m.group(1)))
+    for word in _WORD.findall(low):
+        if word in _SEV_WORDS:
+            return _SEV_WORDS[word]
+    # "Severity: SEV-2 (major)" style: a sev token later in the string
+    m = re.search(r"\b(?:sev|p|s)[\s\-_]?([0-9])\b", low)
+    if m:
+        return _sev_from_number(int(m.group(1)))
+    return None
+
+
+# ---- dates and times ---------------------------------------------------------------------
+
+_ISO_FAST = re.compile(
+    r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$"
+)
+_ZONE_SUFFIX = re.compile(r"^(.*?\d)\s*\(?([A-Za-z]{1,5})\)?$")
+_MIN_YEAR, _MAX_YEAR = 1970, 2100
+
+
+def to_naive_utc(dt: datetime) -> datetime:
+    if dt.tzinfo is not None:
+        offset = dt.utcoffset()
+        dt = dt.replace(tzinfo=None)
+        if offset is not None:
+            dt = dt - offset
+    return dt
+
+
+def _plausible(dt: datetime) -> bool:
+    return _MIN_YEAR <= dt.year <= _MAX_YEAR
+
+
+def parse_datetime(value: object, *, default_date: date | None = None) -> datetime | None:
+    """A naive-UTC datetime from a YAML value or free text, or None. Never raises.
+
+    A date without a time gives midnight only when given as a date: it is what the author
+    wrote, not an invented time. Time-only text needs `default_date`, else None.
+    """
+    try:
+        return _parse_datetime(value, default_date)
+    except (ValueError, OverflowError, TypeError, AttributeError, IndexError, KeyError):
+        return None
+
+
+def _parse_datetime(value: object, default_date: date | None) -> datetime | None:
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, datetime):
+        dt = to_naive_utc(value)
+        return dt if _plausible(dt) else None
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day) if _MIN_YEAR <= value.year <= _MAX_YEAR else None
+    if isinstance(value, (int, float)):
+        return None  # bare numbers are not times (epoch seconds would be a guess)
+    text = str(value).strip()
+    if not text or len(text) > 80:
+        return None
+    return _parse_text(text, default_date)
+
+
+@lru_cache(maxsize=4096)
+def _parse_text(text: str, default_date: date | None) -> datetime | None:
+    if _ISO_FAST.match(text):
+        try:
+            dt = to_naive_utc(datetime.fromisoformat(text.replace("Z", "+00:00")))
+            return dt if _plausible(dt) else None
+        except ValueError:
+            pass
+    if not any(ch.isdigit() for ch in text):
+        return None
+    cleaned = text.replace("(", " ").replace(")", " ").replace(",", " ").strip()
+    base = default_date or date(1900, 1, 1)
+    default = datetime(base.year, base.month, base.day)
+    try:
+        dt, skipped = dateutil_parser.parse(cleaned, default=default, tzinfos=TZINFOS, fuzzy_with_tokens=True)
+    except (ValueError, OverflowError, TypeError):
+        return None
+    dt = to_naive_utc(dt)
+    if default_date is None and dt.year == 1900:
+        return None  # a time with no date and no date to carry over: not placeable
+    if not _plausible(dt):
+        return None
+    # Reject text where most of the words were skipped: that was prose, not a time.
+    skipped_chars = sum(len(s.strip()) for s in skipped)
+    if skipped_chars > max(12, len(cleaned) // 2):
+        return None
+    return dt
+
+
+def parse_date(value: object) -> date | None:
+    """A calendar date from a YAML value or text, or None. Never raises."""
+    if isinstance(value, datetime):
+        value = to_naive_utc(value)
+        return value.date() if _plausible(value) else None
+    if isinstance(value, date):
+        return value if _MIN_YEAR <= value.year <= _MAX_YEAR else None
+    dt = parse_datetime(value, default_date=None)
+    return dt.date() if dt else None
+
+
+# ---- values ------------------------------------------------------------------------------
+
+_LIST_SPLIT = re.compile(r"\s*[,;]\s*")
+
+
+def to_list(value: object) -> list[str]:
+    """A list of clean strings from a YAML list, a comma/semicolon string, or a scalar."""
+    if value is None:
+        return []
+    items: list[object]
+    if isinstance(value, (list, tuple, set)):
+        items = list(value)
+    elif isinstance(value, dict):
+        items = [k for k, v in value.items() if v]
+    else:
+        items = [value]
+    out: list[str] = []
+    for item in items:
+        if item is None or isinstance(item, (dict, list)):
+            continue
+        text = str(item).strip().strip("[]").strip()
+        for part in _LIST_SPLIT.split(text) if isinstance(item, str) else [text]:
+            part = part.strip().strip("\"'` ")
+            if part and part not in out:
+                out.append(part)
+    return out
+
+
+_TRUE = {"true", "yes", "y", "1", "on", "restricted", "private", "confidential", "secret"}
+_RESTRICTED_VISIBILITY = {
+    "restricted", "private", "confidential", "secret", "limited", "need-to-know", "need_to_know",
+    "sensitive", "security",
+}
+
+
+def to_bool(value: object) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)):
+        return value != 0
+    return str(value).strip().lower() in _TRUE
+
+
+def _scalar_text(value: object) -> str | None:
+    if value is None or isinstance(value, (dict, list)):
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def apply_metadata(incident: Incident, meta: dict[Any, Any], *, overwrite: bool = True) -> None:
+    """Copy known metadata keys onto the incident; unknown keys are ignored.
+
+    With overwrite=False, fields that already hold a value keep it (front matter beats
+    a `Key: value` line found later in the body).
+    """
+    for key, value in meta.items():
+        field = canonical_field(key)
+        if field is None or value is None:
+            continue
+        _apply(incident, field, value, overwrite)
+
+
+def _apply(incident: Incident, field: str, value: Any, overwrite: bool) -> None:
+    def free(name: str) -> bool:
+        current = getattr(incident, name)
+        return overwrite or current in (None, "", [], False)
+
+    if field == "incident_id":
+        text = _scalar_text(value)
+        if text and free("incident_id"):
+            incident.incident_id = text
+    elif field in ("title", "team", "status", "url", "summary"):
+        text = _scalar_text(value)
+        if field == "team" and isinstance(value, list):
+            text = ", ".join(to_list(value)) or None
+        if text and free(field):
+            setattr(incident, field, text)
+    elif field == "severity":
+        if free("severity_raw"):
+            incident.severity, incident.severity_raw = normalize_severity(value)
+    elif field in ("services", "tags", "allowed_groups"):
+        items = to_list(value)
+        if items and free(field):
+            setattr(incident, field, items)
+    elif field == "date":
+        d = parse_date(value)
+        if d and free("date"):
+            incident.date = d
+    elif field in ("started_at", "detected_at", "mitigated_at", "resolved_at"):
+        dt = parse_datetime(value)
+        if dt and free(field):
+            setattr(incident, field, dt)
+    elif field == "restricted":
+        if to_bool(value):
+            incident.restricted = True
+    elif field == "visibility":
+        if str(value).strip().lower() in _RESTRICTED_VISIBILITY:
+            incident.restricted = True
+
+
+# ---- `Key: value` lines and metadata tables in the body ----------------------------------
+
+_KV_LINE = re.compile(
+    r"^\s{0,3}(?:[-*+]\s+)?(?:\*\*|__)?([A-Za-z][A-Za-z _\-/]{0,30}?)(?:\*\*|__)?\s*:\s*(?:\*\*|__)?\s*(.*?)\s*$"
+)
+
+
+def match_key_value(line: str) -> tuple[str, str] | None:
+    """(canonical field, value) for a `Key: value` / `**Key:** value` line with a known key."""
+    if ":" not in line[:48]:
+        return None
+    m = _KV_LINE.match(line)
+    if not m:
+        return None
+    field = canonical_field(m.group(1))
+    value = m.group(2).strip().strip("*_").strip()
+    if field is None or not value:
+        return None
+    return field, value
+
+
+def table_cells(line: str) -> list[str] | None:
+    """Cells of a Markdown table row (pipes escaped with a backslash stay in the text)."""
+    s = line.strip()
+    if not s.startswith("|") and s.count("|") < 1:
+        return None
+    if "\\|" in s:
+        s = s.replace("\\|", "\x00")
+    if s.startswith("|"):
+        s = s[1:]
+    if s.endswith("|"):
+        s = s[:-1]
+    return [c.strip().replace("\x00", "|") for c in s.split("|")]
+
+
+_DELIM_CELL = re.compile(r"^:?-{1,}:?$")
+
+
+def is_delimiter_row(cells: list[str]) -> bool:
+    return bool(cells) and all(_DELIM_CELL.match(c.replace(" ", "")) for c in cells if c) and any(cells)
+

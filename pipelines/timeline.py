@@ -1,0 +1,365 @@
+"""Timeline events from a timeline section, and incident times from timeline markers.
+
+Accepted shapes (one event per line or table row):
+
+- Markdown tables with a time column (Time, Timestamp, When, Date, Date/Time, "Time (UTC)");
+  a separate Date column is joined to the Time column.
+- Bullet, numbered or plain lines that start with a time: `14:02`, `14:02 UTC`, `**14:02**`,
+  `[14:02]`, `2:02 PM PDT`, `2024-03-05 14:02`, `2024-03-05T14:02:00Z`, `Mar 5, 14:02`,
+  `14:02-14:10` (the start counts).
+- A line, heading or bold line holding only a date (`### 2024-03-05`, `**March 5, 2024**`)
+  sets the date for the time-only lines that follow.
+
+Conversion: a zone written on the line wins, then a zone declared for the whole section
+("Timeline (all times PDT)", "All times are in CET"), else the time is taken as UTC (see
+pipelines/metadata.py). A time-only line takes its date from the last date line, else from
+the incident date; with neither, `at` is None. When time-only lines run past midnight
+(a time more than 6 hours earlier than the one before under the same carried date), the date
+advances by one day. `raw_time` always keeps the time as written; nothing is invented.
+
+Incident times (`times_from_markers`): the first event whose text matches a marker sets
+started/detected/mitigated; resolved takes the last matching event. Markers are listed in
+`MARKERS`; a negated marker ("not yet resolved") does not count.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, time, timedelta, timezone, tzinfo
+from functools import lru_cache
+
+from pipelines.metadata import TZINFOS, is_delimiter_row, parse_datetime, table_cells, to_naive_utc
+from pipelines.model import TimelineEvent
+
+_MONTHS = {
+    m: i + 1
+    for i, names in enumerate(
+        (
+            ("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"),
+            ("may",), ("jun", "june"), ("jul", "july"), ("aug", "august"),
+            ("sep", "sept", "september"), ("oct", "october"), ("nov", "november"), ("dec", "december"),
+        )
+    )
+    for m in names
+}
+_MONTH_RE = r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
+_WEEKDAY_RE = r"(?:(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(?:day|nesday|rsday|urday)?\.?,?\s+)"
+_ZONE_NAMES = "|".join(sorted((re.escape(z) for z in TZINFOS), key=len, reverse=True))
+
+_DATE_RE = (
+    r"(?P<date>"
+    r"(?P<iy>\d{4})[-/.](?P<im>\d{1,2})[-/.](?P<id>\d{1,2})"
+    rf"|{_WEEKDAY_RE}?(?P<mn>{_MONTH_RE})\.?\s+(?P<md>\d{{1,2}})(?:st|nd|rd|th)?(?:,?\s+(?P<my>\d{{4}}))?"
+    rf"|{_WEEKDAY_RE}?(?P<dd>\d{{1,2}})(?:st|nd|rd|th)?\s+(?P<dn>{_MONTH_RE})\.?(?:,?\s+(?P<dy>\d{{4}}))?"
+    r"|(?P<sm>\d{1,2})/(?P<sd>\d{1,2})(?:/(?P<sy>\d{4}|\d{2}))?"
+    r")"
+)
+_TIME_RE = (
+    r"(?P<time>(?P<h>\d{1,2}):(?P<mi>\d{2})(?::(?P<s>\d{2})(?:\.\d{1,6})?)?(?:\s*(?P<ap>[ap])\.?m\.?(?![a-z]))?"
+    r"|(?P<h2>\d{1,2})\s*(?P<ap2>[ap])\.?m\.?(?![a-z]))"
+)
+_ZONE_RE = (
+    rf"(?P<zone>Z(?![a-z])|(?:UTC|GMT)\s*[+-]\s*\d{{1,2}}(?::?\d{{2}})?|[+-]\d{{2}}:?\d{{2}}|\(?(?:{_ZONE_NAMES})\)?(?![a-z]))"
+)
+_STAMP = re.compile(
+    rf"(?:{_DATE_RE}(?:\s*(?:T|,|\s|at|@|-)\s*)*)?(?:{_TIME_RE})(?:\s*{_ZONE_RE})?"
+    rf"(?:\s*(?:-|–|—|to|until)\s*(?:\d{{1,2}}:\d{{2}}(?::\d{{2}})?(?:\s*[ap]\.?m\.?)?)(?:\s*{_ZONE_RE.replace('?P<zone>', '')})?)?",
+    re.I,
+)
+_DATE_ONLY = re.compile(rf"{_DATE_RE}", re.I)
+
+_LEAD = re.compile(r"^\s*(?:[-*+•]\s+|\d{1,2}[.)]\s+)?(?:\[[ xX]\]\s+)?")
+_WRAP_OPEN = re.compile(r"^(?:\*\*|__|\*|_|`|\[)+")
+_SEP = re.compile(r"^\s*(?:\*\*|__|\*|_|`|\])*\s*(?:[-–—:|>→]+|\.(?=\s))?\s*(?:\*\*|__)?\s*")
+_SECTION_ZONE = re.compile(
+    rf"(?:all\s+times?|times?\s+(?:are|shown|listed|given)|time\s*zone|timezone|times?\s+in)\b[^.\n]{{0,20}}?\b({_ZONE_NAMES})\b|\(\s*({_ZONE_NAMES})\s*\)|\b({_ZONE_NAMES})\s*$",
+)
+_HEADING_LINE = re.compile(r"^\s{0,3}(?:#{1,6}\s+|\*\*|__)")
+
+
+@lru_cache(maxsize=256)
+def zone_tz(name: str) -> tzinfo | None:
+    """A tzinfo for a zone as written (`PDT`, `(UTC)`, `+02:00`, `UTC+2`), or None."""
+    z = name.strip().strip("()").strip()
+    up = z.upper()
+    if up in TZINFOS:
+        v = TZINFOS[up]
+        return v if isinstance(v, tzinfo) else timezone(timedelta(seconds=v))
+    m = re.match(r"^(?:UTC|GMT)?\s*([+-])\s*(\d{1,2})(?::?(\d{2}))?$", up)
+    if m:
+        minutes = int(m.group(2)) * 60 + int(m.group(3) or 0)
+        if minutes > 14 * 60:
+            return None
+        return timezone(timedelta(minutes=minutes if m.group(1) == "+" else -minutes))
+    return None
+
+
+def section_zone(heading: str, body_head: str) -> tzinfo | None:
+    """A zone declared for a whole timeline ("Timeline (PDT)", "All times are UTC")."""
+    for text in (heading, body_head):
+        m = _SECTION_ZONE.search(text)
+        if m:
+            return zone_tz(next(g for g in m.groups() if g))
+    return None
+
+
+def _date_from_match(m: re.Match[str], ref: date | None) -> date | None:
+    try:
+        if m.group("iy"):
+            return date(int(m.group("iy")), int(m.group("im")), int(m.group("id")))
+        if m.group("mn"):
+            month, day, year = _MONTHS[m.group("mn").lower()[:3] if m.group("mn").lower()[:4] != "sept" else "sep"], int(m.group("md")), m.group("my")
+        elif m.group("dn"):
+            month, day, year = _MONTHS[m.group("dn").lower()[:3]], int(m.group("dd")), m.group("dy")
+        elif m.group("sm"):
+            a, b, year = int(m.group("sm")), int(m.group("sd")), m.group("sy")
+            month, day = (a, b) if a <= 12 else (b, a)
+            if year and len(year) == 2:
+                year = "20" + year
+        else:
+            return None
+        if year:
+            return date(int(year), month, day)
+        if ref is None:
+            return None
+        return date(ref.year, month, day)
+    except (ValueError, KeyError):
+        return None
+
+
+def _time_from_match(m: re.Match[str]) -> time | None:
+    if m.group("h") is not None:
+        h, mi, s, ap = int(m.group("h")), int(m.group("mi")), int(m.group("s") or 0), m.group("ap")
+    else:
+        h, mi, s, ap = int(m.group("h2")), 0, 0, m.group("ap2")
+    if ap:
+        if not 1 <= h <= 12:
+            return None
+        h = h % 12 + (12 if ap.lower() == "p" else 0)
+    if h > 23 or mi > 59 or s > 59:
+        return None
+    return time(h, mi, s)
+
+
+def _to_utc(d: date, t: time, tz: tzinfo | None) -> datetime:
+    dt = datetime.combine(d, t)
+    if tz is not None:
+        dt = to_naive_utc(dt.replace(tzinfo=tz))
+    return dt
+
+
+def _strip_lead(line: str) -> str:
+    s = _LEAD.sub("", line, count=1)
+    return _WRAP_OPEN.sub("", s, count=1)
+
+
+def _clean_text(text: str) -> str:
+    text = _SEP.sub("", text, count=1).strip()
+    if text.endswith(("**", "__")) and text.count(text[-2:]) % 2 == 1:
+        text = text[:-2].rstrip()
+    return text
+
+
+class _Placer:
+    """Turns a time stamp into naive UTC with the carried date and section zone."""
+
+    def __init__(self, incident_date: date | None, zone: tzinfo | None) -> None:
+        self.carry: date | None = None
+        self.incident_date = incident_date
+        self.zone = zone
+        self.last: datetime | None = None
+        self.last_was_carried = False
+
+    def set_date(self, d: date) -> None:
+        self.carry = d
+        self.last = None
+
+    def place(self, m: re.Match[str]) -> datetime | None:
+        t = _time_from_match(m)
+        if t is None:
+            return None
+        zone = zone_tz(m.group("zone")) if m.group("zone") else self.zone
+        ref = self.carry or self.incident_date
+        d = _date_from_match(m, ref) if m.group("date") else None
+        carried = d is None
+        if d is None:
+            d = ref
+        if d is None:
+            return None
+        if not carried:
+            self.carry = d
+        at = _to_utc(d, t, zone)
+        if carried and self.last is not None and at < self.last - timedelta(hours=6):
+            at += timedelta(days=1)
+            self.carry = d + timedelta(days=1)
+        self.last = at
+        return at
+
+
+def _match_stamp(text: str) -> re.Match[str] | None:
+    if not text or not (text[0].isdigit() or text[0].isalpha()):
+        return None
+    m = _STAMP.match(text)
+    if m is None:
+        return None
+    end = m.end()
+    # The stamp must end at a separator, not in the middle of a word or number.
+    if end < len(text) and (text[end].isalnum() or text[end] in ".,") and not text[end:end + 2].startswith((". ", ", ")):
+        return None
+    return m
+
+
+def _date_line(text: str, ref: date | None) -> date | None:
+    """The date when a line holds only a date (a day heading), else None."""
+    s = text.strip().strip("#*_`[]():").strip()
+    if not s or len(s) > 40 or not any(ch.isdigit() for ch in s):
+        return None
+    m = _DATE_ONLY.fullmatch(s)
+    if m is None:
+        return None
+    return _date_from_match(m, ref)
+
+
+def extract_timeline(
+    body: str, first_line: int, incident_date: date | None, heading: str = ""
+) -> list[TimelineEvent]:
+    """Events from a timeline section body; `first_line` is the 1-based line of body line 0."""
+    lines = body.split("\n")
+    zone = section_zone(heading, "\n".join(lines[:3]))
+    placer = _Placer(incident_date, zone)
+    events: list[TimelineEvent] = []
+    i, n = 0, len(lines)
+    in_fence = False
+    while i < n:
+        line = lines[i]
+        stripped = line.strip()
+        if stripped.startswith(("```", "~~~")):
+            in_fence = not in_fence
+            i += 1
+            continue
+        if not stripped:
+            i += 1
+            continue
+        if stripped.startswith("|") and i + 1 < n:
+            cells = table_cells(stripped)
+            nxt = table_cells(lines[i + 1].strip()) if lines[i + 1].strip().startswith("|") else None
+            if cells and nxt and is_delimiter_row(nxt):
+                i = _read_table(lines, i, first_line, placer, events)
+                continue
+        if stripped.startswith("|"):
+            i += 1
+            continue
+        d = _date_line(stripped, placer.carry or incident_date)
+        if d is not None:
+            placer.set_date(d)
+            i += 1
+            continue
+        content = _strip_lead(stripped)
+        m = _match_stamp(content)
+        if m is not None:
+            at = placer.place(m)
+            text = _clean_text(content[m.end():])
+            events.append(TimelineEvent(at, m.group(0).strip(), text, first_line + i))
+        elif events and not in_fence and (line[:1] in " \t" or not _HEADING_LINE.match(line)) and not _LEAD.match(line).group(0).strip():
+            # A continuation line of the previous event (wrapped text, no bullet of its own).
+            prev = events[-1]
+            prev.text = (prev.text + " " + stripped).strip()
+        i += 1
+    return events
+
+
+_TIME_HEADERS = re.compile(r"^(?:time|timestamp|when|date ?/ ?time|date and time|datetime|time ?\(.*\)|time [a-z]{1,5}|utc|at|hora|zeit|clock)$", re.I)
+_DATE_HEADERS = re.compile(r"^(?:date|day)$", re.I)
+
+
+def _read_table(lines: list[str], i: int, first_line: int, placer: _Placer, events: list[TimelineEvent]) -> int:
+    header = [c.strip("*_ ").lower() for c in table_cells(lines[i].strip()) or []]
+    time_col = next((k for k, h in enumerate(header) if _TIME_HEADERS.match(h)), None)
+    date_col = next((k for k, h in enumerate(header) if _DATE_HEADERS.match(h)), None)
+    if time_col is None:
+        time_col, date_col = (date_col, None) if date_col is not None else (0, None)
+    zone_in_header = zone_tz(re.sub(r"^.*\(([^)]*)\).*$", r"\1", header[time_col])) if "(" in header[time_col] else None
+    j = i + 2
+    while j < len(lines) and lines[j].strip().startswith("|"):
+        cells = table_cells(lines[j].strip()) or []
+        j += 1
+        if not any(cells) or time_col >= len(cells):
+            continue
+        raw = cells[time_col].strip("*_` ")
+        if date_col is not None and date_col < len(cells) and cells[date_col].strip():
+            raw = f"{cells[date_col].strip('*_` ')} {raw}".strip()
+        text = " — ".join(c for k, c in enumerate(cells) if k not in (time_col, date_col) and c)
+        at = None
+        m = _match_stamp(raw)
+        if m is not None:
+            if zone_in_header is not None and not m.group("zone"):
+                saved, placer.zone = placer.zone, zone_in_header
+                at = placer.place(m)
+                placer.zone = saved
+            else:
+                at = placer.place(m)
+        else:
+            d = _date_line(raw, placer.carry or placer.incident_date)
+            if d is not None and not text:
+                placer.set_date(d)
+                continue
+        if raw or text:
+            events.append(TimelineEvent(at, raw, text, first_line + j - 1))
+    return j
+
+
+# ---- incident times from markers ---------------------------------------------------------
+
+_IMPACT_NOUNS = r"(?:outage|incident|impact|degradation|disruption|downtime|errors?|failures?|latency|problems?|issues?|5xx|500s|timeouts?)"
+MARKERS: dict[str, re.Pattern[str]] = {
+    "started_at": re.compile(
+        rf"\b{_IMPACT_NOUNS}\s+(?:\w+\s+)?(?:begins?|began|start(?:s|ed)?|spike[sd]?|appear(?:s|ed)?|increase[sd]?)\b"
+        r"|\b(?:begins|began)\b|\bstart of (?:the )?(?:outage|incident|impact)\b|\b(?:impact|outage|incident) start"
+        r"|\bfirst (?:errors?|failures?|timeouts?)\b|\bwent down\b|\bbecame unavailable\b|\bstarted failing\b|\bstarted returning\b",
+        re.I,
+    ),
+    "detected_at": re.compile(
+        r"\balerts?\b[^.]{0,40}\b(?:fired|fires|triggered|firing|went off|paged|raised)\b|\bpaged\b|\bpages?\b (?:fired|sent|went out)"
+        r"|\bdetected\b|\bnoticed\b|\bon-?call\b[^.]{0,20}\b(?:paged|alerted|notified)\b|\balerted\b"
+        r"|\bfirst (?:customer )?(?:report|alert|page)s?\b|\bcustomers? report(?:s|ed)?\b|\breported by\b|\bincident (?:declared|opened)\b",
+        re.I,
+    ),
+    "mitigated_at": re.compile(
+        r"\bmitigat(?:ed|ion (?:applied|complete[d]?|in place|deployed))\b|\brolled back\b|\broll-?back (?:complete[d]?|finished|done|deployed)\b"
+        r"|\bfail(?:ed)?[ -]?over (?:complete[d]?|to|done)\b|\bfailed over\b|\bworkaround (?:applied|deployed|in place)\b"
+        r"|\bimpact (?:ended|ends|stopped|stops)\b|\berror rates? (?:returns?|returned|drop(?:s|ped)?|recover(?:s|ed)?)\b|\btraffic (?:restored|drained|shifted)\b"
+        r"|\bstabili[sz]ed\b",
+        re.I,
+    ),
+    "resolved_at": re.compile(
+        r"\bresolved\b|\bfully recovered\b|\brecovered\b|\ball[- ]clear\b|\bincident (?:closed|over|ended|resolved)\b|\bback to normal\b"
+        r"|\bservice (?:restored|recovered)\b|\bfull(?:y)? (?:recovery|restored)\b|\bnormal operations?\b|\bclosed\b",
+        re.I,
+    ),
+}
+_NEGATED = re.compile(r"\b(?:not|never|no longer|n't|unable to|yet to|still not|without)\s+(?:\w+\s+)?(?:resolved|recovered|mitigated|detected|noticed|rolled back)\b", re.I)
+
+
+def times_from_markers(events: list[TimelineEvent]) -> dict[str, datetime]:
+    """started/detected/mitigated/resolved from marker words in placed timeline events."""
+    found: dict[str, datetime] = {}
+    for ev in events:
+        if ev.at is None or not ev.text:
+            continue
+        text = _NEGATED.sub(" ", ev.text)
+        for field, pattern in MARKERS.items():
+            if pattern.search(text):
+                if field == "resolved_at" or field not in found:
+                    found[field] = ev.at
+    return found
+
+
+def parse_time_text(text: str, default_date: date | None = None) -> datetime | None:
+    """A stamp such as `14:02 PDT` or `2024-03-05 14:02` as naive UTC, or None. Never raises."""
+    try:
+        m = _match_stamp(text.strip())
+        if m is None:
+            return parse_datetime(text, default_date=default_date)
+        return _Placer(default_date, None).place(m)
+    except (ValueError, OverflowError, TypeError, AttributeError):
+        return None
