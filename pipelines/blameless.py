@@ -1,0 +1,468 @@
+"""The blameless-language rule engine, plus the other word lists the linter reads from TOML.
+
+Rules live in `lint_rules.toml` (the project's defaults) and can be extended by a team's own
+file. Matching runs on *prose* only: `prose_lines` drops code blocks, block quotes and HTML
+comments and blanks out inline code and quoted text, so a quoted customer complaint or a
+`failed to` in a log line is never read as the author's words.
+
+The hard part is "failed to": "the deploy failed to complete" is a fact, "the engineer failed
+to check" is blame. Rules can therefore ask for the *subject* of the phrase, found by walking
+back from the match to the nearest content word of the same clause and classifying it as a
+person (role, first name, @handle), a machine (job, deploy, pod ...), collective/nobody
+("we", "the team", "no one") or unknown.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from pipelines.model import Incident
+
+DEFAULT_RULES_PATH = Path(__file__).with_name("lint_rules.toml")
+NAME_MARK = "\ue000"  # private-use character put in front of known first names before matching
+_FLAGS = re.I
+
+
+@dataclass(frozen=True)
+class BlameRule:
+    id: str
+    severity: str
+    pattern: re.Pattern[str]
+    message: str
+    suggestion: str
+    subject: str | None = None  # None | "person" | "not-system"
+    human_verb_group: int | None = None
+    unless_before: re.Pattern[str] | None = None
+    unless_after: re.Pattern[str] | None = None
+    possessive_not_system: bool = False
+
+
+@dataclass(frozen=True)
+class BlameHit:
+    rule: str
+    severity: str
+    line: int | None
+    phrase: str
+    message: str
+    suggestion: str
+
+
+@dataclass
+class RuleSet:
+    rules: list[BlameRule]
+    roles: frozenset[str]
+    names: frozenset[str]  # as written (case-sensitive)
+    names_pattern: re.Pattern[str] | None
+    not_person: frozenset[str]
+    system_nouns: frozenset[str]
+    operator_modifiers: frozenset[str]
+    human_verbs: tuple[str, ...]
+    vague: list[re.Pattern[str]]
+    admonitions: list[re.Pattern[str]]
+    concrete: list[re.Pattern[str]]
+    preventive_kinds: frozenset[str]
+    non_preventive_kinds: frozenset[str]
+    preventive: list[re.Pattern[str]]
+    rca_person_actions: re.Pattern[str]
+    rca_systemic: re.Pattern[str]
+    disabled: frozenset[str] = field(default_factory=frozenset)
+
+    # --- action items ---
+
+    def is_vague(self, text: str) -> bool:
+        text = " ".join(text.split())
+        if any(p.search(text) for p in self.admonitions):
+            return True
+        return any(p.search(text) for p in self.vague) and not any(p.search(text) for p in self.concrete)
+
+    def is_preventive(self, kind: str | None, text: str) -> bool:
+        if kind:
+            k = " ".join(kind.lower().replace("_", " ").replace("-", " ").split())
+            if k in self.preventive_kinds or any(k.startswith(p) for p in self.preventive_kinds):
+                return True
+            if k in self.non_preventive_kinds or any(k.startswith(p) for p in self.non_preventive_kinds):
+                return False
+        return any(p.search(text) for p in self.preventive)
+
+    # --- subjects ---
+
+    def subject_kind(self, before: str) -> str:
+        """Classify the subject of a phrase from the text before it: person|system|none|unknown."""
+        clause = _CLAUSE_SPLIT.split(before)[-1]
+        words = _SUBJECT_WORD.findall(clause)
+        for i in range(len(words) - 1, -1, -1):
+            raw = words[i].rstrip(".'’")
+            raw = re.sub(r"(?:'s|’s|s'|s’)$", "", raw) if not raw.lower().endswith(("'s fault",)) else raw
+            low = raw.lower()
+            if low in _SKIP_WORDS:
+                continue
+            if low in self.not_person or (i > 0 and f"{words[i - 1].lower()} {low}" in self.not_person):
+                return "none"
+            if raw.startswith(("@", NAME_MARK)) or raw in self.names:
+                return "person"
+            if i > 0 and raw[:1].isupper() and words[i - 1].rstrip(".").lstrip(NAME_MARK) in self.names:
+                return "person"  # "Alice Chen"
+            if low in ("operator", "operators"):
+                prev = words[i - 1] if i > 0 else ""
+                prev_low = prev.lower().strip("(")
+                if prev_low in self.operator_modifiers or "-" in prev or (prev[:1].isupper() and prev_low not in ("the", "an", "a", "our")):
+                    return "system"
+                return "person"
+            if low.endswith("-operator"):
+                return "system"
+            if low in self.roles:
+                return "person"
+            if low in self.system_nouns:
+                return "system"
+            return "unknown"
+        return "unknown"
+
+    def _human_verb(self, verb: str) -> bool:
+        verb = verb.lower()
+        return any(verb == v or verb.startswith(v + " ") or verb.split()[0] == v for v in self.human_verbs)
+
+    # --- scanning ---
+
+    def mark_names(self, text: str) -> str:
+        if self.names_pattern is None or NAME_MARK in text:
+            return text
+        return self.names_pattern.sub(lambda m: NAME_MARK + m.group(0), text)
+
+    def scan_line(self, text: str) -> list[tuple[BlameRule, str]]:
+        """Blameful phrases in one line of prose, as (rule, phrase); overlapping matches keep the first rule."""
+        text = self.mark_names(text)
+        hits: list[tuple[BlameRule, str, int, int]] = []
+        for rule in self.rules:
+            if rule.id in self.disabled:
+                continue
+            for m in rule.pattern.finditer(text):
+                start, end = m.span()
+                if any(start < e and s < end for _, _, s, e in hits):
+                    continue
+                sentence_before = _SENTENCE_SPLIT.split(text[:start])[-1]
+                after = text[end:]
+                after_sentence = _SENTENCE_SPLIT.split(after)[0]
+                if rule.unless_before is not None and rule.unless_before.search(sentence_before):
+                    continue
+                if rule.unless_after is not None and rule.unless_after.search(after_sentence):
+                    continue
+                if rule.possessive_not_system:
+                    owner = _POSSESSIVE.search(m.group(0))
+                    if owner and (owner.group(1).lower() in self.system_nouns or owner.group(1).lower() in self.not_person):
+                        continue
+                if rule.subject is not None:
+                    kind = self.subject_kind(sentence_before)
+                    if rule.subject == "person":
+                        verb = m.group(rule.human_verb_group) if rule.human_verb_group else None
+                        ok = kind == "person" or (kind == "unknown" and verb is not None and self._human_verb(verb))
+                    else:  # not-system
+                        ok = kind in ("person", "unknown")
+                    if not ok:
+                        continue
+                hits.append((rule, m.group(0), start, end))
+        hits.sort(key=lambda h: h[2])
+        return [(rule, phrase.replace(NAME_MARK, "")) for rule, phrase, _, _ in hits]
+
+    def person_as_root_cause(self, body: str) -> str | None:
+        """The phrase by which a root-cause text stops at a person, or None when it goes further.
+
+        It stops at a person when a sentence names human error or a person's action as the cause
+        and nothing else in the section explains the conditions around it.
+        """
+        personal: list[str] = []
+        rest: list[str] = []
+        for _, line in prose_lines(body):
+            for sentence in _SENTENCE_SPLIT.split(line):
+                if not sentence.strip():
+                    continue
+                phrase = None
+                for rule, found in self.scan_line(sentence):
+                    if rule.id in ("blameless/human-error", "blameless/person-as-cause", "blameless/fault"):
+                        phrase = found
+                        break
+                if phrase is None:
+                    marked = self.mark_names(sentence)
+                    m = self.rca_person_actions.search(marked)
+                    if m and self.subject_kind(marked[: m.start()] + " " + m.group(0).split()[0]) == "person":
+                        phrase = m.group(0).replace(NAME_MARK, "")
+                if phrase is not None:
+                    personal.append(phrase)
+                else:
+                    rest.append(sentence)
+        if personal and not any(self.rca_systemic.search(s) for s in rest):
+            return personal[0]
+        return None
+
+
+_CLAUSE_SPLIT = re.compile(
+    r"[,;:!?()\[\]]|\.(?:\s|$)|\s[-–—]\s|\b(?:and|but|because|so|when|while|although|though|since|then|after|before|until|if|unless|or|where|whereas|once)\b",
+    re.I,
+)
+_SENTENCE_SPLIT = re.compile(r"(?<=[.!?;])\s+|\s+[-–—]\s+")
+_SUBJECT_WORD = re.compile(rf"[@{NAME_MARK}]?[\w][\w'’.-]*")
+_POSSESSIVE = re.compile(r"([\w-]+)(?:'s|s')\s+fault", re.I)
+# Words skipped when looking back for the subject: auxiliaries, adverbs, determiners.
+_SKIP_WORDS = frozenset(
+    """had has have also then again repeatedly initially simply subsequently apparently unfortunately clearly
+    still just both all allegedly ultimately obviously completely totally once twice never ever was were is
+    are been being later first previously originally already even itself themselves himself herself the a an
+    really actually likely probably certainly sadly evidently mistakenly unknowingly accidentally
+    inadvertently consistently earlier briefly immediately""".split()
+)
+
+# --- prose extraction ---------------------------------------------------------------------
+
+_FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
+_BLOCKQUOTE = re.compile(r"^\s{0,3}>")
+_LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s")
+_INLINE_CODE = re.compile(r"(`+)(?:(?!\1).)+?\1")
+_QUOTED = re.compile(r"\"[^\"\n]*\"|“[^”\n]*”|„[^“”\n]*[“”]|«[^»\n]*»|‘[^’\n]*’|(?<![\w'])'[^'\n]+?'(?![\w'])")
+_LINK = re.compile(r"!?\[([^\]\n]*)\]\([^)\n]*\)")
+_URL = re.compile(r"https?://\S+")
+_COMMENT_INLINE = re.compile(r"<!--.*?-->")
+_FRONT_PROSE_KEY = re.compile(
+    r"^(summary|description|root_cause|root[ _-]cause|cause|impact|title|lessons(?:_learned)?)\s*:\s*(.*)$", re.I
+)
+
+
+def mask_prose(line: str) -> str:
+    """Blank out what is not the author's own prose in one line: inline code, quotes, URLs."""
+    line = _COMMENT_INLINE.sub(" ", line)
+    line = _INLINE_CODE.sub(" xcode ", line)
+    line = _LINK.sub(r"\1", line)
+    line = _URL.sub(" ", line)
+    line = _QUOTED.sub(" xquote ", line)
+    return line.replace("’", "'").replace("**", "").replace("__", "")
+
+
+def prose_lines(markdown: str) -> list[tuple[int, str]]:
+    """(1-based line, masked prose) for every line of `markdown` that is the author's prose."""
+    lines = markdown.splitlines()
+    out: list[tuple[int, str]] = []
+    i = 0
+    if lines and lines[0].strip() == "---":
+        end = next((j for j in range(1, len(lines)) if lines[j].strip() in ("---", "...")), None)
+        if end is not None:
+            j = 1
+            while j < end:
+                m = _FRONT_PROSE_KEY.match(lines[j])
+                if m:
+                    value = m.group(2).strip()
+                    if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+                        value = value[1:-1]  # a YAML-quoted scalar, not a quotation
+                    if value and value not in ("|", ">", "|-", ">-"):
+                        out.append((j + 1, mask_prose(value)))
+                    j += 1
+                    while j < end and lines[j][:1] in (" ", "\t"):
+                        out.append((j + 1, mask_prose(lines[j].strip())))
+                        j += 1
+                    continue
+                j += 1
+            i = end + 1
+    fence: str | None = None
+    in_comment = False
+    prev_blank = True
+    prev_listish = False
+    for n in range(i, len(lines)):
+        line = lines[n]
+        stripped = line.strip()
+        m = _FENCE.match(line)
+        if fence is not None:
+            if m and m.group(1)[0] == fence[0] and len(m.group(1)) >= len(fence) and not stripped[len(m.group(1)) :].strip():
+                fence = None
+            continue
+        if m:
+            fence = m.group(1)
+            continue
+        if in_comment:
+            if "-->" in line:
+                in_comment = False
+                line = line.split("-->", 1)[1]
+            else:
+                continue
+        if "<!--" in line and "-->" not in line.split("<!--", 1)[1]:
+            in_comment = True
+            line = line.split("<!--", 1)[0]
+        if _BLOCKQUOTE.match(line):
+            prev_blank = False
+            continue
+        # An indented block after a blank line is code, unless it continues a list.
+        if stripped and (line.startswith("    ") or line.startswith("\t")) and prev_blank and not prev_listish:
+            continue
+        if not stripped:
+            prev_blank = True
+            continue
+        prev_listish = bool(_LIST_ITEM.match(line)) or (prev_listish and line[:1] in (" ", "\t"))
+        prev_blank = False
+        out.append((n + 1, mask_prose(line)))
+    return out
+
+
+# --- loading ------------------------------------------------------------------------------
+
+
+def _merge(base: dict, extra: dict) -> dict:
+    merged = dict(base)
+    for table in ("people", "systems", "action_items", "rca"):
+        if table in extra:
+            t = dict(merged.get(table, {}))
+            for key, value in extra[table].items():
+                if isinstance(value, list):
+                    t[key] = list(t.get(key, [])) + list(value)
+                else:
+                    t[key] = value
+            merged[table] = t
+    rules = {r["id"]: r for r in merged.get("blameless", [])}
+    for r in extra.get("blameless", []):
+        if "id" not in r:
+            raise ValueError("every [[blameless]] rule needs an id")
+        rules[r["id"]] = {**rules.get(r["id"], {}), **r}
+    merged["blameless"] = list(rules.values())
+    merged["disable"] = list(merged.get("disable", [])) + list(extra.get("disable", []))
+    return merged
+
+
+def _person_alternation(roles: list[str]) -> str:
+    role_alt = "|".join(re.escape(r).replace(r"\ ", r"\s+") for r in sorted(set(roles), key=len, reverse=True))
+    # Known names are marked with NAME_MARK by `mark_names` before matching: one alternation of
+    # a few hundred names compiled once, not once per rule (that costs a pre-commit hook 0.3 s).
+    return rf"(?:@[\w.-]+|{NAME_MARK}\w+|(?:{role_alt})\b)"
+
+
+def _names_pattern(names: list[str]) -> re.Pattern[str] | None:
+    if not names:
+        return None
+    alt = "|".join(re.escape(n) for n in sorted(set(names), key=len, reverse=True))
+    # Case-sensitive on purpose: names count only capitalised, so "jack up the limit" is no person.
+    return re.compile(rf"(?<![\w@{NAME_MARK}])(?:{alt})\b")
+
+
+def _compile(pattern: str, person: str, where: str) -> re.Pattern[str]:
+    try:
+        return re.compile(pattern.replace("{PERSON}", person), _FLAGS)
+    except re.error as exc:
+        raise ValueError(f"bad regex in {where}: {exc}") from exc
+
+
+def _build(cfg: dict) -> RuleSet:
+    people = cfg.get("people", {})
+    systems = cfg.get("systems", {})
+    items = cfg.get("action_items", {})
+    rca = cfg.get("rca", {})
+    # A person is a role or a name, but never one of the collective words ("team", "we").
+    roles = [r for r in people.get("roles", []) if r.lower() not in {w.lower() for w in people.get("not_person", [])}]
+    person = _person_alternation(roles)
+    rules: list[BlameRule] = []
+    for r in cfg.get("blameless", []):
+        where = f"rule {r.get('id')}"
+        severity = r.get("severity", "warning")
+        if severity not in ("info", "warning", "error"):
+            raise ValueError(f"{where}: severity must be info, warning or error, not {severity!r}")
+        subject = r.get("subject")
+        if subject not in (None, "person", "not-system"):
+            raise ValueError(f"{where}: subject must be 'person' or 'not-system', not {subject!r}")
+        rules.append(
+            BlameRule(
+                id=r["id"],
+                severity=severity,
+                pattern=_compile(r["pattern"], person, where),
+                message=r.get("message", "blameful wording"),
+                suggestion=r.get("suggestion", "describe the conditions and the system, not the person"),
+                subject=subject,
+                human_verb_group=r.get("human_verb_group"),
+                unless_before=_compile(r["unless_before"], person, where) if r.get("unless_before") else None,
+                unless_after=_compile(r["unless_after"], person, where) if r.get("unless_after") else None,
+                possessive_not_system=bool(r.get("possessive_not_system", False)),
+            )
+        )
+    # Severity order first so an error-level rule wins an overlap ("careless mistake").
+    rank = {"error": 0, "warning": 1, "info": 2}
+    rules.sort(key=lambda r: rank[r.severity])
+    return RuleSet(
+        rules=rules,
+        roles=frozenset(r.lower() for r in roles),
+        names=frozenset(people.get("names", [])),
+        names_pattern=_names_pattern(people.get("names", [])),
+        not_person=frozenset(w.lower() for w in people.get("not_person", [])),
+        system_nouns=frozenset(w.lower() for w in systems.get("nouns", [])),
+        operator_modifiers=frozenset(w.lower() for w in systems.get("operator_modifiers", [])),
+        human_verbs=tuple(v.lower() for v in systems.get("human_verbs", [])),
+        vague=[_compile(p, person, "action_items.vague") for p in items.get("vague", [])],
+        admonitions=[_compile(p, person, "action_items.admonitions") for p in items.get("admonitions", [])],
+        concrete=[_compile(p, person, "action_items.concrete") for p in items.get("concrete", [])],
+        preventive_kinds=frozenset(k.lower() for k in items.get("preventive_kinds", [])),
+        non_preventive_kinds=frozenset(k.lower() for k in items.get("non_preventive_kinds", [])),
+        preventive=[_compile(p, person, "action_items.preventive") for p in items.get("preventive", [])],
+        rca_person_actions=_compile(rca.get("person_actions", r"(?!x)x"), person, "rca.person_actions"),
+        rca_systemic=_compile(rca.get("systemic", r"(?!x)x"), person, "rca.systemic"),
+        disabled=frozenset(cfg.get("disable", [])),
+    )
+
+
+def _read(path: Path) -> dict:
+    with path.open("rb") as fh:
+        try:
+            return tomllib.load(fh)
+        except tomllib.TOMLDecodeError as exc:
+            raise ValueError(f"{path}: {exc}") from exc
+
+
+@lru_cache(maxsize=1)
+def default_rules() -> RuleSet:
+    return _build(_read(DEFAULT_RULES_PATH))
+
+
+def load_rules(extra: Path | None = None) -> RuleSet:
+    """The default rules, extended by a team's TOML file when given."""
+    cfg = _read(DEFAULT_RULES_PATH)
+    if extra is not None:
+        cfg = _merge(cfg, _read(Path(extra)))
+    return _build(cfg)
+
+
+# --- scanning documents -------------------------------------------------------------------
+
+
+def scan_text(markdown: str, rules: RuleSet | None = None, first_line: int | None = 1) -> list[BlameHit]:
+    """Blameful phrases in a Markdown text; lines are offset so `first_line` is the text's first line."""
+    rules = rules or default_rules()
+    hits: list[BlameHit] = []
+    for n, line in prose_lines(markdown):
+        for rule, phrase in rules.scan_line(line):
+            hits.append(
+                BlameHit(
+                    rule.id,
+                    rule.severity,
+                    None if first_line is None else n + first_line - 1,
+                    " ".join(phrase.split()),
+                    rule.message,
+                    rule.suggestion,
+                )
+            )
+    return hits
+
+
+def scan_incident(incident: Incident, rules: RuleSet | None = None) -> list[BlameHit]:
+    """Blameful phrases in an incident: its Markdown source, or its fields when it came from an export."""
+    rules = rules or default_rules()
+    if incident.raw_text.strip():
+        return scan_text(incident.raw_text, rules)
+    # Exports have no source lines worth pointing at; report without a line.
+    texts = [incident.summary or ""]
+    texts += [s.body for s in incident.sections]
+    texts += [e.text for e in incident.timeline]
+    texts += [a.text for a in incident.action_items]
+    texts += [f.text for f in incident.factors]
+    seen: set[tuple[str, str]] = set()
+    hits: list[BlameHit] = []
+    for text in texts:
+        for hit in scan_text(text, rules, first_line=None):
+            key = (hit.rule, hit.phrase.lower())
+            if key not in seen:
+                seen.add(key)
+                hits.append(hit)
+    return hits

@@ -1,0 +1,123 @@
+"""How complete a postmortem is: a 0-100 score over the recommended sections and incident times.
+
+Weighting (sums to 100). The parts that make a postmortem actionable weigh most:
+
+    summary              10    timeline             15
+    impact               10    root cause analysis  15
+    what went well        5    what went poorly      5
+    action items         15    lessons learned       5
+    start time            7    detection time        6
+    resolution time       7
+
+A section counts only with non-trivial content: more than a placeholder such as "TBD", "N/A",
+"-", "None", an HTML comment or template instructions ("Describe the impact here"), and at
+least three words. Sections can also be satisfied by parsed structure: a front-matter summary,
+parsed timeline events, parsed action items, contributing factors from a root-cause section.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from pipelines.model import Incident, Section
+
+SECTION_WEIGHTS: dict[str, int] = {
+    "summary": 10,
+    "timeline": 15,
+    "impact": 10,
+    "root_cause": 15,
+    "what_went_well": 5,
+    "what_went_poorly": 5,
+    "action_items": 15,
+    "lessons_learned": 5,
+}
+TIME_WEIGHTS: dict[str, int] = {"started_at": 7, "detected_at": 6, "resolved_at": 7}
+assert sum(SECTION_WEIGHTS.values()) + sum(TIME_WEIGHTS.values()) == 100
+
+SECTION_TITLES: dict[str, str] = {
+    "summary": "Summary",
+    "timeline": "Timeline",
+    "impact": "Impact",
+    "root_cause": "Root cause analysis",
+    "what_went_well": "What went well",
+    "what_went_poorly": "What went poorly",
+    "action_items": "Action items",
+    "lessons_learned": "Lessons learned",
+}
+
+# Words that stand in for content that was never written.
+_PLACEHOLDER_WORDS = frozenset(
+    "tbd tbc todo tba n/a na none nil nothing pending wip xxx fixme lorem ipsum placeholder unknown ? ... - -- — –".split()
+    + ["coming soon", "to be determined", "to be done", "to be added", "to be confirmed", "not applicable", "fill in", "fill me in"]
+)
+_HTML_COMMENT = re.compile(r"<!--.*?-->", re.S)
+_TEMPLATE_TOKEN = re.compile(r"<[^<>\n]{1,80}>|\{\{[^{}\n]*\}\}|\[(?:insert|add|describe|fill|your|placeholder|todo|tbd)[^\]\n]*\]", re.I)
+# Instruction lines copied from a template: "Describe the impact here.", "_List what went well_".
+_INSTRUCTION = re.compile(
+    r"^\s*[_*]*\s*(?:please\s+)?(?:describe|list|add|explain|summari[sz]e|enter|insert|fill in|write|provide|document|include|outline)\b"
+    r"(?:[^.\n]*\b(?:here|below|above|this section|goes here)\b|[^.\n]*\.\.\.|[^\n]*[_*]\s*$)",
+    re.I,
+)
+_MARKUP = re.compile(r"[#>*_`|~\[\]()]+|^\s*(?:[-+*]|\d+[.)])\s+", re.M)
+_WORD = re.compile(r"[A-Za-z0-9][\w'/-]*")
+
+
+def is_placeholder(text: str | None) -> bool:
+    """True when `text` holds nothing beyond placeholder or template text."""
+    if not text:
+        return True
+    text = _HTML_COMMENT.sub(" ", text)
+    lines = [ln for ln in text.splitlines() if ln.strip() and not _INSTRUCTION.match(ln)]
+    text = _TEMPLATE_TOKEN.sub(" ", "\n".join(lines))
+    text = _MARKUP.sub(" ", text)
+    words = [w for w in _WORD.findall(text)]
+    stripped = " ".join(text.split()).strip(" .:;!-").lower()
+    if not stripped or stripped in _PLACEHOLDER_WORDS:
+        return True
+    content = [w for w in words if w.lower().strip(".") not in _PLACEHOLDER_WORDS]
+    return len(content) < 3
+
+
+@dataclass(frozen=True)
+class SectionStatus:
+    kind: str
+    present: bool  # a section of this kind exists (or parsed structure stands in for it)
+    substantive: bool  # ... with non-trivial content
+    line: int | None  # where the (first) section of this kind starts, if known
+
+
+def _sections(incident: Incident, kind: str) -> list[Section]:
+    return [s for s in incident.sections if s.kind == kind]
+
+
+def section_status(incident: Incident, kind: str) -> SectionStatus:
+    found = _sections(incident, kind)
+    line = next((s.line for s in found if s.line), None)
+    substantive = any(not is_placeholder(s.body) for s in found)
+    # Parsed structure counts too: a JSON export has fields, not headed sections.
+    if not substantive:
+        if kind == "summary":
+            substantive = not is_placeholder(incident.summary)
+        elif kind == "timeline":
+            substantive = len(incident.timeline) >= 2 or any(not is_placeholder(e.text) for e in incident.timeline)
+        elif kind == "action_items":
+            substantive = any(not is_placeholder(a.text) or len(a.text.split()) >= 2 for a in incident.action_items)
+        elif kind == "root_cause":
+            substantive = any(
+                f.source_section in ("root_cause", "trigger") and not is_placeholder(f.text) for f in incident.factors
+            )
+    present = bool(found) or substantive
+    return SectionStatus(kind, present, substantive, line)
+
+
+def completeness(incident: Incident) -> int:
+    """The 0-100 completeness score (weighting in the module docstring)."""
+    score = 0
+    for kind, weight in SECTION_WEIGHTS.items():
+        if section_status(incident, kind).substantive:
+            score += weight
+    for attr, weight in TIME_WEIGHTS.items():
+        if getattr(incident, attr) is not None:
+            score += weight
+    return score

@@ -1,0 +1,421 @@
+"""Postmortem quality checks: completeness, timeline, action items, blameless language, RCA depth.
+
+`lint_incident` is the library entry point (the build calls it once per incident inside the parse
+worker); `cli_main` is `hindsight lint`. Every rule has an id, a severity and a message that says
+how to fix the problem; the README's "Postmortem lint" section has the table.
+
+This module is on the pre-commit path: it imports only the standard library, the model, the
+parser and the rule engines, never pandas/duckdb/scikit-learn.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Iterable
+
+from pipelines import blameless
+from pipelines.completeness import SECTION_TITLES, completeness, is_placeholder, section_status
+from pipelines.model import ActionItem, Incident
+
+SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: str
+    severity: str  # info | warning | error
+    line: int | None
+    message: str
+
+
+@dataclass
+class LintResult:
+    completeness: int
+    findings: list[Finding] = field(default_factory=list)
+
+
+# --- completeness ---------------------------------------------------------------------------
+
+# How much each missing section hurts. Root cause and action items are the point of a postmortem;
+# action items have their own rule (action-items/none) so they are not repeated here.
+_MISSING_SEVERITY = {
+    "summary": "warning",
+    "timeline": "warning",
+    "impact": "warning",
+    "root_cause": "error",
+    "what_went_well": "info",
+    "what_went_poorly": "info",
+    "lessons_learned": "info",
+}
+_SECTION_HINT = {
+    "summary": "two or three sentences on what happened, to whom, and how it ended",
+    "timeline": "timestamped events from the first trigger to resolution, with the time zone",
+    "impact": "who and what was affected, for how long, and how badly (users, requests, revenue, SLO budget)",
+    "root_cause": "the conditions that allowed the failure, dug past the trigger (five whys or contributing factors)",
+    "what_went_well": "what helped detection and recovery, so it is kept",
+    "what_went_poorly": "where detection, response or tooling slowed the team down",
+    "lessons_learned": "what the organization now knows that it did not before",
+}
+_TIME_FIELDS = {
+    "started_at": ("start", "when impact began"),
+    "detected_at": ("detection", "when the problem was first noticed (alert, page or report)"),
+    "resolved_at": ("resolution", "when impact ended"),
+}
+
+
+def _completeness_findings(incident: Incident) -> list[Finding]:
+    found: list[Finding] = []
+    for kind, severity in _MISSING_SEVERITY.items():
+        status = section_status(incident, kind)
+        title = SECTION_TITLES[kind]
+        if not status.present:
+            found.append(
+                Finding(
+                    "completeness/missing-section",
+                    severity,
+                    None,
+                    f"no '{title}' section: add one with {_SECTION_HINT[kind]}",
+                )
+            )
+        elif not status.substantive:
+            found.append(
+                Finding(
+                    "completeness/placeholder-section",
+                    severity,
+                    status.line,
+                    f"'{title}' holds only placeholder text: replace it with {_SECTION_HINT[kind]}",
+                )
+            )
+    for attr, (name, hint) in _TIME_FIELDS.items():
+        if getattr(incident, attr) is None:
+            found.append(
+                Finding(
+                    "completeness/missing-time",
+                    "warning",
+                    None,
+                    f"no incident {name} time: add `{attr}` to the front matter ({hint}, with a time zone)",
+                )
+            )
+    return found
+
+
+# --- timeline -------------------------------------------------------------------------------
+
+
+def _timeline_findings(incident: Incident) -> list[Finding]:
+    found: list[Finding] = []
+    status = section_status(incident, "timeline")
+    events = incident.timeline
+    if status.present and status.substantive and not any(e.at is not None or e.raw_time.strip() for e in events):
+        found.append(
+            Finding(
+                "timeline/no-timestamps",
+                "warning",
+                status.line,
+                "the timeline has no timestamps: start each event with a time (e.g. `14:02 UTC` or `2024-03-05 14:02Z`)",
+            )
+        )
+    previous = None
+    for event in events:
+        if event.at is None:
+            continue
+        if previous is not None and event.at < previous.at:
+            found.append(
+                Finding(
+                    "timeline/out-of-order",
+                    "warning",
+                    event.line or None,
+                    f"event at {event.raw_time or event.at:} comes after an event at {previous.raw_time or previous.at}: "
+                    "order the timeline chronologically, or add the date if it crossed midnight",
+                )
+            )
+        previous = event if previous is None or event.at >= previous.at else previous
+    start, detected, resolved = incident.started_at, incident.detected_at, incident.resolved_at
+    if start is not None and detected is not None and detected < start:
+        found.append(
+            Finding(
+                "timeline/detected-before-start",
+                "error",
+                None,
+                f"detection ({detected:%Y-%m-%d %H:%M}) is before the start ({start:%Y-%m-%d %H:%M}): "
+                "check the time zones, or move the start back to when impact really began",
+            )
+        )
+    if resolved is not None and start is not None and resolved < start:
+        found.append(
+            Finding(
+                "timeline/resolved-before-start",
+                "error",
+                None,
+                f"resolution ({resolved:%Y-%m-%d %H:%M}) is before the start ({start:%Y-%m-%d %H:%M}): "
+                "check the time zones and dates of both",
+            )
+        )
+    return found
+
+
+# --- action items ---------------------------------------------------------------------------
+
+_CLOSED = {"done", "wont_fix"}
+
+
+def _item_label(item: ActionItem) -> str:
+    text = " ".join(item.text.split())
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _action_item_findings(incident: Incident, rules: blameless.RuleSet) -> list[Finding]:
+    items = [a for a in incident.action_items if a.text.strip()]
+    if not items:
+        status = section_status(incident, "action_items")
+        return [
+            Finding(
+                "action-items/none",
+                "error",
+                status.line,
+                "no action items: add owned, dated follow-ups that prevent a recurrence (one per line, with owner and due date)",
+            )
+        ]
+    found: list[Finding] = []
+    for item in items:
+        line = item.line or None
+        label = _item_label(item)
+        if item.status not in _CLOSED:
+            if not (item.owner and item.owner.strip()):
+                found.append(
+                    Finding(
+                        "action-items/no-owner",
+                        "warning",
+                        line,
+                        f"action item '{label}' has no owner: name one person or team accountable for it",
+                    )
+                )
+            if item.due_date is None:
+                found.append(
+                    Finding(
+                        "action-items/no-due-date",
+                        "warning",
+                        line,
+                        f"action item '{label}' has no due date: add one (e.g. `due: 2024-04-30`)",
+                    )
+                )
+        if rules.is_vague(item.text):
+            found.append(
+                Finding(
+                    "action-items/vague",
+                    "warning",
+                    line,
+                    f"action item '{label}' has no concrete deliverable: say what will exist when it is done "
+                    "(an alert, a test, a config limit, a runbook step), not 'investigate' or 'be more careful'",
+                )
+            )
+    if not any(rules.is_preventive(a.kind, a.text) for a in items):
+        first = next((a.line for a in items if a.line), None)
+        found.append(
+            Finding(
+                "action-items/no-preventive",
+                "warning",
+                first,
+                "every action item mitigates or detects; none prevents a recurrence: add one that removes the cause "
+                "(validation, a guard rail, a limit, automation, a design change)",
+            )
+        )
+    return found
+
+
+# --- RCA depth ------------------------------------------------------------------------------
+
+
+def _line_of(raw_text: str, phrase: str, from_line: int) -> int | None:
+    """The first source line at or after `from_line` that contains `phrase` (case- and space-insensitive)."""
+    needle = " ".join(phrase.lower().split())
+    for n, line in enumerate(raw_text.splitlines()[max(from_line - 1, 0) :], start=max(from_line, 1)):
+        if needle in " ".join(line.lower().replace("’", "'").replace("**", "").split()):
+            return n
+    return None
+
+_WHY_LINE = re.compile(
+    r"^\s*(?:[-*+]\s*|\d+[.)]\s*|#+\s*)?(?:\*\*|__)?\s*(?:why\s*(?:#?\s*\d+|\?)|\d+(?:st|nd|rd|th)?\s+why|why\b[^?\n]{3,}\?)",
+    re.I,
+)
+_FIVE_WHYS_MARKER = re.compile(r"\b(?:five|5)\s*whys?\b", re.I)
+_BULLET = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+\S", re.M)
+
+
+def _why_levels(body: str) -> int:
+    return sum(1 for ln in body.splitlines() if _WHY_LINE.match(ln))
+
+
+def _rca_findings(incident: Incident, rules: blameless.RuleSet) -> list[Finding]:
+    rca = [s for s in incident.sections if s.kind in ("root_cause", "trigger") and not is_placeholder(s.body)]
+    rc_factors = [f for f in incident.factors if not is_placeholder(f.text)]
+    if not rca and not rc_factors:
+        return []  # completeness/missing-section already says so
+    found: list[Finding] = []
+    root = [s for s in rca if s.kind == "root_cause"]
+    for section in root:
+        phrase = rules.person_as_root_cause(section.body)
+        if phrase is not None:
+            found.append(
+                Finding(
+                    "rca/stops-at-person",
+                    "error",
+                    _line_of(incident.raw_text, phrase, section.line) or section.line or None,
+                    f"the root cause stops at a person ('{phrase}'): ask why the system allowed it "
+                    "(what made the action easy to get wrong, what check or guard rail was missing)",
+                )
+            )
+            break
+    all_text = "\n".join(s.body for s in rca)
+    whys = _why_levels(all_text)
+    has_marker = bool(_FIVE_WHYS_MARKER.search(all_text)) or any(_FIVE_WHYS_MARKER.search(s.heading) for s in rca)
+    if (has_marker or whys) and whys < 3:
+        line = next((s.line for s in rca if s.line and (_FIVE_WHYS_MARKER.search(s.heading + "\n" + s.body) or _why_levels(s.body))), None)
+        found.append(
+            Finding(
+                "rca/shallow-five-whys",
+                "warning",
+                line,
+                f"the five whys stop after {whys} level{'s' if whys != 1 else ''}: keep asking why until you reach "
+                "a condition the organization can change (at least three levels)",
+            )
+        )
+    distinct = {" ".join(f.text.lower().split()) for f in rc_factors}
+    bullets = max((len(_BULLET.findall(s.body)) for s in rca), default=0)
+    if max(len(distinct), bullets, whys) <= 1:
+        line = next((s.line for s in rca if s.line), None)
+        found.append(
+            Finding(
+                "rca/single-cause",
+                "warning",
+                line,
+                "only one cause is named (the trigger): list the contributing factors that let it become an incident "
+                "(missing alerting, risky defaults, absent safeguards, load, timing)",
+            )
+        )
+    return found
+
+
+# --- blameless language ---------------------------------------------------------------------
+
+
+def _blameless_findings(incident: Incident, rules: blameless.RuleSet) -> list[Finding]:
+    return [
+        Finding(hit.rule, hit.severity, hit.line, f"{hit.message} ('{hit.phrase}'): try \"{hit.suggestion}\"")
+        for hit in blameless.scan_incident(incident, rules)
+    ]
+
+
+# --- entry points ---------------------------------------------------------------------------
+
+
+def lint_incident(incident: Incident, rules: blameless.RuleSet | None = None) -> LintResult:
+    """Run every rule on one incident; findings sorted by line (whole-document findings first)."""
+    rules = rules or blameless.default_rules()
+    findings = (
+        _completeness_findings(incident)
+        + _timeline_findings(incident)
+        + _action_item_findings(incident, rules)
+        + _rca_findings(incident, rules)
+        + _blameless_findings(incident, rules)
+    )
+    findings = [f for f in findings if f.rule not in rules.disabled]
+    findings.sort(key=lambda f: (f.line or 0, -SEVERITY_RANK[f.severity], f.rule))
+    return LintResult(completeness=completeness(incident), findings=findings)
+
+
+def _lint_paths(paths: list[Path], rules: blameless.RuleSet) -> tuple[list[dict], list[tuple[str, str]]]:
+    """Lint every supported file under `paths`; return per-incident reports and (path, reason) errors."""
+    from pipelines.discover import CorpusNotFound, discover
+    from pipelines.model import IngestError
+    from pipelines.parse import parse_file
+
+    reports: list[dict] = []
+    errors: list[tuple[str, str]] = []
+    for root in paths:
+        try:
+            files = discover([root]).files
+        except CorpusNotFound as exc:
+            errors.append((str(root), str(exc)))
+            continue
+        for sf in files:
+            shown = str(root) if root.is_file() else str(root / sf.source_path)
+            try:
+                parsed = parse_file(sf.path.read_bytes(), sf.source_path)
+            except (IngestError, OSError, UnicodeDecodeError) as exc:
+                errors.append((shown, str(exc)))
+                continue
+            for path, reason in parsed.errors:
+                errors.append((path, reason))
+            for incident in parsed.incidents:
+                result = lint_incident(incident, rules)
+                # A record of an export is named by its own source_path ("a.jsonl:12").
+                where = shown if incident.source_path == sf.source_path else str(Path(shown).parent / incident.source_path.rsplit("/", 1)[-1])
+                reports.append(
+                    {
+                        "path": where,
+                        "incident_id": incident.incident_id,
+                        "completeness": result.completeness,
+                        "findings": [asdict(f) for f in result.findings],
+                    }
+                )
+    return reports, errors
+
+
+def _format_text(reports: list[dict], errors: list[tuple[str, str]]) -> Iterable[str]:
+    for path, reason in errors:
+        yield f"{path}: ingest/error: {reason} [error]"
+    for report in reports:
+        for f in report["findings"]:
+            where = f"{report['path']}:{f['line']}" if f["line"] else report["path"]
+            yield f"{where}: {f['rule']}: {f['message']} [{f['severity']}]"
+
+
+def cli_main(args) -> int:
+    """`hindsight lint PATH... [--format text|json] [--fail-on warning|error] [--rules FILE]`."""
+    try:
+        rules = blameless.load_rules(args.rules) if args.rules else blameless.default_rules()
+    except (OSError, ValueError) as exc:
+        print(f"hindsight lint: cannot read rules {args.rules}: {exc}", file=sys.stderr)
+        return 2
+    reports, errors = _lint_paths(list(args.paths), rules)
+    threshold = SEVERITY_RANK[args.fail_on]
+    counts = {"error": len(errors), "warning": 0, "info": 0}
+    for report in reports:
+        for f in report["findings"]:
+            counts[f["severity"]] += 1
+    failing = bool(errors) or any(
+        SEVERITY_RANK[f["severity"]] >= threshold for report in reports for f in report["findings"]
+    )
+    if args.format == "json":
+        json.dump(
+            {
+                "incidents": reports,
+                "errors": [{"path": p, "reason": r} for p, r in errors],
+                "counts": counts,
+                "failed": failing,
+            },
+            sys.stdout,
+            indent=2,
+            default=str,
+        )
+        sys.stdout.write("\n")
+    else:
+        out = sys.stdout
+        for line in _format_text(reports, errors):
+            out.write(line + "\n")
+        scores = sorted(r["completeness"] for r in reports)
+        median = scores[len(scores) // 2] if scores else 0
+        print(
+            f"{len(reports)} postmortem{'s' if len(reports) != 1 else ''} checked: "
+            f"{counts['error']} errors, {counts['warning']} warnings, {counts['info']} info; "
+            f"completeness median {median}/100",
+            file=sys.stderr,
+        )
+    return 1 if failing else 0
+
+
