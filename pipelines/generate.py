@@ -1,0 +1,572 @@
+"""`hindsight generate`: a realistic synthetic postmortem corpus plus its ground truth.
+
+The corpus covers three years ending October 2026 (fixed dates, never today's), ~12 services
+owned by 6 teams, 15 recurring contributing-factor themes written with varied wording,
+planted repeat incidents (some after every action item of the earlier incident was done),
+near-duplicates, restricted security incidents, a few blameful documents, and a mix of
+postmortem templates and exports so the parser is exercised. Same seed, same bytes.
+
+Layout under DIR:
+    postmortems/YYYY/YYYY-MM-DD-<slug>.md   Markdown (several templates, see `TEMPLATES`)
+    postmortems/exports/incidents.jsonl     one JSON object per incident
+    postmortems/exports/legacy-tracker.csv  one row per incident, Markdown in `body`
+    truth.jsonl                             one JSON object per incident (schema below)
+
+truth.jsonl schema (one object per incident, sorted by started_at):
+    incident_id      str    the id written in the document (front matter, `ID:` line, or record)
+    source_path      str    relative to DIR/postmortems, POSIX; export rows get ":N", N the
+                            1-based record number (JSONL line / CSV data row after the header)
+    template         str    google_sre | pagerduty | atlassian | gitlab | short | messy |
+                            meta_table | prose | jsonl | csv
+    format           str    markdown | jsonl | csv
+    title            str
+    themes           [str]  theme keys (see generate_text.THEMES), main theme first
+    main_theme       str
+    services         [str]  primary service first
+    team             str
+    severity         str    SEV1..SEV4 (canonical)
+    severity_raw     str    as written in the document
+    started_at, detected_at, mitigated_at, resolved_at
+                     str|null  UTC ISO "YYYY-MM-DDTHH:MM:SS": what a correct parser extracts
+                            (front matter, else timeline markers); null when the document does
+                            not state it
+    true_started_at, true_resolved_at   str  the generator's times even when not written
+    repeat_of        [str]  earlier incidents with the same main theme and a shared service
+                            that started at most 180 days before this one
+    repeat_after_fix bool   some incident in repeat_of had action items, all done
+    near_duplicate_of str|null  the incident this one was written from (lightly reworded)
+    action_items     [{text, owner, due_date, status, priority, kind, ticket}]
+                            owner without a leading "@" or null; due_date ISO or null;
+                            status canonical: open | in_progress | done | wont_fix
+    restricted       bool
+    allowed_groups   [str]
+    blameful         bool   the document blames a person
+    blameful_lines   [int]  1-based line numbers of the blameful sentences in the file
+    sections         [str]  canonical section kinds present in the document
+    crlf, bom        bool   the file uses CRLF line endings / starts with a UTF-8 BOM
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import math
+import random
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+from pipelines import generate_render as render
+from pipelines.generate_text import (
+    CACHE_ITEMS, CACHES, CAMPAIGNS, COMPONENTS, CONFIG_FILES, DISK_PATHS, FLAGS, GENERIC_ACTIONS, REGIONS,
+    TABLES,
+    THEME_BY_KEY, THEMES, USER_ACTIONS, VENDORS, fill,
+)
+
+REFERENCE_DATE = date(2026, 11, 15)  # "today" for overdue action items
+WINDOW_START = datetime(2023, 11, 1)
+WINDOW_END = datetime(2026, 10, 31)
+REPEAT_WINDOW = timedelta(days=180)
+
+# team -> (services, people as (handle, display name))
+TEAMS: dict[str, tuple[tuple[str, ...], tuple[tuple[str, str], ...]]] = {
+    "storefront": (("checkout-api", "search-api"), (
+        ("priya.r", "Priya Raman"), ("dkim", "Daniel Kim"), ("lucia", "Lucía Fernández"),
+        ("tom.b", "Tom Becker"), ("aoife", "Aoife Byrne"), ("kwame", "Kwame Mensah"))),
+    "payments": (("payments-gateway", "ledger"), (
+        ("mzh", "Mei Zhang"), ("jose.n", "José Núñez"), ("hannah", "Hannah Schulz"),
+        ("raj.p", "Raj Patel"), ("oluwa", "Oluwaseun Adeyemi"))),
+    "identity": (("auth-service", "user-profile"), (
+        ("soren", "Søren Ødegaard"), ("amira", "Amira Haddad"), ("ben.c", "Ben Carter"),
+        ("yuki", "Yuki Tanaka"), ("zoe.k", "Zoë Kowalczyk"))),
+    "platform": (("edge-proxy", "ci-runners"), (
+        ("dave.m", "Dave Morgan"), ("lukasz", "Łukasz Wiśniewski"), ("ines", "Inês Costa"),
+        ("sam.o", "Sam Okafor"), ("ana.g", "Ana García"), ("felix", "Felix Braun"))),
+    "data": (("orders-db", "event-pipeline"), (
+        ("nadia", "Nadia Petrova"), ("chen.w", "Chen Wei"), ("marta", "Marta Nowak"),
+        ("omar", "Omar Farouk"), ("elif", "Elif Yılmaz"))),
+    "messaging": (("notifications", "email-sender"), (
+        ("grace", "Grace Liu"), ("mateo", "Mateo Rossi"), ("keiko", "Keiko Sato"),
+        ("arjun", "Arjun Mehta"), ("fatou", "Fatou Diop"))),
+}
+SERVICE_TEAM = {svc: team for team, (svcs, _) in TEAMS.items() for svc in svcs}
+SERVICES = tuple(sorted(SERVICE_TEAM))
+SERVICE_WEIGHTS = {
+    "checkout-api": 12, "search-api": 9, "payments-gateway": 11, "ledger": 7, "auth-service": 10,
+    "user-profile": 7, "edge-proxy": 11, "ci-runners": 6, "orders-db": 10, "event-pipeline": 8,
+    "notifications": 9, "email-sender": 6,
+}
+TICKET_PREFIX = {"storefront": "SHOP", "payments": "PAY", "identity": "IAM", "platform": "PLAT",
+                 "data": "DATA", "messaging": "MSG"}
+
+SEVERITY_WEIGHTS = {"SEV1": 6, "SEV2": 22, "SEV3": 46, "SEV4": 26}
+SEVERITY_RAW = {
+    "SEV1": ("SEV1", "sev1", "SEV-1", "Sev 1", "P1", "P0", "critical", "Critical"),
+    "SEV2": ("SEV2", "sev-2", "Sev 2", "SEV 2", "P2", "major", "High"),
+    "SEV3": ("SEV3", "sev3", "Sev 3", "SEV-3", "P3", "minor", "Medium", "moderate"),
+    "SEV4": ("SEV4", "sev-4", "Sev 4", "P4", "low", "Low"),
+}
+
+# Markdown templates and their weights; exports are chosen separately.
+TEMPLATES = {"google_sre": 20, "pagerduty": 18, "atlassian": 15, "gitlab": 14, "short": 10,
+             "messy": 12, "meta_table": 5, "prose": 6}
+FRONT_MATTER_TEMPLATES = ("google_sre", "pagerduty", "atlassian", "gitlab", "messy")
+
+
+@dataclass
+class ActionPlan:
+    text: str
+    kind: str
+    owner: tuple[str, str] | None  # (handle, display name)
+    due: date | None
+    status: str
+    priority: str
+    ticket: str | None
+
+
+@dataclass
+class IncidentPlan:
+    incident_id: str
+    started: datetime
+    detected: datetime
+    mitigated: datetime
+    resolved: datetime
+    severity: str
+    severity_raw: str
+    main_theme: str
+    themes: list[str]
+    services: list[str]
+    team: str
+    text_seed: int
+    template: str = "google_sre"
+    fmt: str = "markdown"
+    restricted: bool = False
+    blameful: bool = False
+    near_duplicate_of: str | None = None
+    planted_repeat_of: str | None = None
+    force_done: bool = False
+    actions: list[ActionPlan] = field(default_factory=list)
+    ctx: dict[str, str] = field(default_factory=dict)
+    title: str = ""
+
+
+@dataclass
+class GenerateSummary:
+    out: Path
+    incidents: int
+    markdown_files: int
+    export_records: int
+    seconds: float = 0.0
+
+
+# ---- planning -----------------------------------------------------------------------------
+
+
+def _weighted(rng: random.Random, weights: dict[str, float]) -> str:
+    keys = list(weights)
+    return rng.choices(keys, weights=[weights[k] for k in keys])[0]
+
+
+def _incident_rate(t: datetime) -> float:
+    """Relative incident rate: growth over the window, a winter peak, quieter weekends."""
+    frac = (t - WINDOW_START) / (WINDOW_END - WINDOW_START)
+    trend = 0.65 + 0.7 * frac
+    doy = t.timetuple().tm_yday
+    season = 1.0 + 0.3 * math.cos(2 * math.pi * (doy - 340) / 365.25)  # peaks mid-December
+    weekend = 0.55 if t.weekday() >= 5 else 1.0
+    return trend * season * weekend
+
+
+def _start_times(rng: random.Random, count: int) -> list[datetime]:
+    span_minutes = int((WINDOW_END - WINDOW_START).total_seconds() // 60)
+    peak = 1.35 * 1.3
+    out: list[datetime] = []
+    while len(out) < count:
+        t = WINDOW_START + timedelta(minutes=rng.randrange(span_minutes))
+        hour_weight = 1.0 if 13 <= t.hour <= 23 else 0.45  # deploy hours (UTC) dominate
+        if rng.random() * peak < _incident_rate(t) * hour_weight:
+            out.append(t)
+    return sorted(out)
+
+
+def _duration_minutes(rng: random.Random, severity: str) -> int:
+    if rng.random() < 0.045:  # the long tail: a few incidents run well past ten hours
+        return int(rng.lognormvariate(math.log(800), 0.45))
+    median = {"SEV1": 95, "SEV2": 70, "SEV3": 50, "SEV4": 38}[severity]
+    return max(6, int(rng.lognormvariate(math.log(median), 0.7)))
+
+
+def _theme_weights(t: datetime) -> dict[str, float]:
+    frac = (t - WINDOW_START) / (WINDOW_END - WINDOW_START)
+    weights = {}
+    for th in THEMES:
+        w = th.weight * (1 + th.trend * (frac - 0.5) * 2)
+        if th.key == "capacity_spike" and t.month in (11, 12):
+            w *= 2.2  # holiday traffic
+        weights[th.key] = max(w, 0.3)
+    return weights
+
+
+def _pick_service(rng: random.Random, theme_key: str) -> str:
+    theme = THEME_BY_KEY[theme_key]
+    if rng.random() < 0.3:
+        return rng.choice(theme.services)
+    return _weighted(rng, SERVICE_WEIGHTS)
+
+
+def _times(rng: random.Random, started: datetime, severity: str, themes: list[str]):
+    duration = _duration_minutes(rng, severity)
+    delay = max(1, int(rng.lognormvariate(math.log(6), 0.9)))
+    if "alerting_gap" in themes:
+        delay = int(delay * rng.uniform(4, 12))
+    delay = min(delay, max(1, duration - 3))
+    detected = started + timedelta(minutes=delay)
+    resolved = started + timedelta(minutes=max(duration, delay + 3))
+    remaining = int((resolved - detected).total_seconds() // 60)
+    mitigated = detected + timedelta(minutes=max(1, min(remaining - 1, int(remaining * rng.uniform(0.3, 0.85)))))
+    return detected, mitigated, resolved
+
+
+def _slot_context(rng: random.Random, plan: IncidentPlan) -> dict[str, str]:
+    svc = plan.services[0]
+    others = [s for s in SERVICES if s != svc]
+    vendor, vendor_role = rng.choice(VENDORS)
+    region, region2 = rng.sample(REGIONS, 2)
+    major, minor, patch = rng.randint(1, 9), rng.randint(0, 40), rng.randint(0, 20)
+    domain_zone = rng.choice(("lumencart.io", "lumen-pay.com", "internal.lumen", "lumencart.co.uk"))
+    prefix = TICKET_PREFIX[plan.team]
+    return {
+        "svc": svc,
+        "svc2": plan.services[1] if len(plan.services) > 1 else rng.choice(others),
+        "team": plan.team,
+        "host": f"{svc.split('-')[0]}-{rng.randint(1, 24):02d}.{region}.prod",
+        "ip": f"10.{rng.randint(0, 255)}.{rng.randint(0, 255)}.{rng.randint(2, 254)}",
+        "ip2": f"10.{rng.randint(0, 255)}.{rng.randint(0, 255)}.{rng.randint(2, 254)}",
+        "ver": f"v{major}.{minor}.{patch}",
+        "oldver": f"v{major}.{minor}.{max(0, patch - 1)}" if patch else f"v{major}.{max(0, minor - 1)}.9",
+        "n_small": str(rng.randint(2, 9)),
+        "n": str(rng.randint(12, 95)),
+        "n_big": str(rng.choice((250, 400, 600, 1200, 2500, 4000, 8000))),
+        "pct": str(rng.randint(5, 60)),
+        "pct_high": str(rng.randint(85, 99)),
+        "region": region,
+        "region2": region2,
+        "cert_domain": f"{rng.choice(('api', 'pay', 'login', 'mail', 'cdn', 'hooks'))}.{domain_zone}",
+        "cert_zone": domain_zone,
+        "dns_zone": domain_zone,
+        "dns_name": f"{svc}.{rng.choice(('svc', 'prod', 'int'))}.{domain_zone}",
+        "vendor": vendor,
+        "vendor_role": vendor_role,
+        "config_file": rng.choice(CONFIG_FILES),
+        "cache": rng.choice(CACHES),
+        "component": rng.choice(COMPONENTS),
+        "cache_item": rng.choice(CACHE_ITEMS),
+        "flag": rng.choice(FLAGS),
+        "flag2": rng.choice(FLAGS),
+        "table": rng.choice(TABLES),
+        "db": rng.choice(("orders-pg", "ledger-primary", "profile-db", "pg-main", "orders-replica-2")),
+        "pool": str(rng.choice((20, 32, 50, 64, 100, 200))),
+        "port": str(rng.choice((5432, 6379, 8443, 9092, 443))),
+        "mem": str(rng.choice((1, 2, 4, 8))),
+        "disk_path": rng.choice(DISK_PATHS),
+        "migration": f"{plan.started:%Y%m%d}_{rng.choice(('add', 'drop', 'alter', 'backfill'))}_{rng.choice(TABLES)}",
+        "campaign": rng.choice(CAMPAIGNS),
+        "user_action": rng.choice(USER_ACTIONS[svc]),
+        "ticket_ref": f"{prefix}-{rng.randint(100, 4999)}",
+        "hhmm": f"{plan.started:%H:%M}",
+        "dur_text": render.duration_text(plan.resolved - plan.started),
+        "person": rng.choice(TEAMS[plan.team][1])[1].split()[0],
+    }
+
+
+def _plan_actions(rng: random.Random, plan: IncidentPlan) -> list[ActionPlan]:
+    if rng.random() < 0.06:
+        return []
+    n = rng.choice((1, 2, 2, 3, 3, 3, 4, 4, 5, 6))
+    pool = list(THEME_BY_KEY[plan.main_theme].actions)
+    for key in plan.themes[1:]:
+        pool += list(THEME_BY_KEY[key].actions[:2])
+    rng.shuffle(pool)
+    chosen = pool[: max(1, n - 1)]
+    if len(chosen) < n or rng.random() < 0.3:
+        chosen.append(rng.choice(GENERIC_ACTIONS))
+    people = TEAMS[plan.team][1]
+    prefix = rng.choice((TICKET_PREFIX[plan.team], "REL"))
+    out = []
+    day0 = plan.started.date()
+    for kind, template in chosen:
+        text = fill(rng, template, plan.ctx)
+        owner = rng.choice(people) if rng.random() < 0.87 else None
+        due = day0 + timedelta(days=rng.choice((7, 14, 14, 21, 30, 30, 45, 60, 90))) if rng.random() < 0.85 else None
+        status = _action_status(rng, due, day0)
+        ticket = f"{prefix}-{rng.randint(100, 4999)}" if rng.random() < 0.6 else None
+        priority = rng.choice(("P1", "P2", "P2", "P3", "high", "medium", "low"))
+        out.append(ActionPlan(text, kind, owner, due, status, priority, ticket))
+    return out
+
+
+def _action_status(rng: random.Random, due: date | None, day0: date) -> str:
+    age_days = (REFERENCE_DATE - day0).days
+    if due is not None and due < REFERENCE_DATE:
+        stale = min(1.0, (REFERENCE_DATE - due).days / 540)  # long-past items were mostly closed out
+        weights = {"done": 60 + 25 * stale, "wont_fix": 7, "open": 20 - 10 * stale, "in_progress": 13 - 8 * stale}
+    elif due is not None:
+        weights = {"done": 18, "wont_fix": 2, "open": 45, "in_progress": 35}
+    else:
+        p_done = min(0.8, age_days / 600)
+        weights = {"done": 100 * p_done, "wont_fix": 6, "open": 60 * (1 - p_done), "in_progress": 20}
+    return _weighted(rng, weights)
+
+
+def plan_corpus(count: int, seed: int) -> list[IncidentPlan]:
+    rng = random.Random(seed)
+    starts = _start_times(rng, count)
+    plans: list[IncidentPlan] = []
+    per_year: dict[int, int] = {}
+    for started in starts:
+        per_year[started.year] = per_year.get(started.year, 0) + 1
+        incident_id = f"INC-{started.year}-{per_year[started.year]:03d}"
+        severity = _weighted(rng, SEVERITY_WEIGHTS)
+        plan_rng_seed = rng.randrange(2**31)
+        repeat_src = None
+        if plans and rng.random() < 0.14:
+            candidates = [p for p in plans[-150:] if timedelta(days=30) <= started - p.started <= REPEAT_WINDOW
+                          and not p.restricted]
+            if candidates:
+                repeat_src = rng.choice(candidates)
+        if repeat_src is not None:
+            main = repeat_src.main_theme
+            primary = repeat_src.services[0]
+        else:
+            main = _weighted(rng, _theme_weights(started))
+            primary = _pick_service(rng, main)
+        themes = [main]
+        if rng.random() < 0.35:
+            second_weights = {k: (THEME_BY_KEY[k].weight * (3 if k in ("alerting_gap", "runbook_gap") else 1))
+                              for k in THEME_BY_KEY if k != main}
+            themes.append(_weighted(rng, second_weights))
+        services = [primary]
+        if rng.random() < 0.2:
+            services.append(rng.choice([s for s in SERVICES if s != primary]))
+        detected, mitigated, resolved = _times(rng, started, severity, themes)
+        plan = IncidentPlan(
+            incident_id=incident_id, started=started, detected=detected, mitigated=mitigated,
+            resolved=resolved, severity=severity, severity_raw=rng.choice(SEVERITY_RAW[severity]),
+            main_theme=main, themes=themes, services=services, team=SERVICE_TEAM[primary],
+            text_seed=plan_rng_seed,
+        )
+        if repeat_src is not None:
+            plan.planted_repeat_of = repeat_src.incident_id
+            repeat_src.force_done = repeat_src.force_done or rng.random() < 0.5
+        plans.append(plan)
+
+    _assign_special(rng, plans)
+    for plan in plans:
+        prng = random.Random(plan.text_seed)
+        plan.ctx = _slot_context(prng, plan)
+        plan.actions = _plan_actions(prng, plan)
+        if plan.force_done:
+            if not plan.actions:
+                plan.actions = _plan_actions(random.Random(plan.text_seed + 1), plan) or plan.actions
+            for a in plan.actions:
+                a.status = "done"
+    return plans
+
+
+def _assign_special(rng: random.Random, plans: list[IncidentPlan]) -> None:
+    """Templates, exports, restricted, blameful and near-duplicate incidents."""
+    n = len(plans)
+    order = list(range(n))
+    rng.shuffle(order)
+    n_jsonl = max(1, round(n * 0.075)) if n >= 3 else 0
+    n_csv = max(1, round(n * 0.05)) if n >= 3 else 0
+    for i in order[:n_jsonl]:
+        plans[i].template, plans[i].fmt = "jsonl", "jsonl"
+    for i in order[n_jsonl:n_jsonl + n_csv]:
+        plans[i].template, plans[i].fmt = "csv", "csv"
+    for i in order[n_jsonl + n_csv:]:
+        plans[i].template = _weighted(rng, TEMPLATES)
+
+    markdown = [p for p in plans if p.fmt == "markdown"]
+    n_restricted = max(1, round(n * 0.025)) if n >= 20 else 0
+    for p in rng.sample(markdown, min(n_restricted, len(markdown))):
+        p.restricted = True
+        p.main_theme = "secret_rotation"
+        p.themes = ["secret_rotation"] + [t for t in p.themes[1:] if t != "secret_rotation"]
+        p.template = rng.choice(FRONT_MATTER_TEMPLATES)
+        p.severity = rng.choice(("SEV1", "SEV2"))
+        p.severity_raw = rng.choice(SEVERITY_RAW[p.severity])
+    open_md = [p for p in markdown if not p.restricted]
+    n_blame = max(1, round(n * 0.05)) if n >= 20 else 0
+    for p in rng.sample(open_md, min(n_blame, len(open_md))):
+        p.blameful = True
+
+    # Near-duplicates: a later incident written from an earlier one's text seed, lightly reworded.
+    n_dups = max(1, round(n * 0.012)) if n >= 40 else 0
+    candidates = [i for i, p in enumerate(plans[:-1]) if p.fmt == "markdown" and not p.restricted
+                  and not p.blameful and p.planted_repeat_of is None]
+    for i in sorted(rng.sample(candidates, min(n_dups, len(candidates)))):
+        src = plans[i]
+        later = [p for p in plans[i + 1:] if timedelta(days=3) <= p.started - src.started <= timedelta(days=90)
+                 and p.fmt == "markdown" and not p.restricted and not p.blameful and p.near_duplicate_of is None
+                 and p.planted_repeat_of is None]
+        if not later:
+            continue
+        dup = later[0]
+        dup.near_duplicate_of = src.incident_id
+        dup.main_theme, dup.themes, dup.services = src.main_theme, list(src.themes), list(src.services)
+        dup.team, dup.severity, dup.template = src.team, src.severity, src.template
+        dup.severity_raw = rng.choice(SEVERITY_RAW[dup.severity])
+        dup.text_seed = src.text_seed
+
+
+# ---- truth --------------------------------------------------------------------------------
+
+
+def _iso(t: datetime | None) -> str | None:
+    return t.strftime("%Y-%m-%dT%H:%M:%S") if t else None
+
+
+def _repeats(plans: list[IncidentPlan]) -> dict[str, list[str]]:
+    by_key: dict[tuple[str, str], list[IncidentPlan]] = {}
+    out: dict[str, list[str]] = {}
+    for p in plans:  # chronological
+        earlier: list[str] = []
+        for svc in p.services:
+            for q in by_key.get((p.main_theme, svc), []):
+                if p.started - q.started <= REPEAT_WINDOW and q.incident_id not in earlier:
+                    earlier.append(q.incident_id)
+        out[p.incident_id] = sorted(earlier)
+        for svc in p.services:
+            by_key.setdefault((p.main_theme, svc), []).append(p)
+    return out
+
+
+def _truth(plan: IncidentPlan, doc: render.Rendered, repeats: dict[str, list[str]],
+           by_id: dict[str, IncidentPlan]) -> dict:
+    repeat_of = repeats[plan.incident_id]
+    after_fix = any(by_id[r].actions and all(a.status == "done" for a in by_id[r].actions) for r in repeat_of)
+    return {
+        "incident_id": plan.incident_id,
+        "source_path": doc.source_path,
+        "template": plan.template,
+        "format": plan.fmt,
+        "title": plan.title,
+        "themes": plan.themes,
+        "main_theme": plan.main_theme,
+        "services": plan.services,
+        "team": plan.team,
+        "severity": plan.severity,
+        "severity_raw": plan.severity_raw,
+        "started_at": _iso(plan.started) if "started" in doc.visible_times else None,
+        "detected_at": _iso(plan.detected) if "detected" in doc.visible_times else None,
+        "mitigated_at": _iso(plan.mitigated) if "mitigated" in doc.visible_times else None,
+        "resolved_at": _iso(plan.resolved) if "resolved" in doc.visible_times else None,
+        "true_started_at": _iso(plan.started),
+        "true_resolved_at": _iso(plan.resolved),
+        "repeat_of": repeat_of,
+        "repeat_after_fix": after_fix,
+        "near_duplicate_of": plan.near_duplicate_of,
+        "action_items": [
+            {
+                "text": a.text,
+                "owner": doc.owner_names.get(id(a)),
+                "due_date": a.due.isoformat() if a.due else None,
+                "status": a.status,
+                "priority": a.priority,
+                "kind": a.kind,
+                "ticket": a.ticket,
+            }
+            for a in plan.actions
+        ],
+        "restricted": plan.restricted,
+        "allowed_groups": ["security"] if plan.restricted else [],
+        "blameful": bool(doc.blameful_lines),
+        "blameful_lines": doc.blameful_lines,
+        "sections": doc.sections,
+        "crlf": doc.crlf,
+        "bom": doc.bom,
+    }
+
+
+# ---- writing ------------------------------------------------------------------------------
+
+
+def _slug(text: str) -> str:
+    words = re.sub(r"[^a-z0-9]+", " ", text.lower()).split()
+    return "-".join(words[:7]) or "incident"
+
+
+def generate(out: Path, count: int, seed: int) -> GenerateSummary:
+    """Write DIR/postmortems/** and DIR/truth.jsonl; the same (count, seed) gives the same bytes."""
+    if count < 1:
+        raise ValueError("count must be at least 1")
+    plans = plan_corpus(count, seed)
+    by_id = {p.incident_id: p for p in plans}
+    repeats = _repeats(plans)
+    root = out / "postmortems"
+    root.mkdir(parents=True, exist_ok=True)
+
+    used_paths: set[str] = set()
+    files: dict[str, bytes] = {}
+    rendered: list[tuple[IncidentPlan, render.Rendered]] = []
+    jsonl_rows: list[str] = []
+    csv_rows: list[dict[str, str]] = []
+    for plan in plans:
+        rng = random.Random(plan.text_seed ^ 0x5EED)  # near-duplicates share their original's seed
+        doc = render.render(plan, rng, by_id)
+        if plan.fmt == "jsonl":
+            jsonl_rows.append(json.dumps(doc.record, ensure_ascii=False))
+            doc.source_path = f"exports/incidents.jsonl:{len(jsonl_rows)}"
+        elif plan.fmt == "csv":
+            csv_rows.append(doc.record)
+            doc.source_path = f"exports/legacy-tracker.csv:{len(csv_rows)}"
+        else:
+            base = f"{plan.started:%Y}/{plan.started:%Y-%m-%d}-{_slug(plan.title)}"
+            path, k = f"{base}.md", 2
+            while path in used_paths:
+                path, k = f"{base}-{k}.md", k + 1
+            used_paths.add(path)
+            doc.source_path = path
+            files[path] = doc.data
+        rendered.append((plan, doc))
+
+    for rel, data in sorted(files.items()):
+        target = root / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+    if jsonl_rows:
+        (root / "exports").mkdir(parents=True, exist_ok=True)
+        (root / "exports" / "incidents.jsonl").write_bytes(("\n".join(jsonl_rows) + "\n").encode())
+    if csv_rows:
+        (root / "exports").mkdir(parents=True, exist_ok=True)
+        buf = io.StringIO()
+        writer = csv.DictWriter(buf, fieldnames=render.CSV_COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(csv_rows)
+        (root / "exports" / "legacy-tracker.csv").write_bytes(buf.getvalue().encode())
+
+    lines = [json.dumps(_truth(p, d, repeats, by_id), ensure_ascii=False) for p, d in rendered]
+    (out / "truth.jsonl").write_bytes(("\n".join(lines) + "\n").encode())
+    return GenerateSummary(out=out, incidents=len(plans), markdown_files=len(files),
+                           export_records=len(jsonl_rows) + len(csv_rows))
+
+
+def cli_main(args: argparse.Namespace) -> int:
+    import time
+
+    t0 = time.perf_counter()
+    try:
+        summary = generate(Path(args.out), args.count, args.seed)
+    except ValueError as exc:
+        print(f"hindsight generate: {exc}")
+        return 2
+    print(
+        f"wrote {summary.incidents} incidents ({summary.markdown_files} Markdown files, "
+        f"{summary.export_records} export records) to {summary.out / 'postmortems'} "
+        f"and truth to {summary.out / 'truth.jsonl'} in {time.perf_counter() - t0:.1f} s"
+    )
+    return 0

@@ -1,0 +1,763 @@
+"""Writing one planned incident as a document: the postmortem templates of the synthetic corpus.
+
+Each template mirrors a style seen in the wild (Google SRE book, PagerDuty, Atlassian with five
+whys, GitLab incident review, a short team template, messy hand-edited headings, a leading
+metadata table, unsectioned prose) plus JSONL and CSV export records. A renderer also reports
+what a correct parser can recover from the document (which times are stated, owner spellings,
+blameful line numbers, sections present) so the truth file matches the text exactly.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from pipelines.generate_text import (
+    BAD_THINGS, BLAMEFUL, GOOD_THINGS, IMPACTS, LUCKY_THINGS, NEUTRAL_TRICKY, NOISE_FACTORS,
+    THEME_BY_KEY, fill,
+)
+
+if TYPE_CHECKING:
+    from pipelines.generate import ActionPlan, IncidentPlan
+
+CSV_COLUMNS = ["id", "title", "date", "severity", "service", "team", "started_at", "detected_at",
+               "resolved_at", "summary", "body"]
+TIME_FIELDS = ("started", "detected", "mitigated", "resolved")
+LOCAL_ZONES = (ZoneInfo("America/Los_Angeles"), ZoneInfo("America/New_York"))
+
+
+@dataclass
+class Rendered:
+    data: bytes = b""
+    record: dict | None = None  # export row (JSONL object or CSV dict)
+    source_path: str = ""
+    visible_times: set[str] = field(default_factory=set)
+    owner_names: dict[int, str | None] = field(default_factory=dict)  # id(ActionPlan) -> owner as a parser should read it
+    blameful_lines: list[int] = field(default_factory=list)
+    sections: list[str] = field(default_factory=list)
+    crlf: bool = False
+    bom: bool = False
+
+
+def duration_text(delta: timedelta) -> str:
+    minutes = int(delta.total_seconds() // 60)
+    if minutes < 90:
+        return f"{minutes} minutes"
+    hours, rest = divmod(minutes, 60)
+    return f"{hours} h {rest} min" if rest else f"{hours} hours"
+
+
+class _Doc:
+    """Lines of a document, remembering where blameful sentences and sections land."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.blameful: list[int] = []
+        self.sections: list[str] = []
+
+    def add(self, *lines: str) -> None:
+        self.lines.extend(lines)
+
+    def blame(self, line: str) -> None:
+        self.lines.append(line)
+        self.blameful.append(len(self.lines))
+
+    def heading(self, text: str, kind: str) -> None:
+        if self.lines and self.lines[-1] != "":
+            self.lines.append("")
+        self.lines.append(text)
+        self.lines.append("")
+        if kind not in self.sections:
+            self.sections.append(kind)
+
+
+# ---- shared content -----------------------------------------------------------------------
+
+
+@dataclass
+class _Content:
+    title: str
+    summary: str
+    impact: str
+    trigger: str
+    resolution: str
+    detection: str
+    factors: list[str]
+    blame: str | None
+    whys: list[str]
+    good: list[str]
+    bad: list[str]
+    lucky: list[str]
+
+
+def _distinct(rng: random.Random, options: tuple[str, ...], k: int) -> list[str]:
+    return rng.sample(options, min(k, len(options)))
+
+
+def _content(plan: IncidentPlan, rng: random.Random) -> _Content:
+    ctx = plan.ctx
+    main = THEME_BY_KEY[plan.main_theme]
+    title = fill(rng, rng.choice(main.titles), ctx)
+    impact = fill(rng, rng.choice(IMPACTS), ctx)
+    trigger = fill(rng, rng.choice(main.triggers), ctx)
+    resolution = fill(rng, rng.choice(main.resolutions), ctx)
+    factors = [fill(rng, t, ctx) for t in _distinct(rng, main.factors, rng.choice((2, 2, 3, 3, 4)))]
+    for key in plan.themes[1:]:
+        factors += [fill(rng, t, ctx) for t in _distinct(rng, THEME_BY_KEY[key].factors, rng.choice((1, 1, 2)))]
+    factors += [fill(rng, t, ctx) for t in _distinct(rng, NOISE_FACTORS, rng.choice((0, 0, 1, 1, 2)))]
+    if rng.random() < 0.3:
+        factors.append(fill(rng, rng.choice(NEUTRAL_TRICKY), ctx))
+    if "alerting_gap" in plan.themes:
+        detection = fill(rng, "{We learned about it from a customer report|Support escalated customer complaints|A developer spotted errors in the logs by chance} {n} minutes after impact began; no alert fired.", ctx)
+    else:
+        detection = fill(rng, "{An alert on the {svc} error rate paged the on-call|The {svc} latency SLO alert fired|Synthetic checks for {svc} failed and paged {team} on-call} about {delay} minutes after impact began.",
+                         {**ctx, "delay": str(int((plan.detected - plan.started).total_seconds() // 60))})
+    summary = f"{impact} Trigger: {trigger[0].lower() + trigger[1:] if trigger[:2].istitle() else trigger} {resolution}"
+    blame = None
+    if plan.blameful:
+        blame = fill(rng, rng.choice(BLAMEFUL), ctx)
+    return _Content(
+        title=title, summary=summary, impact=impact, trigger=trigger, resolution=resolution,
+        detection=detection, factors=factors, blame=blame,
+        whys=[fill(rng, w, ctx) for w in main.whys],
+        good=[fill(rng, t, ctx) for t in _distinct(rng, GOOD_THINGS, 2)],
+        bad=[fill(rng, t, ctx) for t in _distinct(rng, BAD_THINGS, 2)],
+        lucky=[fill(rng, t, ctx) for t in _distinct(rng, LUCKY_THINGS, 1)],
+    )
+
+
+# ---- times --------------------------------------------------------------------------------
+
+
+def _fm_time(rng: random.Random, t: datetime) -> str:
+    style = rng.randrange(5)
+    if style == 0:
+        return t.strftime("%Y-%m-%dT%H:%M:%SZ")
+    if style == 1:
+        return t.strftime("%Y-%m-%d %H:%M:%S+00:00")
+    if style == 2:
+        return f'"{t:%Y-%m-%d %H:%M} UTC"'
+    if style == 3:
+        local = t.replace(tzinfo=timezone.utc).astimezone(timezone(timedelta(hours=2)))
+        return local.strftime("%Y-%m-%dT%H:%M:%S+02:00")
+    return t.strftime("%Y-%m-%dT%H:%M:%S+00:00")
+
+
+def _choose_times(plan: IncidentPlan, rng: random.Random, *, fm_allowed: bool, timeline: bool) -> tuple[set[str], set[str]]:
+    """(fields written in front matter / metadata, fields marked in the timeline)."""
+    fm: set[str] = set()
+    if fm_allowed and rng.random() < 0.78:
+        fm = {"started", "resolved"}
+        if rng.random() < 0.6:
+            fm.add("detected")
+        if rng.random() < 0.4:
+            fm.add("mitigated")
+    markers: set[str] = set()
+    if timeline:
+        for name, p in (("started", 0.92), ("detected", 0.9), ("mitigated", 0.72), ("resolved", 0.95)):
+            if rng.random() < p:
+                markers.add(name)
+    return fm, markers
+
+
+_MARKER_TEXT = {
+    "started": ("Outage begins: {svc} starts returning errors", "Impact begins for {svc} users",
+                "First errors from {svc} in {region}", "{svc} error rate begins climbing (outage begins)"),
+    "detected": ("Alert fired: {svc} high error rate, on-call paged", "{svc} SLO alert fired and paged {team}",
+                 "Problem detected by synthetic checks", "First customer reports reach support"),
+    "mitigated": ("Mitigated: traffic drained from the bad hosts", "Mitigation applied; error rate drops",
+                  "Workaround in place, impact mitigated", "Mitigated by reverting the change"),
+    "resolved": ("Resolved: all metrics back to normal", "Incident resolved", "Fully recovered; monitoring",
+                 "{svc} fully recovered, incident closed"),
+}
+_PLAIN_EVENTS = (
+    "{person} takes incident command; bridge opened",
+    "Responders look at recent changes to {svc}",
+    "Status page updated: investigating",
+    "Support escalates tickets to the bridge",
+    "Suspect {svc2}; checking its dashboards",
+    "Rollback of {svc} kicked off",
+    "Scaled {svc} out by {n_small} replicas",
+    "Engaged {team} engineers familiar with {svc}",
+    "Identified the likely cause",
+    "Latency graphs for {svc} look healthier",
+)
+
+
+def _events(plan: IncidentPlan, rng: random.Random, markers: set[str]) -> list[tuple[datetime, str]]:
+    ctx = plan.ctx
+    at = {"started": plan.started, "detected": plan.detected, "mitigated": plan.mitigated, "resolved": plan.resolved}
+    events = [(at[name], fill(rng, rng.choice(_MARKER_TEXT[name]), ctx)) for name in TIME_FIELDS if name in markers]
+    # Unmarked events sit strictly between detection and mitigation, so markers stay first/last.
+    span = int((plan.mitigated - plan.detected).total_seconds() // 60)
+    if span >= 3:
+        offsets = sorted(rng.sample(range(1, span), min(rng.randint(1, 4), span - 1)))
+        texts = _distinct(rng, _PLAIN_EVENTS, len(offsets))
+        events += [(plan.detected + timedelta(minutes=o), fill(rng, t, ctx)) for o, t in zip(offsets, texts)]
+    if rng.random() < 0.5:
+        events.append((plan.started - timedelta(minutes=rng.randint(2, 20)), fill(rng, "{Deploy of {svc} {ver} rolls out|Change {ticket_ref} applied to production|Scheduled job kicks off on {host}}", ctx)))
+    return sorted(events, key=lambda e: e[0])
+
+
+def _date_line(rng: random.Random, d, style: int) -> str:
+    if style == 0:
+        return d.strftime("%Y-%m-%d")
+    if style == 1:
+        return f"**{d:%Y-%m-%d}**"
+    if style == 2:
+        return f"{d:%B} {d.day}, {d.year}:"
+    return f"{d:%A} {d.day} {d:%B} {d.year}"
+
+
+def _timeline(plan: IncidentPlan, rng: random.Random, markers: set[str], *, explicit_zone: bool) -> list[str]:
+    """Timeline lines in one of several styles; explicit_zone keeps every time unambiguous."""
+    events = _events(plan, rng, markers)
+    styles = ["utc", "datetime", "iso", "ampm", "table"] + ([] if explicit_zone else ["bare", "bare", "table_bare"])
+    style = rng.choice(styles)
+    out: list[str] = []
+    if style in ("table", "table_bare"):
+        out += ["| Time (UTC) | Event |", "|---|---|"]
+        for t, text in events:
+            stamp = f"{t:%Y-%m-%d %H:%M} UTC" if style == "table" else f"{t:%Y-%m-%d %H:%M}"
+            out.append(f"| {stamp} | {text} |")
+        return out
+    if style == "iso":
+        return [f"- {t:%Y-%m-%dT%H:%M:%SZ} {text}" for t, text in events]
+    if style == "datetime":
+        sep = rng.choice((" — ", ": ", " - "))
+        return [f"- {t:%Y-%m-%d %H:%M} UTC{sep}{text}" for t, text in events]
+    date_style = rng.randrange(4)
+    bullet = rng.choice(("- ", "* ", ""))
+    if style == "bare":
+        out.append("All times UTC.")
+        out.append("")
+    zone = rng.choice(LOCAL_ZONES)
+    current = None
+    for t, text in events:
+        if style == "ampm":
+            local = t.replace(tzinfo=timezone.utc).astimezone(zone)
+            day = local.date()
+            hour = local.hour % 12 or 12
+            stamp = f"{hour}:{local:%M} {'AM' if local.hour < 12 else 'PM'} {local.tzname()}"
+        else:
+            day = t.date()
+            stamp = f"{t:%H:%M} UTC" if style == "utc" else f"{t:%H:%M}"
+        if day != current:
+            if current is not None:
+                out.append("")
+            out.append(_date_line(rng, day, date_style))
+            current = day
+        out.append(f"{bullet}{stamp} {rng.choice(('—', '-', ':', '|'))} {text}")
+    return out
+
+
+# ---- action items -------------------------------------------------------------------------
+
+_STATUS_WORDS = {
+    "open": ("Open", "open", "TODO", "To Do", "Not started"),
+    "in_progress": ("In Progress", "in progress", "WIP", "Doing", "in-progress"),
+    "done": ("Done", "done", "DONE", "Completed", "Closed", "Fixed"),
+    "wont_fix": ("Won't Fix", "won't fix", "Wontfix", "Won't Do"),
+}
+
+
+def _owner(rng_style: str, a: ActionPlan) -> tuple[str, str | None]:
+    """(as written, as a parser should read it)."""
+    if a.owner is None:
+        return "", None
+    handle, name = a.owner
+    if rng_style == "name":
+        return name, name
+    if rng_style == "at":
+        return f"@{handle}", handle
+    return handle, handle
+
+
+def _due(rng: random.Random, a: ActionPlan) -> str:
+    if a.due is None:
+        return ""
+    return a.due.isoformat() if rng.random() < 0.8 else f"{a.due:%b} {a.due.day}, {a.due.year}"
+
+
+def _actions_table(plan: IncidentPlan, rng: random.Random, doc: Rendered, flavour: str) -> list[str]:
+    style = rng.choice(("name", "at", "plain"))
+    if flavour == "google":
+        head = ["Action Item", "Type", "Owner", "Due", "Status", "Bug"]
+    elif flavour == "atlassian":
+        head = ["Task", "Assignee", "Deadline", "State", "Priority", "Ticket"]
+    else:
+        head = ["Action", "Owner", "Due Date", "Status", "Priority", "Ticket"]
+    rows = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for a in plan.actions:
+        written, read = _owner(style, a)
+        doc.owner_names[id(a)] = read
+        status = rng.choice(_STATUS_WORDS[a.status])
+        cells = {"Action Item": a.text, "Task": a.text, "Action": a.text, "Type": a.kind, "Owner": written,
+                 "Assignee": written, "Due": _due(rng, a), "Deadline": _due(rng, a), "Due Date": _due(rng, a),
+                 "Status": status, "State": status, "Priority": a.priority, "Bug": a.ticket or "",
+                 "Ticket": a.ticket or ""}
+        rows.append("| " + " | ".join(cells[h].replace("|", "/") for h in head) + " |")
+    return rows
+
+
+def _actions_checkboxes(plan: IncidentPlan, rng: random.Random, doc: Rendered) -> list[str]:
+    out = []
+    for a in plan.actions:
+        written, read = _owner("at", a)
+        doc.owner_names[id(a)] = read
+        box = "[x]" if a.status in ("done", "wont_fix") else "[ ]"
+        parts = [f"- {box} {a.text}"]
+        if a.status == "in_progress":
+            parts.append("(in progress)")
+        if a.status == "wont_fix":
+            parts.append("(won't fix)")
+        if written:
+            parts.append(written)
+        if a.due:
+            parts.append(f"(due {a.due.isoformat()})")
+        if a.ticket:
+            parts.append(a.ticket)
+        out.append(" ".join(parts))
+    return out
+
+
+def _actions_bullets(plan: IncidentPlan, rng: random.Random, doc: Rendered) -> list[str]:
+    marker = {"open": ("TODO", "[TODO]", "[OPEN]"), "in_progress": ("[IN PROGRESS]", "[WIP]"),
+              "done": ("[DONE]", "DONE:", "[x]"), "wont_fix": ("[WONTFIX]", "[WON'T FIX]")}
+    out = []
+    for a in plan.actions:
+        written, read = _owner("at", a)
+        doc.owner_names[id(a)] = read
+        m = rng.choice(marker[a.status])
+        tail = []
+        if written:
+            tail.append(written)
+        if a.due:
+            tail.append(f"due {a.due.isoformat()}")
+        suffix = f" ({', '.join(tail)})" if tail else ""
+        ticket = f" [{a.ticket}]" if a.ticket else ""
+        out.append(f"- {m} {a.text}{suffix}{ticket}")
+    return out
+
+
+# ---- front matter -------------------------------------------------------------------------
+
+
+def _q(text: str) -> str:
+    return json.dumps(text, ensure_ascii=False)
+
+
+def _front_matter(plan: IncidentPlan, rng: random.Random, title: str, fm_times: set[str]) -> list[str]:
+    lines = ["---", f"id: {plan.incident_id}", f"title: {_q(title)}", f"date: {plan.started:%Y-%m-%d}"]
+    lines.append(f"{rng.choice(('severity', 'severity', 'sev', 'priority'))}: {_q(plan.severity_raw) if ' ' in plan.severity_raw else plan.severity_raw}")
+    if len(plan.services) > 1 or rng.random() < 0.5:
+        lines.append("services: [" + ", ".join(plan.services) + "]")
+    else:
+        lines.append(f"{rng.choice(('service', 'product'))}: {plan.services[0]}")
+    lines.append(f"{rng.choice(('team', 'team', 'owner_team'))}: {plan.team}")
+    lines.append(f"status: {rng.choice(('published', 'final', 'draft', 'reviewed'))}")
+    aliases = {"started": ("started_at", "start_time"), "detected": ("detected_at",),
+               "mitigated": ("mitigated_at",), "resolved": ("resolved_at", "end_time")}
+    at = {"started": plan.started, "detected": plan.detected, "mitigated": plan.mitigated, "resolved": plan.resolved}
+    for name in TIME_FIELDS:
+        if name in fm_times:
+            lines.append(f"{rng.choice(aliases[name])}: {_fm_time(rng, at[name])}")
+    if rng.random() < 0.6:
+        lines.append("tags: [" + ", ".join([plan.main_theme.replace("_", "-"), plan.services[0]]) + "]")
+    if plan.restricted:
+        if rng.random() < 0.5:
+            lines.append("restricted: true")
+        else:
+            lines.append("visibility: restricted")
+        lines.append("allowed_groups: [security]")
+    lines.append("---")
+    return lines
+
+
+def _bullets(items: list[str], bullet: str = "- ") -> list[str]:
+    return [f"{bullet}{x}" for x in items]
+
+
+def _factor_block(doc: _Doc, c: _Content, rng: random.Random, bullet: str = "- ") -> None:
+    factors = list(c.factors)
+    pos = rng.randrange(len(factors) + 1) if c.blame else -1
+    for i, f in enumerate(factors + [""]):
+        if i == pos:
+            doc.blame(f"{bullet}{c.blame}")
+        if f:
+            doc.add(f"{bullet}{f}")
+
+
+# ---- templates ----------------------------------------------------------------------------
+
+
+def _google_sre(plan, rng, c, out: Rendered) -> _Doc:
+    doc = _Doc()
+    has_tl = rng.random() < 0.92
+    fm_times, markers = _choose_times(plan, rng, fm_allowed=True, timeline=has_tl)
+    doc.add(*_front_matter(plan, rng, c.title, fm_times))
+    doc.add("", f"# Postmortem: {c.title}", "")
+    doc.add(f"**Status:** final, action items in progress  ", f"**Authors:** {plan.team} on-call")
+    doc.heading("## Summary", "summary")
+    doc.add(c.summary)
+    doc.heading("## Impact", "impact")
+    doc.add(c.impact)
+    doc.heading("## Root Causes", "root_cause")
+    _factor_block(doc, c, rng)
+    doc.heading("## Trigger", "trigger")
+    doc.add(c.trigger)
+    doc.heading("## Resolution", "resolution")
+    doc.add(c.resolution)
+    doc.heading("## Detection", "detection")
+    doc.add(c.detection)
+    if plan.actions:
+        doc.heading("## Action Items", "action_items")
+        doc.add(*_actions_table(plan, rng, out, "google"))
+    doc.heading("## Lessons Learned", "lessons_learned")
+    doc.heading("### What went well", "what_went_well")
+    doc.add(*_bullets(c.good))
+    doc.heading("### What went wrong", "what_went_poorly")
+    doc.add(*_bullets(c.bad))
+    doc.heading("### Where we got lucky", "where_we_got_lucky")
+    doc.add(*_bullets(c.lucky))
+    if has_tl:
+        doc.heading("## Timeline", "timeline")
+        doc.add(*_timeline(plan, rng, markers, explicit_zone=not fm_times))
+    out.visible_times = fm_times | markers
+    return doc
+
+
+def _pagerduty(plan, rng, c, out: Rendered) -> _Doc:
+    doc = _Doc()
+    has_tl = rng.random() < 0.9
+    fm_times, markers = _choose_times(plan, rng, fm_allowed=True, timeline=has_tl)
+    doc.add(*_front_matter(plan, rng, c.title, fm_times))
+    doc.add("", f"# {c.title}", "")
+    doc.heading("## Overview", "summary")
+    doc.add(c.summary)
+    doc.heading("## What Happened", "other")
+    doc.add(f"{c.trigger} {c.detection}")
+    doc.heading("## Contributing Factors", "root_cause")
+    _factor_block(doc, c, rng, rng.choice(("- ", "* ")))
+    doc.heading("## Resolution", "resolution")
+    doc.add(c.resolution)
+    if rng.random() < 0.85:
+        doc.heading("## Impact", "impact")
+        doc.add(c.impact)
+    doc.heading("## Responders", "other")
+    people = _team_people(plan)
+    doc.add(*_bullets([f"{people[0][1]} (incident commander)", f"{people[1][1]} (subject matter expert)",
+                       f"{people[-1][1]} (scribe)"]))
+    if has_tl:
+        doc.heading("## Timeline", "timeline")
+        doc.add(*_timeline(plan, rng, markers, explicit_zone=not fm_times))
+    doc.heading("## How'd We Do?", "other")
+    doc.add("What went well:", *_bullets(c.good), "", "What didn't go so well:", *_bullets(c.bad))
+    if plan.actions:
+        doc.heading("## Action Items", "action_items")
+        doc.add(*_actions_table(plan, rng, out, "pagerduty"))
+    out.visible_times = fm_times | markers
+    return doc
+
+
+def _atlassian(plan, rng, c, out: Rendered) -> _Doc:
+    doc = _Doc()
+    has_tl = rng.random() < 0.9
+    fm_times, markers = _choose_times(plan, rng, fm_allowed=True, timeline=has_tl)
+    doc.add(*_front_matter(plan, rng, c.title, fm_times))
+    doc.add("", f"# Incident postmortem: {c.title}", "")
+    doc.heading("## Incident summary", "summary")
+    doc.add(c.summary)
+    doc.heading("## Leadup", "other")
+    doc.add(c.trigger)
+    doc.heading("## Fault", "root_cause")
+    _factor_block(doc, c, rng)
+    doc.heading("## Impact", "impact")
+    doc.add(c.impact)
+    if rng.random() < 0.85:
+        doc.heading("## Detection", "detection")
+        doc.add(c.detection)
+    doc.heading("## Response", "other")
+    doc.add(f"The {plan.team} on-call engineer joined the incident bridge and brought in help from the owners of {plan.ctx['svc2']}.")
+    doc.heading("## Recovery", "resolution")
+    doc.add(c.resolution)
+    if has_tl:
+        doc.heading("## Timeline", "timeline")
+        doc.add(*_timeline(plan, rng, markers, explicit_zone=not fm_times))
+    doc.heading("## Five whys", "root_cause")
+    doc.add(*[f"{i}. {w}" for i, w in enumerate(c.whys, 1)])
+    doc.heading("## Root cause", "root_cause")
+    doc.add(c.factors[0])
+    if rng.random() < 0.8:
+        doc.heading("## Lessons learned", "lessons_learned")
+        doc.add(*_bullets(c.bad + c.good[:1]))
+    if plan.actions:
+        doc.heading("## Follow-up tasks", "action_items")
+        doc.add(*_actions_table(plan, rng, out, "atlassian"))
+    out.visible_times = fm_times | markers
+    return doc
+
+
+def _gitlab(plan, rng, c, out: Rendered) -> _Doc:
+    doc = _Doc()
+    has_tl = rng.random() < 0.7
+    fm_times, markers = _choose_times(plan, rng, fm_allowed=True, timeline=has_tl)
+    doc.add(*_front_matter(plan, rng, c.title, fm_times))
+    doc.add("", f"# Incident Review: {c.title}", "")
+    doc.heading("## Summary", "summary")
+    doc.add(c.summary)
+    doc.add("", f"1. Service(s) affected: {', '.join(plan.services)}", f"1. Team attribution: {plan.team}",
+            f"1. Impact: {c.impact}")
+    doc.heading("## Detection & Response", "detection")
+    doc.add(c.detection)
+    doc.heading("## Root Cause Analysis", "root_cause")
+    _factor_block(doc, c, rng)
+    doc.heading("## What went well", "what_went_well")
+    doc.add(*_bullets(c.good))
+    doc.heading("## What can be improved", "what_went_poorly")
+    doc.add(*_bullets(c.bad))
+    if plan.actions:
+        doc.heading("## Corrective actions", "action_items")
+        doc.add(*_actions_checkboxes(plan, rng, out))
+    if has_tl:
+        doc.heading("## Timeline", "timeline")
+        doc.add(*_timeline(plan, rng, markers, explicit_zone=not fm_times))
+    out.visible_times = fm_times | markers
+    return doc
+
+
+def _key_value_meta(plan: IncidentPlan, rng: random.Random, fm_times: set[str]) -> list[str]:
+    at = {"started": plan.started, "detected": plan.detected, "mitigated": plan.mitigated, "resolved": plan.resolved}
+    label = {"started": "Started", "detected": "Detected", "mitigated": "Mitigated", "resolved": "Resolved"}
+    lines = [f"ID: {plan.incident_id}", f"Date: {plan.started:%Y-%m-%d}", f"Severity: {plan.severity_raw}",
+             f"Service: {', '.join(plan.services)}", f"Team: {plan.team}"]
+    for name in TIME_FIELDS:
+        if name in fm_times:
+            lines.append(f"{label[name]}: {at[name]:%Y-%m-%d %H:%M} UTC")
+    return lines
+
+
+def _short(plan, rng, c, out: Rendered) -> _Doc:
+    doc = _Doc()
+    has_tl = rng.random() < 0.6
+    fm_times, markers = _choose_times(plan, rng, fm_allowed=True, timeline=has_tl)
+    doc.add(f"# {c.title}", "")
+    doc.add(*_key_value_meta(plan, rng, fm_times))
+    doc.heading("## What happened", "summary")
+    doc.add(c.summary)
+    doc.heading("## Why", "root_cause")
+    _factor_block(doc, c, rng)
+    doc.heading("## Fix", "resolution")
+    doc.add(c.resolution)
+    if has_tl:
+        doc.heading("## Timeline", "timeline")
+        doc.add(*_timeline(plan, rng, markers, explicit_zone=not fm_times))
+    if plan.actions:
+        doc.heading("## Follow-ups", "action_items")
+        doc.add(*_actions_bullets(plan, rng, out))
+    out.visible_times = fm_times | markers
+    return doc
+
+
+def _messy(plan, rng, c, out: Rendered) -> _Doc:
+    doc = _Doc()
+    has_tl = rng.random() < 0.85
+    fm_times, markers = _choose_times(plan, rng, fm_allowed=True, timeline=has_tl)
+    doc.add(*_front_matter(plan, rng, c.title, fm_times))
+    doc.add("", f"# {rng.choice(('💥 ', '🔥 ', '', 'PM - '))}{c.title}", "")
+    variants = {
+        "summary": ("## 1. Summary:", "## TL;DR", "**Summary:**", "## Sumary"),
+        "impact": ("## 2) Impact", "## 📉 Impact:", "**Customer impact**", "### impact"),
+        "root_cause": ("## 3. Root cause(s)", "**Root cause:**", "## Root Casue", "## 🔍 Contributing factors:"),
+        "timeline": ("## 4. Timeline", "## Timline", "**Timeline:**", "## ⏱️ Timeline (UTC)"),
+        "resolution": ("## 5. Resolution:", "## How we fixed it", "**Resolution:**", "## Mitigation & recovery"),
+        "action_items": ("## 6. Action items:", "### ✅ Action items", "**Action Items:**", "## Follow up items"),
+    }
+    doc.heading(rng.choice(variants["summary"]), "summary")
+    doc.add(c.summary)
+    if rng.random() < 0.8:
+        doc.heading(rng.choice(variants["impact"]), "impact")
+        doc.add(c.impact)
+    doc.heading(rng.choice(variants["root_cause"]), "root_cause")
+    _factor_block(doc, c, rng, rng.choice(("- ", "* ", "+ ")))
+    if has_tl:
+        doc.heading(rng.choice(variants["timeline"]), "timeline")
+        doc.add(*_timeline(plan, rng, markers, explicit_zone=not fm_times))
+    if rng.random() < 0.85:
+        doc.heading(rng.choice(variants["resolution"]), "resolution")
+        doc.add(c.resolution)
+    if plan.actions:
+        doc.heading(rng.choice(variants["action_items"]), "action_items")
+        if rng.random() < 0.5:
+            doc.add(*_actions_bullets(plan, rng, out))
+        else:
+            doc.add(*_actions_table(plan, rng, out, "pagerduty"))
+    out.visible_times = fm_times | markers
+    return doc
+
+
+def _meta_table(plan, rng, c, out: Rendered) -> _Doc:
+    doc = _Doc()
+    has_tl = rng.random() < 0.8
+    fm_times, markers = _choose_times(plan, rng, fm_allowed=True, timeline=has_tl)
+    doc.add(f"# {c.title}", "", "| Field | Value |", "|---|---|")
+    for line in _key_value_meta(plan, rng, fm_times):
+        key, value = line.split(": ", 1)
+        doc.add(f"| {key} | {value} |")
+    doc.heading("## Summary", "summary")
+    doc.add(c.summary)
+    doc.heading("## Impact", "impact")
+    doc.add(c.impact)
+    doc.heading("## Contributing factors", "root_cause")
+    _factor_block(doc, c, rng)
+    if has_tl:
+        doc.heading("## Timeline", "timeline")
+        doc.add(*_timeline(plan, rng, markers, explicit_zone=not fm_times))
+    if plan.actions:
+        doc.heading("## Action items", "action_items")
+        doc.add(*_actions_table(plan, rng, out, "pagerduty"))
+    out.visible_times = fm_times | markers
+    return doc
+
+
+def _prose(plan, rng, c, out: Rendered) -> _Doc:
+    """No headings at all: a narrative with front matter, the way many blog postmortems read."""
+    doc = _Doc()
+    fm_times, _ = _choose_times(plan, rng, fm_allowed=True, timeline=False)
+    doc.add(*_front_matter(plan, rng, c.title, fm_times), "")
+    doc.sections.append("summary")
+    doc.add(f"On {plan.started:%B} {plan.started.day}, {c.impact[0].lower()}{c.impact[1:]}", "")
+    doc.add(f"{c.trigger} {c.detection}", "")
+    body = " ".join(c.factors[:3])
+    doc.add(f"What went wrong, in short: {body}", "")
+    if c.blame:
+        doc.blame(c.blame)
+        doc.add("")
+    if len(c.factors) > 3:
+        doc.add(f"There were other contributing factors as well. {' '.join(c.factors[3:])}", "")
+    doc.add(f"{c.resolution} We are following up on the fixes in our tracker.")
+    for a in plan.actions:  # the tracker is not in this document
+        out.owner_names[id(a)] = None
+    out.visible_times = fm_times
+    return doc
+
+
+RENDERERS = {"google_sre": _google_sre, "pagerduty": _pagerduty, "atlassian": _atlassian, "gitlab": _gitlab,
+             "short": _short, "messy": _messy, "meta_table": _meta_table, "prose": _prose}
+
+
+def _team_people(plan: IncidentPlan) -> tuple[tuple[str, str], ...]:
+    from pipelines.generate import TEAMS
+
+    return TEAMS[plan.team][1]
+
+
+# ---- exports ------------------------------------------------------------------------------
+
+
+def _export_body(plan, rng, c, out: Rendered) -> str:
+    lines = ["## Root cause", ""]
+    lines += [f"- {f}" for f in c.factors]
+    lines += ["", "## Resolution", "", c.resolution]
+    if plan.actions:
+        lines += ["", "## Action items", ""]
+        lines += _actions_bullets(plan, rng, out)
+    return "\n".join(lines)
+
+
+def _jsonl_record(plan, rng, c, out: Rendered) -> dict:
+    rec: dict = {"id": plan.incident_id, "title": c.title, "date": plan.started.strftime("%Y-%m-%d"),
+                 "severity": plan.severity_raw, "team": plan.team}
+    if rng.random() < 0.5:
+        rec["services"] = list(plan.services)
+    else:
+        rec["service"] = ", ".join(plan.services)
+    rec["started_at"] = plan.started.strftime("%Y-%m-%dT%H:%M:%SZ")
+    rec["resolved_at"] = plan.resolved.strftime("%Y-%m-%dT%H:%M:%SZ")
+    out.visible_times = {"started", "resolved"}
+    if rng.random() < 0.6:
+        rec["detected_at"] = plan.detected.strftime("%Y-%m-%dT%H:%M:%SZ")
+        out.visible_times.add("detected")
+    rec["summary"] = c.summary
+    out.sections = ["summary"]
+    if rng.random() < 0.5:
+        rec["body"] = _export_body(plan, rng, c, out)
+        out.sections += ["root_cause", "resolution"] + (["action_items"] if plan.actions else [])
+    else:
+        rec["root_cause"] = " ".join(c.factors)
+        rec["resolution"] = c.resolution
+        rec["action_items"] = []
+        out.sections += ["root_cause", "resolution"] + (["action_items"] if plan.actions else [])
+        for a in plan.actions:
+            owner = a.owner[0] if a.owner else None
+            out.owner_names[id(a)] = owner
+            rec["action_items"].append({"text": a.text, "owner": owner,
+                                        "due_date": a.due.isoformat() if a.due else None,
+                                        "status": rng.choice(_STATUS_WORDS[a.status]),
+                                        "priority": a.priority, "ticket": a.ticket})
+    return rec
+
+
+def _csv_record(plan, rng, c, out: Rendered) -> dict:
+    out.visible_times = {"started", "resolved", "detected"}
+    out.sections = ["summary", "root_cause", "resolution"] + (["action_items"] if plan.actions else [])
+    return {"id": plan.incident_id, "title": c.title, "date": plan.started.strftime("%Y-%m-%d"),
+            "severity": plan.severity_raw, "service": ";".join(plan.services) if rng.random() < 0.5 else plan.services[0] if len(plan.services) == 1 else ", ".join(plan.services),
+            "team": plan.team, "started_at": plan.started.strftime("%Y-%m-%d %H:%M:%S"),
+            "detected_at": plan.detected.strftime("%Y-%m-%d %H:%M:%S"),
+            "resolved_at": plan.resolved.strftime("%Y-%m-%d %H:%M:%S"), "summary": c.summary,
+            "body": _export_body(plan, rng, c, out)}
+
+
+# ---- entry point --------------------------------------------------------------------------
+
+_REWORD = ((" because ", " since "), ("We ", "The team "), (" was ", " had been "), (" every ", " each "),
+           (" could not ", " couldn't "), (" the ", " the "), ("Rolled back", "Reverted"), (" quickly", " fast"))
+
+
+def _reword(rng: random.Random, line: str) -> str:
+    for a, b in _REWORD:
+        if a in line and rng.random() < 0.6:
+            line = line.replace(a, b, 1)
+    return line
+
+
+def render(plan: IncidentPlan, rng: random.Random, by_id: dict) -> Rendered:
+    out = Rendered()
+    c = _content(plan, rng)
+    plan.title = c.title
+    if plan.fmt == "jsonl":
+        out.record = _jsonl_record(plan, rng, c, out)
+        return out
+    if plan.fmt == "csv":
+        out.record = _csv_record(plan, rng, c, out)
+        return out
+    doc = RENDERERS[plan.template](plan, rng, c, out)
+    lines = doc.lines
+    if plan.near_duplicate_of:
+        # Same text seed as the original; reword a little so it is near, not identical.
+        wr = random.Random(plan.started.toordinal() * 7919 + plan.started.minute)
+        in_fm = False
+        for i, line in enumerate(lines):
+            if line == "---":
+                in_fm = not in_fm
+                continue
+            if not in_fm:
+                lines[i] = _reword(wr, line)
+    out.blameful_lines = doc.blameful
+    out.sections = doc.sections
+    text = "\n".join(lines).rstrip("\n") + "\n"
+    style_rng = random.Random(plan.text_seed ^ 0xC0FFEE ^ plan.started.toordinal())
+    out.crlf = style_rng.random() < 0.04
+    out.bom = style_rng.random() < 0.02
+    if out.crlf:
+        text = text.replace("\n", "\r\n")
+    data = text.encode("utf-8")
+    if out.bom:
+        data = b"\xef\xbb\xbf" + data
+    out.data = data
+    return out
