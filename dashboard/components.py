@@ -1,0 +1,67 @@
+"""Small layout pieces shared by pages: chart-or-message, incident links, KPI formatting."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from dashboard import filters as filter_bar
+from pipelines.queries import Filters
+
+INCIDENT_PAGE = "incident"
+
+
+def show_chart(chart: alt.TopLevelMixin | None, empty_message: str) -> None:
+    if chart is None:
+        st.info(empty_message)
+    else:
+        st.altair_chart(chart, width="stretch")
+
+
+def nothing_matches(filters: Filters, what: str = "incidents") -> None:
+    st.info(
+        f"No {what} match the current filters ({filter_bar.describe(filters)}). "
+        "Widen the date range or clear some filters in the sidebar."
+    )
+
+
+def incident_url(incident_id: object) -> str | None:
+    """Relative link to an incident's page (relative so it works under any base URL path)."""
+    if incident_id is None or (isinstance(incident_id, float) and pd.isna(incident_id)) or incident_id is pd.NA:
+        return None
+    return f"{INCIDENT_PAGE}?incident={quote(str(incident_id), safe='')}"
+
+
+def with_links(df: pd.DataFrame, id_column: str = "incident_id") -> pd.DataFrame:
+    """Add a `link` column (incident page URL, empty for restricted rows)."""
+    return df.assign(link=[incident_url(v) for v in df[id_column]])
+
+
+def link_column(title: str = "Open") -> st.column_config.LinkColumn:
+    return st.column_config.LinkColumn(title, display_text=r"incident=(.*)$", help="Open the incident page")
+
+
+def hours(value: object) -> str:
+    if value is None or pd.isna(value):
+        return "–"
+    v = float(value)
+    if v < 1:
+        return f"{v * 60:.0f} min"
+    if v < 48:
+        return f"{v:.1f} h"
+    return f"{v / 24:.1f} days"
+
+
+def pct(part: object, whole: object) -> float | None:
+    try:
+        p, w = float(part), float(whole)
+    except (TypeError, ValueError):
+        return None
+    return None if w == 0 else 100.0 * p / w
+
+
+def fmt_pct(value: float | None) -> str:
+    return "–" if value is None else f"{value:.0f}%"

@@ -1,0 +1,195 @@
+"""The dashboard's only door to the database: a cached read-only connection and cached queries.
+
+The connection is cached per file identity (path, inode, mtime_ns). The build publishes a new
+database by atomic rename, which changes the inode, so the next rerun opens the new file
+while sessions still running a query on the old connection finish undisturbed (the old
+inode stays readable until its last handle closes). Every query gets its own cursor because
+Streamlit runs sessions in threads and a DuckDB connection is not shared across threads.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import streamlit as st
+
+from pipelines import queries
+
+DB_ENV = "HINDSIGHT_DB"
+DEFAULT_DB = Path("data/hindsight.duckdb")
+
+
+@dataclass(frozen=True)
+class DbIdentity:
+    path: str
+    inode: int
+    mtime_ns: int
+
+
+def db_path() -> Path:
+    return Path(os.environ.get(DB_ENV) or DEFAULT_DB)
+
+
+def db_identity() -> DbIdentity | None:
+    path = db_path()
+    try:
+        st_ = path.stat()
+    except OSError:
+        return None
+    return DbIdentity(str(path.resolve()), st_.st_ino, st_.st_mtime_ns)
+
+
+@st.cache_resource(max_entries=3, show_spinner=False)
+def _connect(identity: DbIdentity) -> duckdb.DuckDBPyConnection:
+    return duckdb.connect(identity.path, read_only=True)
+
+
+def require_db() -> DbIdentity:
+    """The current database's identity, or a friendly page explaining how to build one (and stop)."""
+    identity = db_identity()
+    if identity is None:
+        st.title("No Hindsight database yet")
+        st.info(
+            f"There is no database at `{db_path()}`. Build one from your postmortems, then reload:\n\n"
+            f"```sh\nhindsight build data/sample/postmortems --db {db_path()}\n```\n\n"
+            f"(or run `make run`). Set `{DB_ENV}` to read a database elsewhere."
+        )
+        st.stop()
+    return identity
+
+
+def cursor() -> duckdb.DuckDBPyConnection:
+    return _connect(require_db()).cursor()
+
+
+# Only names listed here can be run through `load`, so a stray string never reaches getattr.
+_QUERIES = {
+    name
+    for name in dir(queries)
+    if not name.startswith("_") and callable(getattr(queries, name)) and getattr(getattr(queries, name), "__module__", "") == queries.__name__
+}
+
+
+@st.cache_data(max_entries=1024, show_spinner=False)
+def _load(identity: DbIdentity, name: str, params: dict[str, object]) -> pd.DataFrame:
+    con = _connect(identity).cursor()
+    try:
+        return getattr(queries, name)(con, **params)
+    finally:
+        con.close()
+
+
+def load(name: str, **params: object) -> pd.DataFrame:
+    """Run `pipelines.queries.<name>(cursor, **params)`, cached per database identity and params."""
+    if name not in _QUERIES:
+        raise KeyError(f"no query named {name!r} in pipelines.queries")
+    return _load(require_db(), name, params)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _reference_quarter(identity: DbIdentity, filters: queries.Filters):
+    con = _connect(identity).cursor()
+    try:
+        return queries.reference_quarter(con, filters)
+    finally:
+        con.close()
+
+
+def reference_quarter(filters: queries.Filters):
+    return _reference_quarter(require_db(), filters)
+
+
+# --------------------------------------------------------------------------- related search
+
+
+@st.cache_resource(max_entries=2, show_spinner=False)
+def _related_index(identity: DbIdentity):
+    """The published build's related-incident index, or None when the build has none."""
+    from pipelines import related
+
+    con = _connect(identity).cursor()
+    try:
+        row = con.execute("SELECT value FROM build_info WHERE key = 'artifacts_prefix'").fetchone()
+    finally:
+        con.close()
+    if not row or not row[0]:
+        return None
+    prefix = Path(row[0])
+    if not related.artifact_path(prefix, "related.json").exists():
+        prefix = Path(identity.path).parent / prefix.name  # files sit next to the DB; the cwd may differ
+    if not related.artifact_path(prefix, "related.json").exists():
+        return None
+    try:
+        return related.load_index(str(prefix))
+    except (OSError, ValueError, KeyError):
+        return None
+
+
+def has_search_index() -> bool:
+    return _related_index(require_db()) is not None
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def _search(identity: DbIdentity, text: str | None, incident_id: str | None, k: int, viewer) -> pd.DataFrame:
+    from pipelines import related
+
+    index = _related_index(identity)
+    columns = ["rank", "score", "incident_id", "title", "incident_date", "severity", "services", "shared_themes", "shared_terms"]
+    if index is None:
+        return pd.DataFrame(columns=columns)
+    # Ask for more than k: matches the viewer may not read are dropped, not shown as rows.
+    want = max(1, k) * 3
+    if incident_id is not None:
+        con = _connect(identity).cursor()
+        try:
+            own = queries.incident_cards(con, viewer, ids=[incident_id])
+        finally:
+            con.close()
+        if own.empty or not bool(own["visible"].iloc[0]):
+            return pd.DataFrame(columns=columns)  # terms shared with a hidden incident would quote it
+        try:
+            matches = related.search_incident(index, incident_id, want)
+        except KeyError:
+            return pd.DataFrame(columns=columns)
+    else:
+        matches = related.search_text(index, text or "", want)
+    if not matches:
+        return pd.DataFrame(columns=columns)
+    con = _connect(identity).cursor()
+    try:
+        cards = queries.incident_cards(con, viewer, ids=[m.incident_id for m in matches])
+        labels = dict(con.execute("SELECT theme_id, label FROM themes").fetchall())
+    finally:
+        con.close()
+    by_pos = {int(r.position): r for r in cards.itertuples(index=False)}
+    rows = []
+    for pos, m in enumerate(matches, 1):
+        card = by_pos.get(pos)
+        if card is None or not bool(card.visible):
+            continue
+        rows.append(
+            {
+                "rank": len(rows) + 1,
+                "score": round(float(m.score), 3),
+                "incident_id": card.incident_id,
+                "title": card.title,
+                "incident_date": card.incident_date,
+                "severity": card.severity,
+                "services": card.services,
+                "shared_themes": ", ".join(str(labels.get(t, t)) for t in m.shared_themes),
+                "shared_terms": ", ".join(m.shared_terms),
+            }
+        )
+        if len(rows) >= k:
+            break
+    return pd.DataFrame(rows, columns=columns)
+
+
+def search_related(viewer, *, text: str | None = None, incident_id: str | None = None, k: int = 10) -> pd.DataFrame:
+    """Ranked similar incidents the viewer may read: rank, score, incident_id, title, incident_date,
+    severity, services, shared_themes, shared_terms."""
+    return _search(require_db(), text, incident_id, k, viewer)

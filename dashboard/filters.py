@@ -1,0 +1,190 @@
+"""The global filter bar (sidebar), mirrored in the URL so a view is a shareable link.
+
+URL keys: from, to (YYYY-MM-DD), team, service, sev, theme (repeatable). Values come from
+strangers' links, so each one is checked against the options the database offers; anything
+unknown, malformed or oversized is dropped silently (never an exception). An empty multiselect
+means "all"; the date range means "all" while it spans every incident.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import data
+from pipelines.queries import NO_FILTERS, Filters
+
+_INIT = "_hs_filters_from_url"
+_CURRENT = "_hs_filters"
+_MULTI = {  # session-state key -> (URL key, option kind)
+    "hs_teams": ("team", "team"),
+    "hs_services": ("service", "service"),
+    "hs_severities": ("sev", "severity"),
+    "hs_themes": ("theme", "theme"),
+}
+_DATES = "hs_dates"
+_MAX_URL_VALUES = 50
+_MAX_VALUE_LEN = 200
+
+
+def _options(opts: pd.DataFrame, kind: str) -> dict[object, str]:
+    """value -> label for one option kind (theme values are ints)."""
+    rows = opts[opts["kind"] == kind]
+    if kind == "theme":
+        return {int(v): str(label) for v, label in zip(rows["value"], rows["label"])}
+    return {str(v): str(v) for v in rows["value"]}
+
+
+def _parse_date(text: str | None) -> date | None:
+    if not text or len(text) > 20:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def _url_values(key: str, allowed: dict[object, str], as_int: bool) -> list[object]:
+    out: list[object] = []
+    for raw in st.query_params.get_all(key)[:_MAX_URL_VALUES]:
+        if not isinstance(raw, str) or len(raw) > _MAX_VALUE_LEN:
+            continue
+        value: object = raw
+        if as_int:
+            try:
+                value = int(raw)
+            except ValueError:
+                continue
+        if value in allowed and value not in out:
+            out.append(value)
+    return out
+
+
+def _bounds() -> tuple[date, date] | None:
+    b = data.load("date_bounds")
+    if b.empty or pd.isna(b["first"].iloc[0]) or pd.isna(b["last"].iloc[0]):
+        return None
+    return pd.Timestamp(b["first"].iloc[0]).date(), pd.Timestamp(b["last"].iloc[0]).date()
+
+
+def _clamp(d: date, lo: date, hi: date) -> date:
+    return min(max(d, lo), hi)
+
+
+def _init_from_url(options: dict[str, dict[object, str]], bounds: tuple[date, date] | None) -> None:
+    for state_key, (url_key, kind) in _MULTI.items():
+        st.session_state[state_key] = _url_values(url_key, options[kind], as_int=kind == "theme")
+    if bounds is not None:
+        lo, hi = bounds
+        start = _parse_date(st.query_params.get("from")) or lo
+        end = _parse_date(st.query_params.get("to")) or hi
+        start, end = _clamp(start, lo, hi), _clamp(end, lo, hi)
+        if start > end:
+            start, end = lo, hi
+        st.session_state[_DATES] = (start, end)
+
+
+def _reset(options: dict[str, dict[object, str]], bounds: tuple[date, date] | None) -> None:
+    for state_key in _MULTI:
+        st.session_state[state_key] = []
+    if bounds is not None:
+        st.session_state[_DATES] = bounds
+
+
+def _sanitize_state(options: dict[str, dict[object, str]], bounds: tuple[date, date] | None) -> None:
+    """Drop values a rebuilt database no longer offers, so widgets never see unknown defaults."""
+    for state_key, (_, kind) in _MULTI.items():
+        current = st.session_state.get(state_key, [])
+        st.session_state[state_key] = [v for v in current if v in options[kind]]
+    if bounds is not None:
+        value = st.session_state.get(_DATES)
+        if not isinstance(value, (tuple, list)) or len(value) != 2:
+            if not (isinstance(value, (tuple, list)) and len(value) == 1):  # half-picked range: keep it
+                st.session_state[_DATES] = bounds
+        else:
+            lo, hi = bounds
+            st.session_state[_DATES] = (_clamp(value[0], lo, hi), _clamp(value[1], lo, hi))
+
+
+def _to_filters(bounds: tuple[date, date] | None) -> Filters:
+    start = end = None
+    value = st.session_state.get(_DATES)
+    if bounds is not None and isinstance(value, (tuple, list)) and len(value) == 2:
+        start = value[0] if value[0] > bounds[0] else None
+        end = value[1] if value[1] < bounds[1] else None
+    return Filters(
+        start=start,
+        end=end,
+        teams=tuple(st.session_state.get("hs_teams", [])),
+        services=tuple(st.session_state.get("hs_services", [])),
+        severities=tuple(st.session_state.get("hs_severities", [])),
+        themes=tuple(int(t) for t in st.session_state.get("hs_themes", [])),
+    )
+
+
+def _write_url(filters: Filters) -> None:
+    wanted: dict[str, list[str]] = {
+        "from": [filters.start.isoformat()] if filters.start else [],
+        "to": [filters.end.isoformat()] if filters.end else [],
+        "team": list(filters.teams),
+        "service": list(filters.services),
+        "sev": list(filters.severities),
+        "theme": [str(t) for t in filters.themes],
+    }
+    for key, values in wanted.items():
+        if st.query_params.get_all(key) == values:
+            continue
+        if values:
+            st.query_params[key] = values
+        elif key in st.query_params:
+            del st.query_params[key]
+
+
+def filter_bar() -> Filters:
+    """Render the sidebar filters and return the current selection (also kept for `current()`)."""
+    opts = data.load("filter_options")
+    options = {kind: _options(opts, kind) for kind in ("team", "service", "severity", "theme")}
+    bounds = _bounds()
+    if not st.session_state.get(_INIT):
+        _init_from_url(options, bounds)
+        st.session_state[_INIT] = True
+    _sanitize_state(options, bounds)
+
+    with st.sidebar:
+        st.header("Filters")
+        if bounds is not None:
+            st.date_input("Incident date", key=_DATES, min_value=bounds[0], max_value=bounds[1], format="YYYY-MM-DD")
+        st.multiselect("Severity", list(options["severity"]), key="hs_severities", placeholder="All severities")
+        st.multiselect("Team", list(options["team"]), key="hs_teams", placeholder="All teams")
+        st.multiselect("Service", list(options["service"]), key="hs_services", placeholder="All services")
+        theme_labels = options["theme"]
+        st.multiselect(
+            "Theme", list(theme_labels), key="hs_themes", format_func=lambda t: theme_labels.get(t, str(t)), placeholder="All themes"
+        )
+        st.button("Clear filters", on_click=_reset, args=(options, bounds), width="stretch")
+
+    filters = _to_filters(bounds)
+    _write_url(filters)
+    st.session_state[_CURRENT] = filters
+    return filters
+
+
+def current() -> Filters:
+    """The selection made by this run's filter bar (no filters if the bar has not run)."""
+    value = st.session_state.get(_CURRENT)
+    return value if isinstance(value, Filters) else NO_FILTERS
+
+
+def describe(filters: Filters) -> str:
+    """A short human summary of active filters, for empty-state messages."""
+    parts = []
+    if filters.start or filters.end:
+        parts.append(f"dates {filters.start or '…'} to {filters.end or '…'}")
+    for name, values in (("severity", filters.severities), ("team", filters.teams), ("service", filters.services)):
+        if values:
+            parts.append(f"{name} {', '.join(map(str, values))}")
+    if filters.themes:
+        parts.append(f"{len(filters.themes)} theme(s)")
+    return "; ".join(parts) if parts else "no filters"

@@ -1,0 +1,56 @@
+"""Action items: completion by quarter/team/priority/type, overdue, unowned or undated, incidents without any."""
+
+from datetime import date
+
+import streamlit as st
+
+from dashboard import auth, charts, components as ui, data, filters
+from pipelines.queries import COMPLETION_GROUPS
+
+st.title("Action-item follow-through")
+st.caption("Owners appear only so follow-up can happen; this page does not rank people.")
+f, viewer, today = filters.current(), auth.current_viewer(), date.today()
+totals = data.load("action_item_totals", filters=f, today=today).iloc[0]
+if int(totals.incidents) == 0:
+    ui.nothing_matches(f)
+    st.stop()
+
+cols = st.columns(5)
+cols[0].metric("Action items", int(totals["items"]))
+cols[1].metric("Done", ui.fmt_pct(ui.pct(totals.done, totals["items"])))
+cols[2].metric("Overdue", int(totals.overdue))
+cols[3].metric("Open without owner or due date", int(max(totals.no_owner, totals.no_due)), help=f"{int(totals.no_owner)} without owner, {int(totals.no_due)} without due date")
+cols[4].metric("Incidents with no action items", int(totals.incidents_without_items), help=f"of {int(totals.incidents)} incidents")
+
+by = st.segmented_control("Completion per", COMPLETION_GROUPS, default="quarter", required=True, key="ai_by",
+                          format_func=lambda g: {"quarter": "quarter of incident", "kind": "type"}.get(g, g)) or "quarter"
+ui.show_chart(charts.completion(data.load("action_completion", filters=f, by=by), by=by), "No action items for these incidents.")
+
+st.header("Overdue")
+overdue = data.load("overdue_items", filters=f, viewer=viewer, today=today)
+item_cols = {"link": ui.link_column("Incident"), "incident": "Incident title", "item": st.column_config.TextColumn("Action item", width="large"),
+             "owner": "Owner", "due_date": "Due", "days_overdue": "Days overdue", "status": "Status", "priority": "Priority", "kind": "Type", "missing": "Missing"}
+if overdue.empty:
+    st.success("No open action item is past its due date.")
+else:
+    ui.show_chart(charts.overdue_age(overdue), "")
+    st.dataframe(ui.with_links(overdue)[["link", "incident", "item", "owner", "due_date", "days_overdue", "priority"]], hide_index=True, column_config=item_cols)
+
+st.header("Open items with no owner or no due date")
+unassigned = data.load("unassigned_items", filters=f, viewer=viewer)
+if unassigned.empty:
+    st.success("Every open action item has an owner and a due date.")
+else:
+    st.dataframe(ui.with_links(unassigned)[["link", "incident", "item", "missing", "owner", "due_date", "priority"]], hide_index=True, column_config=item_cols)
+
+st.header("Incidents with no action items")
+bare = data.load("incidents_without_actions", filters=f, viewer=viewer)
+if bare.empty:
+    st.success("Every incident in view has at least one action item.")
+else:
+    st.dataframe(ui.with_links(bare)[["link", "incident_date", "title", "severity", "team"]], hide_index=True,
+                 column_config={"link": ui.link_column("Incident"), "incident_date": "Date", "title": "Title", "severity": "Severity", "team": "Team"})
+
+st.header("Time to close")
+st.info("The corpus records each item's status but not when it was closed, so time to close cannot be measured yet. "
+        "Ages of overdue items are shown above instead.")

@@ -1,0 +1,77 @@
+"""One postmortem, readable: facts, sections (as safe Markdown), timeline, action items, themes, related, quality."""
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import auth, charts, components as ui, data, render
+
+viewer = auth.current_viewer()
+raw = st.query_params.get("incident")
+incident_id = raw if isinstance(raw, str) and 0 < len(raw) <= 300 else None
+detail = data.load("incident_detail", viewer=viewer, incident_id=incident_id) if incident_id else None
+
+if detail is None or detail.empty:
+    st.title("Incident")
+    if incident_id:
+        st.warning("No incident with that id in this database.")
+    choices = data.load("incident_choices", viewer=viewer)
+    labels = dict(zip(choices["incident_id"], choices["label"]))
+    picked = st.selectbox("Open an incident", list(labels), index=None, format_func=lambda i: labels.get(i, i), placeholder="Pick an incident")
+    if picked:
+        st.query_params["incident"] = picked
+        st.rerun()
+    st.stop()
+
+d = detail.iloc[0]
+if not bool(d.visible):
+    st.title("Restricted incident")
+    st.info("This postmortem is restricted. Sign in with an account in one of its allowed groups to read it.")
+    st.stop()
+
+st.title(render.safe_inline(d.title))
+facts = [f"**{d.severity}**", str(d.incident_date.date()) if pd.notna(d.incident_date) else "undated",
+         f"team {d.team}" if d.team else None, "services " + ", ".join(d.services) if d.services is not None and len(d.services) else None,
+         f"status {d.status}" if d.status else None, f"`{d.incident_id}`"]
+st.markdown(render.safe_inline(" · ".join(x for x in facts if x)))
+times = {"Started": d.started_at, "Detected": d.detected_at, "Mitigated": d.mitigated_at, "Resolved": d.resolved_at}
+cols = st.columns(len(times) + 1)
+for col, (label, value) in zip(cols, times.items()):
+    col.metric(f"{label} (UTC)", value.strftime("%Y-%m-%d %H:%M") if pd.notna(value) else "–")
+cols[-1].metric("Completeness", "–" if pd.isna(d.completeness) else f"{int(d.completeness)}/100")
+if d.summary:
+    st.markdown(render.safe_markdown(d.summary))
+
+tab_pm, tab_actions, tab_related, tab_quality = st.tabs(["Postmortem", "Action items", "Themes & related", "Quality"])
+with tab_pm:
+    ui.show_chart(charts.timeline(data.load("incident_timeline", viewer=viewer, incident_id=incident_id)), "No timeline events with a known time.")
+    for s in data.load("incident_sections", viewer=viewer, incident_id=incident_id).itertuples(index=False):
+        st.subheader(render.safe_inline(s.heading or s.kind.replace("_", " ").capitalize()))
+        st.markdown(render.safe_markdown(s.body))
+with tab_actions:
+    items = data.load("incident_action_items", viewer=viewer, incident_id=incident_id)
+    if items.empty:
+        st.warning("This postmortem has no action items.")
+    else:
+        st.dataframe(items[["text", "status", "owner", "due_date", "priority", "kind", "ticket"]], hide_index=True,
+                     column_config={"text": st.column_config.TextColumn("Action item", width="large"), "status": "Status", "owner": "Owner",
+                                    "due_date": "Due", "priority": "Priority", "kind": "Type", "ticket": "Ticket"})
+with tab_related:
+    themes = data.load("incident_theme_weights", viewer=viewer, incident_id=incident_id)
+    st.markdown("**Themes:** " + ("; ".join(f"{render.safe_inline(t)} ({w:.0%})" for t, w in zip(themes["theme"], themes["weight"])) or "none"))
+    factors = data.load("incident_factors", viewer=viewer, incident_id=incident_id)
+    for r in factors.itertuples(index=False):
+        st.markdown(f"- {render.safe_inline(r.text)}" + (f" — *{render.safe_inline(r.theme)}*" if isinstance(r.theme, str) else ""))
+    related = data.load("incident_related", viewer=viewer, incident_id=incident_id)
+    related = related[related["related_id"].notna()]  # hidden neighbours are dropped, not listed
+    if related.empty:
+        st.info("No related incidents recorded.")
+    else:
+        st.dataframe(ui.with_links(related, "related_id")[["rank", "score", "link", "title", "incident_date", "severity", "shared_themes"]], hide_index=True,
+                     column_config={"rank": "#", "score": st.column_config.NumberColumn("Score", format="%.3f"), "link": ui.link_column("Incident"),
+                                    "title": "Title", "incident_date": "Date", "severity": "Severity", "shared_themes": "Shared themes"})
+with tab_quality:
+    findings = data.load("incident_lint", viewer=viewer, incident_id=incident_id)
+    if findings.empty:
+        st.success("No quality findings.")
+    else:
+        st.dataframe(findings, hide_index=True, column_config={"severity": "Severity", "rule": "Rule", "line": "Line", "message": st.column_config.TextColumn("Finding", width="large")})

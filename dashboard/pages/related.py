@@ -1,0 +1,39 @@
+"""Related incidents: describe what you are seeing, or pick an incident, and get similar past incidents."""
+
+import streamlit as st
+
+from dashboard import auth, components as ui, data
+
+st.title("Find related incidents")
+st.caption("Search ignores the sidebar filters: it looks through every incident you may read.")
+viewer = auth.current_viewer()
+if not data.has_search_index():
+    st.info("This database has no related-incident index. Rebuild it with `hindsight build` (without --no-analysis).")
+    st.stop()
+
+mode = st.segmented_control("Search by", ["Description", "Incident"], default="Description", required=True, key="related_mode")
+results = None
+if mode == "Incident":
+    choices = data.load("incident_choices", viewer=viewer)
+    labels = dict(zip(choices["incident_id"], choices["label"]))
+    picked = st.selectbox("Incident", list(labels), format_func=lambda i: labels.get(i, i), index=None, placeholder="Pick an incident", key="related_pick")
+    if picked:
+        results = data.search_related(viewer, incident_id=str(picked), k=10)
+else:
+    text = st.text_area("Describe what you're seeing", key="related_text", max_chars=5000,
+                        placeholder="e.g. checkout errors after deploy, connection pool exhausted on the payments database")
+    if text and text.strip():
+        results = data.search_related(viewer, text=text.strip(), k=10)
+
+if results is None:
+    st.info("Type a description or pick an incident to see the most similar past incidents.")
+elif results.empty:
+    st.info("No similar incidents found. Try describing symptoms, services or causes in other words.")
+else:
+    st.dataframe(
+        ui.with_links(results)[["rank", "score", "link", "title", "incident_date", "severity", "services", "shared_themes", "shared_terms"]],
+        hide_index=True,
+        column_config={"rank": "#", "score": st.column_config.NumberColumn("Score", format="%.3f", help="Higher is more similar"),
+                       "link": ui.link_column("Incident"), "title": "Title", "incident_date": "Date", "severity": "Severity",
+                       "services": "Services", "shared_themes": "Shared themes", "shared_terms": "Shared terms"},
+    )

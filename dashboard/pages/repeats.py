@@ -1,0 +1,40 @@
+"""Repeats: the same theme on the same service again, the chain of incidents, and recurrences after fixes."""
+
+import streamlit as st
+
+from dashboard import auth, components as ui, data, filters
+
+st.title("Repeat incidents")
+st.caption("A repeat is a later incident with the same contributing-factor theme on the same service.")
+f, viewer = filters.current(), auth.current_viewer()
+groups = data.load("repeat_groups", filters=f)
+if groups.empty:
+    ui.nothing_matches(f, "repeat incidents")
+    st.stop()
+
+st.dataframe(
+    groups[["theme", "service", "repeats", "incidents", "first_date", "last_date", "min_days_between"]], hide_index=True,
+    column_config={"theme": "Theme", "service": "Service", "repeats": "Repeats", "incidents": "Incidents in chain",
+                   "first_date": "First", "last_date": "Latest", "min_days_between": "Shortest gap (days)"},
+)
+
+st.header("Recurred after fix")
+st.caption("Themes that came back after every action item of the earlier incident was marked done, most recurrences first. "
+           "Close dates are not recorded, so 'done' is the items' current status.")
+after_fix = data.load("recurred_after_fix", filters=f)
+if after_fix.empty:
+    st.info("No theme recurred after its earlier incident's action items were all done.")
+else:
+    st.dataframe(after_fix[["theme", "recurrences", "services", "last_recurrence"]], hide_index=True,
+                 column_config={"theme": "Theme", "recurrences": "Recurrences", "services": "Services", "last_recurrence": "Latest recurrence"})
+
+st.header("Chain")
+keys = list(zip(groups["theme_id"].astype(int), groups["service"]))
+labels = dict(zip(keys, groups["theme"] + " · " + groups["service"] + " (" + groups["repeats"].astype(str) + " repeats)"))
+choice = st.selectbox("Repeat", keys, format_func=lambda k: labels[k], key="repeat_chain")
+if choice is not None:
+    chain = data.load("repeat_chain", viewer=viewer, theme_id=int(choice[0]), service=str(choice[1]))
+    st.dataframe(ui.with_links(chain)[["link", "incident_date", "title", "severity", "days_since_previous", "action_items", "action_items_done"]],
+                 hide_index=True,
+                 column_config={"link": ui.link_column("Incident"), "incident_date": "Date", "title": "Title", "severity": "Severity",
+                                "days_since_previous": "Days since previous", "action_items": "Action items", "action_items_done": "Done"})

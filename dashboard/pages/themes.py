@@ -1,0 +1,41 @@
+"""Themes: recurring contributing-factor themes, when and where they occur, and their incidents."""
+
+import streamlit as st
+
+from dashboard import auth, charts, components as ui, data, filters, render
+
+st.title("Recurring themes")
+f, viewer = filters.current(), auth.current_viewer()
+themes = data.load("themes_summary", filters=f, viewer=viewer)
+if themes.empty:
+    ui.nothing_matches(f, "themed contributing factors")
+    st.caption("Themes come from clustering contributing factors during `hindsight build`.")
+    st.stop()
+
+table = themes.assign(top_terms=themes["top_terms"].map(lambda t: ", ".join(t) if t is not None else ""))
+st.dataframe(
+    table[["label", "incidents", "factors", "top_terms", "representative"]], hide_index=True,
+    column_config={"label": "Theme", "incidents": "Incidents", "factors": "Factors", "top_terms": "Top terms",
+                   "representative": st.column_config.TextColumn("Representative factor", width="large")},
+)
+ui.show_chart(charts.theme_heatmap(data.load("theme_quarters", filters=f)), "No dated themed incidents to place in quarters.")
+left, right = st.columns(2)
+with left:
+    ui.show_chart(charts.theme_services(data.load("theme_services", filters=f)), "No services recorded for these incidents.")
+with right:
+    ui.show_chart(charts.category_breakdown(data.load("factor_categories", filters=f)), "No contributing factors for these incidents.")
+
+st.header("Drill down")
+labels = dict(zip(themes["theme_id"].astype(int), themes["label"]))
+theme_id = st.selectbox("Theme", list(labels), format_func=lambda t: f"{labels[t]}", key="theme_drill")
+if theme_id is not None:
+    incidents = data.load("theme_incidents", filters=f, viewer=viewer, theme_id=int(theme_id))
+    st.subheader(f"{len(incidents)} incidents")
+    st.dataframe(ui.with_links(incidents)[["link", "incident_date", "title", "severity", "team", "services"]], hide_index=True,
+                 column_config={"link": ui.link_column("Incident"), "incident_date": "Date", "title": "Title", "severity": "Severity", "team": "Team", "services": "Services"})
+    factors = data.load("theme_factors", filters=f, viewer=viewer, theme_id=int(theme_id))
+    st.subheader("Contributing factors")
+    if factors.empty:
+        st.info("No readable factor sentences for this theme.")
+    for r in factors.head(50).itertuples(index=False):
+        st.markdown(f"- {render.safe_inline(r.factor)} — [{render.safe_inline(r.incident_id)}]({ui.incident_url(r.incident_id)})")
