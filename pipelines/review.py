@@ -1,0 +1,319 @@
+"""The quarterly reliability review: one quarter's figures beside the previous quarter's.
+
+Quarters are decided by `incidents.incident_date` (the front-matter date, else the start
+time's date). Durations are minutes from `started_at`; a negative duration is a data error in
+the source and is left out rather than dragging the median. Restricted incidents count in every
+figure, but their titles never leave this module unless the viewer may see them: they become
+"restricted incident", and a theme seen only in restricted incidents becomes "restricted theme".
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from pipelines import queries
+from pipelines.access import ANONYMOUS, RESTRICTED_LABEL, Viewer
+from pipelines.model import SEVERITIES
+
+RESTRICTED_TITLE = RESTRICTED_LABEL
+RESTRICTED_THEME = "restricted theme"
+UNKNOWN_SEVERITY = "unknown"
+TOP_THEMES = 8
+NOTABLE_LONGEST = 3
+# Below this many durations a median and p90 say little; the report says so instead of comparing.
+SMALL_SAMPLE = 5
+
+_QUARTER_RE = re.compile(r"^\s*(\d{4})\s*-?\s*[Qq]([1-4])\s*$")
+
+
+@dataclass(frozen=True, order=True)
+class Quarter:
+    year: int
+    q: int
+
+    @property
+    def start(self) -> date:
+        return date(self.year, 3 * (self.q - 1) + 1, 1)
+
+    @property
+    def end(self) -> date:
+        """First day after the quarter (exclusive bound)."""
+        return self.next().start
+
+    def previous(self) -> Quarter:
+        return Quarter(self.year - 1, 4) if self.q == 1 else Quarter(self.year, self.q - 1)
+
+    def next(self) -> Quarter:
+        return Quarter(self.year + 1, 1) if self.q == 4 else Quarter(self.year, self.q + 1)
+
+    def __str__(self) -> str:
+        return f"{self.year}Q{self.q}"
+
+    @classmethod
+    def of(cls, day: date) -> Quarter:
+        return cls(day.year, (day.month - 1) // 3 + 1)
+
+
+def parse_quarter(text: str) -> Quarter:
+    """'2026Q3' (also '2026-Q3', '2026q3') -> Quarter; ValueError with the expected form otherwise."""
+    m = _QUARTER_RE.match(text or "")
+    if not m:
+        raise ValueError(f"quarter {text!r} is not of the form YYYYQn, e.g. 2026Q3 (n is 1 to 4)")
+    year = int(m.group(1))
+    if not 1900 <= year <= 2999:
+        raise ValueError(f"quarter {text!r}: year {year} is out of range")
+    return Quarter(year, int(m.group(2)))
+
+
+@dataclass(frozen=True)
+class DurationStats:
+    n: int
+    median: float | None  # minutes
+    p90: float | None  # minutes, linear interpolation between order statistics
+    values: tuple[float, ...] = ()  # minutes, for distribution charts
+
+    @property
+    def small_sample(self) -> bool:
+        return self.n < SMALL_SAMPLE
+
+
+@dataclass(frozen=True)
+class QuarterFigures:
+    quarter: Quarter
+    incidents: int
+    by_severity: dict[str, int]  # SEVERITIES plus "unknown", always all keys
+    restricted: int
+    time_to_detect: DurationStats
+    time_to_resolve: DurationStats
+
+
+@dataclass(frozen=True)
+class ThemeCount:
+    theme_id: int
+    label: str
+    incidents: int
+    previous_incidents: int
+    first_seen: date | None
+    is_new: bool
+
+
+@dataclass(frozen=True)
+class RepeatGroup:
+    theme_id: int
+    label: str
+    service: str
+    repeats: int  # repeat incidents dated in the quarter
+    min_days_between: int
+
+
+@dataclass(frozen=True)
+class ActionHealth:
+    created: int
+    done: int
+    wont_fix: int
+    overdue: int
+    no_owner: int
+    no_due_date: int
+    incidents_without_items: int
+
+    @property
+    def completion_pct(self) -> float | None:
+        """Done as a share of all items created (won't-fix counts as not done)."""
+        return None if self.created == 0 else 100.0 * self.done / self.created
+
+
+@dataclass(frozen=True)
+class NotableIncident:
+    incident_id: str | None  # None when restricted and hidden from the viewer
+    title: str
+    severity: str | None
+    incident_date: date | None
+    service: str | None
+    resolve_minutes: float | None
+    reason: str  # "SEV1" or "longest to resolve"
+
+
+@dataclass(frozen=True)
+class QuarterlyReview:
+    quarter: Quarter
+    as_of: date
+    current: QuarterFigures
+    previous: QuarterFigures
+    top_themes: list[ThemeCount]
+    new_themes: list[ThemeCount]
+    repeats: list[RepeatGroup]
+    previous_repeats: int
+    actions: ActionHealth
+    previous_actions: ActionHealth
+    notable: list[NotableIncident]
+    undated_incidents: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def repeat_count(self) -> int:
+        return sum(r.repeats for r in self.repeats)
+
+
+def percentile(values: Sequence[float], pct: float) -> float | None:
+    """Linear-interpolation percentile (numpy's default); None for no values."""
+    if not values:
+        return None
+    return float(np.percentile(np.asarray(values, dtype=float), pct))
+
+
+def duration_stats(values: Sequence[float | None]) -> DurationStats:
+    clean = sorted(float(v) for v in values if v is not None and not _isnan(v) and v >= 0)
+    return DurationStats(n=len(clean), median=percentile(clean, 50), p90=percentile(clean, 90), values=tuple(clean))
+
+
+def _isnan(v: object) -> bool:
+    return isinstance(v, float) and math.isnan(v)
+
+
+def _figures(quarter: Quarter, incidents: pd.DataFrame) -> QuarterFigures:
+    by_severity = {s: 0 for s in (*SEVERITIES, UNKNOWN_SEVERITY)}
+    for sev in incidents["severity"]:
+        key = sev if isinstance(sev, str) and sev in by_severity else UNKNOWN_SEVERITY
+        by_severity[key] += 1
+    return QuarterFigures(
+        quarter=quarter,
+        incidents=len(incidents),
+        by_severity=by_severity,
+        restricted=int(incidents["restricted"].sum()) if len(incidents) else 0,
+        time_to_detect=duration_stats(incidents["detect_minutes"].tolist()),
+        time_to_resolve=duration_stats(incidents["resolve_minutes"].tolist()),
+    )
+
+
+def _health(df: pd.DataFrame) -> ActionHealth:
+    row = df.iloc[0]
+    return ActionHealth(**{name: int(row[name]) for name in ActionHealth.__dataclass_fields__})
+
+
+def _theme_counts(current: pd.DataFrame, previous: pd.DataFrame, quarter: Quarter) -> list[ThemeCount]:
+    prev = dict(zip(previous["theme_id"], previous["incidents"], strict=True))
+    out = []
+    for row in current.itertuples(index=False):
+        first_seen = None if pd.isna(row.first_seen) else pd.Timestamp(row.first_seen).date()
+        label = str(row.label) if bool(row.visible) else RESTRICTED_THEME
+        out.append(
+            ThemeCount(
+                theme_id=int(row.theme_id),
+                label=label,
+                incidents=int(row.incidents),
+                previous_incidents=int(prev.get(row.theme_id, 0)),
+                first_seen=first_seen,
+                is_new=first_seen is not None and quarter.start <= first_seen < quarter.end,
+            )
+        )
+    return out
+
+
+def _notable(incidents: pd.DataFrame, viewer: Viewer) -> list[NotableIncident]:
+    def make(row: pd.Series, reason: str) -> NotableIncident:
+        visible = viewer.can_see(bool(row["restricted"]), list(row["allowed_groups"]))
+        resolve = row["resolve_minutes"]
+        return NotableIncident(
+            incident_id=str(row["incident_id"]) if visible else None,
+            title=(str(row["title"]) if isinstance(row["title"], str) and row["title"].strip() else str(row["incident_id"]))
+            if visible
+            else RESTRICTED_TITLE,
+            severity=row["severity"] if isinstance(row["severity"], str) else None,
+            incident_date=None if pd.isna(row["incident_date"]) else pd.Timestamp(row["incident_date"]).date(),
+            service=(row["service"] if isinstance(row["service"], str) else None) if visible else None,
+            resolve_minutes=None if pd.isna(resolve) or resolve < 0 else float(resolve),
+            reason=reason,
+        )
+
+    out = [make(row, "SEV1") for _, row in incidents[incidents["severity"] == "SEV1"].iterrows()]
+    seen = set(incidents.loc[incidents["severity"] == "SEV1", "incident_id"])
+    valid = incidents[incidents["resolve_minutes"].notna() & (incidents["resolve_minutes"] >= 0)]
+    longest = valid.sort_values(["resolve_minutes", "incident_id"], ascending=[False, True])
+    for _, row in longest.head(NOTABLE_LONGEST).iterrows():
+        if row["incident_id"] not in seen:
+            out.append(make(row, "longest to resolve"))
+    return out
+
+
+def build_review(
+    con: duckdb.DuckDBPyConnection,
+    quarter: Quarter,
+    *,
+    as_of: date | None = None,
+    viewer: Viewer = ANONYMOUS,
+) -> QuarterlyReview:
+    """Compute the review of `quarter` against the quarter before it.
+
+    `as_of` decides which open action items are overdue (default: today). `viewer` decides
+    which restricted titles and theme labels may appear.
+    """
+    as_of = as_of or date.today()
+    prev_q = quarter.previous()
+    cur_inc = queries.review_incidents(con, start=quarter.start, end=quarter.end)
+    prev_inc = queries.review_incidents(con, start=prev_q.start, end=prev_q.end)
+    principals = viewer.principals
+    cur_themes = queries.review_theme_counts(con, start=quarter.start, end=quarter.end, viewer=principals)
+    prev_themes = queries.review_theme_counts(con, start=prev_q.start, end=prev_q.end, viewer=principals)
+    themes = _theme_counts(cur_themes, prev_themes, quarter)
+    repeats_df = queries.review_repeats(con, start=quarter.start, end=quarter.end, viewer=principals)
+    repeats = [
+        RepeatGroup(
+            theme_id=int(r.theme_id),
+            label=(r.label if isinstance(r.label, str) else f"theme {r.theme_id}") if bool(r.visible) else RESTRICTED_THEME,
+            service=str(r.service),
+            repeats=int(r.repeats),
+            min_days_between=int(r.min_days_between),
+        )
+        for r in repeats_df.itertuples(index=False)
+    ]
+    prev_repeats = queries.review_repeats(con, start=prev_q.start, end=prev_q.end)
+    current = _figures(quarter, cur_inc)
+    previous = _figures(prev_q, prev_inc)
+    notes = []
+    for name, stats in (("time to resolve", current.time_to_resolve), ("time to detect", current.time_to_detect)):
+        if stats.small_sample:
+            notes.append(f"Only {stats.n} incidents this quarter have a {name}; too few to compare medians across quarters.")
+    if quarter.end > as_of:
+        notes.append(f"{quarter} is not over yet (as of {as_of.isoformat()}); figures are partial.")
+    return QuarterlyReview(
+        quarter=quarter,
+        as_of=as_of,
+        current=current,
+        previous=previous,
+        top_themes=themes[:TOP_THEMES],
+        new_themes=[t for t in themes if t.is_new],
+        repeats=repeats,
+        previous_repeats=int(prev_repeats["repeats"].sum()) if len(prev_repeats) else 0,
+        actions=_health(queries.review_action_health(con, start=quarter.start, end=quarter.end, as_of=as_of)),
+        previous_actions=_health(queries.review_action_health(con, start=prev_q.start, end=prev_q.end, as_of=as_of)),
+        notable=_notable(cur_inc, viewer),
+        undated_incidents=int(queries.review_undated_count(con)["undated"].iloc[0]),
+        notes=notes,
+    )
+
+
+def available_quarters(con: duckdb.DuckDBPyConnection) -> list[Quarter]:
+    df = queries.review_quarters(con)
+    return [Quarter(int(r.year), int(r.quarter)) for r in df.itertuples(index=False)]
+
+
+def default_quarter(con: duckdb.DuckDBPyConnection, today: date | None = None) -> Quarter | None:
+    """The last complete quarter with data; the latest quarter with data when none is complete yet."""
+    quarters = available_quarters(con)
+    if not quarters:
+        return None
+    current = Quarter.of(today or date.today())
+    complete = [q for q in quarters if q < current]
+    return complete[-1] if complete else quarters[-1]
+
+
+def owner_names(con: duckdb.DuckDBPyConnection) -> list[str]:
+    return queries.review_owner_names(con)["owner"].tolist()
