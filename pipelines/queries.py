@@ -905,12 +905,12 @@ def review_action_health(con: duckdb.DuckDBPyConnection, *, start: date, end: da
     """One row: action items of the incidents dated in [start, end), counted by health as of `as_of`."""
     return con.execute(
         """
-        SELECT count(*) AS created,
+        SELECT count(a.incident_id) AS created,
                count(*) FILTER (WHERE a.status = 'done') AS done,
                count(*) FILTER (WHERE a.status = 'wont_fix') AS wont_fix,
                count(*) FILTER (WHERE a.status IN ('open', 'in_progress') AND a.due_date < $as_of) AS overdue,
-               count(*) FILTER (WHERE a.owner IS NULL OR trim(a.owner) = '') AS no_owner,
-               count(*) FILTER (WHERE a.due_date IS NULL) AS no_due_date,
+               count(a.incident_id) FILTER (WHERE a.owner IS NULL OR trim(a.owner) = '') AS no_owner,
+               count(a.incident_id) FILTER (WHERE a.due_date IS NULL) AS no_due_date,
                count(DISTINCT i.incident_id) FILTER (WHERE a.incident_id IS NULL) AS incidents_without_items
         FROM incidents i
         LEFT JOIN action_items a USING (incident_id)
