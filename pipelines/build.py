@@ -47,6 +47,7 @@ from pipelines.model import IngestError
 from pipelines.publish import (
     PublishError,
     build_lock,
+    open_read_only,
     prepare_target_dir,
     publish,
     remove_stale_staging,
@@ -82,6 +83,7 @@ class BuildResult:
     files_reused: int  # unchanged since the previous build: rows copied, not re-parsed
     analysis: str  # ran | reused | skipped (--no-analysis) | unavailable (no analysis module)
     seconds: float = 0.0
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per stage
 
     def summary(self) -> dict:
         return {
@@ -96,6 +98,7 @@ class BuildResult:
             "files_parsed": self.files_parsed,
             "files_reused": self.files_reused,
             "analysis": self.analysis,
+            "timings": {k: round(v, 3) for k, v in self.timings.items()},
         }
 
 
@@ -183,13 +186,20 @@ def _parse_all(todo: list[SourceFile], jobs: int, on_done: Callable[[], None]) -
     chunksize = max(1, min(64, len(items) // (jobs * 8)))
     with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
         try:
-            for res in pool.map(_parse_item, items, chunksize=chunksize):
+            results = pool.map(_parse_item, items, chunksize=chunksize)  # submits every chunk now
+            _warm_up_loader()
+            for res in results:
                 yield res
                 on_done()
         except BrokenProcessPool as e:
             raise BuildError(
                 "a parser process died (out of memory or killed); rerun with --jobs 1 to find the file"
             ) from e
+
+
+def _warm_up_loader() -> None:
+    """Import pandas (DuckDB imports it on the first Arrow scan) while the workers parse."""
+    import pandas  # noqa: F401
 
 
 # ---------------------------------------------------------------- the previous build
@@ -200,6 +210,12 @@ class PreviousBuild:
     path: Path
     info: dict[str, str]
     files: dict[str, tuple[str, list[str], list[tuple[str, str]], bool]]  # path -> hash, ids, errors, reusable
+    same_code: bool  # written by this code version, so its rows can be reused
+
+    @property
+    def artifacts_prefix(self) -> Path | None:
+        prefix = self.info.get("artifacts_prefix")
+        return Path(prefix) if prefix else None
 
 
 def code_version() -> str:
@@ -213,25 +229,26 @@ def code_version() -> str:
 
 
 def _read_previous(db_path: Path, version: str) -> PreviousBuild | None:
+    """The published database's build info, and its files when the same code wrote it."""
     if not db_path.exists():
         return None
     try:
-        with duckdb.connect(str(db_path), read_only=True) as con:
+        with open_read_only(db_path) as con:
             info = dict(con.execute("SELECT key, value FROM build_info").fetchall())
             if info.get("code_version") != version:
                 log.info("previous database was built by other code: parsing every file")
-                return None
+                return PreviousBuild(db_path, info, {}, same_code=False)
             rows = con.execute(
                 "SELECT source_path, content_hash, incident_ids, errors, reusable FROM source_files"
             ).fetchall()
     except duckdb.Error as e:
-        log.info("cannot reuse the previous database (%s): parsing every file", e)
+        log.info("cannot read the previous database (%s): parsing every file", e)
         return None
     files = {
         sp: (h, list(ids or []), [(e["source_path"], e["reason"]) for e in (errs or [])], bool(reusable))
         for sp, h, ids, errs, reusable in rows
     }
-    return PreviousBuild(db_path, info, files)
+    return PreviousBuild(db_path, info, files, same_code=True)
 
 
 def _hash_files(files: list[SourceFile]) -> dict[str, tuple[str, int]]:
@@ -298,6 +315,19 @@ class _Progress:
     def advance(self) -> None:
         if self.bar is not None and self.task is not None:
             self.bar.advance(self.task)
+
+
+class _Laps:
+    """Seconds spent in each named stage, for the JSON summary and the benchmark."""
+
+    def __init__(self) -> None:
+        self.times: dict[str, float] = {}
+        self._t = time.perf_counter()
+
+    def __call__(self, name: str) -> None:
+        now = time.perf_counter()
+        self.times[name] = self.times.get(name, 0.0) + now - self._t
+        self._t = now
 
 
 def _analysis_module():
@@ -382,11 +412,14 @@ def _build_locked(
     jobs: int,
     bar: _Progress,
 ) -> BuildResult:
+    lap = _Laps()
     version = code_version()
     build_id = new_build_id()
     prev = _read_previous(db_path, version)
-    hashes = _hash_files(files) if prev else {}
-    corpus_hash = _corpus_hash(version, n_themes, analysis, hashes) if prev else None
+    reusable_prev = prev if prev and prev.same_code else None
+    hashes = _hash_files(files) if reusable_prev else {}
+    corpus_hash = _corpus_hash(version, n_themes, analysis, hashes) if reusable_prev else None
+    lap("hash")
     base_info = {
         "build_id": build_id,
         "parser_version": pipelines.PARSER_VERSION,
@@ -396,14 +429,17 @@ def _build_locked(
         "n_themes": "auto" if n_themes is None else str(n_themes),
     }
 
-    if prev and corpus_hash and prev.info.get("corpus_hash") == corpus_hash:
-        return _republish_unchanged(prev, files, n_skipped, db_path, staging, base_info)
+    if reusable_prev and reusable_prev.info.get("corpus_hash") == corpus_hash:
+        result = _republish_unchanged(reusable_prev, files, n_skipped, db_path, staging, base_info)
+        lap("copy_and_publish")
+        result.timings = lap.times
+        return result
 
     reuse = {
         f.source_path
         for f in files
-        if prev
-        and (old := prev.files.get(f.source_path))
+        if reusable_prev
+        and (old := reusable_prev.files.get(f.source_path))
         and f.source_path in hashes
         and old[0] == hashes[f.source_path][0]
         and old[3]
@@ -412,13 +448,15 @@ def _build_locked(
     with bar.running():
         bar.stage("Parsing", total=len(todo))
         parsed = {r.source_path: r for r in _parse_all(todo, jobs, bar.advance)}
+        lap("parse")
         _pause_at("parsed")
 
         bar.stage("Loading")
         con = duckdb.connect(str(staging))
         try:
             schema.create_schema(con)
-            loaded = _load(con, files, parsed, reuse, prev)
+            loaded = _load(con, files, parsed, reuse, reusable_prev)
+            lap("load")
             _pause_at("loaded")
             if loaded == 0:
                 raise BuildError(
@@ -428,26 +466,38 @@ def _build_locked(
 
             artifacts_prefix = Path(f"{db_path}.{build_id}")
             status = "skipped"
+            analysis_times: dict[str, float] = {}
             if analysis:
                 module = _analysis_module()
                 status = "unavailable"
                 if module is not None:
                     bar.stage("Analysing")
                     try:
-                        module.run(con, artifacts_prefix=artifacts_prefix, n_themes=n_themes)
+                        module.run(
+                            con,
+                            artifacts_prefix=artifacts_prefix,
+                            n_themes=n_themes,
+                            previous_artifacts_prefix=prev.artifacts_prefix if prev else None,
+                            timings=analysis_times,
+                        )
                     except Exception as e:
                         raise BuildError(
                             f"analysis failed ({type(e).__name__}: {e}); nothing was published. "
                             "Rerun with --no-analysis to publish the parsed data without themes"
                         ) from e
                     status = "ran"
+            lap("analysis")
+            lap.times.update({f"analysis.{k}": v for k, v in analysis_times.items()})
             _pause_at("analysed")
             info = dict(
                 base_info,
                 artifacts_prefix=str(artifacts_prefix),
                 analysis=status,
                 corpus_hash=corpus_hash or _corpus_hash(
-                    version, n_themes, analysis, {r.source_path: (r.content_hash, 0) for r in parsed.values() if r.content_hash}
+                    version,
+                    n_themes,
+                    analysis,
+                    {r.source_path: (r.content_hash, 0) for r in parsed.values() if r.content_hash},
                 ),
             )
             con.executemany("INSERT INTO build_info VALUES (?, ?)", sorted(info.items()))
@@ -457,7 +507,9 @@ def _build_locked(
         finally:
             con.close()
     _publish(staging, db_path, keep={build_id, *_prev_artifact_ids(prev)})
+    lap("publish")
     return BuildResult(
+        timings=lap.times,
         db_path=db_path,
         build_id=build_id,
         files_seen=len(files),

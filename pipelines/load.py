@@ -122,7 +122,7 @@ def arrow_table(table: str, rows: list[tuple]) -> pa.Table:
 def insert_rows(con: duckdb.DuckDBPyConnection, table: str, rows: list[tuple]) -> None:
     if not rows:
         return
-    names = ", ".join(name for name, _ in COLUMNS[table])
+    names = ", ".join(f'"{name}"' for name, _ in COLUMNS[table])
     con.register("_hindsight_rows", arrow_table(table, rows))
     try:
         con.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM _hindsight_rows")

@@ -25,7 +25,22 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import duckdb
+
 log = logging.getLogger(__name__)
+
+
+def open_read_only(db_path: Path) -> duckdb.DuckDBPyConnection:
+    """A read-only connection that always sees the file currently published at `db_path`.
+
+    Within one process DuckDB reuses an open database instance for the same path, so a plain
+    `duckdb.connect(path)` keeps returning the replaced file while any old connection to it is
+    open. ATTACHing from a fresh in-memory database opens the file anew.
+    """
+    con = duckdb.connect()
+    con.execute(f"ATTACH '{str(db_path).replace(chr(39), chr(39) * 2)}' AS hindsight (READ_ONLY)")
+    con.execute("USE hindsight")
+    return con
 
 
 class PublishError(Exception):

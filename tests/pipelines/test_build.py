@@ -1,0 +1,208 @@
+"""The build: every file loaded or explained, duplicate ids, source paths, incremental reuse."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pipelines import schema
+from pipelines.build import BuildError, UsageError, build
+from pipelines.discover import discover
+from tests.conftest import SAMPLE_FILES, SAMPLE_IDS, write_corpus
+
+BROKEN_FILES: dict[str, str | bytes] = {
+    "broken/binary.md": bytes(range(256)) * 8,
+    "broken/latin1.md": "---\nid: INC-0900\n---\n# Caf\xe9 outage\n".encode("latin-1"),
+    "broken/empty.md": b"",
+    "zz-duplicate.md": "---\nid: INC-0101\ntitle: A copy of the failover review\n---\n# Copy\n\nSame id.\n",
+}
+
+
+@pytest.fixture(autouse=True)
+def fixed_code_version(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Other modules may be edited while the suite runs; reuse must not depend on that here."""
+    monkeypatch.setattr("pipelines.build.code_version", lambda: "test")
+
+
+def rows(db: Path, sql: str, params: list | None = None) -> list[tuple]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return con.execute(sql, params or []).fetchall()
+
+
+def table_contents(db: Path) -> dict[str, list[str]]:
+    """Every table's rows as sorted strings (build_info aside: it records when and which build)."""
+    with duckdb.connect(str(db), read_only=True) as con:
+        return {
+            t: sorted(repr(r) for r in con.execute(f"SELECT * FROM {t}").fetchall())
+            for t in schema.TABLES
+            if t != "build_info"
+        }
+
+
+def file_of(source_path: str) -> str:
+    return source_path.rsplit(":", 1)[0] if source_path.split(":")[-1].isdigit() else source_path
+
+
+def test_every_file_is_loaded_or_explained(sample_corpus: Path, tmp_path: Path) -> None:
+    write_corpus(sample_corpus, BROKEN_FILES)
+    (sample_corpus / "diagram.png").write_bytes(b"\x89PNG")
+    (sample_corpus / ".hidden.md").write_text("# not read\n")
+    db = tmp_path / "h.duckdb"
+
+    result = build([sample_corpus], db, analysis=False, jobs=1)
+
+    seen = {f.source_path for f in discover([sample_corpus]).files}
+    assert result.files_seen == len(seen) == len(SAMPLE_FILES) + len(BROKEN_FILES)
+    assert result.files_skipped == 1  # the .png; the hidden file is not even counted
+    loaded = {file_of(p) for (p,) in rows(db, "SELECT source_path FROM incidents")}
+    failed = {file_of(p) for (p,) in rows(db, "SELECT source_path FROM ingest_errors")}
+    assert loaded | failed == seen
+    assert set(SAMPLE_FILES) <= loaded
+    assert {"broken/binary.md", "broken/empty.md", "zz-duplicate.md"} <= failed
+    ids = {i for (i,) in rows(db, "SELECT incident_id FROM incidents")}
+    assert SAMPLE_IDS <= ids
+    assert result.incidents_loaded == len(ids)
+    assert all(f["reason"].strip() for f in result.files_failed)
+    assert {f["path"] for f in result.files_failed} == {p for (p,) in rows(db, "SELECT source_path FROM ingest_errors")}
+
+
+def test_second_file_with_an_id_is_an_error_naming_the_first(sample_corpus: Path, tmp_path: Path) -> None:
+    write_corpus(sample_corpus, {"zz-duplicate.md": BROKEN_FILES["zz-duplicate.md"]})
+    db = tmp_path / "h.duckdb"
+    build([sample_corpus], db, analysis=False, jobs=1)
+
+    (path, title), = rows(db, "SELECT source_path, title FROM incidents WHERE incident_id = 'INC-0101'")
+    assert path == "2024-03-05-db-failover.md"
+    assert "failover" in title.lower()
+    (reason,), = rows(db, "SELECT reason FROM ingest_errors WHERE source_path = 'zz-duplicate.md'")
+    assert "INC-0101" in reason and "2024-03-05-db-failover.md" in reason
+
+
+def test_source_paths_are_relative_posix_and_prefixed_for_several_roots(sample_corpus: Path, tmp_path: Path) -> None:
+    db = tmp_path / "h.duckdb"
+    build([sample_corpus], db, analysis=False, jobs=1)
+    paths = {p for (p,) in rows(db, "SELECT source_path FROM incidents")}
+    assert "teams/search/2024-06-11-index-rollout.md" in paths
+    assert all(not p.startswith("/") and "\\" not in p for p in paths)
+
+    other = write_corpus(tmp_path / "more", {"extra.md": "---\nid: INC-0300\n---\n# Extra\n\nBody.\n"})
+    build([sample_corpus, other, sample_corpus / "exports" / "incidents.jsonl"], db, analysis=False, jobs=1)
+    paths = {p for (p,) in rows(db, "SELECT source_path FROM incidents")}
+    assert "corpus/teams/search/2024-06-11-index-rollout.md" in paths
+    assert "more/extra.md" in paths
+    # the JSONL was found under the first root already: read once, under that name
+    assert any(p.startswith("corpus/exports/incidents.jsonl") for p in paths)
+
+
+def test_file_argument_source_path_is_its_name(sample_corpus: Path, tmp_path: Path) -> None:
+    db = tmp_path / "h.duckdb"
+    build([sample_corpus / "2024-03-05-db-failover.md"], db, analysis=False, jobs=1)
+    assert rows(db, "SELECT source_path FROM incidents") == [("2024-03-05-db-failover.md",)]
+
+
+def test_unchanged_rebuild_is_identical_and_skips_parsing(sample_corpus: Path, tmp_path: Path) -> None:
+    write_corpus(sample_corpus, BROKEN_FILES)
+    db = tmp_path / "h.duckdb"
+    first = build([sample_corpus], db, analysis=False, jobs=1)
+    before = table_contents(db)
+
+    again = build([sample_corpus], db, analysis=False, jobs=1)
+
+    assert again.files_parsed == 0 and again.files_reused == first.files_seen
+    assert table_contents(db) == before
+    assert again.files_failed == first.files_failed
+    assert again.build_id != first.build_id
+    (build_id,), = rows(db, "SELECT value FROM build_info WHERE key = 'build_id'")
+    assert build_id == again.build_id
+
+
+def test_changing_one_file_reparses_only_that_file(sample_corpus: Path, tmp_path: Path) -> None:
+    db = tmp_path / "h.duckdb"
+    first = build([sample_corpus], db, analysis=False, jobs=1)
+    target = sample_corpus / "teams/search/2024-06-11-index-rollout.md"
+    target.write_text(target.read_text().replace("Search index rollout", "Search index migration"))
+
+    second = build([sample_corpus], db, analysis=False, jobs=1)
+
+    assert second.files_parsed == 1
+    assert second.files_reused == first.files_seen - 1
+    (title,), = rows(db, "SELECT title FROM incidents WHERE incident_id = 'INC-0102'")
+    assert "migration" in title
+    # the reused rows are all there, identical to a from-scratch build
+    fresh = tmp_path / "fresh.duckdb"
+    build([sample_corpus], fresh, analysis=False, jobs=1)
+    assert table_contents(db) == table_contents(fresh)
+
+
+def test_removed_files_disappear_and_a_duplicate_loads_once_its_twin_is_gone(sample_corpus: Path, tmp_path: Path) -> None:
+    write_corpus(sample_corpus, {"zz-duplicate.md": BROKEN_FILES["zz-duplicate.md"]})
+    db = tmp_path / "h.duckdb"
+    build([sample_corpus], db, analysis=False, jobs=1)
+    (sample_corpus / "2024-03-05-db-failover.md").unlink()
+    (sample_corpus / "notes-cert-expiry.md").unlink()
+
+    result = build([sample_corpus], db, analysis=False, jobs=1)
+
+    assert rows(db, "SELECT source_path FROM incidents WHERE incident_id = 'INC-0101'") == [("zz-duplicate.md",)]
+    assert rows(db, "SELECT count(*) FROM ingest_errors") == [(0,)]
+    assert not rows(db, "SELECT 1 FROM incidents WHERE source_path = 'notes-cert-expiry.md'")
+    assert result.files_parsed == 1  # only the former duplicate: its rows were never stored
+
+
+def test_parallel_parse_matches_in_process_parse(tmp_path: Path) -> None:
+    files = {
+        f"pm/{i:03d}.md": f"---\nid: INC-{i:04d}\ntitle: Incident {i}\nseverity: SEV{1 + i % 4}\n---\n"
+        f"# Incident {i}\n\n## Summary\nCache node {i} ran out of memory.\n\n## Root cause\n- Eviction was off.\n"
+        for i in range(60)
+    }
+    corpus = write_corpus(tmp_path / "c", files)
+    one = build([corpus], tmp_path / "one.duckdb", analysis=False, jobs=1)
+    two = build([corpus], tmp_path / "two.duckdb", analysis=False, jobs=2)
+    assert one.incidents_loaded == two.incidents_loaded == 60
+    assert table_contents(tmp_path / "one.duckdb") == table_contents(tmp_path / "two.duckdb")
+
+
+def test_missing_corpus_path_is_a_usage_error(tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match="nope"):
+        build([tmp_path / "nope"], tmp_path / "h.duckdb")
+    assert not (tmp_path / "h.duckdb").exists()
+
+
+def test_nothing_loadable_publishes_nothing_and_keeps_the_old_db(sample_corpus: Path, tmp_path: Path) -> None:
+    db = tmp_path / "h.duckdb"
+    build([sample_corpus], db, analysis=False, jobs=1)
+    before = table_contents(db)
+    bad = write_corpus(tmp_path / "bad", {"a.md": b"", "b.md": b""})
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    (empty / "photo.jpg").write_bytes(b"\xff\xd8")
+
+    with pytest.raises(BuildError, match="none of the 2 files"):
+        build([bad], db, analysis=False, jobs=1)
+    with pytest.raises(BuildError, match="no postmortem files found"):
+        build([empty], db, analysis=False, jobs=1)
+    assert table_contents(db) == before
+
+
+def test_build_info_records_the_build(sample_corpus: Path, tmp_path: Path) -> None:
+    db = tmp_path / "h.duckdb"
+    result = build([sample_corpus], db, analysis=False, jobs=1, n_themes=5)
+    info = dict(rows(db, "SELECT key, value FROM build_info"))
+    assert info["build_id"] == result.build_id
+    assert info["artifacts_prefix"] == f"{db}.{result.build_id}"
+    assert info["n_themes"] == "5" and info["analysis"] == "skipped"
+    assert str(sample_corpus) in info["corpus_roots"]
+    for key in ("parser_version", "built_at", "corpus_hash", "code_version"):
+        assert info[key]
+
+
+def test_generated_corpus_round_trip(built_db: Path, generated_corpus: Path) -> None:
+    import json
+
+    truth = [json.loads(line) for line in (generated_corpus / "truth.jsonl").read_text().splitlines() if line]
+    ids = {i for (i,) in rows(built_db, "SELECT incident_id FROM incidents")}
+    assert ids == {t["incident_id"] for t in truth}
+    assert rows(built_db, "SELECT count(*) FROM ingest_errors") == [(0,)]
+    assert rows(built_db, "SELECT value FROM build_info WHERE key = 'analysis'") in ([("ran",)], [("unavailable",)])
