@@ -68,23 +68,17 @@ _NO_OWNER = {"", "-", "—", "–", "n/a", "na", "none", "tbd", "tba", "?", "una
 
 _CHECKBOX = re.compile(r"^\[([ xX✓✔])\]\s*")
 _BULLET = re.compile(r"^(\s*)(?:[-*+•]|\d{1,3}[.)])\s+(.*)$")
-_STATUS_MARKERS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
-    (re.compile(p, re.I), s)
-    for p, s in (
-        (r"[\[(]\s*(?:won'?t[ -]?(?:fix|do)|won’t (?:fix|do)|wontfix|cancell?ed|declined|rejected|obsolete|not planned|dropped)\s*[\])]", "wont_fix"),
-        (r"\b(?:won'?t[ -]?fix|won’t fix|wontfix)\b", "wont_fix"),
-        (r"[\[(]\s*(?:done|complete[d]?|fixed|closed|resolved|shipped|merged)\s*[\])]", "done"),
-        (r"^(?:DONE|COMPLETED?|FIXED|CLOSED)\b\s*[:\-–—]?", "done"),
-        (r"[✅✔☑]\ufe0f?", "done"),
-        (r"[\[(]\s*(?:in[ -]?progress|wip|ongoing|started|doing|in review)\s*[\])]", "in_progress"),
-        (r"^(?:WIP|IN[ -]PROGRESS)\b\s*[:\-–—]?", "in_progress"),
-        (r"🚧|⏳", "in_progress"),
-        (r"[\[(]\s*(?:todo|to do|open|not started|planned|pending|backlog)\s*[\])]", "open"),
-        (r"^TODO\b\s*[:\-–—]?", "open"),
-    )
+_DATE_TEXT = r"(?:\d{4}-\d{1,2}-\d{1,2}|\d{1,2}/\d{1,2}/\d{2,4}|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d{1,2}(?:st|nd|rd|th)?(?:,?\s+\d{4})?|\d{1,2}\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?(?:\s+\d{4})?)"
+_GROUP = re.compile(r"\[([^\[\]]{1,120})\](?!\()|(?<!\])\(([^()]{1,120})\)")
+_PREFIX_STATUS = re.compile(
+    r"^(DONE|COMPLETED?|FIXED|CLOSED|TODO|TO ?DO|WIP|IN[ -]PROGRESS|WONT ?FIX|WON'T FIX|WON'T DO)\b\s*[:\-–—]?\s*", re.I
 )
+_PREFIX_STATUS_MAP = {"todo": "open", "to do": "open", "todo:": "open"}
+_EMOJI_STATUS = ((re.compile(r"[✅✔☑]\ufe0f?"), "done"), (re.compile(r"🚧|⏳"), "in_progress"), (re.compile(r"❌|🚫"), "wont_fix"))
+_WONT_ANYWHERE = re.compile(r"\b(?:won'?t|won’t|will not) (?:fix|do)\b|\bwontfix\b", re.I)
+_STATUS_WORDS = _DONE | _PROGRESS | _WONT | {"todo", "to do", "open", "not started", "planned", "pending", "backlog", "new", "blocked"}
 _KV = re.compile(
-    r"(?:^|[\s(\[,;|])(owner|owners|assignee|assigned to|who|dri|due|due date|deadline|eta|target|status|state|priority|prio|type|kind|ticket|bug|issue|jira)\s*[:=]\s*"
+    r"(?:^|(?<=[\s(\[,;|]))(owner|owners|assignee|assigned to|who|dri|due|due date|deadline|eta|target|status|state|priority|prio|type|kind|ticket|bug|issue|jira)\s*[:=]\s*"
     r"([^,;()\[\]|]+?)\s*(?=$|[,;)\]|]|\s+(?:owner|due|status|priority|type|ticket)\s*[:=])",
     re.I,
 )
@@ -96,17 +90,22 @@ _KV_FIELD = {
 }
 _MENTION = re.compile(r"(?<![\w.@/])@([A-Za-z0-9](?:[\w.\-]*[A-Za-z0-9])?)")
 _ASSIGNED = re.compile(r"\b(?:assigned to|owned by)\s+(@?[A-Z][\w.\-]*(?:\s[A-Z][\w\-]*)?)")
-_DATE_TEXT = r"(?:\d{4}-\d{1,2}-\d{1,2}|\d{1,2}/\d{1,2}/\d{2,4}|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d{1,2}(?:st|nd|rd|th)?(?:,?\s+\d{4})?|\d{1,2}\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?(?:\s+\d{4})?)"
 _DUE = re.compile(rf"\b(?:due(?:\s+date)?|deadline|eta|target|by)\s*(?:on\s+)?[:=]?\s*({_DATE_TEXT})", re.I)
-_PRIORITY = re.compile(r"\b(P[0-4])\b|\b(high|medium|low|critical)[- ]priority\b|\bpriority\s*[:=]?\s*(P?[0-4]|high|medium|low|critical)\b", re.I)
-_KIND_TAG = re.compile(r"\[(prevent(?:ion|ive)?|mitigat(?:e|ion)|detect(?:ion)?|process|repair|investigate|monitoring|alerting|documentation|docs|training|fix|cleanup|test(?:ing)?)\]", re.I)
+_DATE_ONLY = re.compile(rf"^{_DATE_TEXT}$", re.I)
+_OWNER_PART = re.compile(r"^(?:owner|owners|assignee|who|dri|assigned to|owned by)\s*[:=]?\s*(.+)$", re.I)
+_DUE_PART = re.compile(rf"^(?:due(?:\s+date)?|deadline|eta|target|by)\s*(?:on\s+)?[:=]?\s*({_DATE_TEXT})$", re.I)
+_PRIORITY_PART = re.compile(r"^(?:priority\s*[:=]?\s*)?(p[0-4]|high|medium|low|critical)(?:\s+priority)?$", re.I)
+_KIND_PART = re.compile(r"^(?:(?:type|kind)\s*[:=]\s*(\w[\w -]*)|(prevent(?:ion|ive)?|mitigat(?:e|ion)|detect(?:ion)?|process|repair|investigate|monitoring|alerting|documentation|docs|training|cleanup|test(?:ing)?))$", re.I)
+_STATUS_PART = re.compile(r"^(?:status|state)\s*[:=]\s*(.+)$", re.I)
 _TICKET_KEY = re.compile(r"\b([A-Z][A-Z0-9]{1,9}-\d{1,7})\b")
-_NOT_TICKET = {"UTF", "ISO", "SEV", "SHA", "TLS", "SSL", "HTTP", "IPV", "CVE", "RFC", "AES", "MD", "COVID", "GPT", "US", "EU", "AP", "P", "S", "T", "X", "PR"}
+_NOT_TICKET = {"UTF", "ISO", "SEV", "SHA", "TLS", "SSL", "HTTP", "IPV", "CVE", "RFC", "AES", "MD", "COVID", "GPT", "US", "EU", "AP", "P", "S", "T", "X", "PR", "UTC", "GMT", "TCP", "UDP", "HTTP2", "H2"}
 _ISSUE_NUM = re.compile(r"(?<![\w&/])#(\d{2,7})\b")
 _URL = re.compile(r"https?://[^\s)\]>|]+")
+_TICKET_ONLY = re.compile(r"^(?:(?:ticket|bug|issue|jira)\s*[:=]?\s*)?(?:[A-Z][A-Z0-9]{1,9}-\d{1,7}|#\d{2,7}|https?://\S+)$")
+_TRAILING_TICKET = re.compile(r"(?:^|\s)([A-Z][A-Z0-9]{1,9}-\d{1,7}|#\d{2,7}|https?://\S+)\s*$")
+_TRAILING_PRIORITY = re.compile(r"\s+\(?(P[0-4])\)?\s*$")
 _MD_LINK = re.compile(r"\[([^\]]*)\]\(([^)\s]+)[^)]*\)")
 _STRIKE = re.compile(r"^~~(.+)~~$")
-_EMPTY_PARENS = re.compile(r"\(\s*[,;:\-–—]*\s*\)|\[\s*[,;:\-–—]*\s*\]")
 _TRAIL = re.compile(r"[\s,;:|\-–—]+$")
 _LEAD_JUNK = re.compile(r"^[\s,;:|\-–—]+")
 
@@ -145,6 +144,40 @@ def _due(value: str, ref: date | None) -> date | None:
     return parse_date(v)
 
 
+def _meta_part(part: str) -> tuple[str, str] | None:
+    """(field, value) when a fragment such as `@ana`, `due 2024-05-01`, `P1`, `done`,
+    `JIRA-12` or `owner: ana` is purely metadata, else None."""
+    p = part.strip().strip("*_`").strip()
+    if not p:
+        return ("", "")
+    low = p.lower().replace("’", "'")
+    m = _MENTION.fullmatch(p)
+    if m:
+        return "owner", m.group(1)
+    if low in _STATUS_WORDS:
+        return "status", low
+    m = _STATUS_PART.match(p)
+    if m:
+        return "status", m.group(1)
+    m = _DUE_PART.match(p)
+    if m:
+        return "due", m.group(1)
+    if _DATE_ONLY.match(p):
+        return "due", p
+    m = _PRIORITY_PART.match(p)
+    if m:
+        return "priority", m.group(1)
+    m = _KIND_PART.match(p)
+    if m:
+        return "kind", (m.group(1) or m.group(2))
+    if _TICKET_ONLY.match(p) and _ticket(p):
+        return "ticket", _ticket(p) or p
+    m = _OWNER_PART.match(p)
+    if m and len(m.group(1).split()) <= 4:
+        return "owner", m.group(1)
+    return None
+
+
 def parse_item_text(raw: str, line: int, ref: date | None, status: str | None = None) -> ActionItem | None:
     """One action item from the text of a bullet, checkbox or paragraph line."""
     text = raw.strip()
@@ -156,66 +189,78 @@ def parse_item_text(raw: str, line: int, ref: date | None, status: str | None = 
     if m:
         status = "done"
         text = m.group(1)
-    marker_status = None
-    for pattern, s in _STATUS_MARKERS:
-        if pattern.search(text):
-            marker_status = marker_status or s
-            text = pattern.sub(" ", text, count=1)
-    item = ActionItem(text="", line=line)
     fields: dict[str, str] = {}
+
+    def take_group(gm: re.Match[str]) -> str:
+        inner = gm.group(1) if gm.group(1) is not None else gm.group(2)
+        parts = [_meta_part(x) for x in re.split(r"[,;]", inner)]
+        if not parts or any(x is None for x in parts):
+            return gm.group(0)
+        for x in parts:
+            if x and x[0]:
+                fields.setdefault(x[0], x[1])
+        return " "
+
+    text = _GROUP.sub(take_group, text)
+    m = _PREFIX_STATUS.match(text)
+    if m:
+        word = m.group(1).lower()
+        fields.setdefault("status", _PREFIX_STATUS_MAP.get(word, word))
+        text = text[m.end():]
+    for pattern, st in _EMOJI_STATUS:
+        if pattern.search(text):
+            fields.setdefault("status", st)
+            text = pattern.sub(" ", text)
     for kv in _KV.finditer(text):
         fields.setdefault(_KV_FIELD[kv.group(1).lower()], kv.group(2).strip())
     text = _KV.sub(" ", text)
-    if "owner" in fields:
-        item.owner = _owner(fields["owner"])
-    if item.owner is None:
+    if "owner" not in fields:
         m = _MENTION.search(text) or _ASSIGNED.search(text)
         if m:
-            item.owner = _owner(m.group(1))
-            if m.re is _MENTION and (m.start() == 0 or text[: m.start()].strip() in ("", "(", "[")):
-                text = text[: m.start()] + text[m.end():]
-            elif m.re is _MENTION and text[m.end():].strip(" )].,;") == "":
-                text = text[: m.start()] + text[m.end():]
-            elif m.re is _MENTION:
+            fields["owner"] = m.group(1)
+            before, after = text[: m.start()].strip(), text[m.end():].strip(" .,;")
+            if not before or not after or _TRAILING_TICKET.fullmatch(" " + after):
+                text = text[: m.start()] + " " + text[m.end():]
+            else:
                 text = text[: m.start()] + m.group(1) + text[m.end():]
-    due_src = fields.get("due")
-    if due_src:
-        item.due_date = _due(due_src, ref)
-    else:
+    if "due" not in fields:
         m = _DUE.search(text)
+        if m and _due(m.group(1), ref) is not None:
+            fields["due"] = m.group(1)
+            text = text[: m.start()] + text[m.end():]
+    text = text.rstrip()
+    while True:
+        m = _TRAILING_TICKET.search(text)
+        if m and _ticket(m.group(1)):
+            fields.setdefault("ticket", m.group(1))
+            text = text[: m.start()].rstrip()
+            continue
+        m = _TRAILING_PRIORITY.search(text)
         if m:
-            item.due_date = _due(m.group(1), ref)
-            if item.due_date is not None:
-                text = text[: m.start()] + text[m.end():]
-    if "status" in fields:
-        marker_status = normalize_status(fields["status"])
-    item.status = marker_status or status or "open"
+            fields.setdefault("priority", m.group(1))
+            text = text[: m.start()].rstrip()
+            continue
+        break
+    if "status" not in fields and _WONT_ANYWHERE.search(text):
+        fields["status"] = "won't fix"
+
+    item = ActionItem(text="", line=line)
+    item.owner = _owner(fields["owner"]) if "owner" in fields else None
+    item.due_date = _due(fields["due"], ref) if "due" in fields else None
+    item.status = normalize_status(fields["status"]) if "status" in fields else (status or "open")
     if "priority" in fields:
-        item.priority = fields["priority"].strip().upper() if re.fullmatch(r"p?[0-4]", fields["priority"].strip(), re.I) else fields["priority"].strip().lower()
-    else:
-        m = _PRIORITY.search(text)
-        if m:
-            item.priority = (m.group(1) or "").upper() or (m.group(2) or m.group(3) or "").lower()
-            if m.group(1) and re.fullmatch(r"[\s(\[]*P[0-4][\s)\]]*", text[max(0, m.start() - 2): m.end() + 2]):
-                pass
-            text = text[: m.start()] + text[m.end():] if (m.group(2) or m.group(3)) else text
+        pr = fields["priority"].strip()
+        item.priority = pr.upper() if re.fullmatch(r"p[0-4]", pr, re.I) else pr.lower()
     if "kind" in fields:
         item.kind = fields["kind"].strip().lower()
+    if "ticket" in fields:
+        item.ticket = _ticket(fields["ticket"]) or fields["ticket"].strip() or None
     else:
-        m = _KIND_TAG.search(text)
-        if m:
-            item.kind = m.group(1).lower()
-            text = text[: m.start()] + text[m.end():]
-    source_for_ticket = fields.get("ticket") or text
-    item.ticket = _ticket(source_for_ticket) if source_for_ticket else None
-    if item.ticket is None and "ticket" in fields:
-        item.ticket = fields["ticket"].strip() or None
+        item.ticket = _ticket(text)
     text = _MD_LINK.sub(lambda mm: mm.group(1) or mm.group(2), text)
-    text = _EMPTY_PARENS.sub(" ", text)
-    text = _EMPTY_PARENS.sub(" ", text)
     text = re.sub(r"\s+", " ", text)
     text = _LEAD_JUNK.sub("", _TRAIL.sub("", text)).strip().strip("*_").strip()
-    if not text or len(text) < 3:
+    if len(text) < 3:
         return None
     item.text = text
     return item

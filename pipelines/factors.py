@@ -8,8 +8,8 @@ sentences shorter than three words or ending in a colon (list introductions) are
 
 Documents without any of those sections (many public postmortems are a few paragraphs of
 prose): the sentences of the prose sections that contain a cause cue (`CAUSE_CUES`, e.g.
-"caused by", "due to", "because", "root cause", "triggered", "resulted from", "led to",
-"failed", "misconfigur", "expired", "exhausted") are the factors, with `source_section` set to
+"caused", "due to", "because", "root cause", "triggered", "resulted from", "led to",
+"failed", "misconfigur", "expired", "exhausted", "bad config", "bug") are the factors, with `source_section` set to
 the section kind they were found in. The rule is deliberately simple and explainable; the
 theme analysis refines what these sentences mean.
 """
@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 
 from pipelines.model import ContributingFactor, Section
+from pipelines.sections import classify_heading
 
 FACTOR_KINDS = ("root_cause", "trigger", "what_went_poorly")
 PROSE_KINDS = ("summary", "other", "impact", "resolution", "detection", "lessons_learned")
@@ -30,16 +31,31 @@ CAUSE_CUES = (
     "incorrect", "wrong", "mistake", "accidentally", "inadvertent", "unexpected", "race condition",
     "memory leak", "deadlock", "saturat", "timeout", "timed out", "not tested", "untested",
     "contributing", "contributed", "stemmed from", "a result of", "combined with", "lack of",
+    "caused", "cause", "defect", "resulted in", "broke", "broken", "brought down", "took down",
+    "took out", "bad config", "breaking change", "corrupt", "disabled", "limit", "overflow", "leak",
+    "crash", "outdated", "stale", "missing", "did not propagate", "silently", "unintended",
+    "human error", "operator error", "manual", "fault", "flaw", "vulnerab", "outage of", "lost power",
+    "power loss", "power failure", "overwhelmed", "overloaded", "spike", "surge",
 )
-_CUE_RE = re.compile("|".join(re.escape(c) for c in CAUSE_CUES), re.I)
+
+
+_CUE_RE = re.compile("|".join(re.escape(c) for c in CAUSE_CUES))
+
+
+def has_cause_cue(sentence: str) -> bool:
+    return _CUE_RE.search(sentence.lower()) is not None
+
 
 _SENT_SPLIT = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[A-Z0-9\"'(`*_\[])")
-_ABBREV = re.compile(r"\b(?:e\.g|i\.e|etc|vs|approx|incl|Inc|Ltd|Co|Corp|Mr|Mrs|Ms|Dr|St|No|U\.S|a\.m|p\.m|Fig|cf|al)\.$", re.I)
+_ABBREVS = tuple(
+    f" {a}." for a in ("e.g", "i.e", "etc", "vs", "approx", "incl", "inc", "ltd", "co", "corp", "mr", "mrs", "ms", "dr", "st", "no", "u.s", "a.m", "p.m", "fig", "cf", "al")
+)
 _BULLET = re.compile(r"^(\s*)(?:[-*+•]|\d{1,3}[.)]|[a-z][.)])\s+(.*)$")
 _MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _EMPHASIS = re.compile(r"(\*\*|__|~~)(.+?)\1")
 _INLINE_CODE = re.compile(r"`([^`]*)`")
 _WHY_Q = re.compile(r"^(?:\*\*|__)?(?:why\s*(?:#?\d+)?\s*[:.)]?\s*(?:\*\*|__)?\s*)?(?:[^?]{3,200}\?)\s*(?:\*\*|__)?\s*(?:[-–—:]\s*)?(?=\S)", re.I)
+_LABEL_PREFIX = re.compile(r"^([A-Za-z][A-Za-z' ]{2,30}):\s+")
 _WHY_LABEL = re.compile(r"^(?:\*\*|__)?(?:why|because|answer|a)\s*#?\d*\s*[:.)](?:\*\*|__)?\s*", re.I)
 
 
@@ -55,7 +71,7 @@ def split_sentences(text: str) -> list[str]:
     parts = _SENT_SPLIT.split(text)
     out: list[str] = []
     for part in parts:
-        if out and _ABBREV.search(out[-1]):
+        if out and (" " + out[-1][-8:].lower()).endswith(_ABBREVS):
             out[-1] = f"{out[-1]} {part}"
         else:
             out.append(part)
@@ -131,11 +147,14 @@ def factors_from_section(section: Section, body_first: int, *, cue_only: bool = 
         else:
             candidates = split_sentences(clean_inline(text))
         for cand in candidates:
+            m = _LABEL_PREFIX.match(cand)
+            if m and classify_heading(m.group(1)) == section.kind:
+                cand = cand[m.end():]  # "Root cause: X" under a root cause heading is just X
             if section.kind == "root_cause" and "?" in cand:
                 cand = _strip_why(cand)
             if not _worth_keeping(cand):
                 continue
-            if cue_only and not _CUE_RE.search(cand):
+            if cue_only and not has_cause_cue(cand):
                 continue
             out.append(ContributingFactor(cand, section.kind, line))
     return out

@@ -77,6 +77,9 @@ def read_front_matter(lines: list[str]) -> tuple[dict[str, Any], int]:
 
 
 def _load_yaml(block: list[str]) -> dict[str, Any]:
+    simple = simple_yaml(block)
+    if simple is not None:
+        return simple
     text = "\n".join(block)
     if not text.strip():
         return {}
@@ -87,6 +90,69 @@ def _load_yaml(block: list[str]) -> dict[str, Any]:
     if isinstance(data, dict):
         return data
     return _kv_lines(block)
+
+
+_SIMPLE_KEY = re.compile(r"^([A-Za-z_][\w\-]*)[ \t]*:(?:[ \t]+(.*?))?[ \t]*$")
+_SIMPLE_ITEM = re.compile(r"^[ \t]*-[ \t]+(.*?)[ \t]*$")
+_PLAIN_BAD_START = tuple("&*!|>%@`{[]}#,?-\"'")
+
+
+def _simple_scalar(value: str) -> tuple[bool, Any]:
+    """(ok, value) for a scalar in the plain/simply-quoted subset; ok=False means use YAML."""
+    if not value:
+        return True, None
+    first = value[0]
+    if first in "\"'":
+        if len(value) >= 2 and value[-1] == first and first not in value[1:-1] and "\\" not in value:
+            return True, value[1:-1]
+        return False, None
+    if first == "[" and value.endswith("]"):
+        inner = value[1:-1]
+        if any(c in inner for c in "[]{}\"'#:&*!|>"):
+            return False, None
+        return True, [p.strip() for p in inner.split(",") if p.strip()]
+    if value.startswith(_PLAIN_BAD_START) or ": " in value or " #" in value or value.endswith(":"):
+        return False, None
+    if value in ("~", "null", "Null", "NULL"):
+        return True, None
+    return True, value
+
+
+def simple_yaml(block: list[str]) -> dict[str, Any] | None:
+    """Front matter in the flat subset almost every postmortem uses (`key: scalar` and block
+    lists of scalars), without YAML's cost (libyaml still builds Python objects node by node,
+    ~0.5 ms for a typical block). Returns None for anything else, which then goes to YAML.
+    Values stay strings; the metadata layer parses dates, numbers and booleans itself."""
+    out: dict[str, Any] = {}
+    current: list[Any] | None = None
+    for line in block:
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        if line[0] in " \t-":
+            m = _SIMPLE_ITEM.match(line)
+            if m is None or current is None:
+                return None
+            ok, v = _simple_scalar(m.group(1))
+            if not ok or isinstance(v, list):
+                return None
+            current.append(v)
+            continue
+        m = _SIMPLE_KEY.match(line)
+        if m is None or m.group(1) in out:
+            return None
+        ok, v = _simple_scalar(m.group(2) or "")
+        if not ok:
+            return None
+        if v is None and not m.group(2):
+            current = []
+            out[m.group(1)] = current
+        else:
+            current = None
+            out[m.group(1)] = v
+    for k, v in out.items():
+        if v == []:
+            out[k] = None
+    return out
 
 
 def _kv_lines(block: list[str]) -> dict[str, Any]:
@@ -247,9 +313,9 @@ def parse_markdown(
 
     if not incident.title:
         if title_heading:
-            incident.title = clean_inline(title_heading.text).strip("# ") or None
+            incident.title = _heading_title(title_heading.text)
         elif headings and headings[0].line_index <= _first_text_index(body) and classify_heading(headings[0].text) == "other" and not headings[0].inline:
-            incident.title = clean_inline(headings[0].text) or None
+            incident.title = _heading_title(headings[0].text)
         if not incident.title:
             for sec in incident.sections:
                 incident.title = _first_sentence(sec.body)
@@ -271,12 +337,26 @@ def parse_markdown(
         incident.date = incident.started_at.date()
 
     if not incident.summary:
-        summary_sec = next((s for s in incident.sections if s.kind == "summary" and s.body.strip()), None)
+        summaries = [s for s in incident.sections if s.kind == "summary" and s.body.strip()]
+        # A headed "Summary" beats a line or two of preamble before it.
+        summary_sec = next((s for s in summaries if s.heading), summaries[0] if summaries else None)
         if summary_sec is not None:
             incident.summary = _first_paragraph(summary_sec.body)
     if not incident.incident_id:
         incident.incident_id = derive_incident_id(source_path)
     return incident
+
+
+_WRAP = re.compile(r"^(\*\*|__)(.+)\1$")
+
+
+def _heading_title(text: str) -> str | None:
+    """A heading as a title: as written, minus wrapping bold (inline code stays, as in front matter)."""
+    t = text.strip().rstrip("#").strip()
+    m = _WRAP.match(t)
+    if m:
+        t = m.group(2).strip()
+    return t or None
 
 
 def _first_text_index(body: list[str]) -> int:

@@ -66,7 +66,7 @@ for _kind, _phrases in {
     "what_went_poorly": (
         "what went wrong", "what went poorly", "what didnt go well", "what did not go well",
         "things that went wrong", "what could have gone better", "what could be improved",
-        "what didnt work", "what did not work", "went wrong", "went poorly", "areas for improvement",
+        "what didnt work", "what did not work", "what didnt go so well", "what did not go so well", "went wrong", "went poorly", "areas for improvement",
         "problems encountered", "challenges", "opportunities for improvement", "what was difficult",
         "where we struggled", "bad", "what could have been better",
     ),
@@ -103,7 +103,7 @@ _RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"went well|what worked|\bgood\b", "what_went_well"),
         (r"went (?:wrong|poorly|badly)|didn ?t go well|did not go well|could (?:have )?(?:gone|been|be) (?:better|improved)|didn ?t work|needs improvement", "what_went_poorly"),
         (r"action item|follow ?ups?\b|corrective|remediation|preventi|next steps|to ?do\b|repair item|action plan", "action_items"),
-        (r"lesson|learning|takeaway|how ?d we do|how did we do", "lessons_learned"),
+        (r"lesson|learning|takeaway|how ?d (?:\w+ ){0,2}do\b|how did (?:\w+ ){0,2}do\b", "lessons_learned"),
         (r"time ?line|chronolog|sequence of events", "timeline"),
         (r"root ?cause|contributing|\bwhys?\b|\bcauses?\b|\bfault\b|\brca\b", "root_cause"),
         (r"trigger|lead ?up", "trigger"),
@@ -265,9 +265,12 @@ def prev_para_blocker(line: str) -> bool:
 
 def _plain_label_is_heading(label: str, rest: str) -> bool:
     norm = normalize_heading(label)
-    if not norm or len(norm.split()) > 4:
+    if not norm or len(norm.split()) > (6 if not rest else 4):
         return False
-    # Only exact vocabulary here: "Note: ..." or "Update: ..." must stay prose.
+    if not rest:
+        # A label alone on its line ("What didn't go so well:") reads as a heading.
+        return classify_heading(label) != "other"
+    # With text after the colon only exact vocabulary counts: "Note: ..." must stay prose.
     kind = _PHRASES.get(norm)
     if kind is None or kind == "other":
         return False
@@ -298,7 +301,11 @@ def split_sections(lines: list[str], line_offset: int, headings: list[Heading]) 
         body_start = h.body_start()
         end = bounds[n + 1]
         kind = classify_heading(h.text)
-        if current is not None and kind == "other" and h.level > current_level:
+        if current is not None and (
+            (kind == "other" and h.level > current_level)
+            or (kind == "other" and current.kind == "timeline" and any(c.isdigit() for c in h.text))
+            or (h.level == 7 and kind == current.kind)  # "## Root cause" then "**Root cause:** ..."
+        ):
             # Sub-heading inside a known section: keep the parent's kind; the body runs on.
             body = lines[current_start:end]
             current.body = _trim_end([current_inline, *body] if current_inline else body)
