@@ -1,0 +1,125 @@
+"""The `hindsight` command line: help with examples everywhere, build summaries, dashboard launch."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pipelines import cli, serve
+from tests.conftest import SAMPLE_FILES, write_corpus
+
+COMMANDS = sorted(cli.build_parser()._subparsers._group_actions[0].choices)  # type: ignore[union-attr]
+
+
+@pytest.fixture(autouse=True)
+def fixed_code_version(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("pipelines.build.code_version", lambda: "test")
+
+
+def test_top_level_help_lists_commands_and_examples(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(["--help"])
+    assert exit_.value.code == 0
+    out = capsys.readouterr().out
+    assert "examples:" in out
+    assert {"build", "generate", "dashboard"} <= set(COMMANDS)
+    for command in COMMANDS:
+        assert command in out
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_has_help_with_examples(command: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        cli.main([command, "--help"])
+    assert exit_.value.code == 0
+    out = capsys.readouterr().out
+    assert "examples:" in out and f"hindsight {command}" in out
+
+
+def test_installed_entry_point_runs() -> None:
+    exe = Path(sys.executable).with_name("hindsight")
+    if not exe.exists():
+        pytest.skip("hindsight entry point not installed in this environment")
+    out = subprocess.run([str(exe), "build", "--help"], capture_output=True, text=True, check=True).stdout
+    assert "--no-analysis" in out
+
+
+def test_build_json_summary(sample_corpus: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write_corpus(sample_corpus, {"bad/empty.md": b"", "bad/garbage.md": bytes(range(256)) * 4})
+    db = tmp_path / "out" / "h.duckdb"
+
+    code = cli.main(["build", str(sample_corpus), "--db", str(db), "--json", "--no-analysis", "--jobs", "1"])
+
+    assert code == 0
+    out = capsys.readouterr().out
+    summary = json.loads(out)  # exactly one JSON object, nothing else on stdout
+    assert {"files_seen", "incidents_loaded", "files_failed", "seconds"} <= set(summary)
+    assert summary["files_seen"] == len(SAMPLE_FILES) + 2
+    assert summary["incidents_loaded"] == 5
+    assert {f["path"] for f in summary["files_failed"]} == {"bad/empty.md", "bad/garbage.md"}
+    assert all(f["reason"] for f in summary["files_failed"])
+    assert summary["seconds"] > 0 and summary["published"] is True
+    assert db.exists()
+
+
+def test_build_text_summary(sample_corpus: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write_corpus(sample_corpus, {"bad/empty.md": b""})
+    code = cli.main(["build", str(sample_corpus), "--db", str(tmp_path / "h.duckdb"), "--no-analysis", "--jobs", "1"])
+    assert code == 0
+    out = capsys.readouterr().out
+    assert f"Loaded 5 incidents from {len(SAMPLE_FILES) + 1} files" in out
+    assert "1 failed" in out and "bad/empty.md" in out and "ingest_errors" in out
+
+
+def test_build_without_a_corpus_fails_without_publishing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db = tmp_path / "h.duckdb"
+    code = cli.main(["build", str(tmp_path / "missing"), "--db", str(db), "--json"])
+    assert code == 2
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["published"] is False
+    assert "missing" in captured.err
+    assert not db.exists()
+
+
+def test_build_progress_bar_only_on_a_terminal(sample_corpus: Path, tmp_path: Path) -> None:
+    # Not a TTY here: stderr must stay free of progress-bar control sequences.
+    proc = subprocess.run(
+        [sys.executable, "-m", "pipelines.cli", "build", str(sample_corpus), "--db", str(tmp_path / "h.duckdb"), "--no-analysis"],
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "\x1b[" not in proc.stderr and "Loaded 5 incidents" in proc.stdout
+
+
+def test_dashboard_without_a_database_says_to_build(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = cli.main(["dashboard", "--db", str(tmp_path / "none.duckdb")])
+    assert code == 1
+    assert "hindsight build" in capsys.readouterr().err
+
+
+def test_dashboard_command_runs_streamlit_headless(tmp_path: Path) -> None:
+    try:
+        command = serve.streamlit_command(tmp_path / "h.duckdb", 8765)
+    except FileNotFoundError:
+        pytest.skip("dashboard/app.py does not exist yet")
+    assert command[1:4] == ["-m", "streamlit", "run"]
+    assert command[4].endswith("app.py") and Path(command[4]).exists()
+    flags = dict(zip(command[5::2], command[6::2]))
+    assert flags == {"--server.port": "8765", "--server.headless": "true", "--browser.gatherUsageStats": "false"}
+
+
+def test_dashboard_passes_the_absolute_db_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    db = tmp_path / "h.duckdb"
+    db.write_bytes(b"")
+    calls = []
+    monkeypatch.setattr(serve, "streamlit_command", lambda db_path, port: ["streamlit", str(port)])
+    monkeypatch.setattr(serve.subprocess, "call", lambda cmd, env: calls.append((cmd, env)) or 0)
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["dashboard", "--db", "h.duckdb", "--port", "8600"]) == 0
+    (cmd, env), = calls
+    assert cmd == ["streamlit", "8600"] and env["HINDSIGHT_DB"] == str(db)
