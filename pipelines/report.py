@@ -207,7 +207,7 @@ def redact_review(review: QuarterlyReview, redactor: Redactor) -> QuarterlyRevie
 
 # Only what can start markup mid-line; parentheses and "+" are harmless once "[" and line starts
 # are ours, and escaping them would make the raw file hard to read.
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]|~$])")
 
 
 def md_escape(text: str, *, line_start: bool = False) -> str:

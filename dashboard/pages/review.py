@@ -1,0 +1,96 @@
+"""Quarterly review: one quarter against the one before, the same document as `hindsight report`."""
+
+from datetime import date
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import auth, data
+from pipelines import report, review as rv, review_charts
+from pipelines.access import ANONYMOUS, Viewer
+from pipelines.redact import Redactor
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _review(identity: data.DbIdentity, quarter: str, viewer: Viewer, as_of: date) -> rv.QuarterlyReview:
+    con = data.cursor()
+    try:
+        return rv.build_review(con, rv.parse_quarter(quarter), as_of=as_of, viewer=viewer)
+    finally:
+        con.close()
+
+
+def _quarter_from_url(choices: list[str]) -> str | None:
+    raw = st.query_params.get("quarter")
+    if not isinstance(raw, str) or len(raw) > 20:
+        return None
+    try:
+        q = str(rv.parse_quarter(raw))
+    except ValueError:
+        return None
+    return q if q in choices else None
+
+
+st.title("Quarterly review")
+st.caption("Every incident dated in the quarter, compared with the quarter before; the sidebar filters do not apply here.")
+quarters = data.load("review_quarters")
+if quarters.empty:
+    st.info("No dated incidents yet, so there is no quarter to review. Check the Data quality page for incidents without dates.")
+    st.stop()
+choices = [f"{int(r.year)}Q{int(r.quarter)}" for r in quarters.itertuples(index=False)][::-1]
+if "hs_review_quarter" not in st.session_state or st.session_state["hs_review_quarter"] not in choices:
+    con = data.cursor()
+    try:
+        fallback = str(rv.default_quarter(con))
+    finally:
+        con.close()
+    st.session_state["hs_review_quarter"] = _quarter_from_url(choices) or fallback
+quarter = st.selectbox("Quarter", choices, key="hs_review_quarter", help="Defaults to the last complete quarter with incidents.")
+if st.query_params.get("quarter") != quarter:
+    st.query_params["quarter"] = quarter
+
+today = date.today()
+identity = data.require_db()
+viewer = auth.current_viewer()
+review = _review(identity, quarter, viewer, today)
+
+cur, prev = review.current, review.previous
+cols = st.columns(5)
+cols[0].metric("Incidents", cur.incidents, delta=cur.incidents - prev.incidents, delta_color="inverse",
+               help=f"{prev.incidents} in {prev.quarter}.")
+cols[1].metric("SEV1", cur.by_severity["SEV1"], delta=cur.by_severity["SEV1"] - prev.by_severity["SEV1"], delta_color="inverse")
+cols[2].metric("Median time to resolve", report.fmt_minutes(cur.time_to_resolve.median),
+               help=f"n = {cur.time_to_resolve.n}; p90 {report.fmt_minutes(cur.time_to_resolve.p90)}. "
+               f"{prev.quarter}: {report.fmt_minutes(prev.time_to_resolve.median)} (n = {prev.time_to_resolve.n}).")
+cols[3].metric("Repeat incidents", review.repeat_count, delta=review.repeat_count - review.previous_repeats, delta_color="inverse")
+cols[4].metric("Action items done", report.fmt_pct(review.actions.completion_pct),
+               help=f"{review.actions.done} of {review.actions.created} items; {review.actions.overdue} overdue.")
+
+charts = dict(review_charts.review_charts(review))
+_, sections = report.document(review)
+for i, section in enumerate(sections):
+    if i:
+        st.subheader(section.heading)
+    for block in section.blocks:
+        if isinstance(block, report.Chart):
+            if block.name in charts:
+                st.altair_chart(charts[block.name], width="stretch")
+        elif isinstance(block, report.Table):
+            st.dataframe(pd.DataFrame(block.rows, columns=[h or " " for h in block.header]), hide_index=True)
+        elif isinstance(block, list):
+            st.markdown("\n".join(f"- {report.md_escape(item, line_start=True)}" for item in block))
+        else:
+            st.markdown(report.md_escape(block, line_start=True))
+
+st.subheader("Download")
+st.caption("Downloads never include restricted incidents, whoever is signed in, so they can be forwarded.")
+redact = st.toggle("Redact emails, IP addresses, owner names and hostnames", key="hs_review_redact")
+shared = _review(identity, quarter, ANONYMOUS, today)
+if redact:
+    shared = report.redact_review(shared, Redactor(data.load("review_owner_names")["owner"].tolist()))
+left, right = st.columns(2)
+left.download_button("Markdown", data=report.render_markdown(shared), file_name=f"review-{quarter}.md",
+                     mime="text/markdown", on_click="ignore", icon=":material/description:")
+# The HTML export renders charts to SVG (about a second), so it is built only when clicked.
+right.download_button("Standalone HTML", data=lambda: report.render_html(shared), file_name=f"review-{quarter}.html",
+                      mime="text/html", on_click="ignore", icon=":material/code:")
