@@ -36,7 +36,7 @@ from pipelines.metadata import (
     parse_datetime,
     table_cells,
 )
-from pipelines.model import Incident, Section
+from pipelines.model import Incident, IngestError, Section
 from pipelines.sections import Heading, classify_heading, find_headings, normalize_heading, split_sections
 from pipelines.sections import _PHRASES as _SECTION_PHRASES
 from pipelines.timeline import extract_timeline, times_from_markers
@@ -278,7 +278,7 @@ def parse_markdown(
     source_format: str = "markdown",
 ) -> Incident:
     """Parse decoded Markdown (newlines already `\\n`). `extra_meta` (from an export record)
-    overrides front matter. Never raises for any input text."""
+    overrides front matter. Raises IngestError only when there is nothing to load."""
     lines = text.split("\n")
     meta, body_start = read_front_matter(lines)
     incident = Incident(incident_id="", source_path=source_path, source_format=source_format, raw_text=text)
@@ -321,6 +321,10 @@ def parse_markdown(
                 incident.title = _first_sentence(sec.body)
                 if incident.title:
                     break
+        if not incident.title:
+            incident.title = next((s.heading for s in incident.sections if s.heading), None)
+    if not incident.title and not incident.sections:
+        raise IngestError("no postmortem text found: no title, no headings and no body; write the postmortem or delete the file")
 
     ref_date: date | None = incident.date or (incident.started_at.date() if incident.started_at else None)
     for sec, first in pairs:

@@ -72,7 +72,7 @@ _LEAD = re.compile(r"^\s*(?:[-*+•]\s+|\d{1,2}[.)]\s+)?(?:\[[ xX]\]\s+)?")
 _WRAP_OPEN = re.compile(r"^(?:\*\*|__|\*|_|`|\[)+")
 _SEP = re.compile(r"^\s*(?:\*\*|__|\*|_|`|\])*\s*(?:[-–—:|>→]+|\.(?=\s))?\s*(?:\*\*|__)?\s*")
 _SECTION_ZONE = re.compile(
-    rf"(?:all\s+times?|times?\s+(?:are|shown|listed|given)|time\s*zone|timezone|times?\s+in)\b[^.\n]{{0,20}}?\b({_ZONE_NAMES})\b|\(\s*({_ZONE_NAMES})\s*\)|\b({_ZONE_NAMES})\s*$",
+    rf"(?i:all\s+times?|times?\s+(?:are|shown|listed|given)|time\s*zone|timezone|times?\s+in)\b[^.\n]{{0,20}}?\b({_ZONE_NAMES})\b|\(\s*({_ZONE_NAMES})\s*\)|\b({_ZONE_NAMES})\s*$",
 )
 _HEADING_LINE = re.compile(r"^\s{0,3}(?:#{1,6}\s+|\*\*|__)")
 
