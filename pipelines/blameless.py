@@ -23,7 +23,9 @@ from pathlib import Path
 from pipelines.model import Incident
 
 DEFAULT_RULES_PATH = Path(__file__).with_name("lint_rules.toml")
-NAME_MARK = "\ue000"  # private-use character put in front of known first names before matching
+# Put in front of known first names before matching. A letter (so `\b` before a marked name
+# still works) that English prose never contains.
+NAME_MARK = "\u01c2"
 _FLAGS = re.I
 
 
@@ -60,6 +62,7 @@ class RuleSet:
     not_person: frozenset[str]
     system_nouns: frozenset[str]
     operator_modifiers: frozenset[str]
+    agent_modifiers: frozenset[str]
     human_verbs: tuple[str, ...]
     vague: list[re.Pattern[str]]
     admonitions: list[re.Pattern[str]]
@@ -67,6 +70,7 @@ class RuleSet:
     preventive_kinds: frozenset[str]
     non_preventive_kinds: frozenset[str]
     preventive: list[re.Pattern[str]]
+    not_preventive: list[re.Pattern[str]]
     rca_person_actions: re.Pattern[str]
     rca_systemic: re.Pattern[str]
     disabled: frozenset[str] = field(default_factory=frozenset)
@@ -86,6 +90,9 @@ class RuleSet:
                 return True
             if k in self.non_preventive_kinds or any(k.startswith(p) for p in self.non_preventive_kinds):
                 return False
+        text = " ".join(text.split())
+        if any(p.search(text) for p in self.not_preventive):
+            return False
         return any(p.search(text) for p in self.preventive)
 
     # --- subjects ---
@@ -93,6 +100,10 @@ class RuleSet:
     def subject_kind(self, before: str) -> str:
         """Classify the subject of a phrase from the text before it: person|system|none|unknown."""
         clause = _CLAUSE_SPLIT.split(before)[-1]
+        # "The person who wrote the migration forgot to": the subject is the word before "who".
+        relative = _RELATIVE.search(clause)
+        if relative:
+            clause = clause[: relative.start()]
         words = _SUBJECT_WORD.findall(clause)
         for i in range(len(words) - 1, -1, -1):
             raw = words[i].rstrip(".'’")
@@ -106,12 +117,15 @@ class RuleSet:
                 return "person"
             if i > 0 and raw[:1].isupper() and words[i - 1].rstrip(".").lstrip(NAME_MARK) in self.names:
                 return "person"  # "Alice Chen"
+            prev = words[i - 1] if i > 0 else ""
+            prev_low = prev.lower().strip("(")
             if low in ("operator", "operators"):
-                prev = words[i - 1] if i > 0 else ""
-                prev_low = prev.lower().strip("(")
+                # "the Kubernetes operator", "postgres-operator": software, not a person.
                 if prev_low in self.operator_modifiers or "-" in prev or (prev[:1].isupper() and prev_low not in ("the", "an", "a", "our")):
                     return "system"
                 return "person"
+            if low in ("agent", "agents") and prev_low in self.agent_modifiers:
+                return "person"  # "the support agent", unlike "the monitoring agent"
             if low.endswith("-operator"):
                 return "system"
             if low in self.roles:
@@ -202,6 +216,7 @@ _CLAUSE_SPLIT = re.compile(
     r"[,;:!?()\[\]]|\.(?:\s|$)|\s[-–—]\s|\b(?:and|but|because|so|when|while|although|though|since|then|after|before|until|if|unless|or|where|whereas|once)\b",
     re.I,
 )
+_RELATIVE = re.compile(r"\s(?:who|whom|whose)\s", re.I)
 _SENTENCE_SPLIT = re.compile(r"(?<=[.!?;])\s+|\s+[-–—]\s+")
 _SUBJECT_WORD = re.compile(rf"[@{NAME_MARK}]?[\w][\w'’.-]*")
 _POSSESSIVE = re.compile(r"([\w-]+)(?:'s|s')\s+fault", re.I)
@@ -390,6 +405,7 @@ def _build(cfg: dict) -> RuleSet:
         not_person=frozenset(w.lower() for w in people.get("not_person", [])),
         system_nouns=frozenset(w.lower() for w in systems.get("nouns", [])),
         operator_modifiers=frozenset(w.lower() for w in systems.get("operator_modifiers", [])),
+        agent_modifiers=frozenset(w.lower() for w in people.get("agent_modifiers", [])),
         human_verbs=tuple(v.lower() for v in systems.get("human_verbs", [])),
         vague=[_compile(p, person, "action_items.vague") for p in items.get("vague", [])],
         admonitions=[_compile(p, person, "action_items.admonitions") for p in items.get("admonitions", [])],
@@ -397,6 +413,7 @@ def _build(cfg: dict) -> RuleSet:
         preventive_kinds=frozenset(k.lower() for k in items.get("preventive_kinds", [])),
         non_preventive_kinds=frozenset(k.lower() for k in items.get("non_preventive_kinds", [])),
         preventive=[_compile(p, person, "action_items.preventive") for p in items.get("preventive", [])],
+        not_preventive=[_compile(p, person, "action_items.not_preventive") for p in items.get("not_preventive", [])],
         rca_person_actions=_compile(rca.get("person_actions", r"(?!x)x"), person, "rca.person_actions"),
         rca_systemic=_compile(rca.get("systemic", r"(?!x)x"), person, "rca.systemic"),
         disabled=frozenset(cfg.get("disable", [])),

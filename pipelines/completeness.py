@@ -91,10 +91,45 @@ def _sections(incident: Incident, kind: str) -> list[Section]:
     return [s for s in incident.sections if s.kind == kind]
 
 
+_ATX = re.compile(r"^\s{0,3}(#{1,6})\s")
+
+
+def _heading_level(lines: list[str], section: Section) -> int:
+    """ATX level of the section's heading; label-style headings ("What went well:") count as deepest."""
+    if 0 < section.line <= len(lines):
+        m = _ATX.match(lines[section.line - 1])
+        if m:
+            return len(m.group(1))
+    return 7
+
+
+def _children(incident: Incident, section: Section) -> list[Section]:
+    """Sections nested under an empty heading ("Lessons learned" over "What went well", ...)."""
+    if section.body.strip() or not section.line or not incident.raw_text:
+        return []
+    lines = incident.raw_text.splitlines()
+    level = _heading_level(lines, section)
+    ordered = sorted((s for s in incident.sections if s.line), key=lambda s: s.line)
+    after = [s for s in ordered if s.line > section.line]
+    children: list[Section] = []
+    for s in after:
+        if _heading_level(lines, s) <= level and level < 7:
+            break
+        if level == 7 and children and _heading_level(lines, s) < 7:
+            break
+        children.append(s)
+        if level == 7 and len(children) > 3:
+            break
+    return children
+
+
 def section_status(incident: Incident, kind: str) -> SectionStatus:
     found = _sections(incident, kind)
     line = next((s.line for s in found if s.line), None)
     substantive = any(not is_placeholder(s.body) for s in found)
+    if not substantive:
+        # An empty heading that only groups sub-sections is as complete as its sub-sections.
+        substantive = any(not is_placeholder(c.body) for s in found for c in _children(incident, s))
     # Parsed structure counts too: a JSON export has fields, not headed sections.
     if not substantive:
         if kind == "summary":

@@ -11,6 +11,7 @@ parser and the rule engines, never pandas/duckdb/scikit-learn.
 from __future__ import annotations
 
 import json
+import os
 import re
 import sys
 from dataclasses import asdict, dataclass, field
@@ -62,7 +63,7 @@ _SECTION_HINT = {
 }
 _TIME_FIELDS = {
     "started_at": ("start", "when impact began"),
-    "detected_at": ("detection", "when the problem was first noticed (alert, page or report)"),
+    "detected_at": ("detection", "when an alert, a page or a report first showed the problem"),
     "resolved_at": ("resolution", "when impact ended"),
 }
 
@@ -330,19 +331,14 @@ def lint_incident(incident: Incident, rules: blameless.RuleSet | None = None) ->
 
 def _lint_paths(paths: list[Path], rules: blameless.RuleSet) -> tuple[list[dict], list[tuple[str, str]]]:
     """Lint every supported file under `paths`; return per-incident reports and (path, reason) errors."""
-    from pipelines.discover import CorpusNotFound, discover
+    from pipelines.discover import discover
     from pipelines.model import IngestError
     from pipelines.parse import parse_file
 
     reports: list[dict] = []
     errors: list[tuple[str, str]] = []
     for root in paths:
-        try:
-            files = discover([root]).files
-        except CorpusNotFound as exc:
-            errors.append((str(root), str(exc)))
-            continue
-        for sf in files:
+        for sf in discover([root]).files:
             shown = str(root) if root.is_file() else str(root / sf.source_path)
             try:
                 parsed = parse_file(sf.path.read_bytes(), sf.source_path)
@@ -350,14 +346,15 @@ def _lint_paths(paths: list[Path], rules: blameless.RuleSet) -> tuple[list[dict]
                 errors.append((shown, str(exc)))
                 continue
             for path, reason in parsed.errors:
-                errors.append((path, reason))
+                errors.append((_shown_record(shown, sf.source_path, path), reason))
             for incident in parsed.incidents:
                 result = lint_incident(incident, rules)
-                # A record of an export is named by its own source_path ("a.jsonl:12").
-                where = shown if incident.source_path == sf.source_path else str(Path(shown).parent / incident.source_path.rsplit("/", 1)[-1])
+                record = incident.source_path != sf.source_path
                 reports.append(
                     {
-                        "path": where,
+                        "path": _shown_record(shown, sf.source_path, incident.source_path),
+                        # Lines inside an export record's embedded text mean nothing in the file.
+                        "record": record,
                         "incident_id": incident.incident_id,
                         "completeness": result.completeness,
                         "findings": [asdict(f) for f in result.findings],
@@ -366,12 +363,19 @@ def _lint_paths(paths: list[Path], rules: blameless.RuleSet) -> tuple[list[dict]
     return reports, errors
 
 
+def _shown_record(shown: str, file_source: str, source_path: str) -> str:
+    """How to name a record of an export on screen: the file as given plus ":N"."""
+    if source_path == file_source or not source_path.startswith(file_source + ":"):
+        return shown
+    return shown + source_path[len(file_source) :]
+
+
 def _format_text(reports: list[dict], errors: list[tuple[str, str]]) -> Iterable[str]:
     for path, reason in errors:
         yield f"{path}: ingest/error: {reason} [error]"
     for report in reports:
         for f in report["findings"]:
-            where = f"{report['path']}:{f['line']}" if f["line"] else report["path"]
+            where = f"{report['path']}:{f['line']}" if f["line"] and not report["record"] else report["path"]
             yield f"{where}: {f['rule']}: {f['message']} [{f['severity']}]"
 
 
@@ -382,7 +386,13 @@ def cli_main(args) -> int:
     except (OSError, ValueError) as exc:
         print(f"hindsight lint: cannot read rules {args.rules}: {exc}", file=sys.stderr)
         return 2
-    reports, errors = _lint_paths(list(args.paths), rules)
+    from pipelines.discover import CorpusNotFound
+
+    try:
+        reports, errors = _lint_paths(list(args.paths), rules)
+    except CorpusNotFound as exc:
+        print(f"hindsight lint: {exc}", file=sys.stderr)
+        return 2
     threshold = SEVERITY_RANK[args.fail_on]
     counts = {"error": len(errors), "warning": 0, "info": 0}
     for report in reports:
@@ -391,7 +401,15 @@ def cli_main(args) -> int:
     failing = bool(errors) or any(
         SEVERITY_RANK[f["severity"]] >= threshold for report in reports for f in report["findings"]
     )
-    if args.format == "json":
+    try:
+        _print(args.format, reports, errors, counts, failing)
+    except BrokenPipeError:  # `hindsight lint ... | head`: stop quietly, as other linters do
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return 1 if failing else 0
+
+
+def _print(fmt: str, reports: list[dict], errors: list[tuple[str, str]], counts: dict[str, int], failing: bool) -> None:
+    if fmt == "json":
         json.dump(
             {
                 "incidents": reports,
@@ -416,6 +434,5 @@ def cli_main(args) -> int:
             f"completeness median {median}/100",
             file=sys.stderr,
         )
-    return 1 if failing else 0
 
 

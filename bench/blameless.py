@@ -1,0 +1,99 @@
+"""Precision and recall of the blameless-language rule on the labelled sentence set.
+
+    .venv/bin/python bench/blameless.py            # the two numbers
+    .venv/bin/python bench/blameless.py --verbose  # plus every misclassified sentence
+
+A sentence counts as flagged when any blameless/* rule fires on it, scanned exactly as a line of
+a postmortem would be (quotes and inline code masked first).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from pipelines.blameless import default_rules, scan_text  # noqa: E402
+
+LABELLED = ROOT / "tests" / "fixtures" / "lint" / "blameless_sentences.tsv"
+
+
+@dataclass
+class Score:
+    precision: float
+    recall: float
+    true_pos: int
+    false_pos: int
+    false_neg: int
+    blameful: int
+    neutral: int
+    misses: list[tuple[str, str, str]]  # (label, sentence, rules that fired)
+
+
+HELD_OUT_MARKER = "# --- held-out"
+
+
+def read_labelled(path: Path = LABELLED, part: str = "all") -> list[tuple[str, str]]:
+    """Labelled rows; `part` is "all", "tuning" (before the held-out marker) or "held-out"."""
+    rows = []
+    held_out = False
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if line.startswith(HELD_OUT_MARKER):
+            held_out = True
+            continue
+        if not line.strip() or line.startswith("#"):
+            continue
+        if (part == "tuning" and held_out) or (part == "held-out" and not held_out):
+            continue
+        label, sep, sentence = line.partition("\t")
+        if not sep or label not in ("blameful", "neutral"):
+            raise ValueError(f"{path}:{n}: expected 'blameful|neutral<TAB>sentence'")
+        rows.append((label, sentence))
+    return rows
+
+
+def score(rows: list[tuple[str, str]]) -> Score:
+    rules = default_rules()
+    tp = fp = fn = 0
+    misses = []
+    for label, sentence in rows:
+        fired = sorted({h.rule for h in scan_text(sentence, rules)})
+        flagged = bool(fired)
+        if flagged and label == "blameful":
+            tp += 1
+        elif flagged:
+            fp += 1
+            misses.append((label, sentence, ", ".join(fired)))
+        elif label == "blameful":
+            fn += 1
+            misses.append((label, sentence, ""))
+    precision = tp / (tp + fp) if tp + fp else 1.0
+    recall = tp / (tp + fn) if tp + fn else 1.0
+    blameful = sum(1 for label, _ in rows if label == "blameful")
+    return Score(precision, recall, tp, fp, fn, blameful, len(rows) - blameful, misses)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--verbose", "-v", action="store_true", help="list misclassified sentences")
+    args = parser.parse_args()
+    print(f"labelled set: {LABELLED.relative_to(ROOT)}")
+    for part in ("all", "tuning", "held-out"):
+        s = score(read_labelled(part=part))
+        print(
+            f"{part:>9}: precision {s.precision:.3f}  recall {s.recall:.3f}  "
+            f"({s.blameful} blameful, {s.neutral} neutral; tp {s.true_pos}, fp {s.false_pos}, fn {s.false_neg})"
+        )
+        if args.verbose and part != "all":
+            for label, sentence, fired in s.misses:
+                kind = "false positive" if label == "neutral" else "missed"
+                print(f"    {kind}: {sentence}" + (f"  [{fired}]" if fired else ""))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
