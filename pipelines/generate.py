@@ -49,6 +49,7 @@ truth.jsonl schema (one object per incident, sorted by started_at):
 from __future__ import annotations
 
 import argparse
+import bisect
 import csv
 import io
 import json
@@ -56,6 +57,7 @@ import math
 import random
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -63,7 +65,7 @@ from pipelines import generate_render as render
 from pipelines.generate_text import (
     CACHE_ITEMS, CACHES, CAMPAIGNS, COMPONENTS, CONFIG_FILES, DISK_PATHS, FLAGS, GENERIC_ACTIONS, REGIONS,
     TABLES,
-    THEME_BY_KEY, THEMES, USER_ACTIONS, VENDORS, fill,
+    THEME_BY_KEY, THEMES, USER_ACTIONS, VENDORS, fill, pick,
 )
 
 REFERENCE_DATE = date(2026, 11, 15)  # "today" for overdue action items
@@ -148,8 +150,9 @@ class IncidentPlan:
     near_duplicate_of: str | None = None
     planted_repeat_of: str | None = None
     force_done: bool = False
+    fixed_before: date | None = None  # with force_done: action items are all due before this day
     actions: list[ActionPlan] = field(default_factory=list)
-    ctx: dict[str, str] = field(default_factory=dict)
+    ctx: dict[str, str] = field(default_factory=dict)  # slot values for templates (_Slots)
     title: str = ""
 
 
@@ -166,8 +169,13 @@ class GenerateSummary:
 
 
 def _weighted(rng: random.Random, weights: dict[str, float]) -> str:
-    keys = list(weights)
-    return rng.choices(keys, weights=[weights[k] for k in keys])[0]
+    """One key drawn in proportion to its weight (a plain loop beats rng.choices for 4-15 keys)."""
+    x = rng.random() * sum(weights.values())
+    for key, w in weights.items():
+        x -= w
+        if x < 0:
+            return key
+    return key
 
 
 def _incident_rate(t: datetime) -> float:
@@ -199,7 +207,9 @@ def _duration_minutes(rng: random.Random, severity: str) -> int:
     return max(6, int(rng.lognormvariate(math.log(median), 0.7)))
 
 
-def _theme_weights(t: datetime) -> dict[str, float]:
+@lru_cache(maxsize=None)
+def _month_theme_weights(year: int, month: int) -> dict[str, float]:
+    t = datetime(year, month, 15)
     frac = (t - WINDOW_START) / (WINDOW_END - WINDOW_START)
     weights = {}
     for th in THEMES:
@@ -213,7 +223,7 @@ def _theme_weights(t: datetime) -> dict[str, float]:
 def _pick_service(rng: random.Random, theme_key: str) -> str:
     theme = THEME_BY_KEY[theme_key]
     if rng.random() < 0.3:
-        return rng.choice(theme.services)
+        return pick(rng, theme.services)
     return _weighted(rng, SERVICE_WEIGHTS)
 
 
@@ -230,80 +240,96 @@ def _times(rng: random.Random, started: datetime, severity: str, themes: list[st
     return detected, mitigated, resolved
 
 
-def _slot_context(rng: random.Random, plan: IncidentPlan) -> dict[str, str]:
-    svc = plan.services[0]
-    others = [s for s in SERVICES if s != svc]
-    vendor, vendor_role = rng.choice(VENDORS)
-    region, region2 = rng.sample(REGIONS, 2)
-    major, minor, patch = rng.randint(1, 9), rng.randint(0, 40), rng.randint(0, 20)
-    domain_zone = rng.choice(("lumencart.io", "lumen-pay.com", "internal.lumen", "lumencart.co.uk"))
-    prefix = TICKET_PREFIX[plan.team]
-    return {
-        "svc": svc,
-        "svc2": plan.services[1] if len(plan.services) > 1 else rng.choice(others),
-        "team": plan.team,
-        "host": f"{svc.split('-')[0]}-{rng.randint(1, 24):02d}.{region}.prod",
-        "ip": f"10.{rng.randint(0, 255)}.{rng.randint(0, 255)}.{rng.randint(2, 254)}",
-        "ip2": f"10.{rng.randint(0, 255)}.{rng.randint(0, 255)}.{rng.randint(2, 254)}",
-        "ver": f"v{major}.{minor}.{patch}",
-        "oldver": f"v{major}.{minor}.{max(0, patch - 1)}" if patch else f"v{major}.{max(0, minor - 1)}.9",
-        "n_small": str(rng.randint(2, 9)),
-        "n": str(rng.randint(12, 95)),
-        "n_big": str(rng.choice((250, 400, 600, 1200, 2500, 4000, 8000))),
-        "pct": str(rng.randint(5, 60)),
-        "pct_high": str(rng.randint(85, 99)),
-        "region": region,
-        "region2": region2,
-        "cert_domain": f"{rng.choice(('api', 'pay', 'login', 'mail', 'cdn', 'hooks'))}.{domain_zone}",
-        "cert_zone": domain_zone,
-        "dns_zone": domain_zone,
-        "dns_name": f"{svc}.{rng.choice(('svc', 'prod', 'int'))}.{domain_zone}",
-        "vendor": vendor,
-        "vendor_role": vendor_role,
-        "config_file": rng.choice(CONFIG_FILES),
-        "cache": rng.choice(CACHES),
-        "component": rng.choice(COMPONENTS),
-        "cache_item": rng.choice(CACHE_ITEMS),
-        "flag": rng.choice(FLAGS),
-        "flag2": rng.choice(FLAGS),
-        "table": rng.choice(TABLES),
-        "db": rng.choice(("orders-pg", "ledger-primary", "profile-db", "pg-main", "orders-replica-2")),
-        "pool": str(rng.choice((20, 32, 50, 64, 100, 200))),
-        "port": str(rng.choice((5432, 6379, 8443, 9092, 443))),
-        "mem": str(rng.choice((1, 2, 4, 8))),
-        "disk_path": rng.choice(DISK_PATHS),
-        "migration": f"{plan.started:%Y%m%d}_{rng.choice(('add', 'drop', 'alter', 'backfill'))}_{rng.choice(TABLES)}",
-        "campaign": rng.choice(CAMPAIGNS),
-        "user_action": rng.choice(USER_ACTIONS[svc]),
-        "ticket_ref": f"{prefix}-{rng.randint(100, 4999)}",
-        "hhmm": f"{plan.started:%H:%M}",
-        "dur_text": render.duration_text(plan.resolved - plan.started),
-        "person": rng.choice(TEAMS[plan.team][1])[1].split()[0],
-    }
+class _Slots(dict):
+    """Slot values for one incident's text, drawn on first use: most templates need only a few.
+
+    Values come from their own generator, so they depend only on the incident's text seed and
+    the order the templates ask for them, which a near-duplicate repeats exactly.
+    """
+
+    def __init__(self, seed: int, plan: IncidentPlan) -> None:
+        svc = plan.services[0]
+        super().__init__(
+            svc=svc,
+            team=plan.team,
+            hhmm=f"{plan.started:%H:%M}",
+            dur_text=render.duration_text(plan.resolved - plan.started),
+        )
+        self._rng = random.Random(seed)
+        self._plan = plan
+
+    def __missing__(self, key: str) -> str:
+        rng, plan, svc = self._rng, self._plan, self["svc"]
+        if key in ("region", "region2"):
+            self["region"], self["region2"] = rng.sample(REGIONS, 2)
+        elif key in ("vendor", "vendor_role"):
+            self["vendor"], self["vendor_role"] = pick(rng, VENDORS)
+        elif key in ("ver", "oldver"):
+            major, minor, patch = rng.randint(1, 9), rng.randint(0, 40), rng.randint(0, 20)
+            self["ver"] = f"v{major}.{minor}.{patch}"
+            self["oldver"] = f"v{major}.{minor}.{patch - 1}" if patch else f"v{major}.{max(0, minor - 1)}.9"
+        elif key in ("cert_zone", "dns_zone"):
+            self["cert_zone"] = self["dns_zone"] = pick(rng, ("lumencart.io", "lumen-pay.com", "internal.lumen", "lumencart.co.uk"))
+        else:
+            self[key] = self._draw(key, rng, plan, svc)
+        return self[key]
+
+    def _draw(self, key: str, rng: random.Random, plan: IncidentPlan, svc: str) -> str:
+        if key == "svc2":
+            return plan.services[1] if len(plan.services) > 1 else pick(rng, [s for s in SERVICES if s != svc])
+        if key == "host":
+            return f"{svc.split('-')[0]}-{rng.randint(1, 24):02d}.{self['region']}.prod"
+        if key in ("ip", "ip2"):
+            return f"10.{rng.randint(0, 255)}.{rng.randint(0, 255)}.{rng.randint(2, 254)}"
+        if key == "cert_domain":
+            return f"{pick(rng, ('api', 'pay', 'login', 'mail', 'cdn', 'hooks'))}.{self['cert_zone']}"
+        if key == "dns_name":
+            return f"{svc}.{pick(rng, ('svc', 'prod', 'int'))}.{self['dns_zone']}"
+        if key == "migration":
+            return f"{plan.started:%Y%m%d}_{pick(rng, ('add', 'drop', 'alter', 'backfill'))}_{pick(rng, TABLES)}"
+        if key == "ticket_ref":
+            return f"{TICKET_PREFIX[plan.team]}-{rng.randint(100, 4999)}"
+        if key == "person":
+            return pick(rng, TEAMS[plan.team][1])[1].split()[0]
+        if key == "user_action":
+            return pick(rng, USER_ACTIONS[svc])
+        numbers = {"n_small": (2, 9), "n": (12, 95), "pct": (5, 60), "pct_high": (85, 99)}
+        if key in numbers:
+            return str(rng.randint(*numbers[key]))
+        choices = {
+            "n_big": ("250", "400", "600", "1200", "2500", "4000", "8000"),
+            "config_file": CONFIG_FILES, "cache": CACHES, "component": COMPONENTS, "cache_item": CACHE_ITEMS,
+            "flag": FLAGS, "flag2": FLAGS, "table": TABLES, "disk_path": DISK_PATHS, "campaign": CAMPAIGNS,
+            "db": ("orders-pg", "ledger-primary", "profile-db", "pg-main", "orders-replica-2"),
+            "pool": ("20", "32", "50", "64", "100", "200"),
+            "port": ("5432", "6379", "8443", "9092", "443"),
+            "mem": ("1", "2", "4", "8"),
+        }
+        return pick(rng, choices[key])  # a KeyError here names a slot a template uses but nobody defined
 
 
 def _plan_actions(rng: random.Random, plan: IncidentPlan) -> list[ActionPlan]:
     if rng.random() < 0.06:
         return []
-    n = rng.choice((1, 2, 2, 3, 3, 3, 4, 4, 5, 6))
+    n = pick(rng, (1, 2, 2, 3, 3, 3, 4, 4, 5, 6))
     pool = list(THEME_BY_KEY[plan.main_theme].actions)
     for key in plan.themes[1:]:
         pool += list(THEME_BY_KEY[key].actions[:2])
     rng.shuffle(pool)
     chosen = pool[: max(1, n - 1)]
     if len(chosen) < n or rng.random() < 0.3:
-        chosen.append(rng.choice(GENERIC_ACTIONS))
+        chosen.append(pick(rng, GENERIC_ACTIONS))
     people = TEAMS[plan.team][1]
-    prefix = rng.choice((TICKET_PREFIX[plan.team], "REL"))
+    prefix = pick(rng, (TICKET_PREFIX[plan.team], "REL"))
     out = []
     day0 = plan.started.date()
     for kind, template in chosen:
         text = fill(rng, template, plan.ctx)
-        owner = rng.choice(people) if rng.random() < 0.87 else None
-        due = day0 + timedelta(days=rng.choice((7, 14, 14, 21, 30, 30, 45, 60, 90))) if rng.random() < 0.85 else None
+        owner = pick(rng, people) if rng.random() < 0.87 else None
+        due = day0 + timedelta(days=pick(rng, (7, 14, 14, 21, 30, 30, 45, 60, 90))) if rng.random() < 0.85 else None
         status = _action_status(rng, due, day0)
         ticket = f"{prefix}-{rng.randint(100, 4999)}" if rng.random() < 0.6 else None
-        priority = rng.choice(("P1", "P2", "P2", "P3", "high", "medium", "low"))
+        priority = pick(rng, ("P1", "P2", "P2", "P3", "high", "medium", "low"))
         out.append(ActionPlan(text, kind, owner, due, status, priority, ticket))
     return out
 
@@ -333,15 +359,16 @@ def plan_corpus(count: int, seed: int) -> list[IncidentPlan]:
         plan_rng_seed = rng.randrange(2**31)
         repeat_src = None
         if plans and rng.random() < 0.14:
-            candidates = [p for p in plans[-150:] if timedelta(days=30) <= started - p.started <= REPEAT_WINDOW
-                          and not p.restricted]
+            lo = bisect.bisect_left(starts, started - REPEAT_WINDOW)
+            hi = bisect.bisect_right(starts, started - timedelta(days=30), lo, len(plans))
+            candidates = plans[lo:hi]
             if candidates:
-                repeat_src = rng.choice(candidates)
+                repeat_src = pick(rng, candidates)
         if repeat_src is not None:
             main = repeat_src.main_theme
             primary = repeat_src.services[0]
         else:
-            main = _weighted(rng, _theme_weights(started))
+            main = _weighted(rng, _month_theme_weights(started.year, started.month))
             primary = _pick_service(rng, main)
         themes = [main]
         if rng.random() < 0.35:
@@ -350,29 +377,38 @@ def plan_corpus(count: int, seed: int) -> list[IncidentPlan]:
             themes.append(_weighted(rng, second_weights))
         services = [primary]
         if rng.random() < 0.2:
-            services.append(rng.choice([s for s in SERVICES if s != primary]))
+            services.append(pick(rng, [s for s in SERVICES if s != primary]))
         detected, mitigated, resolved = _times(rng, started, severity, themes)
         plan = IncidentPlan(
             incident_id=incident_id, started=started, detected=detected, mitigated=mitigated,
-            resolved=resolved, severity=severity, severity_raw=rng.choice(SEVERITY_RAW[severity]),
+            resolved=resolved, severity=severity, severity_raw=pick(rng, SEVERITY_RAW[severity]),
             main_theme=main, themes=themes, services=services, team=SERVICE_TEAM[primary],
             text_seed=plan_rng_seed,
         )
         if repeat_src is not None:
             plan.planted_repeat_of = repeat_src.incident_id
-            repeat_src.force_done = repeat_src.force_done or rng.random() < 0.5
+            if rng.random() < 0.5 and repeat_src.fixed_before is None:
+                # The fix "did not stick": every action item was done before this repeat began.
+                repeat_src.force_done = True
+                repeat_src.fixed_before = started.date()
         plans.append(plan)
 
     _assign_special(rng, plans)
     for plan in plans:
         prng = random.Random(plan.text_seed)
-        plan.ctx = _slot_context(prng, plan)
+        plan.ctx = _Slots(plan.text_seed ^ 0x51075, plan)
         plan.actions = _plan_actions(prng, plan)
+        if plan.template == "prose":
+            plan.actions = []  # a narrative postmortem leaves follow-ups to the tracker
+            plan.force_done = False
         if plan.force_done:
             if not plan.actions:
                 plan.actions = _plan_actions(random.Random(plan.text_seed + 1), plan) or plan.actions
+            gap = (plan.fixed_before - plan.started.date()).days
             for a in plan.actions:
                 a.status = "done"
+                if a.due is not None and a.due >= plan.fixed_before:
+                    a.due = plan.started.date() + timedelta(days=prng.randint(2, max(2, gap - 2)))
     return plans
 
 
@@ -396,9 +432,9 @@ def _assign_special(rng: random.Random, plans: list[IncidentPlan]) -> None:
         p.restricted = True
         p.main_theme = "secret_rotation"
         p.themes = ["secret_rotation"] + [t for t in p.themes[1:] if t != "secret_rotation"]
-        p.template = rng.choice(FRONT_MATTER_TEMPLATES)
-        p.severity = rng.choice(("SEV1", "SEV2"))
-        p.severity_raw = rng.choice(SEVERITY_RAW[p.severity])
+        p.template = pick(rng, FRONT_MATTER_TEMPLATES)
+        p.severity = pick(rng, ("SEV1", "SEV2"))
+        p.severity_raw = pick(rng, SEVERITY_RAW[p.severity])
     open_md = [p for p in markdown if not p.restricted]
     n_blame = max(1, round(n * 0.05)) if n >= 20 else 0
     for p in rng.sample(open_md, min(n_blame, len(open_md))):
@@ -410,16 +446,21 @@ def _assign_special(rng: random.Random, plans: list[IncidentPlan]) -> None:
                   and not p.blameful and p.planted_repeat_of is None]
     for i in sorted(rng.sample(candidates, min(n_dups, len(candidates)))):
         src = plans[i]
-        later = [p for p in plans[i + 1:] if timedelta(days=3) <= p.started - src.started <= timedelta(days=90)
-                 and p.fmt == "markdown" and not p.restricted and not p.blameful and p.near_duplicate_of is None
-                 and p.planted_repeat_of is None]
-        if not later:
+        dup = None
+        for p in plans[i + 1:]:
+            gap = p.started - src.started
+            if gap > timedelta(days=90):
+                break
+            if (gap >= timedelta(days=3) and p.fmt == "markdown" and not p.restricted and not p.blameful
+                    and p.near_duplicate_of is None and p.planted_repeat_of is None):
+                dup = p
+                break
+        if dup is None:
             continue
-        dup = later[0]
         dup.near_duplicate_of = src.incident_id
         dup.main_theme, dup.themes, dup.services = src.main_theme, list(src.themes), list(src.services)
         dup.team, dup.severity, dup.template = src.team, src.severity, src.template
-        dup.severity_raw = rng.choice(SEVERITY_RAW[dup.severity])
+        dup.severity_raw = pick(rng, SEVERITY_RAW[dup.severity])
         dup.text_seed = src.text_seed
 
 
@@ -534,9 +575,12 @@ def generate(out: Path, count: int, seed: int) -> GenerateSummary:
             files[path] = doc.data
         rendered.append((plan, doc))
 
+    made: set[Path] = set()
     for rel, data in sorted(files.items()):
         target = root / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
+        if target.parent not in made:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            made.add(target.parent)
         target.write_bytes(data)
     if jsonl_rows:
         (root / "exports").mkdir(parents=True, exist_ok=True)

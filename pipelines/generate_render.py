@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 from pipelines.generate_text import (
     BAD_THINGS, BLAMEFUL, GOOD_THINGS, IMPACTS, LUCKY_THINGS, NEUTRAL_TRICKY, NOISE_FACTORS,
-    THEME_BY_KEY, fill,
+    THEME_BY_KEY, fill, pick,
 )
 
 if TYPE_CHECKING:
@@ -71,7 +71,7 @@ class _Doc:
             self.lines.append("")
         self.lines.append(text)
         self.lines.append("")
-        if kind not in self.sections:
+        if kind not in self.sections and kind != "other":
             self.sections.append(kind)
 
 
@@ -101,16 +101,16 @@ def _distinct(rng: random.Random, options: tuple[str, ...], k: int) -> list[str]
 def _content(plan: IncidentPlan, rng: random.Random) -> _Content:
     ctx = plan.ctx
     main = THEME_BY_KEY[plan.main_theme]
-    title = fill(rng, rng.choice(main.titles), ctx)
-    impact = fill(rng, rng.choice(IMPACTS), ctx)
-    trigger = fill(rng, rng.choice(main.triggers), ctx)
-    resolution = fill(rng, rng.choice(main.resolutions), ctx)
-    factors = [fill(rng, t, ctx) for t in _distinct(rng, main.factors, rng.choice((2, 2, 3, 3, 4)))]
+    title = fill(rng, pick(rng, main.titles), ctx)
+    impact = fill(rng, pick(rng, IMPACTS), ctx)
+    trigger = fill(rng, pick(rng, main.triggers), ctx)
+    resolution = fill(rng, pick(rng, main.resolutions), ctx)
+    factors = [fill(rng, t, ctx) for t in _distinct(rng, main.factors, pick(rng, (2, 2, 3, 3, 4)))]
     for key in plan.themes[1:]:
-        factors += [fill(rng, t, ctx) for t in _distinct(rng, THEME_BY_KEY[key].factors, rng.choice((1, 1, 2)))]
-    factors += [fill(rng, t, ctx) for t in _distinct(rng, NOISE_FACTORS, rng.choice((0, 0, 1, 1, 2)))]
+        factors += [fill(rng, t, ctx) for t in _distinct(rng, THEME_BY_KEY[key].factors, pick(rng, (1, 1, 2)))]
+    factors += [fill(rng, t, ctx) for t in _distinct(rng, NOISE_FACTORS, pick(rng, (0, 0, 1, 1, 2)))]
     if rng.random() < 0.3:
-        factors.append(fill(rng, rng.choice(NEUTRAL_TRICKY), ctx))
+        factors.append(fill(rng, pick(rng, NEUTRAL_TRICKY), ctx))
     if "alerting_gap" in plan.themes:
         detection = fill(rng, "{We learned about it from a customer report|Support escalated customer complaints|A developer spotted errors in the logs by chance} {n} minutes after impact began; no alert fired.", ctx)
     else:
@@ -119,7 +119,7 @@ def _content(plan: IncidentPlan, rng: random.Random) -> _Content:
     summary = f"{impact} Trigger: {trigger[0].lower() + trigger[1:] if trigger[:2].istitle() else trigger} {resolution}"
     blame = None
     if plan.blameful:
-        blame = fill(rng, rng.choice(BLAMEFUL), ctx)
+        blame = fill(rng, pick(rng, BLAMEFUL), ctx)
     return _Content(
         title=title, summary=summary, impact=impact, trigger=trigger, resolution=resolution,
         detection=detection, factors=factors, blame=blame,
@@ -191,7 +191,7 @@ _PLAIN_EVENTS = (
 def _events(plan: IncidentPlan, rng: random.Random, markers: set[str]) -> list[tuple[datetime, str]]:
     ctx = plan.ctx
     at = {"started": plan.started, "detected": plan.detected, "mitigated": plan.mitigated, "resolved": plan.resolved}
-    events = [(at[name], fill(rng, rng.choice(_MARKER_TEXT[name]), ctx)) for name in TIME_FIELDS if name in markers]
+    events = [(at[name], fill(rng, pick(rng, _MARKER_TEXT[name]), ctx)) for name in TIME_FIELDS if name in markers]
     # Unmarked events sit strictly between detection and mitigation, so markers stay first/last.
     span = int((plan.mitigated - plan.detected).total_seconds() // 60)
     if span >= 3:
@@ -217,7 +217,7 @@ def _timeline(plan: IncidentPlan, rng: random.Random, markers: set[str], *, expl
     """Timeline lines in one of several styles; explicit_zone keeps every time unambiguous."""
     events = _events(plan, rng, markers)
     styles = ["utc", "datetime", "iso", "ampm", "table"] + ([] if explicit_zone else ["bare", "bare", "table_bare"])
-    style = rng.choice(styles)
+    style = pick(rng, styles)
     out: list[str] = []
     if style in ("table", "table_bare"):
         out += ["| Time (UTC) | Event |", "|---|---|"]
@@ -228,14 +228,14 @@ def _timeline(plan: IncidentPlan, rng: random.Random, markers: set[str], *, expl
     if style == "iso":
         return [f"- {t:%Y-%m-%dT%H:%M:%SZ} {text}" for t, text in events]
     if style == "datetime":
-        sep = rng.choice((" — ", ": ", " - "))
+        sep = pick(rng, (" — ", ": ", " - "))
         return [f"- {t:%Y-%m-%d %H:%M} UTC{sep}{text}" for t, text in events]
     date_style = rng.randrange(4)
-    bullet = rng.choice(("- ", "* ", ""))
+    bullet = pick(rng, ("- ", "* ", ""))
     if style == "bare":
         out.append("All times UTC.")
         out.append("")
-    zone = rng.choice(LOCAL_ZONES)
+    zone = pick(rng, LOCAL_ZONES)
     current = None
     for t, text in events:
         if style == "ampm":
@@ -251,7 +251,7 @@ def _timeline(plan: IncidentPlan, rng: random.Random, markers: set[str], *, expl
                 out.append("")
             out.append(_date_line(rng, day, date_style))
             current = day
-        out.append(f"{bullet}{stamp} {rng.choice(('—', '-', ':', '|'))} {text}")
+        out.append(f"{bullet}{stamp} {pick(rng, ('—', '-', ':', '|'))} {text}")
     return out
 
 
@@ -284,7 +284,7 @@ def _due(rng: random.Random, a: ActionPlan) -> str:
 
 
 def _actions_table(plan: IncidentPlan, rng: random.Random, doc: Rendered, flavour: str) -> list[str]:
-    style = rng.choice(("name", "at", "plain"))
+    style = pick(rng, ("name", "at", "plain"))
     if flavour == "google":
         head = ["Action Item", "Type", "Owner", "Due", "Status", "Bug"]
     elif flavour == "atlassian":
@@ -295,7 +295,7 @@ def _actions_table(plan: IncidentPlan, rng: random.Random, doc: Rendered, flavou
     for a in plan.actions:
         written, read = _owner(style, a)
         doc.owner_names[id(a)] = read
-        status = rng.choice(_STATUS_WORDS[a.status])
+        status = pick(rng, _STATUS_WORDS[a.status])
         cells = {"Action Item": a.text, "Task": a.text, "Action": a.text, "Type": a.kind, "Owner": written,
                  "Assignee": written, "Due": _due(rng, a), "Deadline": _due(rng, a), "Due Date": _due(rng, a),
                  "Status": status, "State": status, "Priority": a.priority, "Bug": a.ticket or "",
@@ -332,7 +332,7 @@ def _actions_bullets(plan: IncidentPlan, rng: random.Random, doc: Rendered) -> l
     for a in plan.actions:
         written, read = _owner("at", a)
         doc.owner_names[id(a)] = read
-        m = rng.choice(marker[a.status])
+        m = pick(rng, marker[a.status])
         tail = []
         if written:
             tail.append(written)
@@ -353,19 +353,19 @@ def _q(text: str) -> str:
 
 def _front_matter(plan: IncidentPlan, rng: random.Random, title: str, fm_times: set[str]) -> list[str]:
     lines = ["---", f"id: {plan.incident_id}", f"title: {_q(title)}", f"date: {plan.started:%Y-%m-%d}"]
-    lines.append(f"{rng.choice(('severity', 'severity', 'sev', 'priority'))}: {_q(plan.severity_raw) if ' ' in plan.severity_raw else plan.severity_raw}")
+    lines.append(f"{pick(rng, ('severity', 'severity', 'sev', 'priority'))}: {_q(plan.severity_raw) if ' ' in plan.severity_raw else plan.severity_raw}")
     if len(plan.services) > 1 or rng.random() < 0.5:
         lines.append("services: [" + ", ".join(plan.services) + "]")
     else:
-        lines.append(f"{rng.choice(('service', 'product'))}: {plan.services[0]}")
-    lines.append(f"{rng.choice(('team', 'team', 'owner_team'))}: {plan.team}")
-    lines.append(f"status: {rng.choice(('published', 'final', 'draft', 'reviewed'))}")
+        lines.append(f"{pick(rng, ('service', 'product'))}: {plan.services[0]}")
+    lines.append(f"{pick(rng, ('team', 'team', 'owner_team'))}: {plan.team}")
+    lines.append(f"status: {pick(rng, ('published', 'final', 'draft', 'reviewed'))}")
     aliases = {"started": ("started_at", "start_time"), "detected": ("detected_at",),
                "mitigated": ("mitigated_at",), "resolved": ("resolved_at", "end_time")}
     at = {"started": plan.started, "detected": plan.detected, "mitigated": plan.mitigated, "resolved": plan.resolved}
     for name in TIME_FIELDS:
         if name in fm_times:
-            lines.append(f"{rng.choice(aliases[name])}: {_fm_time(rng, at[name])}")
+            lines.append(f"{pick(rng, aliases[name])}: {_fm_time(rng, at[name])}")
     if rng.random() < 0.6:
         lines.append("tags: [" + ", ".join([plan.main_theme.replace("_", "-"), plan.services[0]]) + "]")
     if plan.restricted:
@@ -442,7 +442,7 @@ def _pagerduty(plan, rng, c, out: Rendered) -> _Doc:
     doc.heading("## What Happened", "other")
     doc.add(f"{c.trigger} {c.detection}")
     doc.heading("## Contributing Factors", "root_cause")
-    _factor_block(doc, c, rng, rng.choice(("- ", "* ")))
+    _factor_block(doc, c, rng, pick(rng, ("- ", "* ")))
     doc.heading("## Resolution", "resolution")
     doc.add(c.resolution)
     if rng.random() < 0.85:
@@ -568,7 +568,7 @@ def _messy(plan, rng, c, out: Rendered) -> _Doc:
     has_tl = rng.random() < 0.85
     fm_times, markers = _choose_times(plan, rng, fm_allowed=True, timeline=has_tl)
     doc.add(*_front_matter(plan, rng, c.title, fm_times))
-    doc.add("", f"# {rng.choice(('💥 ', '🔥 ', '', 'PM - '))}{c.title}", "")
+    doc.add("", f"# {pick(rng, ('💥 ', '🔥 ', '', 'PM - '))}{c.title}", "")
     variants = {
         "summary": ("## 1. Summary:", "## TL;DR", "**Summary:**", "## Sumary"),
         "impact": ("## 2) Impact", "## 📉 Impact:", "**Customer impact**", "### impact"),
@@ -577,21 +577,21 @@ def _messy(plan, rng, c, out: Rendered) -> _Doc:
         "resolution": ("## 5. Resolution:", "## How we fixed it", "**Resolution:**", "## Mitigation & recovery"),
         "action_items": ("## 6. Action items:", "### ✅ Action items", "**Action Items:**", "## Follow up items"),
     }
-    doc.heading(rng.choice(variants["summary"]), "summary")
+    doc.heading(pick(rng, variants["summary"]), "summary")
     doc.add(c.summary)
     if rng.random() < 0.8:
-        doc.heading(rng.choice(variants["impact"]), "impact")
+        doc.heading(pick(rng, variants["impact"]), "impact")
         doc.add(c.impact)
-    doc.heading(rng.choice(variants["root_cause"]), "root_cause")
-    _factor_block(doc, c, rng, rng.choice(("- ", "* ", "+ ")))
+    doc.heading(pick(rng, variants["root_cause"]), "root_cause")
+    _factor_block(doc, c, rng, pick(rng, ("- ", "* ", "+ ")))
     if has_tl:
-        doc.heading(rng.choice(variants["timeline"]), "timeline")
+        doc.heading(pick(rng, variants["timeline"]), "timeline")
         doc.add(*_timeline(plan, rng, markers, explicit_zone=not fm_times))
     if rng.random() < 0.85:
-        doc.heading(rng.choice(variants["resolution"]), "resolution")
+        doc.heading(pick(rng, variants["resolution"]), "resolution")
         doc.add(c.resolution)
     if plan.actions:
-        doc.heading(rng.choice(variants["action_items"]), "action_items")
+        doc.heading(pick(rng, variants["action_items"]), "action_items")
         if rng.random() < 0.5:
             doc.add(*_actions_bullets(plan, rng, out))
         else:
@@ -640,8 +640,6 @@ def _prose(plan, rng, c, out: Rendered) -> _Doc:
     if len(c.factors) > 3:
         doc.add(f"There were other contributing factors as well. {' '.join(c.factors[3:])}", "")
     doc.add(f"{c.resolution} We are following up on the fixes in our tracker.")
-    for a in plan.actions:  # the tracker is not in this document
-        out.owner_names[id(a)] = None
     out.visible_times = fm_times
     return doc
 
@@ -697,7 +695,7 @@ def _jsonl_record(plan, rng, c, out: Rendered) -> dict:
             out.owner_names[id(a)] = owner
             rec["action_items"].append({"text": a.text, "owner": owner,
                                         "due_date": a.due.isoformat() if a.due else None,
-                                        "status": rng.choice(_STATUS_WORDS[a.status]),
+                                        "status": pick(rng, _STATUS_WORDS[a.status]),
                                         "priority": a.priority, "ticket": a.ticket})
     return rec
 
@@ -751,9 +749,8 @@ def render(plan: IncidentPlan, rng: random.Random, by_id: dict) -> Rendered:
     out.blameful_lines = doc.blameful
     out.sections = doc.sections
     text = "\n".join(lines).rstrip("\n") + "\n"
-    style_rng = random.Random(plan.text_seed ^ 0xC0FFEE ^ plan.started.toordinal())
-    out.crlf = style_rng.random() < 0.04
-    out.bom = style_rng.random() < 0.02
+    out.crlf = rng.random() < 0.04
+    out.bom = rng.random() < 0.02
     if out.crlf:
         text = text.replace("\n", "\r\n")
     data = text.encode("utf-8")

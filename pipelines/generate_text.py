@@ -11,17 +11,72 @@ from __future__ import annotations
 import random
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
-_SLOT = re.compile(r"\{(\w+)\}")
-_ALTERNATIVE = re.compile(r"\{([^{}]*\|[^{}]*)\}")
+_Parts = tuple  # of str (literal) | ("slot", name) | ("alt", tuple of _Parts)
 
 
-def fill(rng: random.Random, template: str, ctx: dict[str, str]) -> str:
-    """Substitute slots from ctx, then pick one of each `{a|b|c}` alternative."""
-    text = _SLOT.sub(lambda m: ctx[m.group(1)], template)
-    text = _ALTERNATIVE.sub(lambda m: rng.choice(m.group(1).split("|")), text)
-    text = re.sub(r"  +", " ", text).replace(" ,", ",").replace(" .", ".").strip()
-    if not text or _SLOT.match(template):
+def pick(rng: random.Random, seq):
+    """rng.choice, about twice as fast; the generator calls it hundreds of thousands of times."""
+    return seq[int(rng.random() * len(seq))]
+
+
+@lru_cache(maxsize=None)
+def _compile(template: str) -> _Parts:
+    parts: list = []
+    i, n, literal = 0, len(template), []
+    while i < n:
+        ch = template[i]
+        if ch != "{":
+            literal.append(ch)
+            i += 1
+            continue
+        depth, j, cuts = 1, i + 1, []
+        while depth:
+            c = template[j]
+            if c == "{":
+                depth += 1
+            elif c == "}":
+                depth -= 1
+            elif c == "|" and depth == 1:
+                cuts.append(j)
+            j += 1
+        inner_start, inner_end = i + 1, j - 1
+        if literal:
+            parts.append("".join(literal))
+            literal = []
+        if cuts:
+            bounds = [inner_start] + [c + 1 for c in cuts]
+            ends = cuts + [inner_end]
+            parts.append(("alt", tuple(_compile(template[a:b]) for a, b in zip(bounds, ends))))
+        else:
+            parts.append(("slot", template[inner_start:inner_end]))
+        i = j
+    if literal:
+        parts.append("".join(literal))
+    return tuple(parts)
+
+
+def _emit(rng: random.Random, parts: _Parts, ctx, out: list[str]) -> None:
+    for part in parts:
+        if part.__class__ is str:
+            out.append(part)
+        elif part[0] == "slot":
+            out.append(ctx[part[1]])
+        else:
+            _emit(rng, pick(rng, part[1]), ctx, out)
+
+
+def fill(rng: random.Random, template: str, ctx) -> str:
+    """Substitute `{slot}`s from ctx and pick one of each `{a|b|c}` alternative (they may nest)."""
+    parts = _compile(template)
+    out: list[str] = []
+    _emit(rng, parts, ctx, out)
+    text = "".join(out)
+    if "  " in text or " ," in text or " ." in text:  # an empty alternative leaves a gap
+        text = re.sub(r"  +", " ", text).replace(" ,", ",").replace(" .", ".")
+    text = text.strip()
+    if not text or (parts and parts[0].__class__ is not str and parts[0][0] == "slot"):
         return text  # starts with a name such as a service: keep its case
     return text[0].upper() + text[1:]
 
