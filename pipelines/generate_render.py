@@ -58,8 +58,12 @@ class _Doc:
         self.lines: list[str] = []
         self.blameful: list[int] = []
         self.sections: list[str] = []
+        self.action_lines: set[int] = set()  # 0-based indexes of lines in an action-item section
+        self._in_actions = False
 
     def add(self, *lines: str) -> None:
+        if self._in_actions:
+            self.action_lines.update(range(len(self.lines), len(self.lines) + len(lines)))
         self.lines.extend(lines)
 
     def blame(self, line: str) -> None:
@@ -71,6 +75,7 @@ class _Doc:
             self.lines.append("")
         self.lines.append(text)
         self.lines.append("")
+        self._in_actions = kind == "action_items"
         if kind not in self.sections and kind != "other":
             self.sections.append(kind)
 
@@ -714,7 +719,7 @@ def _csv_record(plan, rng, c, out: Rendered) -> dict:
 # ---- entry point --------------------------------------------------------------------------
 
 _REWORD = ((" because ", " since "), ("We ", "The team "), (" was ", " had been "), (" every ", " each "),
-           (" could not ", " couldn't "), (" the ", " the "), ("Rolled back", "Reverted"), (" quickly", " fast"))
+           (" could not ", " couldn't "), ("Rolled back", "Reverted"), (" quickly", " fast"))
 
 
 def _reword(rng: random.Random, line: str) -> str:
@@ -744,7 +749,7 @@ def render(plan: IncidentPlan, rng: random.Random, by_id: dict) -> Rendered:
             if line == "---":
                 in_fm = not in_fm
                 continue
-            if not in_fm:
+            if not in_fm and i not in doc.action_lines:  # truth keeps action item texts verbatim
                 lines[i] = _reword(wr, line)
     out.blameful_lines = doc.blameful
     out.sections = doc.sections
