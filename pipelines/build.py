@@ -28,7 +28,7 @@ import secrets
 import shutil
 import sys
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
@@ -38,11 +38,12 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
 import pipelines
 from pipelines import schema
 from pipelines.discover import CorpusNotFound, SourceFile, discover
-from pipelines.load import INCIDENT_TABLES, IncidentRows, RowBuffer, incident_rows, insert_rows
+from pipelines.load import INCIDENT_TABLES, IncidentRows, arrow_table, incident_rows, insert_arrow, insert_rows
 from pipelines.model import IngestError
 from pipelines.publish import (
     PublishError,
@@ -110,8 +111,20 @@ class FileResult:
     source_path: str
     content_hash: str
     size_bytes: int
-    incidents: list[IncidentRows] = field(default_factory=list)
+    incidents: list[tuple[str, str, int]] = field(default_factory=list)  # (id, source path, row key)
     errors: list[tuple[str, str]] = field(default_factory=list)  # (source_path, reason)
+
+
+@dataclass
+class ChunkResult:
+    """Parsed files plus all their incidents' rows as Arrow tables (cheap to send between processes).
+
+    Each table has an extra `_k` column, the row key of the incident a row belongs to, so rows
+    of an incident that loses a duplicate-id contest can be dropped without parsing again.
+    """
+
+    files: list[FileResult]
+    tables: dict[str, pa.Table]
 
 
 def content_hash(data: bytes) -> str:
@@ -132,30 +145,31 @@ def _linter() -> Callable | None:
 _lint: Callable | None = None  # resolved once in the parent; forked workers inherit it
 
 
-def parse_source(path: str, source_path: str) -> FileResult:
+def parse_source(path: str, source_path: str) -> tuple[FileResult, list[IncidentRows]]:
     """Read, hash, parse and lint one file; never raises for a bad file."""
     from pipelines.parse import parse_file
 
     try:
         data = Path(path).read_bytes()
     except OSError as e:
-        return FileResult(source_path, "", 0, errors=[(source_path, f"cannot read the file: {e.strerror}")])
+        return FileResult(source_path, "", 0, errors=[(source_path, f"cannot read the file: {e.strerror}")]), []
     result = FileResult(source_path, content_hash(data), len(data))
     try:
         parsed = parse_file(data, source_path)
     except IngestError as e:
         result.errors.append((source_path, str(e)))
-        return result
+        return result, []
     except Exception as e:  # a parser bug must cost one file, not the whole build
         result.errors.append((
             source_path,
             f"the parser failed unexpectedly ({type(e).__name__}: {e}); this is a Hindsight bug, "
             "please report it with this file",
         ))
-        return result
+        return result, []
     result.errors.extend(parsed.errors)
     if not parsed.incidents and not parsed.errors:
         result.errors.append((source_path, "no postmortem found in this file (it is empty or holds no records)"))
+    rows = []
     for inc in parsed.incidents:
         outcome = None
         if _lint is not None:
@@ -163,34 +177,57 @@ def parse_source(path: str, source_path: str) -> FileResult:
                 outcome = _lint(inc)
             except Exception as e:  # lint is advisory: keep the incident, note the failure
                 log.warning("lint failed on %s: %s: %s", inc.source_path, type(e).__name__, e)
-        result.incidents.append(incident_rows(inc, outcome))
-    return result
+        rows.append(incident_rows(inc, outcome))
+    return result, rows
 
 
-def _parse_item(item: tuple[str, str]) -> FileResult:
-    return parse_source(*item)
+def parse_chunk(items: list[tuple[str, str]]) -> ChunkResult:
+    files = []
+    by_table: dict[str, list[tuple]] = {t: [] for t in INCIDENT_TABLES}
+    keys: dict[str, list[int]] = {t: [] for t in INCIDENT_TABLES}
+    k = 0
+    for path, source_path in items:
+        result, incidents = parse_source(path, source_path)
+        for inc in incidents:
+            result.incidents.append((inc.incident_id, inc.rows["incidents"][0][2], k))
+            for table, rows in inc.rows.items():
+                by_table[table].extend(rows)
+                keys[table].extend([k] * len(rows))
+            k += 1
+        files.append(result)
+    tables = {
+        t: arrow_table(t, rows).append_column("_k", pa.array(keys[t], type=pa.int32()))
+        for t, rows in by_table.items()
+    }
+    return ChunkResult(files, tables)
 
 
-def _parse_all(todo: list[SourceFile], jobs: int, on_done: Callable[[], None]) -> Iterator[FileResult]:
+def _chunks(items: list, size: int) -> list[list]:
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+def _parse_all(todo: list[SourceFile], jobs: int, on_done: Callable[[int], None]) -> Iterator[ChunkResult]:
+    """Parse `todo` in chunks, in order; in this process when it is small or jobs == 1."""
     global _lint
     _lint = _linter()
     items = [(str(f.path), f.source_path) for f in todo]
     if jobs == 1 or len(items) < _MIN_FILES_FOR_POOL:
-        for item in items:
-            yield _parse_item(item)
-            on_done()
+        for chunk in _chunks(items, 64):
+            yield parse_chunk(chunk)
+            on_done(len(chunk))
         return
-    # fork: workers inherit the imported parser instead of importing it again. The pool is
-    # started before any DuckDB connection or progress thread exists in this process.
+    # Chunks small enough to balance the workers, large enough to amortise the hand-off.
+    chunks = _chunks(items, max(4, min(64, len(items) // (jobs * 8))))
+    # fork: workers inherit the imported parser instead of importing it again. This process
+    # has no threads at this point (the progress bar refreshes by hand, DuckDB is closed).
     ctx = multiprocessing.get_context("fork")
-    chunksize = max(1, min(64, len(items) // (jobs * 8)))
     with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
         try:
-            results = pool.map(_parse_item, items, chunksize=chunksize)  # submits every chunk now
+            results = pool.map(parse_chunk, chunks)  # submits every chunk now
             _warm_up_loader()
-            for res in results:
+            for chunk, res in zip(chunks, results):
                 yield res
-                on_done()
+                on_done(len(chunk))
         except BrokenProcessPool as e:
             raise BuildError(
                 "a parser process died (out of memory or killed); rerun with --jobs 1 to find the file"
@@ -285,18 +322,23 @@ def new_build_id() -> str:
 
 
 class _Progress:
-    """A rich progress bar on stderr, or nothing."""
+    """A rich progress bar on stderr, or nothing.
+
+    It refreshes by hand (no refresh thread) because parser workers are forked from this
+    process, and a thread holding a lock at fork time can deadlock the child.
+    """
 
     def __init__(self, enabled: bool) -> None:
         self.bar = None
         self.task = None
+        self._last = 0.0
         if enabled:
             from rich.console import Console
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
             self.bar = Progress(
                 TextColumn("{task.description:<12}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                console=Console(stderr=True), transient=True,
+                console=Console(stderr=True), transient=True, auto_refresh=False,
             )
 
     @contextmanager
@@ -311,10 +353,15 @@ class _Progress:
     def stage(self, name: str, total: int | None = None) -> None:
         if self.bar is not None and self.task is not None:
             self.bar.update(self.task, description=name, total=total, completed=0)
+            self.bar.refresh()
 
-    def advance(self) -> None:
+    def advance(self, n: int = 1) -> None:
         if self.bar is not None and self.task is not None:
-            self.bar.advance(self.task)
+            self.bar.advance(self.task, n)
+            now = time.monotonic()
+            if now - self._last > 0.1:
+                self.bar.refresh()
+                self._last = now
 
 
 class _Laps:
@@ -447,7 +494,7 @@ def _build_locked(
     todo = [f for f in files if f.source_path not in reuse]
     with bar.running():
         bar.stage("Parsing", total=len(todo))
-        parsed = {r.source_path: r for r in _parse_all(todo, jobs, bar.advance)}
+        chunks = list(_parse_all(todo, jobs, bar.advance))
         lap("parse")
         _pause_at("parsed")
 
@@ -455,7 +502,7 @@ def _build_locked(
         con = duckdb.connect(str(staging))
         try:
             schema.create_schema(con)
-            loaded = _load(con, files, parsed, reuse, reusable_prev)
+            loaded = _load(con, files, chunks, reuse, reusable_prev)
             lap("load")
             _pause_at("loaded")
             if loaded == 0:
@@ -497,7 +544,7 @@ def _build_locked(
                     version,
                     n_themes,
                     analysis,
-                    {r.source_path: (r.content_hash, 0) for r in parsed.values() if r.content_hash},
+                    {r.source_path: (r.content_hash, 0) for c in chunks for r in c.files if r.content_hash},
                 ),
             )
             con.executemany("INSERT INTO build_info VALUES (?, ?)", sorted(info.items()))
@@ -525,7 +572,7 @@ def _build_locked(
 def _load(
     con: duckdb.DuckDBPyConnection,
     files: list[SourceFile],
-    parsed: dict[str, FileResult],
+    chunks: list[ChunkResult],
     reuse: set[str],
     prev: PreviousBuild | None,
 ) -> int:
@@ -534,9 +581,10 @@ def _load(
     Files are taken in source_path order, so when two files claim one incident id the first
     one keeps it and the second becomes an ingest error naming the first.
     """
-    buffer = RowBuffer()
+    parsed = {r.source_path: (n, r) for n, chunk in enumerate(chunks) for r in chunk.files}
+    dropped: dict[int, list[int]] = {}  # chunk -> row keys of incidents that lost to a duplicate
     owner: dict[str, str] = {}  # incident_id -> source path it was loaded from
-    reused_ids: list[tuple[str]] = []
+    reused_ids: list[str] = []
     errors: list[tuple[str, str]] = []
     source_rows: list[tuple] = []
     for f in files:
@@ -544,14 +592,15 @@ def _load(
             assert prev is not None
             h, ids, file_errors, _ = prev.files[f.source_path]
             size = f.path.stat().st_size
-            incidents: Iterable[tuple[str, str, IncidentRows | None]] = [(i, f.source_path, None) for i in ids]
+            n = -1
+            incidents = [(i, f.source_path, -1) for i in ids]
         else:
-            r = parsed[f.source_path]
-            h, size, ids, file_errors = r.content_hash, r.size_bytes, [i.incident_id for i in r.incidents], r.errors
-            incidents = [(i.incident_id, i.rows["incidents"][0][2], i) for i in r.incidents]
+            n, r = parsed[f.source_path]
+            h, size, file_errors, incidents = r.content_hash, r.size_bytes, r.errors, r.incidents
+            ids = [i for i, _, _ in incidents]
         errors.extend(file_errors)
         reusable = True
-        for iid, where, rows in incidents:
+        for iid, where, key in incidents:
             if iid in owner:
                 errors.append((
                     where,
@@ -559,15 +608,23 @@ def _load(
                     "give this postmortem its own id (front matter `id:`) or remove the copy",
                 ))
                 reusable = False  # its rows are not in this database, so it must be re-parsed next time
+                if n >= 0:
+                    dropped.setdefault(n, []).append(key)
                 continue
             owner[iid] = where
-            if rows is None:
-                reused_ids.append((iid,))
-            else:
-                buffer.add_incident(rows)
+            if n < 0:
+                reused_ids.append(iid)
         if h:
             source_rows.append((f.source_path, h, size, ids, file_errors, reusable))
-    buffer.flush(con)
+    for table in INCIDENT_TABLES:
+        parts = []
+        for n, chunk in enumerate(chunks):
+            t = chunk.tables[table]
+            if n in dropped:
+                t = t.filter(pc.invert(pc.is_in(t["_k"], value_set=pa.array(dropped[n], type=pa.int32()))))
+            parts.append(t.drop_columns(["_k"]))
+        if parts:
+            insert_arrow(con, table, pa.concat_tables(parts))
     if reused_ids:
         _copy_reused(con, prev, reused_ids)
     insert_rows(con, "ingest_errors", errors)
@@ -575,12 +632,12 @@ def _load(
     return len(owner)
 
 
-def _copy_reused(con: duckdb.DuckDBPyConnection, prev: PreviousBuild | None, ids: list[tuple[str]]) -> None:
+def _copy_reused(con: duckdb.DuckDBPyConnection, prev: PreviousBuild | None, ids: list[str]) -> None:
     assert prev is not None
     con.execute(f"ATTACH {_quoted(prev.path)} AS prev (READ_ONLY)")
     try:
         con.execute("CREATE TEMP TABLE reuse_ids (incident_id VARCHAR PRIMARY KEY)")
-        con.register("_reuse", pa.table({"incident_id": [i for (i,) in ids]}))
+        con.register("_reuse", pa.table({"incident_id": pa.array(ids, type=pa.string())}))
         con.execute("INSERT INTO reuse_ids SELECT incident_id FROM _reuse")
         con.unregister("_reuse")
         for table in INCIDENT_TABLES:

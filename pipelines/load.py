@@ -1,9 +1,9 @@
 """Turn parsed incidents into table rows and insert them into DuckDB in bulk.
 
-Rows are plain tuples so they pickle cheaply out of the parser processes; each table is then
-inserted with one statement from an Arrow table (row-by-row INSERTs are ~100x slower).
-Column order here must match pipelines/schema.py; `insert_rows` names the columns, so a column
-added to the schema with a default does not break loading.
+A parser worker turns each incident into plain row tuples and a chunk of them into Arrow
+tables (cheap to send back to the main process); each table is then inserted with one
+statement (row-by-row INSERTs are ~100x slower). Inserts name their columns, so a column
+added to pipelines/schema.py with a default does not break loading.
 """
 
 from __future__ import annotations
@@ -97,22 +97,6 @@ def incident_rows(inc: Incident, lint: LintOutcome | None) -> IncidentRows:
     return IncidentRows(iid, rows)
 
 
-class RowBuffer:
-    """Rows collected per table, inserted with one statement per table by `flush`."""
-
-    def __init__(self) -> None:
-        self.rows: dict[str, list[tuple]] = {t: [] for t in COLUMNS}
-
-    def add_incident(self, inc: IncidentRows) -> None:
-        for table, rows in inc.rows.items():
-            self.rows[table].extend(rows)
-
-    def flush(self, con: duckdb.DuckDBPyConnection) -> None:
-        for table, rows in self.rows.items():
-            insert_rows(con, table, rows)
-            rows.clear()
-
-
 def arrow_table(table: str, rows: list[tuple]) -> pa.Table:
     spec = COLUMNS[table]
     columns = list(zip(*rows)) if rows else [[] for _ in spec]
@@ -120,10 +104,16 @@ def arrow_table(table: str, rows: list[tuple]) -> pa.Table:
 
 
 def insert_rows(con: duckdb.DuckDBPyConnection, table: str, rows: list[tuple]) -> None:
-    if not rows:
+    if rows:
+        insert_arrow(con, table, arrow_table(table, rows))
+
+
+def insert_arrow(con: duckdb.DuckDBPyConnection, table: str, data: pa.Table) -> None:
+    """Insert an Arrow table whose columns are (a subset of) `table`'s, matched by name."""
+    if data.num_rows == 0:
         return
-    names = ", ".join(f'"{name}"' for name, _ in COLUMNS[table])
-    con.register("_hindsight_rows", arrow_table(table, rows))
+    names = ", ".join(f'"{name}"' for name in data.column_names)
+    con.register("_hindsight_rows", data)
     try:
         con.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM _hindsight_rows")
     finally:
