@@ -42,7 +42,8 @@ truth.jsonl schema (one object per incident, sorted by started_at):
     allowed_groups   [str]
     blameful         bool   the document blames a person
     blameful_lines   [int]  1-based line numbers of the blameful sentences in the file
-    sections         [str]  canonical section kinds present in the document
+    sections         [str]  canonical section kinds present in the document (headings; "other" omitted)
+    placeholder_sections [str]  of those, the ones whose body is only a placeholder ("TBD")
     crlf, bom        bool   the file uses CRLF line endings / starts with a UTF-8 BOM
 """
 
@@ -515,7 +516,7 @@ def _truth(plan: IncidentPlan, doc: render.Rendered, repeats: dict[str, list[str
             {
                 "text": a.text,
                 "owner": doc.owner_names.get(id(a)),
-                "due_date": a.due.isoformat() if a.due else None,
+                "due_date": a.due.isoformat() if a.due and id(a) not in doc.hidden_dues else None,
                 "status": a.status,
                 "priority": a.priority,
                 "kind": a.kind,
@@ -528,6 +529,7 @@ def _truth(plan: IncidentPlan, doc: render.Rendered, repeats: dict[str, list[str
         "blameful": bool(doc.blameful_lines),
         "blameful_lines": doc.blameful_lines,
         "sections": doc.sections,
+        "placeholder_sections": doc.placeholder_sections,
         "crlf": doc.crlf,
         "bom": doc.bom,
     }

@@ -37,8 +37,10 @@ class Rendered:
     source_path: str = ""
     visible_times: set[str] = field(default_factory=set)
     owner_names: dict[int, str | None] = field(default_factory=dict)  # id(ActionPlan) -> owner as a parser should read it
+    hidden_dues: set[int] = field(default_factory=set)  # id(ActionPlan) whose due date is not written
     blameful_lines: list[int] = field(default_factory=list)
     sections: list[str] = field(default_factory=list)
+    placeholder_sections: list[str] = field(default_factory=list)  # headings whose body is only "TBD"
     crlf: bool = False
     bom: bool = False
 
@@ -209,6 +211,8 @@ def _events(plan: IncidentPlan, rng: random.Random, markers: set[str]) -> list[t
 
 
 def _date_line(rng: random.Random, d, style: int) -> str:
+    if style == 4:
+        return f"### {d:%Y-%m-%d}"
     if style == 0:
         return d.strftime("%Y-%m-%d")
     if style == 1:
@@ -221,42 +225,53 @@ def _date_line(rng: random.Random, d, style: int) -> str:
 def _timeline(plan: IncidentPlan, rng: random.Random, markers: set[str], *, explicit_zone: bool) -> list[str]:
     """Timeline lines in one of several styles; explicit_zone keeps every time unambiguous."""
     events = _events(plan, rng, markers)
-    styles = ["utc", "datetime", "iso", "ampm", "table"] + ([] if explicit_zone else ["bare", "bare", "table_bare"])
+    styles = ["utc", "utc", "datetime", "iso", "ampm", "table", "table_split", "section_zone", "monthday"]
+    if not explicit_zone:
+        styles += ["bare", "bare", "table_bare", "bracket", "bold"]
     style = pick(rng, styles)
     out: list[str] = []
     if style in ("table", "table_bare"):
-        out += ["| Time (UTC) | Event |", "|---|---|"]
+        out += [pick(rng, ("| Time (UTC) | Event |", "| Timestamp | What happened |", "| When | Event |")), "|---|---|"]
         for t, text in events:
             stamp = f"{t:%Y-%m-%d %H:%M} UTC" if style == "table" else f"{t:%Y-%m-%d %H:%M}"
             out.append(f"| {stamp} | {text} |")
         return out
+    if style == "table_split":
+        out += ["| Date | Time (UTC) | Event |", "|---|---|---|"]
+        return out + [f"| {t:%Y-%m-%d} | {t:%H:%M} | {text} |" for t, text in events]
     if style == "iso":
         return [f"- {t:%Y-%m-%dT%H:%M:%SZ} {text}" for t, text in events]
     if style == "datetime":
         sep = pick(rng, (" — ", ": ", " - "))
         return [f"- {t:%Y-%m-%d %H:%M} UTC{sep}{text}" for t, text in events]
-    date_style = rng.randrange(4)
-    bullet = pick(rng, ("- ", "* ", ""))
-    if style == "bare":
-        out.append("All times UTC.")
-        out.append("")
+    if style == "monthday":
+        return [f"- {t:%b} {t.day}, {t:%H:%M} UTC: {text}" for t, text in events]
+    date_style = rng.randrange(5)
+    bullet = pick(rng, ("- ", "* ", "", "1. "))
     zone = pick(rng, LOCAL_ZONES)
+    if style == "bare":
+        out += [pick(rng, ("All times UTC.", "_All times in UTC._", "(times are UTC)")), ""]
+    if style == "section_zone":
+        abbrev = plan.started.replace(tzinfo=timezone.utc).astimezone(zone).tzname()
+        out += [pick(rng, (f"All times are in {abbrev}.", f"_Times below are {abbrev}._")), ""]
     current = None
     for t, text in events:
+        local = t.replace(tzinfo=timezone.utc).astimezone(zone)
         if style == "ampm":
-            local = t.replace(tzinfo=timezone.utc).astimezone(zone)
             day = local.date()
-            hour = local.hour % 12 or 12
-            stamp = f"{hour}:{local:%M} {'AM' if local.hour < 12 else 'PM'} {local.tzname()}"
+            stamp = f"{local.hour % 12 or 12}:{local:%M} {'AM' if local.hour < 12 else 'PM'} {local.tzname()}"
+        elif style == "section_zone":
+            day, stamp = local.date(), f"{local:%H:%M}"
         else:
             day = t.date()
-            stamp = f"{t:%H:%M} UTC" if style == "utc" else f"{t:%H:%M}"
+            stamp = {"utc": f"{t:%H:%M} UTC", "bracket": f"[{t:%H:%M}]", "bold": f"**{t:%H:%M}**"}.get(style, f"{t:%H:%M}")
         if day != current:
             if current is not None:
                 out.append("")
             out.append(_date_line(rng, day, date_style))
             current = day
-        out.append(f"{bullet}{stamp} {pick(rng, ('—', '-', ':', '|'))} {text}")
+        sep = " " if style in ("bracket", "bold") else f" {pick(rng, ('—', '-', ':', '|'))} "
+        out.append(f"{bullet}{stamp}{sep}{text}")
     return out
 
 
@@ -288,25 +303,53 @@ def _due(rng: random.Random, a: ActionPlan) -> str:
     return a.due.isoformat() if rng.random() < 0.8 else f"{a.due:%b} {a.due.day}, {a.due.year}"
 
 
+_COLUMN_NAMES = {
+    "text": ("Action Item", "Action", "Task", "Item", "Description"),
+    "kind": ("Type", "Kind", "Category"),
+    "owner": ("Owner", "Who", "Assignee", "Owner(s)"),
+    "due": ("Due", "Due Date", "Deadline", "Due by", "Target date"),
+    "status": ("Status", "State"),
+    "priority": ("Priority", "Prio"),
+    "ticket": ("Bug", "Ticket", "Issue", "Link", "Jira"),
+}
+_TABLE_LAYOUTS = {
+    "google": ("text", "kind", "owner", "due", "status", "ticket"),
+    "atlassian": ("text", "owner", "due", "status", "priority", "ticket"),
+    "pagerduty": ("text", "owner", "due", "status", "priority", "ticket"),
+    "narrow": ("text", "owner", "status"),
+}
+
+
 def _actions_table(plan: IncidentPlan, rng: random.Random, doc: Rendered, flavour: str) -> list[str]:
     style = pick(rng, ("name", "at", "plain"))
-    if flavour == "google":
-        head = ["Action Item", "Type", "Owner", "Due", "Status", "Bug"]
-    elif flavour == "atlassian":
-        head = ["Task", "Assignee", "Deadline", "State", "Priority", "Ticket"]
-    else:
-        head = ["Action", "Owner", "Due Date", "Status", "Priority", "Ticket"]
+    roles = _TABLE_LAYOUTS[flavour]
+    head = [pick(rng, _COLUMN_NAMES[r]) for r in roles]
     rows = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for a in plan.actions:
         written, read = _owner(style, a)
         doc.owner_names[id(a)] = read
-        status = pick(rng, _STATUS_WORDS[a.status])
-        cells = {"Action Item": a.text, "Task": a.text, "Action": a.text, "Type": a.kind, "Owner": written,
-                 "Assignee": written, "Due": _due(rng, a), "Deadline": _due(rng, a), "Due Date": _due(rng, a),
-                 "Status": status, "State": status, "Priority": a.priority, "Bug": a.ticket or "",
-                 "Ticket": a.ticket or ""}
-        rows.append("| " + " | ".join(cells[h].replace("|", "/") for h in head) + " |")
+        cells = {"text": a.text, "kind": a.kind, "owner": written, "due": _due(rng, a),
+                 "status": pick(rng, _STATUS_WORDS[a.status]), "priority": a.priority, "ticket": a.ticket or ""}
+        rows.append("| " + " | ".join(cells[r].replace("|", "/") for r in roles) + " |")
+    if flavour == "narrow":  # this layout has no due column: the truth must not claim one
+        doc.hidden_dues.update(id(a) for a in plan.actions)
     return rows
+
+
+def _actions_fields(plan: IncidentPlan, rng: random.Random, doc: Rendered) -> list[str]:
+    """`- Do X. Owner: Name. Due: 2024-05-01. Status: in progress.` as people type in a hurry."""
+    out = []
+    for a in plan.actions:
+        written, read = _owner("name", a)
+        doc.owner_names[id(a)] = read
+        parts = [f"- {a.text}."]
+        if written:
+            parts.append(f"Owner: {written}.")
+        if a.due:
+            parts.append(f"Due: {a.due.isoformat()}.")
+        parts.append(f"Status: {pick(rng, _STATUS_WORDS[a.status])}.")
+        out.append(" ".join(parts))
+    return out
 
 
 def _actions_checkboxes(plan: IncidentPlan, rng: random.Random, doc: Rendered) -> list[str]:
@@ -397,6 +440,25 @@ def _factor_block(doc: _Doc, c: _Content, rng: random.Random, bullet: str = "- "
             doc.add(f"{bullet}{f}")
 
 
+def _appendix(doc: _Doc, plan: IncidentPlan, rng: random.Random) -> None:
+    """A log excerpt in a code fence: its `#` lines are shell prompts and comments, not headings."""
+    ctx = plan.ctx
+    doc.heading(pick(rng, ("## Appendix: logs", "## Appendix", "## Supporting data")), "other")
+    t = plan.started
+    doc.add("```text", f"# kubectl logs deploy/{ctx['svc']} --since=1h | grep -c ERROR", str(rng.randint(300, 90000)),
+            "## snapshot of the error burst",
+            f"{t:%Y-%m-%dT%H:%M}:{rng.randint(10, 59)}Z ERROR {ctx['svc']} upstream request failed status=503",
+            f"{t:%Y-%m-%dT%H:%M}:{rng.randint(10, 59)}Z WARN  {ctx['svc']} retry budget exhausted", "```")
+
+
+_TEMPLATE_COMMENT = (
+    "<!--",
+    "Incident review template v3. Fill in every section and keep it blameless:",
+    "describe systems and decisions, not people. Delete this comment when done.",
+    "-->",
+)
+
+
 # ---- templates ----------------------------------------------------------------------------
 
 
@@ -423,15 +485,21 @@ def _google_sre(plan, rng, c, out: Rendered) -> _Doc:
         doc.heading("## Action Items", "action_items")
         doc.add(*_actions_table(plan, rng, out, "google"))
     doc.heading("## Lessons Learned", "lessons_learned")
-    doc.heading("### What went well", "what_went_well")
-    doc.add(*_bullets(c.good))
-    doc.heading("### What went wrong", "what_went_poorly")
-    doc.add(*_bullets(c.bad))
-    doc.heading("### Where we got lucky", "where_we_got_lucky")
-    doc.add(*_bullets(c.lucky))
+    if rng.random() < 0.08:  # a draft nobody finished
+        doc.add(pick(rng, ("TBD", "_TBD_", "TODO: fill in after the review meeting")))
+        out.placeholder_sections.append("lessons_learned")
+    else:
+        doc.heading("### What went well", "what_went_well")
+        doc.add(*_bullets(c.good))
+        doc.heading("### What went wrong", "what_went_poorly")
+        doc.add(*_bullets(c.bad))
+        doc.heading("### Where we got lucky", "where_we_got_lucky")
+        doc.add(*_bullets(c.lucky))
     if has_tl:
         doc.heading("## Timeline", "timeline")
         doc.add(*_timeline(plan, rng, markers, explicit_zone=not fm_times))
+    if rng.random() < 0.12:
+        _appendix(doc, plan, rng)
     out.visible_times = fm_times | markers
     return doc
 
@@ -465,6 +533,8 @@ def _pagerduty(plan, rng, c, out: Rendered) -> _Doc:
     if plan.actions:
         doc.heading("## Action Items", "action_items")
         doc.add(*_actions_table(plan, rng, out, "pagerduty"))
+    if rng.random() < 0.1:
+        _appendix(doc, plan, rng)
     out.visible_times = fm_times | markers
     return doc
 
@@ -499,7 +569,11 @@ def _atlassian(plan, rng, c, out: Rendered) -> _Doc:
     doc.add(c.factors[0])
     if rng.random() < 0.8:
         doc.heading("## Lessons learned", "lessons_learned")
-        doc.add(*_bullets(c.bad + c.good[:1]))
+        if rng.random() < 0.08:
+            doc.add("TBD")
+            out.placeholder_sections.append("lessons_learned")
+        else:
+            doc.add(*_bullets(c.bad + c.good[:1]))
     if plan.actions:
         doc.heading("## Follow-up tasks", "action_items")
         doc.add(*_actions_table(plan, rng, out, "atlassian"))
@@ -513,6 +587,8 @@ def _gitlab(plan, rng, c, out: Rendered) -> _Doc:
     fm_times, markers = _choose_times(plan, rng, fm_allowed=True, timeline=has_tl)
     doc.add(*_front_matter(plan, rng, c.title, fm_times))
     doc.add("", f"# Incident Review: {c.title}", "")
+    if rng.random() < 0.3:
+        doc.add(*_TEMPLATE_COMMENT)
     doc.heading("## Summary", "summary")
     doc.add(c.summary)
     doc.add("", f"1. Service(s) affected: {', '.join(plan.services)}", f"1. Team attribution: {plan.team}",
@@ -597,8 +673,13 @@ def _messy(plan, rng, c, out: Rendered) -> _Doc:
         doc.add(c.resolution)
     if plan.actions:
         doc.heading(pick(rng, variants["action_items"]), "action_items")
-        if rng.random() < 0.5:
+        layout = rng.random()
+        if layout < 0.4:
             doc.add(*_actions_bullets(plan, rng, out))
+        elif layout < 0.6:
+            doc.add(*_actions_fields(plan, rng, out))
+        elif layout < 0.75:
+            doc.add(*_actions_table(plan, rng, out, "narrow"))
         else:
             doc.add(*_actions_table(plan, rng, out, "pagerduty"))
     out.visible_times = fm_times | markers
@@ -741,6 +822,7 @@ def render(plan: IncidentPlan, rng: random.Random, by_id: dict) -> Rendered:
         return out
     doc = RENDERERS[plan.template](plan, rng, c, out)
     lines = doc.lines
+    out.placeholder_sections = [k for k in out.placeholder_sections if k in doc.sections]
     if plan.near_duplicate_of:
         # Same text seed as the original; reword a little so it is near, not identical.
         wr = random.Random(plan.started.toordinal() * 7919 + plan.started.minute)
