@@ -178,9 +178,19 @@ def _meta_part(part: str) -> tuple[str, str] | None:
     return None
 
 
+_ANY_META = re.compile(
+    r"[\[(@:#~✅✔☑🚧⏳❌🚫=]|https?://|[A-Z][A-Z0-9]{1,9}-\d|\bP[0-4]\b"
+    r"|(?i:\b(?:due|by|eta|deadline|target|won|wont|done|todo|wip|wontfix|will not|in[ -]progress|complete[d]?|fixed|closed|cancel+ed|owner|status)\b)"
+)
+
+
 def parse_item_text(raw: str, line: int, ref: date | None, status: str | None = None) -> ActionItem | None:
     """One action item from the text of a bullet, checkbox or paragraph line."""
     text = raw.strip()
+    if not _ANY_META.search(text):
+        # Plain text (most table cells): nothing to extract, skip the marker regexes.
+        text = " ".join(text.split()).strip("*_").strip()
+        return ActionItem(text=text, status=status or "open", line=line) if len(text) >= 3 else None
     m = _CHECKBOX.match(text)
     if m:
         status = status or ("open" if m.group(1) == " " else "done")

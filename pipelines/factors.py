@@ -52,6 +52,7 @@ _ABBREVS = tuple(
 )
 _BULLET = re.compile(r"^(\s*)(?:[-*+•]|\d{1,3}[.)]|[a-z][.)])\s+(.*)$")
 _MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+_MARKUP_CHARS = re.compile(r"[\[*_~`]")
 _EMPHASIS = re.compile(r"(\*\*|__|~~)(.+?)\1")
 _INLINE_CODE = re.compile(r"`([^`]*)`")
 _WHY_Q = re.compile(r"^(?:\*\*|__)?(?:why\s*(?:#?\d+)?\s*[:.)]?\s*(?:\*\*|__)?\s*)?(?:[^?]{3,200}\?)\s*(?:\*\*|__)?\s*(?:[-–—:]\s*)?(?=\S)", re.I)
@@ -61,6 +62,8 @@ _WHY_LABEL = re.compile(r"^(?:\*\*|__)?(?:why|because|answer|a)\s*#?\d*\s*[:.)](
 
 def clean_inline(text: str) -> str:
     """Markdown inline markup removed: links keep their text, emphasis and code keep content."""
+    if not _MARKUP_CHARS.search(text):
+        return " ".join(text.split())
     text = _MD_LINK.sub(r"\1", text)
     text = _EMPHASIS.sub(r"\2", text)
     text = _INLINE_CODE.sub(r"\1", text)

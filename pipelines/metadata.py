@@ -112,6 +112,11 @@ def canonical_field(key: object) -> str | None:
     """The Incident field a metadata key names, or None for keys we do not know."""
     if not isinstance(key, str):
         return None
+    return _canonical_field(key)
+
+
+@lru_cache(maxsize=4096)
+def _canonical_field(key: str) -> str | None:
     k = _KEY_CLEAN.sub("_", key.strip().strip("*_: ").lower()).strip("_")
     return FIELD_ALIASES.get(k)
 

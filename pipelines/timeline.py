@@ -42,8 +42,8 @@ _MONTHS = {
     )
     for m in names
 }
-_MONTH_RE = r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
-_WEEKDAY_RE = r"(?:(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(?:day|nesday|rsday|urday)?\.?,?\s+)"
+_MONTH_RE = r"(?i:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
+_WEEKDAY_RE = r"(?:(?i:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(?:day|nesday|rsday|urday)?\.?,?\s+)"
 _ZONE_NAMES = "|".join(sorted((re.escape(z) for z in TZINFOS), key=len, reverse=True))
 
 _DATE_RE = (
@@ -55,18 +55,17 @@ _DATE_RE = (
     r")"
 )
 _TIME_RE = (
-    r"(?P<time>(?P<h>\d{1,2}):(?P<mi>\d{2})(?::(?P<s>\d{2})(?:\.\d{1,6})?)?(?:\s*(?P<ap>[ap])\.?m\.?(?![a-z]))?"
-    r"|(?P<h2>\d{1,2})\s*(?P<ap2>[ap])\.?m\.?(?![a-z]))"
+    r"(?P<time>(?P<h>\d{1,2}):(?P<mi>\d{2})(?::(?P<s>\d{2})(?:\.\d{1,6})?)?(?:\s*(?P<ap>[aApP])\.?[mM]\.?(?![a-zA-Z]))?"
+    r"|(?P<h2>\d{1,2})\s*(?P<ap2>[aApP])\.?[mM]\.?(?![a-zA-Z]))"
 )
 _ZONE_RE = (
-    rf"(?P<zone>Z(?![a-z])|(?:UTC|GMT)\s*[+-]\s*\d{{1,2}}(?::?\d{{2}})?|[+-]\d{{2}}:?\d{{2}}|\(?(?:{_ZONE_NAMES})\)?(?![a-z]))"
+    rf"(?P<zone>Z(?![a-zA-Z])|(?:UTC|GMT)\s*[+-]\s*\d{{1,2}}(?::?\d{{2}})?|[+-]\d{{2}}:?\d{{2}}|\(?(?:{_ZONE_NAMES})\)?(?![a-zA-Z]))"
 )
 _STAMP = re.compile(
-    rf"(?:{_DATE_RE}(?:\s*(?:T|,|\s|at|@|-)\s*)*)?(?:{_TIME_RE})(?:\s*{_ZONE_RE})?"
-    rf"(?:\s*(?:-|–|—|to|until)\s*(?:\d{{1,2}}:\d{{2}}(?::\d{{2}})?(?:\s*[ap]\.?m\.?)?)(?:\s*{_ZONE_RE.replace('?P<zone>', '')})?)?",
-    re.I,
+    rf"(?:{_DATE_RE}(?:\s*(?:T|,|at|@|-)?\s*))?(?:{_TIME_RE})(?:\s*{_ZONE_RE})?"
+    rf"(?:\s*(?:-|–|—|to|until)\s*(?:\d{{1,2}}:\d{{2}}(?::\d{{2}})?(?:\s*[aApP]\.?[mM]\.?)?)(?:\s*{_ZONE_RE.replace('?P<zone>', '')})?)?",
 )
-_DATE_ONLY = re.compile(rf"{_DATE_RE}", re.I)
+_DATE_ONLY = re.compile(rf"{_DATE_RE}")
 
 _LEAD = re.compile(r"^\s*(?:[-*+•]\s+|\d{1,2}[.)]\s+)?(?:\[[ xX]\]\s+)?")
 _WRAP_OPEN = re.compile(r"^(?:\*\*|__|\*|_|`|\[)+")
@@ -94,9 +93,15 @@ def zone_tz(name: str) -> tzinfo | None:
     return None
 
 
+_UPPER_TOKEN = re.compile(r"\b[A-Z]{1,5}\b")
+
+
 def section_zone(heading: str, body_head: str) -> tzinfo | None:
     """A zone declared for a whole timeline ("Timeline (PDT)", "All times are UTC")."""
     for text in (heading, body_head):
+        # Cheap pre-check: the full pattern is an alternation over every zone name.
+        if not any(t in TZINFOS for t in _UPPER_TOKEN.findall(text)):
+            continue
         m = _SECTION_ZONE.search(text)
         if m:
             return zone_tz(next(g for g in m.groups() if g))
@@ -128,10 +133,11 @@ def _date_from_match(m: re.Match[str], ref: date | None) -> date | None:
 
 
 def _time_from_match(m: re.Match[str]) -> time | None:
-    if m.group("h") is not None:
-        h, mi, s, ap = int(m.group("h")), int(m.group("mi")), int(m.group("s") or 0), m.group("ap")
+    hh, mm, ss, ap, h2, ap2 = m.group("h", "mi", "s", "ap", "h2", "ap2")
+    if hh is not None:
+        h, mi, s = int(hh), int(mm), int(ss or 0)
     else:
-        h, mi, s, ap = int(m.group("h2")), 0, 0, m.group("ap2")
+        h, mi, s, ap = int(h2), 0, 0, ap2
     if ap:
         if not 1 <= h <= 12:
             return None
@@ -149,12 +155,17 @@ def _to_utc(d: date, t: time, tz: tzinfo | None) -> datetime:
 
 
 def _strip_lead(line: str) -> str:
-    s = _LEAD.sub("", line, count=1)
-    return _WRAP_OPEN.sub("", s, count=1)
+    if line[:1] in "-*+•[" or (line[:1].isdigit() and line[1:3].rstrip("0123456789")[:1] in (".", ")")):
+        line = _LEAD.sub("", line, count=1)
+    if line[:1] in "*_`[":
+        line = _WRAP_OPEN.sub("", line, count=1)
+    return line
 
 
 def _clean_text(text: str) -> str:
-    text = _SEP.sub("", text, count=1).strip()
+    text = text.strip()
+    if text[:1] in "*_`]-–—:|>→.":
+        text = _SEP.sub("", text, count=1).strip()
     if text.endswith(("**", "__")) and text.count(text[-2:]) % 2 == 1:
         text = text[:-2].rstrip()
     return text
@@ -178,9 +189,10 @@ class _Placer:
         t = _time_from_match(m)
         if t is None:
             return None
-        zone = zone_tz(m.group("zone")) if m.group("zone") else self.zone
+        zone_text, date_text = m.group("zone", "date")
+        zone = zone_tz(zone_text) if zone_text else self.zone
         ref = self.carry or self.incident_date
-        d = _date_from_match(m, ref) if m.group("date") else None
+        d = _date_from_match(m, ref) if date_text else None
         carried = d is None
         if d is None:
             d = ref
@@ -311,33 +323,41 @@ def _read_table(lines: list[str], i: int, first_line: int, placer: _Placer, even
 # ---- incident times from markers ---------------------------------------------------------
 
 _IMPACT_NOUNS = r"(?:outage|incident|impact|degradation|disruption|downtime|errors?|failures?|latency|problems?|issues?|5xx|500s|timeouts?)"
+# Matched against the lowercased event text.
 MARKERS: dict[str, re.Pattern[str]] = {
     "started_at": re.compile(
         rf"\b{_IMPACT_NOUNS}\s+(?:\w+\s+)?(?:begins?|began|start(?:s|ed)?|spike[sd]?|appear(?:s|ed)?|increase[sd]?)\b"
         r"|\b(?:begins|began)\b|\bstart of (?:the )?(?:outage|incident|impact)\b|\b(?:impact|outage|incident) start"
         r"|\bfirst (?:errors?|failures?|timeouts?)\b|\bwent down\b|\bbecame unavailable\b|\bstarted failing\b|\bstarted returning\b",
-        re.I,
     ),
     "detected_at": re.compile(
         r"\balerts?\b[^.]{0,40}\b(?:fired|fires|triggered|firing|went off|paged|raised)\b|\bpaged\b|\bpages?\b (?:fired|sent|went out)"
         r"|\bdetected\b|\bnoticed\b|\bon-?call\b[^.]{0,20}\b(?:paged|alerted|notified)\b|\balerted\b"
         r"|\bfirst (?:customer )?(?:report|alert|page)s?\b|\bcustomers? report(?:s|ed)?\b|\breported by\b|\bincident (?:declared|opened)\b",
-        re.I,
     ),
     "mitigated_at": re.compile(
         r"\bmitigat(?:ed|ion (?:applied|complete[d]?|in place|deployed))\b|\brolled back\b|\broll-?back (?:complete[d]?|finished|done|deployed)\b"
         r"|\bfail(?:ed)?[ -]?over (?:complete[d]?|to|done)\b|\bfailed over\b|\bworkaround (?:applied|deployed|in place)\b"
         r"|\bimpact (?:ended|ends|stopped|stops)\b|\berror rates? (?:returns?|returned|drop(?:s|ped)?|recover(?:s|ed)?)\b|\btraffic (?:restored|drained|shifted)\b"
         r"|\bstabili[sz]ed\b",
-        re.I,
     ),
     "resolved_at": re.compile(
         r"\bresolved\b|\bfully recovered\b|\brecovered\b|\ball[- ]clear\b|\bincident (?:closed|over|ended|resolved)\b|\bback to normal\b"
         r"|\bservice (?:restored|recovered)\b|\bfull(?:y)? (?:recovery|restored)\b|\bnormal operations?\b|\bclosed\b",
-        re.I,
     ),
 }
 _NEGATED = re.compile(r"\b(?:not|never|no longer|n't|unable to|yet to|still not|without)\s+(?:\w+\s+)?(?:resolved|recovered|mitigated|detected|noticed|rolled back)\b", re.I)
+
+
+# Substrings that must occur before a marker pattern can match: a cheap C-level filter so
+# the alternation patterns only run on the few events that could match.
+_MARKER_KEYS: dict[str, tuple[str, ...]] = {
+    "started_at": ("begin", "began", "start", "spike", "appear", "increase", "first", "went down", "unavailable"),
+    "detected_at": ("alert", "page", "detect", "notice", "on-call", "oncall", "first", "report", "declared", "opened"),
+    "mitigated_at": ("mitigat", "roll", "fail", "workaround", "impact", "error rate", "traffic", "stabili"),
+    "resolved_at": ("resolv", "recover", "clear", "closed", "over", "ended", "normal", "restored"),
+}
+_NEGATION_KEYS = ("not", "n't", "never", "no longer", "unable", "yet", "without")
 
 
 def times_from_markers(events: list[TimelineEvent]) -> dict[str, datetime]:
@@ -346,11 +366,14 @@ def times_from_markers(events: list[TimelineEvent]) -> dict[str, datetime]:
     for ev in events:
         if ev.at is None or not ev.text:
             continue
-        text = _NEGATED.sub(" ", ev.text)
-        for field, pattern in MARKERS.items():
-            if pattern.search(text):
-                if field == "resolved_at" or field not in found:
-                    found[field] = ev.at
+        low = ev.text.lower()
+        if any(k in low for k in _NEGATION_KEYS):
+            low = _NEGATED.sub(" ", low)
+        for field, keys in _MARKER_KEYS.items():
+            if field in found and field != "resolved_at":
+                continue
+            if any(k in low for k in keys) and MARKERS[field].search(low):
+                found[field] = ev.at
     return found
 
 
