@@ -31,6 +31,7 @@ from pipelines.redact import Redactor
 from pipelines.review import QuarterlyReview
 
 ENV_DB = "HINDSIGHT_DB"
+TOP_REPEATS = 10  # a review is one page: the longest repeat chains, not every pair
 DEFAULT_DB = Path("data/hindsight.duckdb")
 
 
@@ -143,11 +144,17 @@ def document(review: QuarterlyReview) -> tuple[str, list[Section]]:
         f"{review.previous_repeats} in {p}."
     ]
     if review.repeats:
+        shown = review.repeats[:TOP_REPEATS]
         repeat_blocks.append(Table(
             ["Theme", "Service", "Repeats", "Shortest gap (days)"],
-            [[r.label, r.service, str(r.repeats), str(r.min_days_between)] for r in review.repeats],
+            [[r.label, r.service, str(r.repeats), str(r.min_days_between)] for r in shown],
             numeric=(2, 3),
         ))
+        if len(review.repeats) > len(shown):
+            repeat_blocks.append(
+                f"{len(shown)} of {len(review.repeats)} theme and service pairs, most repeats first; "
+                "the Repeats page lists them all."
+            )
     sections.append(Section("Repeats", repeat_blocks))
 
     a, b = review.actions, review.previous_actions
@@ -168,7 +175,7 @@ def document(review: QuarterlyReview) -> tuple[str, list[Section]]:
 
     if review.notable:
         notable: list[Block] = [Table(
-            ["Why", "Date", "Severity", "Incident", "Service", "Time to resolve"],
+            ["Why", "Date", "Severity", "Incident", "Services", "Time to resolve"],
             [[n.reason, n.incident_date.isoformat() if n.incident_date else "–", n.severity or "–",
               n.title if n.incident_id is None else f"{n.incident_id}: {n.title}",
               n.service or "–", fmt_minutes(n.resolve_minutes)] for n in review.notable],

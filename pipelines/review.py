@@ -136,7 +136,7 @@ class NotableIncident:
     title: str
     severity: str | None
     incident_date: date | None
-    service: str | None
+    service: str | None  # every service of the incident, comma-separated
     resolve_minutes: float | None
     reason: str  # "SEV1" or "longest to resolve"
 
@@ -149,17 +149,14 @@ class QuarterlyReview:
     previous: QuarterFigures
     top_themes: list[ThemeCount]
     new_themes: list[ThemeCount]
-    repeats: list[RepeatGroup]
+    repeats: list[RepeatGroup]  # one row per theme + service; an incident can be in several
+    repeat_count: int  # distinct incidents of the quarter that repeat an earlier one
     previous_repeats: int
     actions: ActionHealth
     previous_actions: ActionHealth
     notable: list[NotableIncident]
     undated_incidents: int = 0
     notes: list[str] = field(default_factory=list)
-
-    @property
-    def repeat_count(self) -> int:
-        return sum(r.repeats for r in self.repeats)
 
 
 def percentile(values: Sequence[float], pct: float) -> float | None:
@@ -215,6 +212,10 @@ def _theme_counts(current: pd.DataFrame, previous: pd.DataFrame, quarter: Quarte
             )
         )
     return out
+
+
+def _repeat_count(con: duckdb.DuckDBPyConnection, quarter: Quarter) -> int:
+    return int(queries.review_repeat_count(con, start=quarter.start, end=quarter.end)["repeats"].iloc[0])
 
 
 def _notable(incidents: pd.DataFrame, viewer: Viewer) -> list[NotableIncident]:
@@ -274,7 +275,6 @@ def build_review(
         )
         for r in repeats_df.itertuples(index=False)
     ]
-    prev_repeats = queries.review_repeats(con, start=prev_q.start, end=prev_q.end)
     current = _figures(quarter, cur_inc)
     previous = _figures(prev_q, prev_inc)
     notes = []
@@ -291,7 +291,8 @@ def build_review(
         top_themes=themes[:TOP_THEMES],
         new_themes=[t for t in themes if t.is_new],
         repeats=repeats,
-        previous_repeats=int(prev_repeats["repeats"].sum()) if len(prev_repeats) else 0,
+        repeat_count=_repeat_count(con, quarter),
+        previous_repeats=_repeat_count(con, prev_q),
         actions=_health(queries.review_action_health(con, start=quarter.start, end=quarter.end, as_of=as_of)),
         previous_actions=_health(queries.review_action_health(con, start=prev_q.start, end=prev_q.end, as_of=as_of)),
         notable=_notable(cur_inc, viewer),

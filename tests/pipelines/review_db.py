@@ -50,7 +50,8 @@ INCIDENTS = [
 
 THEMES = [(1, "retry storms"), (2, "config drift"), (3, SECRET_THEME), (-1, "unclustered")]
 INCIDENT_THEMES = [("C1", 1), ("B1", 1), ("A1", 1), ("A4", 1), ("A2", 2), ("A3", 3), ("A5", -1)]
-REPEATS = [("A1", "C1", 1, "api", 154), ("A4", "A1", 1, "api", 58), ("B1", "C1", 1, "api", 68)]
+# A4 repeats on two themes: it must count once as a repeat incident.
+REPEATS = [("A1", "C1", 1, "api", 154), ("A4", "A1", 1, "api", 58), ("A4", "A2", 2, "api", 22), ("B1", "C1", 1, "api", 68)]
 # (incident, text, owner, due, status)
 ACTIONS = [
     ("A1", "Add retry budget", "Alice Chen", date(2026, 8, 1), "done"),
