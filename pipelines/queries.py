@@ -884,7 +884,7 @@ def review_incidents(con: duckdb.DuckDBPyConnection, *, start: date, end: date) 
     return con.execute(
         """
         WITH svc AS (
-            SELECT incident_id, min(service) AS service
+            SELECT incident_id, string_agg(DISTINCT service, ', ' ORDER BY service) AS service
             FROM incident_services
             GROUP BY incident_id
         )
@@ -982,6 +982,19 @@ def review_repeats(
         ORDER BY repeats DESC, t.label, r.service
         """,
         {"start": start, "end": end, "viewer": list(viewer)},
+    ).df()
+
+
+def review_repeat_count(con: duckdb.DuckDBPyConnection, *, start: date, end: date) -> pd.DataFrame:
+    """One row: distinct incidents dated in [start, end) that repeat an earlier incident."""
+    return con.execute(
+        """
+        SELECT count(DISTINCT r.incident_id) AS repeats
+        FROM repeat_incidents r
+        JOIN incidents i USING (incident_id)
+        WHERE i.incident_date >= $start AND i.incident_date < $end
+        """,
+        {"start": start, "end": end},
     ).df()
 
 
