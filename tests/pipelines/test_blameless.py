@@ -1,0 +1,244 @@
+"""The blameless-language engine: prose extraction, subjects, rule files, and the labelled set."""
+
+from __future__ import annotations
+
+import functools
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pipelines import blameless
+from pipelines.blameless import default_rules, load_rules, prose_lines, scan_text
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@functools.cache
+def _bench():
+    """bench/blameless.py, the script that prints the README's numbers (not a package)."""
+    spec = importlib.util.spec_from_file_location("bench_blameless", ROOT / "bench" / "blameless.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while the class is created
+    spec.loader.exec_module(module)
+    return module
+
+
+def rules_fired(sentence: str) -> set[str]:
+    return {h.rule for h in scan_text(sentence)}
+
+
+# --- the labelled set (the README quotes these numbers) ---------------------------------------
+
+
+def test_labelled_set_is_big_enough_and_well_formed():
+    rows = _bench().read_labelled()
+    labels = [label for label, _ in rows]
+    assert labels.count("blameful") >= 60
+    assert labels.count("neutral") >= 60
+    assert len({s for _, s in rows}) == len(rows), "duplicate sentences inflate the score"
+
+
+def test_precision_and_recall_on_labelled_set():
+    bench = _bench()
+    overall = bench.score(bench.read_labelled())
+    held_out = bench.score(bench.read_labelled(part="held-out"))
+    assert overall.precision >= 0.95 and overall.recall >= 0.95, overall.misses
+    # The held-out sentences were written after the rules were tuned; a lower floor on purpose.
+    assert held_out.blameful >= 30 and held_out.neutral >= 30
+    assert held_out.precision >= 0.9 and held_out.recall >= 0.9, held_out.misses
+
+
+# --- tricky sentences, one by one -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "sentence, rule",
+    [
+        ("Root cause: human error.", "blameless/human-error"),
+        ("The root cause was operator error.", "blameless/human-error"),
+        ("It was Priya's fault.", "blameless/fault"),
+        ("The engineer was careless.", "blameless/judgement"),
+        ("Sam should have known better.", "blameless/should-have"),
+        ("The engineer failed to check the lag.", "blameless/failed-to"),
+        ("The operator failed to notice the alert.", "blameless/failed-to"),
+        ("Javier forgot to remove the debug flag.", "blameless/forgot"),
+        ("The person who wrote the migration forgot to add an index.", "blameless/forgot"),
+        ("The outage was caused by Tom.", "blameless/person-as-cause"),
+        ("The incident was triggered by @jdoe.", "blameless/person-as-cause"),
+        ("We blamed the on-call engineer for the slow response.", "blameless/blame"),
+        ("The admin fat-fingered the firewall rule.", "blameless/mistake"),
+        ("The engineer ignored the disk space alert.", "blameless/ignored"),
+    ],
+)
+def test_blameful_sentence_fires_expected_rule(sentence, rule):
+    assert rule in rules_fired(sentence)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "The job failed to start.",
+        "The deploy failed to complete on the last hosts.",
+        "The operator (Kubernetes operator) restarted pods.",
+        "The Postgres operator failed to promote a replica.",
+        "The postgres-operator failed to reconcile.",
+        "We blamed DNS at first.",
+        "No one is to blame.",
+        "It was nobody's fault.",
+        "The load balancer's fault detection marked hosts down.",
+        "The disk controller's fault caused the array to go read-only.",
+        "Rather than stopping at human error, we asked why the CLI allowed it.",
+        "Automation removes the chance of human error.",
+        "User error rates rose to 14%.",
+        "The customer wrote \"your engineers are careless\".",
+        "The log said `engineer failed to confirm`.",
+        "The monitoring agent failed to report metrics.",
+        "Alice rolled back the deploy at 14:32.",
+        "The alert should have fired at 80% but its threshold was 98%.",
+        "Jack up the limit and move on.",
+    ],
+)
+def test_neutral_sentence_does_not_fire(sentence):
+    assert rules_fired(sentence) == set()
+
+
+def test_hit_reports_phrase_line_and_a_rewording():
+    [hit] = scan_text("Intro line.\n\nIt was Kevin's fault.\n")
+    assert hit.line == 3
+    assert hit.phrase == "Kevin's fault"
+    assert hit.suggestion and "fault" not in hit.suggestion.split("e.g.")[0].lower().split()[:1]
+
+
+# --- prose extraction -------------------------------------------------------------------------
+
+
+def test_prose_lines_skips_code_quotes_comments_and_front_matter_keys():
+    text = "\n".join(
+        [
+            "---",  # 1
+            "id: X-1",  # 2
+            "owner: careless-bot",  # 3 (not prose)
+            "summary: Human error by the on-call.",  # 4 (prose)
+            "---",  # 5
+            "Plain prose.",  # 6
+            "```",  # 7
+            "engineer failed to confirm",  # 8
+            "```",  # 9
+            "> Kevin should have known better.",  # 10
+            "<!-- TODO: careless -->",  # 11
+            "Run `forgot to` here and \"negligent\" there.",  # 12
+            "",  # 13
+            "    indented code: operator error",  # 14
+        ]
+    )
+    lines = dict(prose_lines(text))
+    assert 4 in lines and "Human error" in lines[4]
+    assert 6 in lines
+    assert not {2, 3, 8, 10, 14} & set(lines)
+    assert "careless" not in lines.get(11, "")
+    assert "forgot" not in lines[12] and "negligent" not in lines[12]
+    hits = scan_text(text)
+    assert [h.line for h in hits] == [4]
+
+
+def test_tilde_fence_and_unclosed_comment():
+    text = "~~~\nthe engineer failed to check\n~~~\n<!--\ncareless\n-->\nAfter.\n"
+    assert scan_text(text) == []
+
+
+def test_apostrophes_are_not_quotes():
+    # "engineer's" must not open a quotation that hides the rest of the line.
+    assert "blameless/fault" in rules_fired("It was the engineer's fault, not the 'system' at all.")
+
+
+# --- subjects -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "before, kind",
+    [
+        ("The engineer ", "person"),
+        ("The on-call engineer also ", "person"),
+        ("Kevin ", "person"),
+        ("@kim ", "person"),
+        ("The job ", "system"),
+        ("The Kubernetes operator ", "system"),
+        ("The operator ", "person"),
+        ("We ", "none"),
+        ("No one ", "none"),
+        ("The flux capacitor ", "unknown"),
+        ("The support agent ", "person"),
+        ("The monitoring agent ", "system"),
+    ],
+)
+def test_subject_kind(before, kind):
+    r = default_rules()
+    assert r.subject_kind(r.mark_names(before)) == kind
+
+
+# --- team rule files ------------------------------------------------------------------------
+
+
+def test_team_rules_extend_replace_and_disable(tmp_path):
+    extra = tmp_path / "team.toml"
+    extra.write_text(
+        """
+disable = ["blameless/judgement"]
+
+[people]
+names = ["Zbigniew"]
+
+[[blameless]]
+id = "team/hero"
+severity = "info"
+pattern = '''\\bsaved the day\\b'''
+subject = "not-system"
+message = "hero narratives hide the system"
+suggestion = "describe what made recovery possible"
+
+[[blameless]]
+id = "blameless/fault"
+severity = "warning"
+pattern = '''\\bfault of\\b'''
+message = "fault"
+suggestion = "rephrase"
+""",
+        encoding="utf-8",
+    )
+    rules = load_rules(extra)
+    # A team's own names make "X failed to <anything>" about a person ...
+    assert {h.rule for h in scan_text("Zbigniew failed to drain the node.", rules)} == {"blameless/failed-to"}
+    # ... while an unknown word with a machine verb stays neutral by default.
+    assert {h.rule for h in scan_text("Zbigniew failed to drain the node.")} == set()
+    assert [h.rule for h in scan_text("Maria saved the day.", rules)] == ["team/hero"]
+    assert [h.severity for h in scan_text("It was the fault of the DBA.", rules)] == ["warning"]
+    assert scan_text("It was Kevin's fault.", rules) == []  # replaced pattern no longer matches
+    assert "blameless/judgement" in rules.disabled
+    # default rules are untouched by loading a team file
+    assert "blameless/judgement" not in default_rules().disabled
+
+
+def test_bad_team_rule_names_the_rule(tmp_path):
+    extra = tmp_path / "bad.toml"
+    extra.write_text("[[blameless]]\nid = 'team/x'\npattern = '(unclosed'\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="team/x"):
+        load_rules(extra)
+    extra.write_text("[[blameless]]\nid = 'team/y'\nseverity = 'fatal'\npattern = 'x'\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="severity"):
+        load_rules(extra)
+
+
+def test_default_rule_file_is_packaged_next_to_the_module():
+    assert blameless.DEFAULT_RULES_PATH.name == "lint_rules.toml" and blameless.DEFAULT_RULES_PATH.exists()
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=400))
+def test_scanning_arbitrary_text_never_crashes_and_lines_are_in_range(text):
+    n_lines = max(len(text.splitlines()), 1)
+    for hit in scan_text(text):
+        assert 1 <= hit.line <= n_lines
