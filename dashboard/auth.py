@@ -9,6 +9,7 @@ from __future__ import annotations
 import streamlit as st
 
 from pipelines.access import ANONYMOUS, Viewer
+from pipelines.access_groups import AccessConfigError, load_access_map
 
 
 def _claims() -> dict:
@@ -28,6 +29,33 @@ def current_viewer() -> Viewer:
     groups: tuple[str, ...] = ()
     if isinstance(raw_groups, (list, tuple)):
         groups = tuple(str(g) for g in raw_groups if isinstance(g, str) and g.strip())
+    # Groups from the operator's access file (pipelines/access_groups.py), only for an email
+    # the identity provider has not declared unverified.
+    if email is not None and claims.get("email_verified", True) is not False:
+        try:
+            groups = tuple(dict.fromkeys(groups + load_access_map().groups_for(email)))
+        except AccessConfigError as e:
+            st.warning(f"Restricted postmortems stay hidden: {e}")
     if email is None and not groups:
         return ANONYMOUS
     return Viewer(email=email, groups=groups)
+
+
+def _sign_in_configured() -> bool:
+    try:
+        return "auth" in st.secrets
+    except Exception:  # no secrets.toml at all
+        return False
+
+
+def account_box() -> None:
+    """Sidebar sign-in / sign-out, shown only when OIDC sign-in is configured in secrets.toml."""
+    if not _sign_in_configured():
+        return
+    with st.sidebar:
+        if _claims().get("is_logged_in"):
+            viewer = current_viewer()
+            st.caption(f"Signed in as {viewer.email or 'unknown'}" + (f" · groups: {', '.join(viewer.groups)}" if viewer.groups else ""))
+            st.button("Sign out", on_click=st.logout, key="hs_sign_out")
+        else:
+            st.button("Sign in to see restricted postmortems", on_click=st.login, key="hs_sign_in")
