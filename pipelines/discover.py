@@ -53,11 +53,14 @@ def _root_labels(roots: list[Path]) -> list[str]:
         depth += 1
 
 
-def _walk(root: Path) -> list[Path]:
-    found: list[Path] = []
+def _walk(root: Path) -> list[tuple[Path, str]]:
+    """(path, path relative to root with POSIX separators) of every non-hidden file, sorted."""
+    found: list[tuple[Path, str]] = []
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        found.extend(Path(dirpath, f) for f in sorted(filenames) if not f.startswith("."))
+        rel_dir = os.path.relpath(dirpath, root).replace(os.sep, "/")
+        prefix = "" if rel_dir == "." else rel_dir + "/"
+        found.extend((Path(dirpath, f), prefix + f) for f in sorted(filenames) if not f.startswith("."))
     return found
 
 
@@ -73,26 +76,23 @@ def discover(corpus: list[Path], suffixes: frozenset[str] | None = None) -> Disc
     result = Discovery()
     seen: set[Path] = set()
     by_source: dict[str, SourceFile] = {}
-    for root, label in zip(corpus, labels):
+    for given, label in zip(corpus, labels):
+        root = given.resolve()  # once per root: resolving each of 10,000 files costs seconds
         if root.is_file():
             # A file named explicitly is always attempted: the parser says why if it cannot read it.
-            candidates = [(root, label or root.name)]
+            candidates = [(root, label or given.name)]
             explicit = True
         else:
-            candidates = [
-                (p, f"{label}/{p.relative_to(root).as_posix()}" if label else p.relative_to(root).as_posix())
-                for p in _walk(root)
-            ]
+            candidates = [(p, f"{label}/{rel}" if label else rel) for p, rel in _walk(root)]
             explicit = False
         for path, source_path in candidates:
-            real = path.resolve()
-            if real in seen:  # overlapping roots (a folder and a file inside it): read once
+            if path in seen:  # overlapping roots (a folder and a file inside it): read once
                 continue
-            seen.add(real)
-            if not explicit and path.suffix.lower() not in suffixes:
+            seen.add(path)
+            if not explicit and os.path.splitext(path.name)[1].lower() not in suffixes:
                 result.skipped.append(source_path)
                 continue
-            by_source.setdefault(source_path, SourceFile(real, source_path))
+            by_source.setdefault(source_path, SourceFile(path, source_path))
     result.files = sorted(by_source.values(), key=lambda f: f.source_path)
     result.skipped.sort()
     return result
