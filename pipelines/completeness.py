@@ -59,6 +59,12 @@ _INSTRUCTION = re.compile(
     r"(?:[^.\n]*\b(?:here|below|above|this section|goes here)\b|[^.\n]*\.\.\.|[^\n]*[_*]\s*$)",
     re.I,
 )
+# "TODO: fill in after the review", "To be completed once the RCA meeting happens".
+_DEFERRED = re.compile(
+    r"^\W*(?:(?:todo|tbd|fixme|wip)\b\W*)?(?:(?:fill|filled)\s+(?:in|out)|to\s+be\s+(?:filled|completed|written|added|determined|decided|done)|"
+    r"(?:will\s+be\s+)?(?:completed|written|added|updated)\s+(?:later|after|once|when))\b[^.\n]{0,80}$",
+    re.I,
+)
 _MARKUP = re.compile(r"[#>*_`|~\[\]()]+|^\s*(?:[-+*]|\d+[.)])\s+", re.M)
 _WORD = re.compile(r"[A-Za-z0-9][\w'/-]*")
 
@@ -68,7 +74,7 @@ def is_placeholder(text: str | None) -> bool:
     if not text:
         return True
     text = _HTML_COMMENT.sub(" ", text)
-    lines = [ln for ln in text.splitlines() if ln.strip() and not _INSTRUCTION.match(ln)]
+    lines = [ln for ln in text.splitlines() if ln.strip() and not _INSTRUCTION.match(ln) and not _DEFERRED.match(ln)]
     text = _TEMPLATE_TOKEN.sub(" ", "\n".join(lines))
     text = _MARKUP.sub(" ", text)
     words = [w for w in _WORD.findall(text)]

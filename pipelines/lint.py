@@ -169,8 +169,14 @@ def _item_label(item: ActionItem) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+def _is_placeholder_item(text: str) -> bool:
+    words = text.split()
+    return is_placeholder(text) if len(words) > 2 else text.strip(" .:-").lower() in ("tbd", "todo", "n/a", "none", "tba", "")
+
+
 def _action_item_findings(incident: Incident, rules: blameless.RuleSet) -> list[Finding]:
-    items = [a for a in incident.action_items if a.text.strip()]
+    # "TODO: fill in after the review" is a promise to write action items, not one.
+    items = [a for a in incident.action_items if a.text.strip() and not _is_placeholder_item(a.text)]
     if not items:
         status = section_status(incident, "action_items")
         return [
