@@ -15,10 +15,9 @@ if str(_ROOT) not in sys.path:
 
 import streamlit as st  # noqa: E402
 
-from dashboard import data, filters  # noqa: E402
+from dashboard import auth, data, filters  # noqa: E402
 
 st.set_page_config(page_title="Hindsight", page_icon=":material/history:", layout="wide")
-data.require_db()
 
 _HERE = Path(__file__).resolve().parent / "pages"
 
@@ -35,8 +34,8 @@ sections = {
         _page("repeats.py", "Repeats", ":material/replay:", "repeats"),
     ],
     "Follow-up": [
-        _page("action_items.py", "Action items", ":material/task_alt:", "action-items"),
-        _page("data_quality.py", "Data quality", ":material/rule:", "data-quality"),
+        _page("action_items.py", "Action items", ":material/task_alt:", "action_items"),
+        _page("data_quality.py", "Data quality", ":material/rule:", "data_quality"),
     ],
     "Explore": [
         _page("related.py", "Related incidents", ":material/search:", "related"),
@@ -47,5 +46,7 @@ if (_HERE / "review.py").is_file():  # written by the review feature; the app wo
     sections["Review"] = [_page("review.py", "Quarterly review", ":material/summarize:", "review")]
 
 page = st.navigation(sections)
+data.require_db()
+auth.account_box()
 filters.filter_bar()
 page.run()

@@ -91,6 +91,24 @@ def incidents_by_group(df: pd.DataFrame, *, dimension: str) -> alt.Chart | None:
     return (base.mark_line() + base.mark_point(filled=True, size=50)).properties(width=WIDTH, height=320)
 
 
+# Log-axis ticks at durations people think in, labelled in minutes, hours or days.
+DURATION_TICKS = [1 / 60, 5 / 60, 15 / 60, 0.5, 1, 2, 4, 8, 24, 72, 168, 720]
+_DURATION_LABEL = (
+    "datum.value < 1 ? format(datum.value * 60, '.0f') + ' min' : "
+    "datum.value < 24 ? format(datum.value, '.0f') + ' h' : format(datum.value / 24, '.0f') + ' d'"
+)
+
+
+def human_hours(value: float) -> str:
+    if value is None or pd.isna(value):
+        return "–"
+    if value < 1:
+        return f"{value * 60:.0f} min"
+    if value < 48:
+        return f"{value:.1f} h"
+    return f"{value / 24:.1f} days"
+
+
 def duration_distribution(points: pd.DataFrame, summary: pd.DataFrame, *, metric: str) -> alt.Chart | None:
     """One metric's distribution per quarter: every incident as a dot, a box for p25-p75, a black tick
     at the median and a red tick at p90; n in the tooltip and above each quarter. Log scale,
@@ -99,8 +117,12 @@ def duration_distribution(points: pd.DataFrame, summary: pd.DataFrame, *, metric
     summ = summary[summary["metric"] == metric] if not _empty(summary) else summary
     if _empty(pts) or _empty(summ):
         return None
-    pts = pts.assign(hours=pts["hours"].clip(lower=1 / 60))  # a zero duration cannot sit on a log axis
+    pts = pts.assign(hours=pts["hours"].clip(lower=1 / 60), took=pts["hours"].map(human_hours))  # 0 cannot sit on a log axis
     summ = summ.assign(
+        median_label=summ["median"].map(human_hours),
+        p90_label=summ["p90"].map(human_hours),
+        p25_label=summ["p25"].map(human_hours),
+        p75_label=summ["p75"].map(human_hours),
         p25=summ["p25"].clip(lower=1 / 60),
         median=summ["median"].clip(lower=1 / 60),
         p75=summ["p75"].clip(lower=1 / 60),
@@ -108,15 +130,16 @@ def duration_distribution(points: pd.DataFrame, summary: pd.DataFrame, *, metric
         n_label="n=" + summ["n"].astype(str),
     )
     x = alt.X("quarter:O", title="Quarter", sort="ascending", axis=alt.Axis(labelAngle=0))
-    y_title = f"{metric} (hours, log scale)"
+    y_title = f"{metric} (log scale: min, h, d)"
     scale = alt.Scale(type="log")
+    axis = alt.Axis(values=DURATION_TICKS, labelExpr=_DURATION_LABEL, grid=True)
     tooltip = [
         alt.Tooltip("quarter:O", title="Quarter"),
         alt.Tooltip("n:Q", title="Incidents (n)"),
-        alt.Tooltip("median:Q", title="Median (h)", format=".2f"),
-        alt.Tooltip("p90:Q", title="p90 (h)", format=".2f"),
-        alt.Tooltip("p25:Q", title="p25 (h)", format=".2f"),
-        alt.Tooltip("p75:Q", title="p75 (h)", format=".2f"),
+        alt.Tooltip("median_label:N", title="Median"),
+        alt.Tooltip("p90_label:N", title="p90"),
+        alt.Tooltip("p25_label:N", title="p25"),
+        alt.Tooltip("p75_label:N", title="p75"),
     ]
     dots = (
         alt.Chart(pts)
@@ -124,12 +147,12 @@ def duration_distribution(points: pd.DataFrame, summary: pd.DataFrame, *, metric
         .encode(
             x=x,
             xOffset=alt.XOffset("jitter:Q", scale=alt.Scale(domain=[-1, 1])),
-            y=alt.Y("hours:Q", title=y_title, scale=scale),
-            tooltip=[alt.Tooltip("quarter:O", title="Quarter"), alt.Tooltip("hours:Q", title="Hours", format=".2f")],
+            y=alt.Y("hours:Q", title=y_title, scale=scale, axis=axis),
+            tooltip=[alt.Tooltip("quarter:O", title="Quarter"), alt.Tooltip("took:N", title="Took")],
         )
         .transform_calculate(jitter="(random() - 0.5) * 1.2")
     )
-    box = alt.Chart(summ).mark_bar(size=26, opacity=0.25, color="#4c78a8").encode(x=x, y=alt.Y("p25:Q", scale=scale, title=y_title), y2="p75:Q", tooltip=tooltip)
+    box = alt.Chart(summ).mark_bar(size=26, opacity=0.25, color="#4c78a8").encode(x=x, y=alt.Y("p25:Q", scale=scale, title=y_title, axis=axis), y2="p75:Q", tooltip=tooltip)
     median = alt.Chart(summ).mark_tick(color="black", thickness=3, size=34).encode(x=x, y=alt.Y("median:Q", scale=scale), tooltip=tooltip)
     p90 = alt.Chart(summ).mark_tick(color="#d7301f", thickness=2, size=34).encode(x=x, y=alt.Y("p90:Q", scale=scale), tooltip=tooltip)
     n_text = alt.Chart(summ).mark_text(dy=-10, fontSize=11, color="#444").encode(x=x, y=alt.value(0), text="n_label:N")

@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import filters as filter_bar
+from dashboard.charts import human_hours
 from pipelines.queries import Filters
 
 INCIDENT_PAGE = "incident"
@@ -44,15 +45,12 @@ def link_column(title: str = "Open") -> st.column_config.LinkColumn:
     return st.column_config.LinkColumn(title, display_text=r"incident=(.*)$", help="Open the incident page")
 
 
+def date_column(title: str = "Date") -> st.column_config.DateColumn:
+    return st.column_config.DateColumn(title, format="YYYY-MM-DD")
+
+
 def hours(value: object) -> str:
-    if value is None or pd.isna(value):
-        return "–"
-    v = float(value)
-    if v < 1:
-        return f"{v * 60:.0f} min"
-    if v < 48:
-        return f"{v:.1f} h"
-    return f"{v / 24:.1f} days"
+    return "–" if value is None or pd.isna(value) else human_hours(float(value))
 
 
 def pct(part: object, whole: object) -> float | None:

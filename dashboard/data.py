@@ -48,8 +48,24 @@ def _connect(identity: DbIdentity) -> duckdb.DuckDBPyConnection:
     return duckdb.connect(identity.path, read_only=True)
 
 
+def _ensure_routed() -> None:
+    """Make sure the page runs inside the router (app.py), not as an old-style multipage script.
+
+    Streamlit treats a `pages/` folder beside the entry script as a legacy multipage app until
+    `st.navigation` runs once in the process; a fresh server's first request straight to a page
+    URL would then run that page alone (no filter bar, no page config). Turn the legacy mode off
+    and rerun through app.py. Every page reads data, so this check lives at the data door.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
 def require_db() -> DbIdentity:
     """The current database's identity, or a friendly page explaining how to build one (and stop)."""
+    _ensure_routed()
     identity = db_identity()
     if identity is None:
         st.title("No Hindsight database yet")

@@ -28,20 +28,21 @@ ui.show_chart(charts.completion(data.load("action_completion", filters=f, by=by)
 
 st.header("Overdue")
 overdue = data.load("overdue_items", filters=f, viewer=viewer, today=today)
-item_cols = {"link": ui.link_column("Incident"), "incident": "Incident title", "item": st.column_config.TextColumn("Action item", width="large"),
-             "owner": "Owner", "due_date": "Due", "days_overdue": "Days overdue", "status": "Status", "priority": "Priority", "kind": "Type", "missing": "Missing"}
+item_cols = {"link": ui.link_column("Incident"), "incident": st.column_config.TextColumn("Incident title", width="medium"),
+             "item": st.column_config.TextColumn("Action item", width="large"),
+             "owner": "Owner", "due_date": ui.date_column("Due"), "days_overdue": "Days overdue", "incident_date": ui.date_column(), "status": "Status", "priority": "Priority", "kind": "Type", "missing": "Missing"}
 if overdue.empty:
     st.success("No open action item is past its due date.")
 else:
     ui.show_chart(charts.overdue_age(overdue), "")
-    st.dataframe(ui.with_links(overdue)[["link", "incident", "item", "owner", "due_date", "days_overdue", "priority"]], hide_index=True, column_config=item_cols)
+    st.dataframe(ui.with_links(overdue)[["link", "days_overdue", "due_date", "owner", "item", "priority", "incident"]], hide_index=True, column_config=item_cols)
 
 st.header("Open items with no owner or no due date")
 unassigned = data.load("unassigned_items", filters=f, viewer=viewer)
 if unassigned.empty:
     st.success("Every open action item has an owner and a due date.")
 else:
-    st.dataframe(ui.with_links(unassigned)[["link", "incident", "item", "missing", "owner", "due_date", "priority"]], hide_index=True, column_config=item_cols)
+    st.dataframe(ui.with_links(unassigned)[["link", "missing", "owner", "due_date", "item", "priority", "incident"]], hide_index=True, column_config=item_cols)
 
 st.header("Incidents with no action items")
 bare = data.load("incidents_without_actions", filters=f, viewer=viewer)
@@ -49,7 +50,7 @@ if bare.empty:
     st.success("Every incident in view has at least one action item.")
 else:
     st.dataframe(ui.with_links(bare)[["link", "incident_date", "title", "severity", "team"]], hide_index=True,
-                 column_config={"link": ui.link_column("Incident"), "incident_date": "Date", "title": "Title", "severity": "Severity", "team": "Team"})
+                 column_config={"link": ui.link_column("Incident"), "incident_date": ui.date_column(), "title": "Title", "severity": "Severity", "team": "Team"})
 
 st.header("Time to close")
 st.info("The corpus records each item's status but not when it was closed, so time to close cannot be measured yet. "

@@ -23,7 +23,7 @@ if missing.empty:
 else:
     st.caption(f"{len(missing)} postmortems in view lack at least one key part.")
     st.dataframe(ui.with_links(missing)[["link", "title", "source_path", "incident_date", "completeness", "missing"]], hide_index=True,
-                 column_config={"link": ui.link_column("Incident"), "title": "Title", "source_path": "Source file", "incident_date": "Date",
+                 column_config={"link": ui.link_column("Incident"), "title": "Title", "source_path": "Source file", "incident_date": ui.date_column(),
                                 "completeness": st.column_config.ProgressColumn("Completeness", min_value=0, max_value=100, format="%d"),
                                 "missing": st.column_config.TextColumn("Missing", width="large")})
 

@@ -54,7 +54,7 @@ with tab_actions:
     else:
         st.dataframe(items[["text", "status", "owner", "due_date", "priority", "kind", "ticket"]], hide_index=True,
                      column_config={"text": st.column_config.TextColumn("Action item", width="large"), "status": "Status", "owner": "Owner",
-                                    "due_date": "Due", "priority": "Priority", "kind": "Type", "ticket": "Ticket"})
+                                    "due_date": ui.date_column("Due"), "priority": "Priority", "kind": "Type", "ticket": "Ticket"})
 with tab_related:
     themes = data.load("incident_theme_weights", viewer=viewer, incident_id=incident_id)
     st.markdown("**Themes:** " + ("; ".join(f"{render.safe_inline(t)} ({w:.0%})" for t, w in zip(themes["theme"], themes["weight"])) or "none"))
@@ -68,7 +68,7 @@ with tab_related:
     else:
         st.dataframe(ui.with_links(related, "related_id")[["rank", "score", "link", "title", "incident_date", "severity", "shared_themes"]], hide_index=True,
                      column_config={"rank": "#", "score": st.column_config.NumberColumn("Score", format="%.3f"), "link": ui.link_column("Incident"),
-                                    "title": "Title", "incident_date": "Date", "severity": "Severity", "shared_themes": "Shared themes"})
+                                    "title": "Title", "incident_date": ui.date_column(), "severity": "Severity", "shared_themes": "Shared themes"})
 with tab_quality:
     findings = data.load("incident_lint", viewer=viewer, incident_id=incident_id)
     if findings.empty:

@@ -34,6 +34,6 @@ else:
         ui.with_links(results)[["rank", "score", "link", "title", "incident_date", "severity", "services", "shared_themes", "shared_terms"]],
         hide_index=True,
         column_config={"rank": "#", "score": st.column_config.NumberColumn("Score", format="%.3f", help="Higher is more similar"),
-                       "link": ui.link_column("Incident"), "title": "Title", "incident_date": "Date", "severity": "Severity",
+                       "link": ui.link_column("Incident"), "title": "Title", "incident_date": ui.date_column(), "severity": "Severity",
                        "services": "Services", "shared_themes": "Shared themes", "shared_terms": "Shared terms"},
     )

@@ -15,7 +15,7 @@ if groups.empty:
 st.dataframe(
     groups[["theme", "service", "repeats", "incidents", "first_date", "last_date", "min_days_between"]], hide_index=True,
     column_config={"theme": "Theme", "service": "Service", "repeats": "Repeats", "incidents": "Incidents in chain",
-                   "first_date": "First", "last_date": "Latest", "min_days_between": "Shortest gap (days)"},
+                   "first_date": ui.date_column("First"), "last_date": ui.date_column("Latest"), "min_days_between": "Shortest gap (days)"},
 )
 
 st.header("Recurred after fix")
@@ -26,7 +26,7 @@ if after_fix.empty:
     st.info("No theme recurred after its earlier incident's action items were all done.")
 else:
     st.dataframe(after_fix[["theme", "recurrences", "services", "last_recurrence"]], hide_index=True,
-                 column_config={"theme": "Theme", "recurrences": "Recurrences", "services": "Services", "last_recurrence": "Latest recurrence"})
+                 column_config={"theme": "Theme", "recurrences": "Recurrences", "services": "Services", "last_recurrence": ui.date_column("Latest recurrence")})
 
 st.header("Chain")
 keys = list(zip(groups["theme_id"].astype(int), groups["service"]))
@@ -36,5 +36,5 @@ if choice is not None:
     chain = data.load("repeat_chain", viewer=viewer, theme_id=int(choice[0]), service=str(choice[1]))
     st.dataframe(ui.with_links(chain)[["link", "incident_date", "title", "severity", "days_since_previous", "action_items", "action_items_done"]],
                  hide_index=True,
-                 column_config={"link": ui.link_column("Incident"), "incident_date": "Date", "title": "Title", "severity": "Severity",
+                 column_config={"link": ui.link_column("Incident"), "incident_date": ui.date_column(), "title": "Title", "severity": "Severity",
                                 "days_since_previous": "Days since previous", "action_items": "Action items", "action_items_done": "Done"})

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from dashboard import auth, charts, components as ui, data, filters, render
+from dashboard import auth, charts, components as ui, data, filters
 
 st.title("Recurring themes")
 f, viewer = filters.current(), auth.current_viewer()
@@ -32,10 +32,12 @@ if theme_id is not None:
     incidents = data.load("theme_incidents", filters=f, viewer=viewer, theme_id=int(theme_id))
     st.subheader(f"{len(incidents)} incidents")
     st.dataframe(ui.with_links(incidents)[["link", "incident_date", "title", "severity", "team", "services"]], hide_index=True,
-                 column_config={"link": ui.link_column("Incident"), "incident_date": "Date", "title": "Title", "severity": "Severity", "team": "Team", "services": "Services"})
+                 column_config={"link": ui.link_column("Incident"), "incident_date": ui.date_column(), "title": "Title", "severity": "Severity", "team": "Team", "services": "Services"})
     factors = data.load("theme_factors", filters=f, viewer=viewer, theme_id=int(theme_id))
-    st.subheader("Contributing factors")
+    st.subheader(f"{len(factors)} contributing factors")
     if factors.empty:
         st.info("No readable factor sentences for this theme.")
-    for r in factors.head(50).itertuples(index=False):
-        st.markdown(f"- {render.safe_inline(r.factor)} — [{render.safe_inline(r.incident_id)}]({ui.incident_url(r.incident_id)})")
+    else:
+        st.dataframe(ui.with_links(factors)[["factor", "link", "incident_date", "category"]], hide_index=True,
+                     column_config={"factor": st.column_config.TextColumn("Contributing factor", width="large"), "link": ui.link_column("Incident"),
+                                    "incident_date": ui.date_column(), "category": "Category"})

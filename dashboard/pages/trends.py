@@ -36,6 +36,7 @@ for metric in ("Time to detect", "Time to resolve"):
             icon=":material/info:",
         )
 if not summary.empty:
-    table = summary.assign(median=summary["median"].map(ui.hours), p90=summary["p90"].map(ui.hours))
-    st.dataframe(table[["metric", "quarter", "n", "median", "p90"]], hide_index=True,
-                 column_config={"metric": "Measure", "quarter": "Quarter", "n": "Incidents (n)", "median": "Median", "p90": "p90"})
+    table = summary.assign(median=summary["median"].map(ui.hours), p90=summary["p90"].map(ui.hours), n=summary["n"].astype(str))
+    wide = table.pivot(index="quarter", columns="metric", values=["median", "p90", "n"])
+    wide.columns = [f"{metric}: {stat}" for stat, metric in wide.columns]
+    st.dataframe(wide[sorted(wide.columns)].sort_index(ascending=False), column_config={"quarter": "Quarter"})

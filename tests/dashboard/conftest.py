@@ -68,7 +68,7 @@ INCIDENT_THEMES = [("INC-1", 1, 1.0), ("INC-2", 1, 1.0), ("INC-3", 2, 1.0), ("IN
 REPEATS = [("INC-2", "INC-1", 1, "api", 40), ("INC-4", "INC-2", 1, "api", 87)]
 RELATED = [("INC-1", "INC-2", 1, 0.9), ("INC-1", "INC-4", 2, 0.8), ("INC-1", "INC-6", 3, 0.2), ("INC-3", "INC-5", 1, 0.5)]
 SECTIONS = [
-    ("INC-1", 0, "summary", "Summary", "The **checkout** API ran out of connections. <img src=x onerror=alert(1)> [click](javascript:alert(1)) costs $5 and $6", 5),
+    ("INC-1", 0, "summary", "Summary", "The **checkout** API ran out of connections. <img src=x onerror='window.__pwned=1'> [click](javascript:window.__pwned=1) costs $5 and $6", 5),
     ("INC-1", 1, "timeline", "Timeline", "- 10:00 deploy\n- 10:30 alert", 8),
     ("INC-1", 2, "root_cause", "Root cause", "Pool too small.", 12),
     ("INC-1", 3, "impact", "Impact", "Checkout failed for 4 hours.", 14),
