@@ -153,8 +153,8 @@ def factors_from_section(section: Section, body_first: int, *, cue_only: bool = 
             m = _LABEL_PREFIX.match(cand)
             if m and classify_heading(m.group(1)) == section.kind:
                 cand = cand[m.end():]  # "Root cause: X" under a root cause heading is just X
-            if section.kind == "root_cause" and "?" in cand:
-                cand = _strip_why(cand)
+            if section.kind == "root_cause":
+                cand = _strip_why(cand) if "?" in cand else _WHY_LABEL.sub("", cand, count=1) or cand
             if not _worth_keeping(cand):
                 continue
             if cue_only and not has_cause_cue(cand):

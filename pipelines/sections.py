@@ -12,9 +12,11 @@ Heading -> kind (`classify_heading`): the heading is normalized (numbering such 
 word is corrected to the closest vocabulary word (difflib, ratio >= 0.8) and both steps are
 retried, so "Root Casue" and "Timline" still land. Anything else is `other`.
 
-A sub-heading (deeper than the section it sits in) whose kind is `other` stays part of its
-parent section, so date headings inside a timeline or "Why did X?" headings inside a root
-cause section do not split them.
+A sub-heading (deeper than the section it sits in) whose kind is `other` or the parent's own
+kind stays part of its parent section, so date headings inside a timeline or "Why did X?"
+headings inside a root cause section do not split them. Bold-line headings are weak: one of
+the same kind as the section it sits in (`## Root cause` then `**Root cause:** ...`) or a
+bold date inside a timeline also joins the section.
 """
 
 from __future__ import annotations
@@ -302,7 +304,7 @@ def split_sections(lines: list[str], line_offset: int, headings: list[Heading]) 
         end = bounds[n + 1]
         kind = classify_heading(h.text)
         if current is not None and (
-            (kind == "other" and h.level > current_level)
+            (kind in ("other", current.kind) and h.level > current_level)
             or (kind == "other" and current.kind == "timeline" and any(c.isdigit() for c in h.text))
             or (h.level == 7 and kind == current.kind)  # "## Root cause" then "**Root cause:** ..."
         ):

@@ -14,8 +14,8 @@ Conversion: a zone written on the line wins, then a zone declared for the whole 
 ("Timeline (all times PDT)", "All times are in CET"), else the time is taken as UTC (see
 pipelines/metadata.py). A time-only line takes its date from the last date line, else from
 the incident date; with neither, `at` is None. When time-only lines run past midnight
-(a time more than 6 hours earlier than the one before under the same carried date), the date
-advances by one day. `raw_time` always keeps the time as written; nothing is invented.
+(a wall-clock time more than 6 hours earlier than the one before, same zone, same carried
+date), the date advances by one day. `raw_time` always keeps the time as written; nothing is invented.
 
 Incident times (`times_from_markers`): the first event whose text matches a marker sets
 started/detected/mitigated; resolved takes the last matching event. Markers are listed in
@@ -59,11 +59,11 @@ _TIME_RE = (
     r"|(?P<h2>\d{1,2})\s*(?P<ap2>[aApP])\.?[mM]\.?(?![a-zA-Z]))"
 )
 _ZONE_RE = (
-    rf"(?P<zone>Z(?![a-zA-Z])|(?:UTC|GMT)\s*[+-]\s*\d{{1,2}}(?::?\d{{2}})?|[+-]\d{{2}}:?\d{{2}}|\(?(?:{_ZONE_NAMES})\)?(?![a-zA-Z]))"
+    rf"(?P<zone>Z(?![a-zA-Z])|\(?(?:(?:UTC|GMT)\s*[+-]\s*\d{{1,2}}(?::?\d{{2}})?|\+\d{{2}}:?\d{{2}}|(?:(?<=:\d\d:\d\d)|(?<=:\d\d:\d\d ))-\d{{2}}:?\d{{2}}|{_ZONE_NAMES})\)?(?![a-zA-Z]))"
 )
 _STAMP = re.compile(
     rf"(?:{_DATE_RE}(?:\s*(?:T|,|at|@|-)?\s*))?(?:{_TIME_RE})(?:\s*{_ZONE_RE})?"
-    rf"(?:\s*(?:-|–|—|to|until)\s*(?:\d{{1,2}}:\d{{2}}(?::\d{{2}})?(?:\s*[aApP]\.?[mM]\.?)?)(?:\s*{_ZONE_RE.replace('?P<zone>', '')})?)?",
+    rf"(?:\s*(?:-|–|—|to|until)\s*(?:\d{{1,2}}:\d{{2}}(?::\d{{2}})?(?:\s*[aApP]\.?[mM]\.?)?)(?:\s*{_ZONE_RE.replace('?P<zone>', '?P<zone2>')})?)?",
 )
 _DATE_ONLY = re.compile(rf"{_DATE_RE}")
 
@@ -178,8 +178,8 @@ class _Placer:
         self.carry: date | None = None
         self.incident_date = incident_date
         self.zone = zone
-        self.last: datetime | None = None
-        self.last_was_carried = False
+        self.last: datetime | None = None  # wall-clock time of the last placed event
+        self.last_zone: tzinfo | None = None
 
     def set_date(self, d: date) -> None:
         self.carry = d
@@ -189,7 +189,8 @@ class _Placer:
         t = _time_from_match(m)
         if t is None:
             return None
-        zone_text, date_text = m.group("zone", "date")
+        zone_text, zone2, date_text = m.group("zone", "zone2", "date")
+        zone_text = zone_text or zone2  # "14:02-14:10 UTC": the zone covers both ends
         zone = zone_tz(zone_text) if zone_text else self.zone
         ref = self.carry or self.incident_date
         d = _date_from_match(m, ref) if date_text else None
@@ -200,19 +201,20 @@ class _Placer:
             return None
         if not carried:
             self.carry = d
-        at = _to_utc(d, t, zone)
-        if carried and self.last is not None and at < self.last - timedelta(hours=6):
-            at += timedelta(days=1)
-            self.carry = d + timedelta(days=1)
-        self.last = at
-        return at
+        local = datetime.combine(d, t)
+        if carried and self.last is not None and self.last_zone is zone and local < self.last - timedelta(hours=6):
+            # Wall-clock time went backwards under the same carried date: past midnight.
+            local += timedelta(days=1)
+            self.carry = local.date()
+        self.last, self.last_zone = local, zone
+        return _to_utc(local.date(), local.time(), zone)
 
 
 def _match_stamp(text: str) -> re.Match[str] | None:
     if not text or not (text[0].isdigit() or text[0].isalpha()):
         return None
     m = _STAMP.match(text)
-    if m is None:
+    if m is None or _time_from_match(m) is None:
         return None
     end = m.end()
     # The stamp must end at a separator, not in the middle of a word or number.

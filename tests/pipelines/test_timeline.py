@@ -1,0 +1,117 @@
+"""Timeline lines and tables -> events in UTC; incident times from markers."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import pytest
+
+from pipelines.model import TimelineEvent
+from pipelines.timeline import extract_timeline, parse_time_text, times_from_markers
+
+DAY = date(2024, 3, 5)
+
+
+def one(line: str, day: date | None = DAY, heading: str = "Timeline") -> tuple[datetime | None, str, str]:
+    (ev,) = extract_timeline(line, 1, day, heading)
+    return ev.at, ev.raw_time, ev.text
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("- 14:02 Deploy started", (datetime(2024, 3, 5, 14, 2), "14:02", "Deploy started")),
+        ("- 14:02 UTC: Deploy started", (datetime(2024, 3, 5, 14, 2), "14:02 UTC", "Deploy started")),
+        ("* **14:02** — Deploy started", (datetime(2024, 3, 5, 14, 2), "14:02", "Deploy started")),
+        ("[14:02:30] Deploy started", (datetime(2024, 3, 5, 14, 2, 30), "14:02:30", "Deploy started")),
+        ("14:02 - Deploy started", (datetime(2024, 3, 5, 14, 2), "14:02", "Deploy started")),
+        ("- 2:02 PM PDT: Deploy started", (datetime(2024, 3, 5, 21, 2), "2:02 PM PDT", "Deploy started")),
+        ("- 9am: standup", (datetime(2024, 3, 5, 9, 0), "9am", "standup")),
+        ("- 2024-03-06 01:15 Deploy started", (datetime(2024, 3, 6, 1, 15), "2024-03-06 01:15", "Deploy started")),
+        ("- 2024-03-06T01:15:00Z Deploy", (datetime(2024, 3, 6, 1, 15), "2024-03-06T01:15:00Z", "Deploy")),
+        ("- 2024-03-06T01:15:00+05:30 Deploy", (datetime(2024, 3, 5, 19, 45), "2024-03-06T01:15:00+05:30", "Deploy")),
+        ("- Mar 6, 14:02 UTC: Deploy", (datetime(2024, 3, 6, 14, 2), "Mar 6, 14:02 UTC", "Deploy")),
+        ("- March 6 2024 14:02 EST Deploy", (datetime(2024, 3, 6, 19, 2), "March 6 2024 14:02 EST", "Deploy")),
+        ("- 14:02-14:10 UTC rollout", (datetime(2024, 3, 5, 14, 2), "14:02-14:10 UTC", "rollout")),
+        ("- 14:02 (UTC+2) rollout", (datetime(2024, 3, 5, 12, 2), "14:02 (UTC+2)", "rollout")),
+        ("1. 14:02 Deploy started", (datetime(2024, 3, 5, 14, 2), "14:02", "Deploy started")),
+    ],
+)
+def test_timeline_line_formats(line: str, expected: tuple) -> None:
+    assert one(line) == expected
+
+
+def test_time_only_line_without_any_date_keeps_raw_time_and_no_at() -> None:
+    assert one("- 14:02 Deploy", day=None) == (None, "14:02", "Deploy")
+
+
+def test_lines_without_times_are_not_events_but_wrapped_text_joins() -> None:
+    body = "All times UTC.\n\n- 14:02 Deploy started\n  and rolled to 5% of hosts\n- People joined the call\n- 25:99 not a time"
+    evs = extract_timeline(body, 10, DAY)
+    assert [(e.raw_time, e.text, e.line) for e in evs] == [("14:02", "Deploy started and rolled to 5% of hosts", 12)]
+
+
+def test_date_lines_carry_over_and_midnight_rolls_forward() -> None:
+    body = "### March 5, 2024\n- 23:50 Disk alarm\n- 00:10 Disk full\n**2024-03-07**\n- 08:00 Postmortem review"
+    evs = extract_timeline(body, 1, None)
+    assert [e.at for e in evs] == [datetime(2024, 3, 5, 23, 50), datetime(2024, 3, 6, 0, 10), datetime(2024, 3, 7, 8, 0)]
+
+
+@pytest.mark.parametrize(
+    "heading_or_note",
+    [("Timeline (PDT)", ""), ("Timeline", "All times are PDT."), ("Timeline", "Times in PDT"), ("Timeline PDT", "")],
+)
+def test_section_zone_applies_to_lines_without_zone(heading_or_note: tuple[str, str]) -> None:
+    heading, note = heading_or_note
+    evs = extract_timeline(f"{note}\n- 14:02 Deploy\n- 15:00 UTC Rollback", 1, DAY, heading)
+    assert [e.at for e in evs] == [datetime(2024, 3, 5, 21, 2), datetime(2024, 3, 5, 15, 0)]
+
+
+def test_timeline_tables_with_time_and_date_columns() -> None:
+    body = (
+        "| Date | Time | Event | Owner |\n|------|------|-------|-------|\n"
+        "| 2024-03-05 | 14:02 | Deploy | ana |\n| | 14:10 | Rollback | |\n"
+    )
+    evs = extract_timeline(body, 1, None)
+    assert [(e.at, e.raw_time, e.text) for e in evs] == [
+        (datetime(2024, 3, 5, 14, 2), "2024-03-05 14:02", "Deploy — ana"),
+        (datetime(2024, 3, 5, 14, 10), "14:10", "Rollback"),
+    ]
+
+
+def test_timeline_table_zone_in_header() -> None:
+    body = "| Time (CET) | What happened |\n|---|---|\n| 10:00 | Alert fired |\n"
+    assert [(e.at, e.text) for e in extract_timeline(body, 1, DAY)] == [(datetime(2024, 3, 5, 9, 0), "Alert fired")]
+
+
+def test_markers_pick_first_start_detect_mitigate_and_last_resolve() -> None:
+    def ev(h: int, text: str) -> TimelineEvent:
+        return TimelineEvent(datetime(2024, 3, 5, h), f"{h}:00", text)
+
+    evs = [
+        ev(1, "Config pushed"),
+        ev(2, "Error rate spikes; outage begins"),
+        ev(3, "On-call paged by the latency alert"),
+        ev(4, "Not yet resolved, still investigating"),
+        ev(5, "Rolled back the config"),
+        ev(6, "Service recovered"),
+        ev(7, "Incident resolved, all clear"),
+        TimelineEvent(None, "later", "resolved again without a time"),
+    ]
+    assert times_from_markers(evs) == {
+        "started_at": datetime(2024, 3, 5, 2),
+        "detected_at": datetime(2024, 3, 5, 3),
+        "mitigated_at": datetime(2024, 3, 5, 5),
+        "resolved_at": datetime(2024, 3, 5, 7),
+    }
+
+
+def test_no_markers_means_no_times() -> None:
+    assert times_from_markers([TimelineEvent(datetime(2024, 1, 1), "00:00", "Coffee")]) == {}
+
+
+def test_parse_time_text() -> None:
+    assert parse_time_text("14:02 PDT", DAY) == datetime(2024, 3, 5, 21, 2)
+    assert parse_time_text("2024-03-05 14:02") == datetime(2024, 3, 5, 14, 2)
+    assert parse_time_text("14:02") is None
+    assert parse_time_text("whenever") is None
