@@ -35,19 +35,31 @@ class Score:
 
 
 HELD_OUT_MARKER = "# --- held-out"
+PARTS = ("all", "tuning", "held-out", "held-out-1", "held-out-2")
 
 
 def read_labelled(path: Path = LABELLED, part: str = "all") -> list[tuple[str, str]]:
-    """Labelled rows; `part` is "all", "tuning" (before the held-out marker) or "held-out"."""
+    """Labelled rows of one part of the file.
+
+    "tuning" is everything before the first held-out marker; "held-out-1"/"held-out-2" are the
+    blocks after the first/second marker; "held-out" is both; "all" is the whole file.
+    """
     rows = []
-    held_out = False
+    block = 0  # 0 = tuning, 1 = after the first held-out marker, 2 = after the second
     for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         if line.startswith(HELD_OUT_MARKER):
-            held_out = True
+            block += 1
             continue
         if not line.strip() or line.startswith("#"):
             continue
-        if (part == "tuning" and held_out) or (part == "held-out" and not held_out):
+        wanted = {
+            "all": True,
+            "tuning": block == 0,
+            "held-out": block >= 1,
+            "held-out-1": block == 1,
+            "held-out-2": block == 2,
+        }[part]
+        if not wanted:
             continue
         label, sep, sentence = line.partition("\t")
         if not sep or label not in ("blameful", "neutral"):
@@ -82,10 +94,10 @@ def main() -> int:
     parser.add_argument("--verbose", "-v", action="store_true", help="list misclassified sentences")
     args = parser.parse_args()
     print(f"labelled set: {LABELLED.relative_to(ROOT)}")
-    for part in ("all", "tuning", "held-out"):
+    for part in PARTS:
         s = score(read_labelled(part=part))
         print(
-            f"{part:>9}: precision {s.precision:.3f}  recall {s.recall:.3f}  "
+            f"{part:>10}: precision {s.precision:.3f}  recall {s.recall:.3f}  "
             f"({s.blameful} blameful, {s.neutral} neutral; tp {s.true_pos}, fp {s.false_pos}, fn {s.false_neg})"
         )
         if args.verbose and part != "all":
