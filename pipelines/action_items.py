@@ -79,7 +79,7 @@ _WONT_ANYWHERE = re.compile(r"\b(?:won'?t|won’t|will not) (?:fix|do)\b|\bwontf
 _STATUS_WORDS = _DONE | _PROGRESS | _WONT | {"todo", "to do", "open", "not started", "planned", "pending", "backlog", "new", "blocked"}
 _KV = re.compile(
     r"(?:^|(?<=[\s(\[,;|]))(owner|owners|assignee|assigned to|who|dri|due|due date|deadline|eta|target|status|state|priority|prio|type|kind|ticket|bug|issue|jira)\s*[:=]\s*"
-    r"([^,;()\[\]|]+?)\s*(?=$|[,;)\]|]|\s+(?:owner|due|status|priority|type|ticket)\s*[:=])",
+    r"([^,;()\[\]|]+?)\s*(?=$|[,;)\]|]|\.\s|\.$|\s+(?:owner|due|status|priority|type|ticket)\s*[:=])",
     re.I,
 )
 _KV_FIELD = {
@@ -107,6 +107,7 @@ _TRAILING_PRIORITY = re.compile(r"\s+\(?(P[0-4])\)?\s*$")
 _MD_LINK = re.compile(r"\[([^\]]*)\]\(([^)\s]+)[^)]*\)")
 _STRIKE = re.compile(r"^~~(.+)~~$")
 _TRAIL = re.compile(r"[\s,;:|\-–—]+$")
+_LONE_PUNCT = re.compile(r"(?<=[.!?])(?:\s+[.,;])+(?=\s|$)|\s+[.,;](?=\s|$)")
 _LEAD_JUNK = re.compile(r"^[\s,;:|\-–—]+")
 
 
@@ -190,6 +191,8 @@ def parse_item_text(raw: str, line: int, ref: date | None, status: str | None = 
     if not _ANY_META.search(text):
         # Plain text (most table cells): nothing to extract, skip the marker regexes.
         text = " ".join(text.split()).strip("*_").strip()
+        if text.endswith(".") and not text.endswith(".."):
+            text = text[:-1].rstrip()
         return ActionItem(text=text, status=status or "open", line=line) if len(text) >= 3 else None
     m = _CHECKBOX.match(text)
     if m:
@@ -269,7 +272,10 @@ def parse_item_text(raw: str, line: int, ref: date | None, status: str | None = 
         item.ticket = _ticket(text)
     text = _MD_LINK.sub(lambda mm: mm.group(1) or mm.group(2), text)
     text = re.sub(r"\s+", " ", text)
+    text = _LONE_PUNCT.sub("", text)  # what removed "Owner: x." / "Due: y." segments leave behind
     text = _LEAD_JUNK.sub("", _TRAIL.sub("", text)).strip().strip("*_").strip()
+    if text.endswith(".") and not text.endswith(".."):
+        text = text[:-1].rstrip()  # item texts carry no final period ("Do X. Owner: Y.")
     if len(text) < 3:
         return None
     item.text = text

@@ -278,7 +278,7 @@ def _plain_label_is_heading(label: str, rest: str) -> bool:
         return False
     if norm in ("issue", "problem", "description", "details", "incident", "context", "cause", "why",
                 "good", "bad", "fix", "events", "scope", "analysis", "brief", "luck", "tasks",
-                "response", "prevention", "improvements", "actions", "fixes", "investigation"):
+                "response", "prevention", "improvements", "actions", "fixes", "investigation", "todo", "to do"):
         return not rest  # ambiguous words count only as a label alone on its line
     return True
 

@@ -11,7 +11,7 @@ Accepted shapes (one event per line or table row):
   sets the date for the time-only lines that follow.
 
 Conversion: a zone written on the line wins, then a zone declared for the whole section
-("Timeline (all times PDT)", "All times are in CET"), else the time is taken as UTC (see
+("Timeline (all times PDT)", "All times are in CET", "Times below are EST"), else the time is taken as UTC (see
 pipelines/metadata.py). A time-only line takes its date from the last date line, else from
 the incident date; with neither, `at` is None. When time-only lines run past midnight
 (a wall-clock time more than 6 hours earlier than the one before, same zone, same carried
@@ -71,7 +71,7 @@ _LEAD = re.compile(r"^\s*(?:[-*+•]\s+|\d{1,2}[.)]\s+)?(?:\[[ xX]\]\s+)?")
 _WRAP_OPEN = re.compile(r"^(?:\*\*|__|\*|_|`|\[)+")
 _SEP = re.compile(r"^\s*(?:\*\*|__|\*|_|`|\])*\s*(?:[-–—:|>→]+|\.(?=\s))?\s*(?:\*\*|__)?\s*")
 _SECTION_ZONE = re.compile(
-    rf"(?i:all\s+times?|times?\s+(?:are|shown|listed|given)|time\s*zone|timezone|times?\s+in)\b[^.\n]{{0,20}}?\b({_ZONE_NAMES})\b|\(\s*({_ZONE_NAMES})\s*\)|\b({_ZONE_NAMES})\s*$",
+    rf"(?i:times?|timestamps?|time\s*zone|timezone)\b[^.\n]{{0,25}}?\b({_ZONE_NAMES})\b|\(\s*({_ZONE_NAMES})\s*\)|\b({_ZONE_NAMES})\s*$",
 )
 _HEADING_LINE = re.compile(r"^\s{0,3}(?:#{1,6}\s+|\*\*|__)")
 
@@ -97,8 +97,10 @@ _UPPER_TOKEN = re.compile(r"\b[A-Z]{1,5}\b")
 
 
 def section_zone(heading: str, body_head: str) -> tzinfo | None:
-    """A zone declared for a whole timeline ("Timeline (PDT)", "All times are UTC")."""
-    for text in (heading, body_head):
+    """A zone declared for a whole timeline ("Timeline (PDT)", "All times are UTC").
+
+    A note in the body wins over the heading: it is the more deliberate statement."""
+    for text in (body_head, heading):
         # Cheap pre-check: the full pattern is an alternation over every zone name.
         if not any(t in TZINFOS for t in _UPPER_TOKEN.findall(text)):
             continue
