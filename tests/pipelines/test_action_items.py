@@ -85,7 +85,7 @@ def test_table_without_a_known_text_column_uses_first_free_column() -> None:
 
 def test_paragraph_lines_become_items_only_without_a_list() -> None:
     body = "We will do the following:\nAdd an alert on disk usage.\nReview the runbook."
-    assert [a.text for a in extract_action_items(body, 1, REF)] == ["Add an alert on disk usage.", "Review the runbook."]
+    assert [a.text for a in extract_action_items(body, 1, REF)] == ["Add an alert on disk usage", "Review the runbook"]
     body = "Intro paragraph.\n\n- Add an alert"
     assert [a.text for a in extract_action_items(body, 1, REF)] == ["Add an alert"]
 
