@@ -467,3 +467,46 @@ def test_build_loads_findings_and_completeness(built_db, generated_corpus):
     planted = {iid for iid, t in truth.items() if t["blameful"]}
     assert planted and planted <= flagged
     assert severities <= {"info", "warning", "error"}
+
+
+# --- robustness: the build calls lint on every incident of every corpus -----------------------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from pipelines.model import SECTION_KINDS  # noqa: E402
+
+_text = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=120)
+_dt = st.one_of(st.none(), st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2030, 1, 1)))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    sections=st.lists(st.builds(Section, st.sampled_from(SECTION_KINDS), _text, _text, st.integers(0, 60)), max_size=6),
+    events=st.lists(st.builds(TimelineEvent, _dt, _text, _text, st.integers(0, 60)), max_size=5),
+    items=st.lists(
+        st.builds(
+            ActionItem,
+            _text,
+            st.one_of(st.none(), _text),
+            st.one_of(st.none(), st.dates()),
+            st.sampled_from(["open", "in_progress", "done", "wont_fix"]),
+            st.none(),
+            st.one_of(st.none(), _text),
+            st.none(),
+            st.integers(0, 60),
+        ),
+        max_size=4,
+    ),
+    times=st.tuples(_dt, _dt, _dt),
+    raw=_text,
+)
+def test_lint_never_raises_on_odd_incidents(sections, events, items, times, raw):
+    inc = Incident(
+        "H-1", "h.md", started_at=times[0], detected_at=times[1], resolved_at=times[2],
+        sections=sections, timeline=events, action_items=items, raw_text=raw,
+    )
+    result = lint_incident(inc)
+    assert 0 <= result.completeness <= 100
+    for f in result.findings:
+        assert f.severity in ("info", "warning", "error") and f.message
