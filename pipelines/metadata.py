@@ -173,7 +173,10 @@ _ISO_FAST = re.compile(
     r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$"
 )
 _ZONE_SUFFIX = re.compile(r"^(.*?\d)\s*\(?([A-Za-z]{1,5})\)?$")
-_MIN_YEAR, _MAX_YEAR = 1970, 2100
+# Explicit ISO stamps and YAML dates may be historical (public collections include 1628 and
+# 1969 incidents); free text parsed fuzzily must look like a modern date to count.
+_MIN_YEAR, _MAX_YEAR = 1000, 2100
+_MIN_FUZZY_YEAR = 1970
 
 
 def to_naive_utc(dt: datetime) -> datetime:
@@ -237,7 +240,7 @@ def _parse_text(text: str, default_date: date | None) -> datetime | None:
     dt = to_naive_utc(dt)
     if default_date is None and dt.year == 1900:
         return None  # a time with no date and no date to carry over: not placeable
-    if not _plausible(dt):
+    if not _plausible(dt) or (dt.year < _MIN_FUZZY_YEAR and (default_date is None or dt.year != default_date.year)):
         return None
     # Reject text where most of the words were skipped: that was prose, not a time.
     skipped_chars = sum(len(s.strip()) for s in skipped)

@@ -57,6 +57,8 @@ def test_severity_keeps_raw_text() -> None:
         ("2024-07-05 14:02 PT", datetime(2024, 7, 5, 21, 2)),  # PT follows daylight saving
         ("2024-01-05 14:02 PT", datetime(2024, 1, 5, 22, 2)),
         ("2024-03-05", datetime(2024, 3, 5)),
+        ("1969-07-20T20:17:40Z", datetime(1969, 7, 20, 20, 17, 40)),  # explicit stamps may be historical
+        ("July 20 1969 20:17", None),  # fuzzy text must look modern
         (date(2024, 3, 5), datetime(2024, 3, 5)),
         (datetime(2024, 3, 5, 14, 2, tzinfo=timezone(timedelta(hours=-5))), datetime(2024, 3, 5, 19, 2)),
         ("14:02", None),  # a time with no date is not placeable
