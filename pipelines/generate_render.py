@@ -95,10 +95,26 @@ class _Content:
     detection: str
     factors: list[str]
     blame: str | None
-    whys: list[str]
-    good: list[str]
-    bad: list[str]
-    lucky: list[str]
+    rng: random.Random
+    ctx: dict
+    theme_key: str
+
+    # Drawn on use: only some templates print them, and filling is most of the generator's time.
+    @property
+    def whys(self) -> list[str]:
+        return [fill(self.rng, w, self.ctx) for w in THEME_BY_KEY[self.theme_key].whys]
+
+    @property
+    def good(self) -> list[str]:
+        return [fill(self.rng, t, self.ctx) for t in _distinct(self.rng, GOOD_THINGS, 2)]
+
+    @property
+    def bad(self) -> list[str]:
+        return [fill(self.rng, t, self.ctx) for t in _distinct(self.rng, BAD_THINGS, 2)]
+
+    @property
+    def lucky(self) -> list[str]:
+        return [fill(self.rng, t, self.ctx) for t in _distinct(self.rng, LUCKY_THINGS, 1)]
 
 
 def _distinct(rng: random.Random, options: tuple[str, ...], k: int) -> list[str]:
@@ -130,10 +146,7 @@ def _content(plan: IncidentPlan, rng: random.Random) -> _Content:
     return _Content(
         title=title, summary=summary, impact=impact, trigger=trigger, resolution=resolution,
         detection=detection, factors=factors, blame=blame,
-        whys=[fill(rng, w, ctx) for w in main.whys],
-        good=[fill(rng, t, ctx) for t in _distinct(rng, GOOD_THINGS, 2)],
-        bad=[fill(rng, t, ctx) for t in _distinct(rng, BAD_THINGS, 2)],
-        lucky=[fill(rng, t, ctx) for t in _distinct(rng, LUCKY_THINGS, 1)],
+        rng=rng, ctx=ctx, theme_key=plan.main_theme,
     )
 
 

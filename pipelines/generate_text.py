@@ -930,9 +930,13 @@ USER_ACTIONS = {
 GOOD_THINGS = (
     "The incident commander was assigned within minutes.",
     "Rollback worked as designed once we decided to use it.",
-    "Communication with support was clear and frequent.",
-    "The {svc} dashboards made the cause obvious quickly.",
+    "Communication with support was clear and {frequent|regular}.",
+    "The {svc} dashboards made the cause {obvious|clear} quickly.",
     "Responders from {team} and the owners of {svc2} worked well together.",
+    "The status page was updated {early|promptly} and customers were kept informed.",
+    "We had a tested backup and did not need it, but knowing it was there helped.",
+    "Handover between time zones went smoothly thanks to the running incident notes.",
+    "Feature flags let us switch off the affected path without a deploy.",
 )
 BAD_THINGS = (
     "It took too long to decide to roll back.",
@@ -940,12 +944,19 @@ BAD_THINGS = (
     "Paging the right team took several attempts.",
     "The runbook for {svc} was incomplete.",
     "The status page lagged behind the actual impact.",
+    "Too many people joined the bridge and discussion went in circles.",
+    "We chased a red herring in {svc2} for {n} minutes.",
+    "Logs we needed had already been rotated away.",
+    "Nobody was sure who could approve an emergency change.",
+    "Our dashboards for {svc} did not show per-region data.",
+    "The escalation policy for {team} still listed people who had moved teams.",
 )
 LUCKY_THINGS = (
     "The incident happened outside the peak shopping window.",
     "An engineer familiar with {svc} happened to be online.",
     "A backup from the previous night was available.",
     "Traffic was low because of a public holiday in most regions.",
+    "A scheduled batch job that would have made things worse was paused for unrelated reasons.",
 )
 
 CAMPAIGNS = ("the spring sale", "Black Friday", "a TV advert", "the newsletter send", "a product launch",
