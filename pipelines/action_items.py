@@ -103,6 +103,7 @@ _ISSUE_NUM = re.compile(r"(?<![\w&/])#(\d{2,7})\b")
 _URL = re.compile(r"https?://[^\s)\]>|]+")
 _TICKET_ONLY = re.compile(r"^(?:(?:ticket|bug|issue|jira)\s*[:=]?\s*)?(?:[A-Z][A-Z0-9]{1,9}-\d{1,7}|#\d{2,7}|https?://\S+)$")
 _TRAILING_TICKET = re.compile(r"(?:^|\s)([A-Z][A-Z0-9]{1,9}-\d{1,7}|#\d{2,7}|https?://\S+)\s*$")
+_LEADING_TICKET = re.compile(r"^([A-Z][A-Z0-9]{1,9}-\d{1,7}|#\d{2,7})(?:\s*[:\-–—]\s*|\s+)(?=\S)")
 _TRAILING_PRIORITY = re.compile(r"\s+\(?(P[0-4])\)?\s*$")
 _MD_LINK = re.compile(r"\[([^\]]*)\]\(([^)\s]+)[^)]*\)")
 _STRIKE = re.compile(r"^~~(.+)~~$")
@@ -203,6 +204,16 @@ def parse_item_text(raw: str, line: int, ref: date | None, status: str | None = 
         status = "done"
         text = m.group(1)
     fields: dict[str, str] = {}
+    link_url: str | None = None
+    if "](" in text:
+        # Links keep their text; a link's URL is the ticket when nothing better is found.
+        m = _MD_LINK.search(text)
+        link_url = m.group(2) if m and m.group(2).startswith("http") else None
+        text = _MD_LINK.sub(lambda mm: mm.group(1) or mm.group(2), text)
+    m = _LEADING_TICKET.match(text)
+    if m and _ticket(m.group(1)):
+        fields["ticket"] = m.group(1)
+        text = text[m.end():]
 
     def take_group(gm: re.Match[str]) -> str:
         inner = gm.group(1) if gm.group(1) is not None else gm.group(2)
@@ -269,8 +280,7 @@ def parse_item_text(raw: str, line: int, ref: date | None, status: str | None = 
     if "ticket" in fields:
         item.ticket = _ticket(fields["ticket"]) or fields["ticket"].strip() or None
     else:
-        item.ticket = _ticket(text)
-    text = _MD_LINK.sub(lambda mm: mm.group(1) or mm.group(2), text)
+        item.ticket = _ticket(text) or link_url
     text = re.sub(r"\s+", " ", text)
     text = _LONE_PUNCT.sub("", text)  # what removed "Owner: x." / "Due: y." segments leave behind
     text = _LEAD_JUNK.sub("", _TRAIL.sub("", text)).strip().strip("*_").strip()

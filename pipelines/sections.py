@@ -336,7 +336,14 @@ def _skip_blank(lines: list[str], i: int, end: int) -> int:
 _HEADING_MARKUP = re.compile(r"^[*_`]+|[*_`]+$")
 
 
+_HEADING_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
+_HEADING_ATTR = re.compile(r"\s*\{#[^}]*\}\s*$")
+
+
 def _clean_heading(text: str) -> str:
+    """The heading as written, minus Markdown wrapping: bold, links, `{#anchor}` attributes."""
+    if "[" in text or "{" in text:
+        text = _HEADING_ATTR.sub("", _HEADING_LINK.sub(r"\1", text))
     return _HEADING_MARKUP.sub("", text.strip()).strip().rstrip(":").strip()
 
 

@@ -48,6 +48,10 @@ def one(line: str) -> tuple:
         ("- Add an alert (status: done)", ("Add an alert", None, None, "done", None, None, None)),
         ("1. Add an alert — owner: Sam", ("Add an alert", "Sam", None, "open", None, None, None)),
         ("- Email ops@example.com weekly", ("Email ops@example.com weekly", None, None, "open", None, None, None)),
+        ("- [ABC-12](https://j/ABC-12) Add an alert", ("Add an alert", None, None, "open", None, None, "ABC-12")),
+        ("- OPS-7: Add an alert", ("Add an alert", None, None, "open", None, None, "OPS-7")),
+        ("- [Add an alert](https://git/pull/9)", ("Add an alert", None, None, "open", None, None, "https://git/pull/9")),
+        ("- Add an alert. Owner: Sam Lee. Due: 2024-05-01. Status: Won't Fix.", ("Add an alert", "Sam Lee", date(2024, 5, 1), "wont_fix", None, None, None)),
     ],
 )
 def test_bullet_formats(line: str, expected: tuple) -> None:
