@@ -22,6 +22,7 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pandas as pd
+from threadpoolctl import threadpool_limits
 
 from pipelines import categories, related, repeats, themes
 
@@ -67,6 +68,36 @@ def mask_services(texts: list[str], incident_of: list[str], services: dict[str, 
         p = patterns[inc]
         out.append(p.sub(" xservice ", text) if p else text)
     return out
+
+
+def incident_theme_weights(
+    index: related.RelatedIndex, incident_of: list[str], assignment: np.ndarray, weights: np.ndarray
+) -> pd.DataFrame:
+    """incident_themes rows: half the incident's weighted factor shares, half its document theme.
+
+    Factor shares say which themes an incident touches (root-cause factors weigh more, see
+    SECTION_WEIGHT); the whole postmortem says which one it is mainly about
+    (themes.refine_by_documents). An incident with no factors gets its document theme only.
+    Weights sum to 1 per incident; the Unclustered bucket (-1) keeps its factor share.
+    """
+    cols = ["incident_id", "theme_id", "weight"]
+    factor = pd.DataFrame({"incident_id": incident_of, "theme_id": assignment, "w": weights})
+    factor = factor.groupby(["incident_id", "theme_id"], as_index=False)["w"].sum()
+    factor["share"] = factor["w"] / factor.groupby("incident_id")["w"].transform("sum")
+    seeds = factor[factor["theme_id"] >= 0].sort_values(["incident_id", "share", "theme_id"], ascending=[True, False, True])
+    seed_of = seeds.drop_duplicates("incident_id").set_index("incident_id")["theme_id"]
+    ids = pd.Index(index.incident_ids.astype(str))
+    seed = seed_of.reindex(ids).fillna(-1).astype("int64").to_numpy()
+    doc_theme = themes.refine_by_documents(index.X, seed)
+    doc = pd.DataFrame({"incident_id": ids, "theme_id": doc_theme, "share": 1.0})
+    doc = doc[doc["theme_id"] >= 0]
+    has_factors = set(factor["incident_id"])
+    has_doc = set(doc["incident_id"])
+    factor["share"] *= np.where(factor["incident_id"].isin(has_doc), 0.5, 1.0)
+    doc["share"] *= np.where(doc["incident_id"].isin(has_factors), 0.5, 1.0)
+    both = pd.concat([factor[["incident_id", "theme_id", "share"]], doc], ignore_index=True)
+    both = both.groupby(["incident_id", "theme_id"], as_index=False)["share"].sum()
+    return both.rename(columns={"share": "weight"})[cols]
 
 
 def _state_path(prefix: Path | str | None) -> Path | None:
@@ -116,7 +147,13 @@ def run(
 
     previous = themes.load_state(_state_path(previous_artifacts_prefix))
     result = themes.mine_themes(
-        clustered, n_themes=n_themes, previous=previous, representable=representable, display=texts, seed=seed
+        clustered,
+        groups=incident_of,
+        n_themes=n_themes,
+        previous=previous,
+        representable=representable,
+        display=texts,
+        seed=seed,
     )
     lap("themes")
 
@@ -156,19 +193,19 @@ def run(
         con.unregister("_cf_new")
     lap("categories")
 
-    if texts:
-        shares = pd.DataFrame({"incident_id": incident_of, "theme_id": result.assignment, "w": weights})
-        shares = shares.groupby(["incident_id", "theme_id"], as_index=False)["w"].sum()
-        shares["weight"] = shares["w"] / shares.groupby("incident_id")["w"].transform("sum")
-        con.register("_it_new", shares[["incident_id", "theme_id", "weight"]])
+    with threadpool_limits(limits=1):  # see pipelines/themes.py: deterministic, and no thread thrashing
+        index = related.fit_documents(con)
+        lap("documents")
+        shares = incident_theme_weights(index, incident_of, result.assignment, weights)
+        con.register("_it_new", shares)
         con.execute("INSERT INTO incident_themes SELECT incident_id, theme_id, weight FROM _it_new")
         con.unregister("_it_new")
-    repeats.write_repeats(con, window_days)
-    lap("repeats")
-
-    index = related.build_index(con)
-    related.write_related(con, index)
-    lap("related")
+        lap("incident_themes")
+        repeats.write_repeats(con, window_days)
+        lap("repeats")
+        related.attach_structure(index, con)
+        related.write_related(con, index)
+        lap("related")
     artifacts_prefix = Path(artifacts_prefix)
     artifacts_prefix.parent.mkdir(parents=True, exist_ok=True)
     related.save_index(index, artifacts_prefix)

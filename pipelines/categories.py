@@ -74,7 +74,7 @@ RULES: tuple[tuple[str, str, float], ...] = (
     ("monitoring/detection", r"logging|logs? (?:were|was) (?:missing|not)|noisy|threshold", 1),
     ("process/runbooks", r"runbook|playbook|documentation|undocumented|procedure|checklist", 2),
     ("process/runbooks", r"manual (?:step|process|intervention)|training|escalation (?:path|policy)|process\b|drill", 1.5),
-    ("ownership/communication", r"ownership|owner\b|unowned|no one owned|responsib|communicat|status page", 2),
+    ("ownership/communication", r"own(?:ership|ers?|ed|s)\b|unowned|unclear (?:who|which)|responsib|communicat|status page", 2),
     ("ownership/communication", r"coordinat|handoff|hand-off|stakeholder|notif(?:y|ied|ication)|announce|silo", 1.5),
     ("hardware/infrastructure", r"hardware|power (?:loss|outage|failure|supply)|\bpsu\b|datacenter|data center|rack\b|cooling", 2),
     ("hardware/infrastructure", r"disk (?:failure|failed|died)|nic\b|switch\b|router|network partition|fiber|cable|firmware|kernel", 2),
@@ -100,6 +100,7 @@ def category_scores(text: str) -> dict[str, float]:
     return scores
 
 
+@lru_cache(maxsize=1 << 16)  # factors repeat (templates, copy-paste); classify each once
 def classify(text: str) -> str:
     """The fishbone category of one contributing factor."""
     scores = category_scores(text or "")

@@ -121,8 +121,8 @@ def _membership(
     return _normalized_rows(m), keys
 
 
-def build_index(con: duckdb.DuckDBPyConnection) -> RelatedIndex:
-    """Fit the related-incident index on every incident in the database."""
+def fit_documents(con: duckdb.DuckDBPyConnection) -> RelatedIndex:
+    """Fit TF-IDF over every incident's whole postmortem; themes and services are attached later."""
     docs = con.execute(DOCUMENTS_SQL).df()
     ids = docs["incident_id"].astype(str).to_numpy(dtype=object)
     n = len(ids)
@@ -137,27 +137,40 @@ def build_index(con: duckdb.DuckDBPyConnection) -> RelatedIndex:
         vectorizer = make_vectorizer(ngram_range=(1, 1), min_df=1, max_df=1.0)
         X = vectorizer.fit_transform([t or "empty" for t in texts])
     X = sp.csr_matrix(X, dtype=np.float32)
-    row_of = {str(x): i for i, x in enumerate(ids)}
-    themes, theme_ids = _membership(
+    empty = sp.csr_matrix((n, 0), dtype=np.float32)
+    return RelatedIndex(
+        ids,
+        vectorizer.get_feature_names_out().astype(object),
+        X,
+        empty,
+        np.empty(0, dtype=np.int64),
+        empty,
+        np.empty(0, dtype=object),
+        vectorizer,
+    )
+
+
+def attach_structure(index: RelatedIndex, con: duckdb.DuckDBPyConnection) -> RelatedIndex:
+    """Add the theme-share and service matrices (read from the filled analysis tables)."""
+    n = len(index.incident_ids)
+    row_of = {str(x): i for i, x in enumerate(index.incident_ids)}
+    index.themes, theme_ids = _membership(
         con,
         "SELECT incident_id, theme_id AS key, weight AS w FROM incident_themes WHERE theme_id <> -1",
         row_of,
         n,
         key_cast=int,
     )
-    services, service_names = _membership(
+    index.theme_ids = np.asarray(theme_ids, dtype=np.int64)
+    index.services, index.service_names = _membership(
         con, "SELECT DISTINCT incident_id, service AS key, 1.0 AS w FROM incident_services", row_of, n
     )
-    return RelatedIndex(
-        ids,
-        vectorizer.get_feature_names_out().astype(object),
-        X,
-        themes,
-        np.asarray(theme_ids, dtype=np.int64),
-        services,
-        service_names,
-        vectorizer,
-    )
+    return index
+
+
+def build_index(con: duckdb.DuckDBPyConnection) -> RelatedIndex:
+    """Fit the related-incident index on every incident in the database."""
+    return attach_structure(fit_documents(con), con)
 
 
 def top_related(index: RelatedIndex, k: int = TOP_K, chunk: int = 512) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -4,6 +4,8 @@ Definitions (the dashboard, the report and `hindsight themes` all use these func
 
 - An incident's time is `started_at`, else its `incident_date` at midnight; incidents with
   neither are left out of time-based figures.
+- An incident is of a theme when its incident_themes weight for it is at least MIN_WEIGHT
+  (0.3): its main theme, plus any theme that makes up a large part of its factors.
 - Repeat: incident B repeats an earlier incident A when they share a theme (not the
   Unclustered bucket) and a service, and A happened at most `window_days` (default 180) before
   B. One row per (B, A, theme, service). Same-time pairs are ordered by incident id so a pair is
@@ -21,19 +23,22 @@ import duckdb
 import pandas as pd
 
 DEFAULT_WINDOW_DAYS = 180
+# An incident is "of" a theme when the theme holds at least this share of it (incident_themes
+# weight): its main theme always does; a theme named by one passing factor does not.
+MIN_WEIGHT = 0.3
 
 _INCIDENT_TIME = """
     inc AS (
-        SELECT incident_id, COALESCE(started_at, CAST(incident_date AS TIMESTAMP)) AS at
+        SELECT incident_id, COALESCE(started_at, CAST(incident_date AS TIMESTAMP)) AS happened_at
         FROM incidents
         WHERE COALESCE(started_at, CAST(incident_date AS TIMESTAMP)) IS NOT NULL
     )"""
 
 REPEATS_SQL = f"""
 WITH {_INCIDENT_TIME},
-    it AS (SELECT DISTINCT incident_id, theme_id FROM incident_themes WHERE theme_id <> -1),
+    it AS (SELECT DISTINCT incident_id, theme_id FROM incident_themes WHERE theme_id <> -1 AND weight >= $min_weight),
     keyed AS (
-        SELECT it.incident_id, it.theme_id, s.service, inc.at
+        SELECT it.incident_id, it.theme_id, s.service, inc.happened_at
         FROM it
         JOIN (SELECT DISTINCT incident_id, service FROM incident_services) s USING (incident_id)
         JOIN inc USING (incident_id)
@@ -42,71 +47,77 @@ SELECT b.incident_id,
        a.incident_id AS earlier_incident_id,
        b.theme_id,
        b.service,
-       CAST(date_diff('day', a.at, b.at) AS INTEGER) AS days_between
+       CAST(date_diff('day', a.happened_at, b.happened_at) AS INTEGER) AS days_between
 FROM keyed b
 JOIN keyed a
   ON a.theme_id = b.theme_id
  AND a.service = b.service
- AND a.at <= b.at
- AND a.at >= b.at - to_days(CAST($window_days AS INTEGER))
- AND (a.at < b.at OR a.incident_id < b.incident_id)
+ AND a.happened_at <= b.happened_at
+ AND a.happened_at >= b.happened_at - to_days(CAST($window_days AS INTEGER))
+ AND (a.happened_at < b.happened_at OR a.incident_id < b.incident_id)
 ORDER BY b.incident_id, days_between, a.incident_id, b.theme_id, b.service
 """
 
 
-def find_repeats(con: duckdb.DuckDBPyConnection, window_days: int = DEFAULT_WINDOW_DAYS) -> pd.DataFrame:
+def find_repeats(
+    con: duckdb.DuckDBPyConnection, window_days: int = DEFAULT_WINDOW_DAYS, min_weight: float = MIN_WEIGHT
+) -> pd.DataFrame:
     """Repeat pairs (see module docstring), columns as in the repeat_incidents table."""
-    return con.execute(REPEATS_SQL, {"window_days": int(window_days)}).df()
+    return con.execute(REPEATS_SQL, {"window_days": int(window_days), "min_weight": float(min_weight)}).df()
 
 
-def write_repeats(con: duckdb.DuckDBPyConnection, window_days: int = DEFAULT_WINDOW_DAYS) -> int:
+def write_repeats(
+    con: duckdb.DuckDBPyConnection, window_days: int = DEFAULT_WINDOW_DAYS, min_weight: float = MIN_WEIGHT
+) -> int:
     con.execute("DELETE FROM repeat_incidents")
     con.execute(
         "INSERT INTO repeat_incidents "
         + REPEATS_SQL.replace("ORDER BY b.incident_id, days_between, a.incident_id, b.theme_id, b.service", ""),
-        {"window_days": int(window_days)},
+        {"window_days": int(window_days), "min_weight": float(min_weight)},
     )
     return con.execute("SELECT count(*) FROM repeat_incidents").fetchone()[0]
 
 
 RECURRED_AFTER_FIX_SQL = f"""
 WITH {_INCIDENT_TIME},
-    it AS (SELECT DISTINCT incident_id, theme_id FROM incident_themes WHERE theme_id <> -1),
+    it AS (SELECT DISTINCT incident_id, theme_id FROM incident_themes WHERE theme_id <> -1 AND weight >= $min_weight),
     fixed AS (
         SELECT ai.incident_id,
-               GREATEST(inc.at, COALESCE(CAST(max(ai.due_date) AS TIMESTAMP), inc.at)) AS fixed_at
+               GREATEST(inc.happened_at, COALESCE(CAST(max(ai.due_date) AS TIMESTAMP), inc.happened_at)) AS fixed_at
         FROM action_items ai JOIN inc USING (incident_id)
-        GROUP BY ai.incident_id, inc.at
+        GROUP BY ai.incident_id, inc.happened_at
         HAVING bool_and(ai.status = 'done')
     ),
     fixed_theme AS (SELECT it.theme_id, fixed.incident_id, fixed.fixed_at FROM it JOIN fixed USING (incident_id)),
     later AS (
-        SELECT it.incident_id, it.theme_id, inc.at, f.incident_id AS fixed_incident_id, f.fixed_at
+        SELECT it.incident_id, it.theme_id, inc.happened_at, f.incident_id AS fixed_incident_id, f.fixed_at
         FROM it
         JOIN inc USING (incident_id)
-        JOIN fixed_theme f ON f.theme_id = it.theme_id AND f.fixed_at < inc.at AND f.incident_id <> it.incident_id
+        JOIN fixed_theme f ON f.theme_id = it.theme_id AND f.fixed_at < inc.happened_at AND f.incident_id <> it.incident_id
         WHERE $theme_id IS NULL OR it.theme_id = $theme_id
         QUALIFY row_number() OVER (PARTITION BY it.incident_id, it.theme_id ORDER BY f.fixed_at DESC, f.incident_id) = 1
     )
-SELECT incident_id, theme_id, at, fixed_incident_id, fixed_at FROM later
-ORDER BY theme_id, at, incident_id
+SELECT incident_id, theme_id, happened_at, fixed_incident_id, fixed_at FROM later
+ORDER BY theme_id, happened_at, incident_id
 """
 
 
-def recurred_after_fix(con: duckdb.DuckDBPyConnection, theme_id: int | None = None) -> pd.DataFrame:
+def recurred_after_fix(
+    con: duckdb.DuckDBPyConnection, theme_id: int | None = None, min_weight: float = MIN_WEIGHT
+) -> pd.DataFrame:
     """Incidents that recurred after an earlier same-theme incident's fixes were all done.
 
     One row per (incident, theme) with the most recent fixed incident before it.
     """
-    return con.execute(RECURRED_AFTER_FIX_SQL, {"theme_id": theme_id}).df()
+    return con.execute(RECURRED_AFTER_FIX_SQL, {"theme_id": theme_id, "min_weight": float(min_weight)}).df()
 
 
 THEME_SUMMARY_SQL = f"""
 WITH {_INCIDENT_TIME},
-    it AS (SELECT DISTINCT incident_id, theme_id FROM incident_themes),
+    it AS (SELECT DISTINCT incident_id, theme_id FROM incident_themes WHERE weight >= $min_weight),
     per_incident AS (
-        SELECT it.theme_id, it.incident_id, inc.at,
-               strftime(inc.at, '%Y') || 'Q' || CAST(quarter(inc.at) AS VARCHAR) AS q
+        SELECT it.theme_id, it.incident_id, inc.happened_at,
+               strftime(inc.happened_at, '%Y') || 'Q' || CAST(quarter(inc.happened_at) AS VARCHAR) AS q
         FROM it LEFT JOIN inc USING (incident_id)
     ),
     stats AS (
@@ -114,8 +125,8 @@ WITH {_INCIDENT_TIME},
                count(DISTINCT incident_id) AS incidents,
                count(DISTINCT q) AS quarters_active,
                list(DISTINCT q ORDER BY q) FILTER (WHERE q IS NOT NULL) AS quarters,
-               CAST(min(at) AS DATE) AS first_seen,
-               CAST(max(at) AS DATE) AS last_seen
+               CAST(min(happened_at) AS DATE) AS first_seen,
+               CAST(max(happened_at) AS DATE) AS last_seen
         FROM per_incident GROUP BY theme_id
     ),
     svc AS (
@@ -133,7 +144,7 @@ WITH {_INCIDENT_TIME},
         GROUP BY theme_id
     ),
     rep AS (SELECT theme_id, count(DISTINCT incident_id) AS repeat_incidents FROM repeat_incidents GROUP BY theme_id),
-    raf AS (SELECT theme_id, count(*) AS recurred_after_fix FROM ({RECURRED_AFTER_FIX_SQL.replace("ORDER BY theme_id, at, incident_id", "")}) GROUP BY theme_id)
+    raf AS (SELECT theme_id, count(*) AS recurred_after_fix FROM ({RECURRED_AFTER_FIX_SQL.replace("ORDER BY theme_id, happened_at, incident_id", "")}) GROUP BY theme_id)
 SELECT t.theme_id, t.label, t.top_terms, t.representative_text, t.size,
        COALESCE(stats.incidents, 0) AS incidents,
        COALESCE(stats.quarters_active, 0) AS quarters_active,
@@ -153,23 +164,24 @@ ORDER BY t.theme_id = -1, t.size DESC, t.theme_id
 """
 
 
-def theme_summary(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+def theme_summary(con: duckdb.DuckDBPyConnection, min_weight: float = MIN_WEIGHT) -> pd.DataFrame:
     """Per theme: size, label, incidents, quarters active (count and list), services (most
     affected first), first/last seen, main fishbone category, repeat incidents, recurred after fix."""
-    return con.execute(THEME_SUMMARY_SQL, {"theme_id": None}).df()
+    return con.execute(THEME_SUMMARY_SQL, {"theme_id": None, "min_weight": float(min_weight)}).df()
 
 
 THEME_QUARTERLY_SQL = f"""
 WITH {_INCIDENT_TIME}
 SELECT it.theme_id,
-       strftime(inc.at, '%Y') || 'Q' || CAST(quarter(inc.at) AS VARCHAR) AS quarter,
+       strftime(inc.happened_at, '%Y') || 'Q' || CAST(quarter(inc.happened_at) AS VARCHAR) AS quarter,
        count(DISTINCT it.incident_id) AS incidents
 FROM incident_themes it JOIN inc USING (incident_id)
+WHERE it.weight >= $min_weight
 GROUP BY ALL
 ORDER BY it.theme_id, quarter
 """
 
 
-def theme_quarterly(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """Incidents per theme per quarter (quarter like '2026Q3')."""
-    return con.execute(THEME_QUARTERLY_SQL).df()
+def theme_quarterly(con: duckdb.DuckDBPyConnection, min_weight: float = MIN_WEIGHT) -> pd.DataFrame:
+    """Incidents of each theme per quarter (quarter like '2026Q3')."""
+    return con.execute(THEME_QUARTERLY_SQL, {"min_weight": float(min_weight)}).df()

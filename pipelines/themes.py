@@ -1,22 +1,33 @@
 """Recurring contributing-factor themes: cluster factor sentences, label them, keep ids stable.
 
-How it works, in order:
+A theme is a kind of failure that recurs ("certificate expired", "bad config push"). One
+postmortem describes it in several factor sentences that share few words ("the renewal job
+was stuck", "clients rejected the handshake"), so clustering sentences by wording alone finds
+*phrasings*, not themes. Themes are found in two stages:
 
-1. Factor texts are deduplicated (templates and copy-paste make many identical) and embedded
-   with the shared text pipeline (TF-IDF, then LSA via TruncatedSVD, L2-normalized).
-2. The number of themes is chosen by silhouette (cosine) of k-means on a sample over a range
-   of k, unless the caller forces it (`hindsight build --themes N`).
-3. k-means (mini-batch beyond a few thousand distinct texts) gives the clusters. A factor whose
-   cosine to its centroid is below `UNCLUSTERED_SIMILARITY`, or whose cluster is too small to
-   call a theme, goes to the explicit "Unclustered" bucket (theme_id -1) instead of being forced
-   into a theme it does not resemble.
-4. Labels: top terms of the cluster's TF-IDF centroid (bigrams preferred over the words they
-   contain) plus the member sentence nearest the centroid.
-5. Stable ids: each theme's TF-IDF centroid (top terms and weights) is saved with the build.
-   The next build matches its clusters to the previous ones by cosine of those term centroids
-   (Hungarian assignment); a match above `MATCH_SIMILARITY` keeps the old id, the rest get
-   fresh ids above every id used before. Term centroids survive vocabulary changes, which LSA
-   coordinates do not.
+1. Patterns. Factor texts are deduplicated, embedded with the shared text pipeline (TF-IDF
+   with incident-text normalization, LSA via TruncatedSVD, L2-normalized) and clustered with
+   k-means into many small, tight patterns (about 3 * sqrt(distinct texts), at most
+   `MAX_PATTERNS`). A factor whose cosine to its pattern centroid is below
+   `UNCLUSTERED_SIMILARITY` goes to the explicit "Unclustered" bucket (theme_id -1) instead of
+   being forced into a theme it does not resemble.
+2. Themes. Patterns are grouped by spectral clustering of an affinity that mixes wording
+   (cosine of pattern centroids) with co-occurrence (cosine of the patterns' incident sets:
+   factors written in the same postmortems describe the same failure). The number of themes is
+   the one with the best silhouette over 2..`MAX_THEMES`, unless the caller forces it
+   (`hindsight build --themes N`). Themes smaller than `min_theme_size` are dissolved into
+   Unclustered. When no incident has two factors (one summary per incident, say) the affinity
+   is wording alone.
+
+Labels: the top terms of the theme's TF-IDF centroid (a bigram replaces the words it contains)
+plus the member sentence nearest the theme centroid (never from a restricted incident).
+
+Stable ids: each theme's TF-IDF centroid (top terms and weights) is saved with the build. The
+next build matches its themes to the previous ones by cosine of those term centroids (Hungarian
+assignment); a match above `MATCH_SIMILARITY` keeps the old id, the rest get fresh ids above
+every id used before. Term centroids survive vocabulary changes, which LSA coordinates do not.
+Numerical work runs single-threaded: results do not depend on thread scheduling, and on a
+busy 2-core machine BLAS/OpenMP threads spinning against each other were 5-10x slower.
 """
 
 from __future__ import annotations
@@ -29,18 +40,23 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 from scipy.optimize import linear_sum_assignment
-from sklearn.cluster import KMeans, MiniBatchKMeans
+from sklearn.cluster import KMeans, MiniBatchKMeans, SpectralClustering
+from sklearn.decomposition import TruncatedSVD
 from sklearn.metrics import silhouette_score
+from sklearn.preprocessing import normalize
+from threadpoolctl import threadpool_limits
 
 from pipelines.textfeatures import make_text_pipeline
 
 UNCLUSTERED = -1
 UNCLUSTERED_LABEL = "Unclustered"
-UNCLUSTERED_SIMILARITY = 0.25  # cosine in LSA space; measured: real members sit well above 0.4
+UNCLUSTERED_SIMILARITY = 0.3  # cosine to the pattern centroid in LSA space
 MATCH_SIMILARITY = 0.5  # term-centroid cosine needed to inherit a previous theme's id
 CENTROID_TERMS = 200  # terms kept per saved centroid
-K_CANDIDATES = (4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 25, 28, 32, 36, 40, 45, 50, 60)
-SILHOUETTE_SAMPLE = 3000
+MAX_PATTERNS = 300
+MAX_THEMES = 40
+WORDING_WEIGHT = 0.3  # share of wording (vs co-occurrence) in the pattern affinity
+LSA_DIMS = 100
 MINIBATCH_ABOVE = 5000  # distinct texts; beyond this mini-batch k-means is used
 STATE_SUFFIX = "themes.json"
 
@@ -58,9 +74,10 @@ class Theme:
 @dataclass
 class ThemeResult:
     assignment: np.ndarray  # theme_id per input text (UNCLUSTERED for the bucket)
-    similarity: np.ndarray  # cosine of each input text to its cluster centroid
-    themes: list[Theme]  # real themes, then the Unclustered bucket when used
-    k: int  # clusters fitted (before small ones were dissolved)
+    similarity: np.ndarray  # cosine of each input text to its theme centroid (LSA space)
+    themes: list[Theme]  # real themes by id, then the Unclustered bucket when used
+    k: int  # themes fitted (before small ones were dissolved)
+    n_patterns: int = 0
     k_scores: dict[int, float] = field(default_factory=dict)  # silhouette per candidate k
 
     def state(self, previous: dict | None = None) -> dict:
@@ -93,44 +110,95 @@ def _dedupe(texts: list[str]) -> tuple[list[str], np.ndarray, np.ndarray]:
     return uniques, counts, inverse
 
 
-def _candidate_ks(n: int) -> list[int]:
-    upper = min(60, n // 2)
-    ks = sorted({k for k in range(2, 13)} | set(K_CANDIDATES))
-    return [k for k in ks if k <= upper] or [max(1, min(2, n))]
+def n_patterns_for(n_distinct: int) -> int:
+    return int(max(1, min(MAX_PATTERNS, int(3 * np.sqrt(n_distinct)), n_distinct // 2)))
 
 
-def _kmeans(k: int, n: int, seed: int):
-    if n > MINIBATCH_ABOVE:
-        return MiniBatchKMeans(n_clusters=k, random_state=seed, n_init=3, batch_size=4096, max_no_improvement=20)
-    return KMeans(n_clusters=k, random_state=seed, n_init=4)
-
-
-def choose_k(Z: np.ndarray, weights: np.ndarray, seed: int = 0) -> tuple[int, dict[int, float]]:
-    """Pick k by the best cosine silhouette on a weighted sample of the distinct texts."""
-    n = Z.shape[0]
-    rng = np.random.default_rng(seed)
-    if n > SILHOUETTE_SAMPLE:
-        p = weights / weights.sum()
-        idx = np.unique(rng.choice(n, size=SILHOUETTE_SAMPLE, replace=True, p=p))
+def embed(texts: list[str], seed: int = 0) -> tuple[sp.csr_matrix, np.ndarray, np.ndarray]:
+    """(TF-IDF rows, LSA rows L2-normalized, vocabulary) for distinct factor texts."""
+    n = len(texts)
+    pipe = make_text_pipeline(min_df=2 if n >= 50 else 1, max_df=0.5 if n >= 50 else 1.0)
+    try:
+        X = sp.csr_matrix(pipe.fit_transform(texts), dtype=np.float32)
+        vocab = pipe.named_steps["tfidf"].get_feature_names_out()
+    except ValueError:  # nothing but stop words and placeholders
+        return sp.csr_matrix((n, 0), dtype=np.float32), np.zeros((n, 1), dtype=np.float32), np.array([], dtype=object)
+    dims = min(LSA_DIMS, X.shape[1] - 1, n - 1)
+    if dims >= 2:
+        Z = TruncatedSVD(n_components=dims, random_state=seed, n_iter=5).fit_transform(X)
+        Z = normalize(Z).astype(np.float32)
     else:
-        idx = np.arange(n)
-    sample, w = Z[idx], weights[idx]
+        Z = X.toarray()
+    return X, Z, vocab
+
+
+def find_patterns(Z: np.ndarray, weights: np.ndarray, n_patterns: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """(pattern per row, unit-length pattern centroids)."""
+    if n_patterns <= 1 or Z.shape[0] <= 1:
+        c = normalize(np.asarray(Z.T @ weights, dtype=np.float64).reshape(1, -1))
+        return np.zeros(Z.shape[0], dtype=np.int64), c
+    if Z.shape[0] > MINIBATCH_ABOVE:
+        km = MiniBatchKMeans(n_clusters=n_patterns, random_state=seed, n_init=3, batch_size=4096, max_no_improvement=30)
+    else:
+        km = KMeans(n_clusters=n_patterns, random_state=seed, n_init=1)
+    km.fit(Z, sample_weight=weights)
+    return km.labels_.astype(np.int64), normalize(km.cluster_centers_)
+
+
+def pattern_affinity(centroids: np.ndarray, pattern: np.ndarray, groups: np.ndarray | None) -> np.ndarray:
+    """Pattern x pattern affinity in [0, 1]: wording cosine mixed with co-occurrence cosine.
+
+    `pattern` is per factor (-1 = unclustered), `groups` the incident of each factor.
+    """
+    P = centroids.shape[0]
+    wording = np.clip(centroids @ centroids.T, 0, 1)
+    A = wording
+    if groups is not None and len(groups):
+        ok = pattern >= 0
+        _, g = np.unique(groups[ok], return_inverse=True)
+        M = sp.csr_matrix((np.ones(int(ok.sum())), (pattern[ok], g)), shape=(P, int(g.max()) + 1 if len(g) else 0))
+        M.data[:] = 1.0
+        multi = np.asarray((M > 0).sum(axis=0)).ravel() >= 2  # incidents with two or more patterns
+        if multi.any():
+            M = normalize(M[:, np.flatnonzero(multi)].astype(np.float64))
+            cooc = (M @ M.T).toarray()
+            A = WORDING_WEIGHT * wording + (1 - WORDING_WEIGHT) * cooc
+    A = np.clip((A + A.T) / 2, 0, 1)
+    np.fill_diagonal(A, 1.0)
+    return A
+
+
+def group_patterns(A: np.ndarray, n_themes: int | None, seed: int = 0) -> tuple[np.ndarray, dict[int, float]]:
+    """Theme per pattern by spectral clustering; k by silhouette on 1 - affinity unless given."""
+    P = A.shape[0]
+    if P <= 2:
+        return np.arange(P, dtype=np.int64), {}
+
+    def fit(k: int) -> np.ndarray:
+        sc = SpectralClustering(n_clusters=k, affinity="precomputed", random_state=seed, assign_labels="cluster_qr")
+        return sc.fit(A).labels_.astype(np.int64)
+
+    if n_themes:
+        return fit(max(1, min(n_themes, P))), {}
+    D = 1.0 - A
+    np.fill_diagonal(D, 0.0)
     scores: dict[int, float] = {}
-    for k in _candidate_ks(len(idx)):
-        if k >= len(idx):
-            break
-        km = KMeans(n_clusters=k, random_state=seed, n_init=2).fit(sample, sample_weight=w)
-        if len(set(km.labels_)) < 2:
+    best: tuple[float, int, np.ndarray] | None = None
+    for k in range(2, min(MAX_THEMES, P - 1) + 1):
+        labels = fit(k)
+        if len(np.unique(labels)) < 2:
             continue
-        scores[k] = float(silhouette_score(sample, km.labels_, metric="cosine"))
-    if not scores:
-        return max(1, min(2, n)), scores
-    return max(scores, key=lambda k: (round(scores[k], 3), k)), scores
+        scores[k] = float(silhouette_score(D, labels, metric="precomputed"))
+        if best is None or scores[k] > best[0] + 1e-9:
+            best = (scores[k], k, labels)
+    if best is None:
+        return np.zeros(P, dtype=np.int64), scores
+    return best[2], scores
 
 
 def _top_terms(centroid: np.ndarray, vocab: np.ndarray, n: int = 8) -> list[str]:
     """Highest-weight centroid terms, dropping a word when a chosen bigram already contains it."""
-    order = np.argsort(-centroid)[: n * 4]
+    order = np.argsort(-centroid, kind="stable")[: n * 4]
     chosen: list[str] = []
     for j in order:
         if centroid[j] <= 0:
@@ -162,10 +230,7 @@ def _match_previous(new: list[dict[str, float]], previous: dict | None) -> list[
                 rows.append(r)
                 cols.append(col[t])
                 vals.append(w)
-        m = sp.csr_matrix((vals, (rows, cols)), shape=(len(cents), len(terms)))
-        norms = np.sqrt(np.asarray(m.multiply(m).sum(axis=1)).ravel())
-        norms[norms == 0] = 1
-        return sp.diags(1 / norms) @ m
+        return normalize(sp.csr_matrix((vals, (rows, cols)), shape=(len(cents), len(terms))))
 
     sim = (matrix(new) @ matrix([o["terms"] for o in old]).T).toarray()
     rows, cols = linear_sum_assignment(-sim)
@@ -179,19 +244,26 @@ def _match_previous(new: list[dict[str, float]], previous: dict | None) -> list[
 def mine_themes(
     texts: list[str],
     *,
+    groups: list[str] | np.ndarray | None = None,
     n_themes: int | None = None,
     previous: dict | None = None,
     representable: np.ndarray | None = None,
     display: list[str] | None = None,
+    min_theme_size: int | None = None,
     seed: int = 0,
 ) -> ThemeResult:
     """Cluster factor sentences into themes.
 
-    `representable` marks texts that may be shown as a theme's representative sentence
-    (False for restricted incidents); `display` holds the text to show for each input when
-    the clustered text was rewritten (service names masked); `previous` is the state saved by
-    the previous build.
+    `groups` names the incident of each text (for co-occurrence); `representable` marks texts
+    that may be shown as a theme's representative sentence (False for restricted incidents);
+    `display` holds the text to show when the clustered text was rewritten (service names
+    masked); `previous` is the state saved by the previous build.
     """
+    with threadpool_limits(limits=1):
+        return _mine(texts, groups, n_themes, previous, representable, display, min_theme_size, seed)
+
+
+def _mine(texts, groups, n_themes, previous, representable, display, min_theme_size, seed) -> ThemeResult:
     n_texts = len(texts)
     if n_texts == 0:
         return ThemeResult(np.empty(0, dtype=np.int64), np.empty(0), [], 0)
@@ -200,61 +272,47 @@ def mine_themes(
     first = np.full(n, -1, dtype=np.int64)
     first[inverse[::-1]] = np.arange(n_texts)[::-1]
     shown_text = [(display or texts)[i] for i in first]
-    rep_ok = np.ones(n, dtype=bool)
-    if representable is not None:
-        rep_ok[:] = False
-        np.logical_or.at(rep_ok, inverse, np.asarray(representable, dtype=bool))
+    rep_ok = np.zeros(n, dtype=bool)
+    np.logical_or.at(rep_ok, inverse, np.ones(n_texts, dtype=bool) if representable is None else np.asarray(representable, dtype=bool))
 
-    pipe = make_text_pipeline(min_df=2 if n >= 50 else 1, max_df=0.5 if n >= 50 else 1.0)
-    tfidf = pipe.fit_transform(uniques)
-    vocab = pipe.named_steps["tfidf"].get_feature_names_out()
-    X = sp.csr_matrix(tfidf, dtype=np.float32)
-    dims = min(100, X.shape[1] - 1, n - 1)
-    if dims >= 2:
-        from sklearn.decomposition import TruncatedSVD
-        from sklearn.preprocessing import normalize
-
-        Z = TruncatedSVD(n_components=dims, random_state=seed, n_iter=5).fit_transform(X)
-        Z = normalize(Z).astype(np.float32)
-    else:
-        Z = X.toarray()
-
-    if n_themes:
-        k, k_scores = max(1, min(n_themes, n)), {}
-    else:
-        k, k_scores = choose_k(Z, counts, seed)
-    km = _kmeans(k, n, seed).fit(Z, sample_weight=counts)
-    labels = km.labels_.astype(np.int64)
-    from sklearn.preprocessing import normalize as _norm
-
-    centers = _norm(km.cluster_centers_)
-    sim = np.einsum("ij,ij->i", Z, centers[labels])
+    X, Z, vocab = embed(uniques, seed)
+    P = n_patterns_for(n)
+    pattern_u, centroids = find_patterns(Z, counts, P, seed)
+    P = centroids.shape[0]
+    sim_u = np.einsum("ij,ij->i", Z, centroids[pattern_u])
     # A factor with no vocabulary in common with anything (all-zero row) has similarity 0.
-    labels[sim < UNCLUSTERED_SIMILARITY] = -1
-    min_size = max(2, int(0.002 * n_texts))
-    sizes = np.bincount(labels[labels >= 0], weights=counts[labels >= 0], minlength=k)
+    pattern_u[sim_u < UNCLUSTERED_SIMILARITY] = -1
+    pattern = pattern_u[inverse]
+
+    A = pattern_affinity(centroids, pattern, None if groups is None else np.asarray(groups, dtype=object))
+    theme_of_pattern, k_scores = group_patterns(A, n_themes, seed)
+    k = int(theme_of_pattern.max()) + 1 if len(theme_of_pattern) else 0
+    label_u = np.where(pattern_u >= 0, theme_of_pattern[np.maximum(pattern_u, 0)], -1)
+
+    min_size = min_theme_size if min_theme_size is not None else max(2, int(0.002 * n_texts))
+    sizes = np.bincount(label_u[label_u >= 0], weights=counts[label_u >= 0], minlength=k)
     for c in range(k):
         if 0 < sizes[c] < min_size:
-            labels[labels == c] = -1
+            label_u[label_u == c] = -1
             sizes[c] = 0
-
-    # Term-space centroids (weighted mean of TF-IDF rows) for labels and for id matching.
     live = [c for c in range(k) if sizes[c] > 0]
-    onehot = sp.csr_matrix(
-        (counts[labels >= 0], (labels[labels >= 0], np.flatnonzero(labels >= 0))), shape=(k, n)
-    )
-    term_centroids = np.asarray((onehot @ X).todense())
-    term_centroids /= np.maximum(sizes[:, None], 1)
+
+    # Theme centroids: LSA (for the representative sentence) and TF-IDF terms (labels, ids).
+    members = label_u >= 0
+    onehot = sp.csr_matrix((counts[members], (label_u[members], np.flatnonzero(members))), shape=(max(k, 1), n))
+    lsa_centroids = normalize(np.asarray(onehot @ Z))
+    theme_sim_u = np.where(members, np.einsum("ij,ij->i", Z, lsa_centroids[np.maximum(label_u, 0)]), 0.0)
+    term_centroids = np.asarray((onehot @ X).todense()) / np.maximum(sizes[:, None], 1) if X.shape[1] else np.zeros((max(k, 1), 0))
 
     new_terms: list[dict[str, float]] = []
     for c in live:
         row = term_centroids[c]
-        top = np.argsort(-row)[:CENTROID_TERMS]
+        top = np.argsort(-row, kind="stable")[:CENTROID_TERMS]
         new_terms.append({str(vocab[j]): round(float(row[j]), 6) for j in top if row[j] > 0})
     matched = _match_previous(new_terms, previous)
     next_id = int((previous or {}).get("next_id", 1))
     # Fresh ids: biggest theme first, so a first build reads 1, 2, 3 ... by size.
-    order = sorted(range(len(live)), key=lambda i: -sizes[live[i]])
+    order = sorted(range(len(live)), key=lambda i: (-sizes[live[i]], i))
     ids: dict[int, int] = {}
     for i in order:
         if matched[i] is not None:
@@ -266,21 +324,53 @@ def mine_themes(
 
     themes: list[Theme] = []
     for i, c in enumerate(live):
-        members = np.flatnonzero(labels == c)
-        shown = members[rep_ok[members]]
-        rep = shown_text[shown[np.argmax(sim[shown])]] if len(shown) else None
-        top_terms = _top_terms(term_centroids[c], vocab)
+        idx = np.flatnonzero(label_u == c)
+        shown = idx[rep_ok[idx]]
+        rep = shown_text[shown[np.argmax(theme_sim_u[shown])]] if len(shown) else None
+        top_terms = _top_terms(term_centroids[c], vocab) if len(vocab) else []
         label = ", ".join(top_terms[:3]) if top_terms else f"theme {ids[c]}"
         themes.append(Theme(ids[c], label, top_terms, rep, int(sizes[c]), new_terms[i]))
     themes.sort(key=lambda t: t.theme_id)
 
-    unique_ids = np.array([ids.get(c, UNCLUSTERED) if c >= 0 else UNCLUSTERED for c in labels], dtype=np.int64)
+    unique_ids = np.array([ids.get(c, UNCLUSTERED) if c >= 0 else UNCLUSTERED for c in label_u], dtype=np.int64)
     n_unclustered = int(counts[unique_ids == UNCLUSTERED].sum())
     if n_unclustered:
-        themes.append(
-            Theme(UNCLUSTERED, UNCLUSTERED_LABEL, [], "Factors that resemble no recurring theme.", n_unclustered)
-        )
-    return ThemeResult(unique_ids[inverse], sim[inverse].astype(np.float64), themes, k, k_scores)
+        themes.append(Theme(UNCLUSTERED, UNCLUSTERED_LABEL, [], "Factors that resemble no recurring theme.", n_unclustered))
+    return ThemeResult(unique_ids[inverse], theme_sim_u[inverse].astype(np.float64), themes, k, P, k_scores)
+
+
+def refine_by_documents(X: sp.csr_matrix, seed_theme: np.ndarray, n_iter: int = 10) -> np.ndarray:
+    """Each incident's main theme from its whole postmortem, seeded by its factors' themes.
+
+    Spherical k-means over the incidents' document vectors (rows of X, L2-normalized), started
+    from the centroids of the incidents whose factors put them in each theme. The title,
+    trigger, resolution and action items all describe the main failure, so the whole document
+    settles the main theme better than a handful of factor sentences; seeding from the factor
+    themes keeps the themes (and their ids) the ones mined from the factors. Rows with no
+    seed (-1) are assigned too; a row with no terms keeps its seed.
+    """
+    seed_theme = np.asarray(seed_theme, dtype=np.int64)
+    ids = np.unique(seed_theme[seed_theme >= 0])
+    if len(ids) == 0 or X.shape[1] == 0:
+        return seed_theme.copy()
+    col = {t: j for j, t in enumerate(ids)}
+    assign = np.array([col.get(t, -1) for t in seed_theme], dtype=np.int64)
+    has_terms = np.diff(X.indptr) > 0
+    with threadpool_limits(limits=1):
+        for _ in range(n_iter):
+            ok = assign >= 0
+            onehot = sp.csr_matrix((np.ones(int(ok.sum()), dtype=np.float32), (assign[ok], np.flatnonzero(ok))), shape=(len(ids), X.shape[0]))
+            centroids = normalize(onehot @ X)  # themes x terms, sparse
+            sims = (X @ centroids.T).toarray()
+            new = np.where(has_terms, sims.argmax(axis=1), assign)
+            # A theme that lost every member keeps its seeds rather than vanishing.
+            for j in range(len(ids)):
+                if not np.any(new == j):
+                    new[assign == j] = j
+            if np.array_equal(new, assign):
+                break
+            assign = new
+    return np.where(assign >= 0, ids[np.maximum(assign, 0)], -1)
 
 
 def load_state(path: Path | None) -> dict | None:
