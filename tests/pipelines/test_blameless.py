@@ -72,6 +72,8 @@ def test_precision_and_recall_on_labelled_set():
         ("We blamed the on-call engineer for the slow response.", "blameless/blame"),
         ("The admin fat-fingered the firewall rule.", "blameless/mistake"),
         ("The engineer ignored the disk space alert.", "blameless/ignored"),
+        ("Root cause: Alice.", "blameless/person-as-cause"),
+        ("The root cause was the on-call engineer.", "blameless/person-as-cause"),
     ],
 )
 def test_blameful_sentence_fires_expected_rule(sentence, rule):
@@ -100,6 +102,9 @@ def test_blameful_sentence_fires_expected_rule(sentence, rule):
         "Alice rolled back the deploy at 14:32.",
         "The alert should have fired at 80% but its threshold was 98%.",
         "Jack up the limit and move on.",
+        "Root cause: the engineer's script had no dry-run mode.",
+        "The root cause is the engineers' lack of access to the dashboards.",
+        "Root cause: the operator (Kubernetes) restarted pods during the upgrade.",
     ],
 )
 def test_neutral_sentence_does_not_fire(sentence):
