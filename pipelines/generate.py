@@ -9,16 +9,18 @@ postmortem templates and exports so the parser is exercised. Same seed, same byt
 Layout under DIR:
     postmortems/YYYY/YYYY-MM-DD-<slug>.md   Markdown (several templates, see `TEMPLATES`)
     postmortems/exports/incidents.jsonl     one JSON object per incident
+    postmortems/exports/pagerbot-export.json  {"incidents": [...]} with tool-style key aliases
     postmortems/exports/legacy-tracker.csv  one row per incident, Markdown in `body`
     truth.jsonl                             one JSON object per incident (schema below)
 
 truth.jsonl schema (one object per incident, sorted by started_at):
     incident_id      str    the id written in the document (front matter, `ID:` line, or record)
-    source_path      str    relative to DIR/postmortems, POSIX; export rows get ":N", N the
-                            1-based record number (JSONL line / CSV data row after the header)
+    source_path      str    relative to DIR/postmortems, POSIX; export records get ":N": the
+                            JSONL line, the 1-based index in the JSON array, or the CSV line
+                            where the record starts (header = line 1; bodies span lines)
     template         str    google_sre | pagerduty | atlassian | gitlab | short | messy |
-                            meta_table | prose | jsonl | csv
-    format           str    markdown | jsonl | csv
+                            meta_table | prose | jsonl | json | csv
+    format           str    markdown | jsonl | json | csv
     title            str
     themes           [str]  theme keys (see generate_text.THEMES), main theme first
     main_theme       str
@@ -117,6 +119,9 @@ SEVERITY_RAW = {
 # Markdown templates and their weights; exports are chosen separately.
 TEMPLATES = {"google_sre": 20, "pagerduty": 18, "atlassian": 15, "gitlab": 14, "short": 10,
              "messy": 12, "meta_table": 5, "prose": 6}
+JSONL_EXPORT = "exports/incidents.jsonl"
+JSON_EXPORT = "exports/pagerbot-export.json"
+CSV_EXPORT = "exports/legacy-tracker.csv"
 FRONT_MATTER_TEMPLATES = ("google_sre", "pagerduty", "atlassian", "gitlab", "messy")
 
 
@@ -425,7 +430,10 @@ def _assign_special(rng: random.Random, plans: list[IncidentPlan]) -> None:
         plans[i].template, plans[i].fmt = "jsonl", "jsonl"
     for i in order[n_jsonl:n_jsonl + n_csv]:
         plans[i].template, plans[i].fmt = "csv", "csv"
-    for i in order[n_jsonl + n_csv:]:
+    n_json = max(1, round(n * 0.02)) if n >= 20 else 0
+    for i in order[n_jsonl + n_csv:n_jsonl + n_csv + n_json]:
+        plans[i].template, plans[i].fmt = "json", "json"
+    for i in order[n_jsonl + n_csv + n_json:]:
         plans[i].template = _weighted(rng, TEMPLATES)
 
     markdown = [p for p in plans if p.fmt == "markdown"]
@@ -558,16 +566,25 @@ def generate(out: Path, count: int, seed: int) -> GenerateSummary:
     files: dict[str, bytes] = {}
     rendered: list[tuple[IncidentPlan, render.Rendered]] = []
     jsonl_rows: list[str] = []
-    csv_rows: list[dict[str, str]] = []
+    json_records: list[dict] = []
+    csv_buf = io.StringIO()
+    csv_writer = csv.DictWriter(csv_buf, fieldnames=render.CSV_COLUMNS, lineterminator="\n")
+    csv_writer.writeheader()
+    csv_line = 2  # where the next CSV record starts; bodies span several lines
     for plan in plans:
         rng = random.Random(plan.text_seed ^ 0x5EED)  # near-duplicates share their original's seed
         doc = render.render(plan, rng, by_id)
         if plan.fmt == "jsonl":
             jsonl_rows.append(json.dumps(doc.record, ensure_ascii=False))
-            doc.source_path = f"exports/incidents.jsonl:{len(jsonl_rows)}"
+            doc.source_path = f"{JSONL_EXPORT}:{len(jsonl_rows)}"
+        elif plan.fmt == "json":
+            json_records.append(doc.record)
+            doc.source_path = f"{JSON_EXPORT}:{len(json_records)}"
         elif plan.fmt == "csv":
-            csv_rows.append(doc.record)
-            doc.source_path = f"exports/legacy-tracker.csv:{len(csv_rows)}"
+            before = csv_buf.tell()
+            csv_writer.writerow(doc.record)
+            doc.source_path = f"{CSV_EXPORT}:{csv_line}"
+            csv_line += csv_buf.getvalue().count("\n", before)
         else:
             base = f"{plan.started:%Y}/{plan.started:%Y-%m-%d}-{_slug(plan.title)}"
             path, k = f"{base}.md", 2
@@ -578,26 +595,23 @@ def generate(out: Path, count: int, seed: int) -> GenerateSummary:
             files[path] = doc.data
         rendered.append((plan, doc))
 
+    if jsonl_rows:
+        files[JSONL_EXPORT] = ("\n".join(jsonl_rows) + "\n").encode()
+    if json_records:
+        files[JSON_EXPORT] = (json.dumps({"incidents": json_records}, ensure_ascii=False, indent=2) + "\n").encode()
+    if csv_line > 2:
+        files[CSV_EXPORT] = csv_buf.getvalue().encode()
     for folder in sorted({(root / rel).parent for rel in files}):
         folder.mkdir(parents=True, exist_ok=True)
     # Creating thousands of small files is latency-bound on a busy disk; threads overlap the waits.
     with ThreadPoolExecutor(max_workers=8) as pool:
         list(pool.map(lambda item: (root / item[0]).write_bytes(item[1]), sorted(files.items())))
-    if jsonl_rows:
-        (root / "exports").mkdir(parents=True, exist_ok=True)
-        (root / "exports" / "incidents.jsonl").write_bytes(("\n".join(jsonl_rows) + "\n").encode())
-    if csv_rows:
-        (root / "exports").mkdir(parents=True, exist_ok=True)
-        buf = io.StringIO()
-        writer = csv.DictWriter(buf, fieldnames=render.CSV_COLUMNS, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(csv_rows)
-        (root / "exports" / "legacy-tracker.csv").write_bytes(buf.getvalue().encode())
 
     lines = [json.dumps(_truth(p, d, repeats, by_id), ensure_ascii=False) for p, d in rendered]
     (out / "truth.jsonl").write_bytes(("\n".join(lines) + "\n").encode())
-    return GenerateSummary(out=out, incidents=len(plans), markdown_files=len(files),
-                           export_records=len(jsonl_rows) + len(csv_rows))
+    exported = sum(p.fmt != "markdown" for p in plans)
+    return GenerateSummary(out=out, incidents=len(plans), markdown_files=len(plans) - exported,
+                           export_records=exported)
 
 
 def cli_main(args: argparse.Namespace) -> int:

@@ -799,6 +799,16 @@ def _jsonl_record(plan, rng, c, out: Rendered) -> dict:
     return rec
 
 
+def _json_record(plan, rng, c, out: Rendered) -> dict:
+    """An incident tool's API export: different key names, Markdown under `markdown`."""
+    out.visible_times = {"started", "resolved"}
+    out.sections = ["summary", "root_cause", "resolution"] + (["action_items"] if plan.actions else [])
+    return {"uuid": plan.incident_id, "title": c.title, "sev": plan.severity_raw, "product": list(plan.services),
+            "owner_team": plan.team, "start_time": plan.started.strftime("%Y-%m-%dT%H:%M:%S+00:00"),
+            "end_time": plan.resolved.strftime("%Y-%m-%dT%H:%M:%S+00:00"), "summary": c.summary,
+            "markdown": _export_body(plan, rng, c, out)}
+
+
 def _csv_record(plan, rng, c, out: Rendered) -> dict:
     out.visible_times = {"started", "resolved", "detected"}
     out.sections = ["summary", "root_cause", "resolution"] + (["action_items"] if plan.actions else [])
@@ -832,6 +842,9 @@ def render(plan: IncidentPlan, rng: random.Random, by_id: dict) -> Rendered:
         return out
     if plan.fmt == "csv":
         out.record = _csv_record(plan, rng, c, out)
+        return out
+    if plan.fmt == "json":
+        out.record = _json_record(plan, rng, c, out)
         return out
     doc = RENDERERS[plan.template](plan, rng, c, out)
     lines = doc.lines

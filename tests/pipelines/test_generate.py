@@ -82,14 +82,19 @@ def test_truth_paths_exist_and_ids_are_written(corpus):
         else:
             assert r["incident_id"] in (root / path).read_text(encoding="utf-8-sig")
     jsonl = (root / "exports/incidents.jsonl").read_text(encoding="utf-8").splitlines()
+    array = json.loads((root / "exports/pagerbot-export.json").read_text(encoding="utf-8"))["incidents"]
+    csv_lines = (root / "exports/legacy-tracker.csv").read_text(encoding="utf-8").splitlines()
     for r in rows:
         path, _, record = r["source_path"].partition(":")
         if path.endswith(".jsonl"):
             assert json.loads(jsonl[int(record) - 1])["id"] == r["incident_id"]
-        elif path.endswith(".csv"):
-            csv_rows = list(csv.DictReader(io.StringIO((root / path).read_text(encoding="utf-8"))))
-            assert csv_rows[int(record) - 1]["id"] == r["incident_id"]
-    assert set(exports) == {"exports/incidents.jsonl", "exports/legacy-tracker.csv"}
+        elif path.endswith(".json"):
+            assert array[int(record) - 1]["uuid"] == r["incident_id"]
+        elif path.endswith(".csv"):  # N is the line the record starts on, as the parser reports it
+            assert csv_lines[int(record) - 1].startswith(r["incident_id"] + ",")
+    assert set(exports) == {"exports/incidents.jsonl", "exports/pagerbot-export.json", "exports/legacy-tracker.csv"}
+    csv_ids = [row["id"] for row in csv.DictReader(io.StringIO("\n".join(csv_lines)))]
+    assert csv_ids == [r["incident_id"] for r in rows if r["format"] == "csv"]
 
 
 def test_truth_times_are_ordered(corpus):
@@ -109,7 +114,8 @@ def test_sample_shape(sample_truth):
     assert Counter(r["severity"] for r in rows).keys() == {"SEV1", "SEV2", "SEV3", "SEV4"}
     assert len({r["severity_raw"] for r in rows}) >= 12  # written many ways
     templates = Counter(r["template"] for r in rows)
-    assert len(templates) == 10 and 20 <= templates["jsonl"] <= 40 and 10 <= templates["csv"] <= 30
+    assert len(templates) == 11 and 20 <= templates["jsonl"] <= 40 and 10 <= templates["csv"] <= 30
+    assert templates["json"] >= 4
 
 
 def test_sample_durations_are_skewed(sample_truth):
@@ -220,7 +226,7 @@ def test_theme_wording_varies():
 
 # ---- round trip through the parser -----------------------------------------------------------
 
-FIELDS = ("severity", "team", "services", "started_at", "detected_at", "mitigated_at", "resolved_at",
+FIELDS = ("source_path", "severity", "team", "services", "started_at", "detected_at", "mitigated_at", "resolved_at",
           "n_actions", "action_status", "action_owner", "action_due", "restricted")
 
 
@@ -248,6 +254,7 @@ def round_trip(root: Path) -> dict[str, float]:
         check("found", True, inc is not None)
         if inc is None:
             continue
+        check("source_path", t["source_path"], inc.source_path)
         check("severity", t["severity"], inc.severity)
         check("team", t["team"], inc.team)
         check("services", sorted(t["services"]), sorted(inc.services))
