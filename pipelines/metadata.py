@@ -42,7 +42,7 @@ the date.
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timedelta, timezone
 from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -230,6 +230,9 @@ def _parse_text(text: str, default_date: date | None) -> datetime | None:
             pass
     if not any(ch.isdigit() for ch in text):
         return None
+    fast = _fast_text(text)
+    if fast is not None:
+        return fast if _plausible(fast) else None
     cleaned = text.replace("(", " ").replace(")", " ").replace(",", " ").strip()
     base = default_date or date(1900, 1, 1)
     default = datetime(base.year, base.month, base.day)
@@ -247,6 +250,49 @@ def _parse_text(text: str, default_date: date | None) -> datetime | None:
     if skipped_chars > max(12, len(cleaned) // 2):
         return None
     return dt
+
+
+_MONTHS = {m: i for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1)}
+_ISO_ZONE_NAME = re.compile(r"^(\d{4})-(\d{2})-(\d{2})[T ](\d{1,2}):(\d{2})(?::(\d{2}))?\s*\(?([A-Z]{1,5})\)?$")
+_MONTH_DAY_YEAR = re.compile(r"^([A-Za-z]{3,9})\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})$")
+_DAY_MONTH_YEAR = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)?\s+([A-Za-z]{3,9})\.?,?\s+(\d{4})$")
+
+
+def _fast_text(text: str) -> datetime | None:
+    """The two shapes that dominate real corpora besides ISO, without dateutil's cost:
+    `2024-03-05 14:02 UTC` and `Mar 5, 2024` / `5 March 2024`."""
+    m = _ISO_ZONE_NAME.match(text)
+    if m and m.group(7) in TZINFOS:
+        y, mo, d, h, mi, sec, zone = m.groups()
+        tz = TZINFOS[zone]
+        tzinfo = tz if not isinstance(tz, int) else timezone(timedelta(seconds=tz))
+        try:
+            return to_naive_utc(datetime(int(y), int(mo), int(d), int(h), int(mi), int(sec or 0), tzinfo=tzinfo))
+        except ValueError:
+            return None
+    m = _MONTH_DAY_YEAR.match(text)
+    if m:
+        month, day, year = m.group(1), m.group(2), m.group(3)
+    else:
+        m = _DAY_MONTH_YEAR.match(text)
+        if not m:
+            return None
+        day, month, year = m.group(1), m.group(2), m.group(3)
+    mon = _MONTHS.get(month[:3].lower())
+    if mon is None or (len(month) > 3 and not _is_month_name(month.lower())):
+        return None
+    try:
+        return datetime(int(year), mon, int(day))
+    except ValueError:
+        return None
+
+
+_MONTH_NAMES = ("january", "february", "march", "april", "may", "june", "july", "august", "september",
+                "october", "november", "december", "sept")
+
+
+def _is_month_name(word: str) -> bool:
+    return word in _MONTH_NAMES
 
 
 def parse_date(value: object) -> date | None:

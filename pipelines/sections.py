@@ -157,7 +157,9 @@ def classify_heading(heading: str) -> str:
     if kind:
         return kind
     words = norm.split()
-    if len(words) > 8:
+    if len(words) > 5:
+        # Typo-tolerance is for section headings, which are short; titles are long and
+        # unique, and fuzzy-matching each of them would dominate the parse time.
         return "other"
     close = difflib.get_close_matches(norm, _PHRASES.keys(), n=1, cutoff=0.85)
     if close:
