@@ -617,12 +617,11 @@ def generate(out: Path, count: int, seed: int) -> GenerateSummary:
 def cli_main(args: argparse.Namespace) -> int:
     import time
 
-    t0 = time.perf_counter()
-    try:
-        summary = generate(Path(args.out), args.count, args.seed)
-    except ValueError as exc:
-        print(f"hindsight generate: {exc}")
+    if args.count < 1:
+        print(f"hindsight generate: --count must be at least 1 (got {args.count})")
         return 2
+    t0 = time.perf_counter()
+    summary = generate(Path(args.out), args.count, args.seed)
     print(
         f"wrote {summary.incidents} incidents ({summary.markdown_files} Markdown files, "
         f"{summary.export_records} export records) to {summary.out / 'postmortems'} "

@@ -154,7 +154,10 @@ def _content(plan: IncidentPlan, rng: random.Random) -> _Content:
 
 
 def _fm_time(rng: random.Random, t: datetime) -> str:
-    style = rng.randrange(5)
+    style = rng.randrange(6)
+    if style == 5:  # a US team writing its own wall-clock time with the zone's abbreviation
+        local = t.replace(tzinfo=timezone.utc).astimezone(pick(rng, LOCAL_ZONES))
+        return f'"{local:%Y-%m-%d %H:%M} {local.tzname()}"'
     if style == 0:
         return t.strftime("%Y-%m-%dT%H:%M:%SZ")
     if style == 1:
@@ -278,6 +281,8 @@ def _timeline(plan: IncidentPlan, rng: random.Random, markers: set[str], *, expl
         else:
             day = t.date()
             stamp = {"utc": f"{t:%H:%M} UTC", "bracket": f"[{t:%H:%M}]", "bold": f"**{t:%H:%M}**"}.get(style, f"{t:%H:%M}")
+            if style in ("utc", "bare") and rng.random() < 0.12:  # a span: the start is the event time
+                stamp = stamp.replace(f"{t:%H:%M}", f"{t:%H:%M}-{t + timedelta(minutes=rng.randint(2, 9)):%H:%M}")
         if day != current:
             if current is not None:
                 out.append("")
@@ -415,7 +420,10 @@ def _q(text: str) -> str:
 def _front_matter(plan: IncidentPlan, rng: random.Random, title: str, fm_times: set[str]) -> list[str]:
     lines = ["---", f"id: {plan.incident_id}", f"title: {_q(title)}", f"date: {plan.started:%Y-%m-%d}"]
     lines.append(f"{pick(rng, ('severity', 'severity', 'sev', 'priority'))}: {_q(plan.severity_raw) if ' ' in plan.severity_raw else plan.severity_raw}")
-    if len(plan.services) > 1 or rng.random() < 0.5:
+    if (len(plan.services) > 1 or rng.random() < 0.5) and rng.random() < 0.3:
+        lines.append("services:")
+        lines += [f"  - {svc}" for svc in plan.services]
+    elif len(plan.services) > 1 or rng.random() < 0.5:
         lines.append("services: [" + ", ".join(plan.services) + "]")
     else:
         lines.append(f"{pick(rng, ('service', 'product'))}: {plan.services[0]}")
@@ -461,7 +469,12 @@ def _appendix(doc: _Doc, plan: IncidentPlan, rng: random.Random) -> None:
     doc.add("```text", f"# kubectl logs deploy/{ctx['svc']} --since=1h | grep -c ERROR", str(rng.randint(300, 90000)),
             "## snapshot of the error burst",
             f"{t:%Y-%m-%dT%H:%M}:{rng.randint(10, 59)}Z ERROR {ctx['svc']} upstream request failed status=503",
-            f"{t:%Y-%m-%dT%H:%M}:{rng.randint(10, 59)}Z WARN  {ctx['svc']} retry budget exhausted", "```")
+            f"{t:%Y-%m-%dT%H:%M}:{rng.randint(10, 59)}Z WARN  {ctx['svc']} retry budget exhausted")
+    if rng.random() < 0.15:  # someone pasted the whole log: a very long file
+        for k in range(rng.randint(400, 1500)):
+            at = t + timedelta(seconds=7 * k)
+            doc.add(f"{at:%Y-%m-%dT%H:%M:%S}Z ERROR {ctx['svc']} request id={rng.getrandbits(48):012x} upstream_status=503 latency_ms={rng.randint(900, 30000)}")
+    doc.add("```")
 
 
 _TEMPLATE_COMMENT = (
@@ -624,15 +637,18 @@ def _gitlab(plan, rng, c, out: Rendered) -> _Doc:
     return doc
 
 
-def _key_value_meta(plan: IncidentPlan, rng: random.Random, fm_times: set[str]) -> list[str]:
+def _meta_pairs(plan: IncidentPlan, fm_times: set[str]) -> list[tuple[str, str]]:
     at = {"started": plan.started, "detected": plan.detected, "mitigated": plan.mitigated, "resolved": plan.resolved}
-    label = {"started": "Started", "detected": "Detected", "mitigated": "Mitigated", "resolved": "Resolved"}
-    lines = [f"ID: {plan.incident_id}", f"Date: {plan.started:%Y-%m-%d}", f"Severity: {plan.severity_raw}",
-             f"Service: {', '.join(plan.services)}", f"Team: {plan.team}"]
-    for name in TIME_FIELDS:
-        if name in fm_times:
-            lines.append(f"{label[name]}: {at[name]:%Y-%m-%d %H:%M} UTC")
-    return lines
+    pairs = [("ID", plan.incident_id), ("Date", f"{plan.started:%Y-%m-%d}"), ("Severity", plan.severity_raw),
+             ("Service", ", ".join(plan.services)), ("Team", plan.team)]
+    pairs += [(name.capitalize(), f"{at[name]:%Y-%m-%d %H:%M} UTC") for name in TIME_FIELDS if name in fm_times]
+    return pairs
+
+
+def _key_value_meta(plan: IncidentPlan, rng: random.Random, fm_times: set[str]) -> list[str]:
+    if rng.random() < 0.3:  # "**Severity:** SEV2" with Markdown hard breaks, as pasted from a wiki
+        return [f"**{k}:** {v}  " for k, v in _meta_pairs(plan, fm_times)]
+    return [f"{k}: {v}" for k, v in _meta_pairs(plan, fm_times)]
 
 
 def _short(plan, rng, c, out: Rendered) -> _Doc:
@@ -664,12 +680,14 @@ def _messy(plan, rng, c, out: Rendered) -> _Doc:
     doc.add(*_front_matter(plan, rng, c.title, fm_times))
     doc.add("", f"# {pick(rng, ('💥 ', '🔥 ', '', 'PM - '))}{c.title}", "")
     variants = {
-        "summary": ("## 1. Summary:", "## TL;DR", "**Summary:**", "## Sumary"),
-        "impact": ("## 2) Impact", "## 📉 Impact:", "**Customer impact**", "### impact"),
-        "root_cause": ("## 3. Root cause(s)", "**Root cause:**", "## Root Casue", "## 🔍 Contributing factors:"),
-        "timeline": ("## 4. Timeline", "## Timline", "**Timeline:**", "## ⏱️ Timeline (UTC)"),
+        "summary": ("## 1. Summary:", "## TL;DR", "**Summary:**", "## Sumary", "## SUMMARY"),
+        "impact": ("## 2) Impact", "## 📉 Impact:", "**Customer impact**", "### impact", "## IMPACT"),
+        "root_cause": ("## 3. Root cause(s)", "**Root cause:**", "## Root Casue", "## 🔍 Contributing factors:",
+                       "## ROOT CAUSE"),
+        "timeline": ("## 4. Timeline", "## Timline", "**Timeline:**", "## ⏱️ Timeline (UTC)", "## TIMELINE"),
         "resolution": ("## 5. Resolution:", "## How we fixed it", "**Resolution:**", "## Mitigation & recovery"),
-        "action_items": ("## 6. Action items:", "### ✅ Action items", "**Action Items:**", "## Follow up items"),
+        "action_items": ("## 6. Action items:", "### ✅ Action items", "**Action Items:**", "## Follow up items",
+                         "## ACTION ITEMS"),
     }
     doc.heading(pick(rng, variants["summary"]), "summary")
     doc.add(c.summary)
@@ -704,8 +722,7 @@ def _meta_table(plan, rng, c, out: Rendered) -> _Doc:
     has_tl = rng.random() < 0.8
     fm_times, markers = _choose_times(plan, rng, fm_allowed=True, timeline=has_tl)
     doc.add(f"# {c.title}", "", "| Field | Value |", "|---|---|")
-    for line in _key_value_meta(plan, rng, fm_times):
-        key, value = line.split(": ", 1)
+    for key, value in _meta_pairs(plan, fm_times):
         doc.add(f"| {key} | {value} |")
     doc.heading("## Summary", "summary")
     doc.add(c.summary)
