@@ -107,8 +107,7 @@ class RuleSet:
             clause = clause[: relative.start()]
         words = _SUBJECT_WORD.findall(clause)
         for i in range(len(words) - 1, -1, -1):
-            raw = words[i].rstrip(".'’")
-            raw = re.sub(r"(?:'s|’s|s'|s’)$", "", raw) if not raw.lower().endswith(("'s fault",)) else raw
+            raw = re.sub(r"['’]s$", "", words[i].rstrip(".")).rstrip("'’")  # "engineer's", "engineers'"
             low = raw.lower()
             if low in _SKIP_WORDS:
                 continue
@@ -186,7 +185,7 @@ class RuleSet:
         """The phrase by which a root-cause text stops at a person, or None when it goes further.
 
         It stops at a person when a sentence names human error or a person's action as the cause
-        and nothing else in the section explains the conditions around it.
+        and the rest of the section adds no other cause (see `[rca]` in lint_rules.toml).
         """
         personal: list[str] = []
         rest: list[str] = []
@@ -208,7 +207,8 @@ class RuleSet:
                     personal.append(phrase)
                 else:
                     rest.append(sentence)
-        if personal and not any(self.rca_systemic.search(s) for s in rest):
+        rest = [s for s in rest if len(s.split()) >= 4]
+        if personal and (not rest or (len(rest) <= len(personal) and not any(self.rca_systemic.search(s) for s in rest))):
             return personal[0]
         return None
 
