@@ -260,8 +260,8 @@ def _why_levels(body: str) -> int:
 def _rca_findings(incident: Incident, rules: blameless.RuleSet) -> list[Finding]:
     rca = [s for s in incident.sections if s.kind in ("root_cause", "trigger") and not is_placeholder(s.body)]
     rc_factors = [f for f in incident.factors if not is_placeholder(f.text)]
-    if not rca and not rc_factors:
-        return []  # completeness/missing-section already says so
+    if not rca and not any(f.source_section in ("root_cause", "trigger") for f in rc_factors):
+        return []  # no analysis to judge: completeness/missing-section already says so
     found: list[Finding] = []
     root = [s for s in rca if s.kind == "root_cause"]
     for section in root:
