@@ -37,9 +37,11 @@ truth.jsonl schema (one object per incident, sorted by started_at):
                             that started at most 180 days before this one
     repeat_after_fix bool   some incident in repeat_of had action items, all done
     near_duplicate_of str|null  the incident this one was written from (lightly reworded)
-    action_items     [{text, owner, due_date, status, priority, kind, ticket}]
-                            owner without a leading "@" or null; due_date ISO or null;
-                            status canonical: open | in_progress | done | wont_fix
+    action_items     [{text, owner, due_date, status, priority, kind, ticket, vague}]
+                            owner without a leading "@" or null; due_date ISO or null (also
+                            when the document's table has no due column); status canonical:
+                            open | in_progress | done | wont_fix; kind prevent | mitigate |
+                            detect | process; vague: no checkable outcome ("Investigate ...")
     restricted       bool
     allowed_groups   [str]
     blameful         bool   the document blames a person
@@ -76,6 +78,7 @@ REFERENCE_DATE = date(2026, 11, 15)  # "today" for overdue action items
 WINDOW_START = datetime(2023, 11, 1)
 WINDOW_END = datetime(2026, 10, 31)
 REPEAT_WINDOW = timedelta(days=180)
+VAGUE_STARTS = ("investigate", "look into", "improve", "consider")  # actions with no checkable outcome
 
 # team -> (services, people as (handle, display name))
 TEAMS: dict[str, tuple[tuple[str, ...], tuple[tuple[str, str], ...]]] = {
@@ -530,6 +533,7 @@ def _truth(plan: IncidentPlan, doc: render.Rendered, repeats: dict[str, list[str
                 "priority": a.priority,
                 "kind": a.kind,
                 "ticket": a.ticket,
+                "vague": a.text.lower().startswith(VAGUE_STARTS),
             }
             for a in plan.actions
         ],

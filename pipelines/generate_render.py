@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from pipelines.generate_text import (
-    BAD_THINGS, BLAMEFUL, GOOD_THINGS, IMPACTS, LUCKY_THINGS, NEUTRAL_TRICKY, NOISE_FACTORS,
-    THEME_BY_KEY, fill, pick,
+    BAD_THINGS, BLAMEFUL, GOOD_THINGS, IMPACTS, LUCKY_THINGS, NEUTRAL_TRICKY, NOISE_FACTORS, SECURITY_FACTORS,
+    SECURITY_TITLES, THEME_BY_KEY, fill, pick,
 )
 
 if TYPE_CHECKING:
@@ -124,11 +124,13 @@ def _distinct(rng: random.Random, options: tuple[str, ...], k: int) -> list[str]
 def _content(plan: IncidentPlan, rng: random.Random) -> _Content:
     ctx = plan.ctx
     main = THEME_BY_KEY[plan.main_theme]
-    title = fill(rng, pick(rng, main.titles), ctx)
+    title = fill(rng, pick(rng, SECURITY_TITLES if plan.restricted else main.titles), ctx)
     impact = fill(rng, pick(rng, IMPACTS), ctx)
     trigger = fill(rng, pick(rng, main.triggers), ctx)
     resolution = fill(rng, pick(rng, main.resolutions), ctx)
     factors = [fill(rng, t, ctx) for t in _distinct(rng, main.factors, pick(rng, (2, 2, 3, 3, 4)))]
+    if plan.restricted:
+        factors[:0] = [fill(rng, t, ctx) for t in _distinct(rng, SECURITY_FACTORS, 2)]
     for key in plan.themes[1:]:
         factors += [fill(rng, t, ctx) for t in _distinct(rng, THEME_BY_KEY[key].factors, pick(rng, (1, 1, 2)))]
     factors += [fill(rng, t, ctx) for t in _distinct(rng, NOISE_FACTORS, pick(rng, (0, 0, 1, 1, 2)))]

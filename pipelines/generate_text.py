@@ -891,6 +891,21 @@ BLAMEFUL = (
     "The outage was caused by human error: {person} did not double-check the command.",
 )
 
+# Restricted incidents are security-flavoured credential incidents (theme secret_rotation).
+SECURITY_TITLES = (
+    "API key for {vendor} exposed in a public repository",
+    "Credential leak: {svc} database password found in build logs",
+    "Emergency revocation of {svc} signing keys",
+    "Suspicious use of the {svc} service account token",
+)
+SECURITY_FACTORS = (
+    "A CI job printed environment variables, including the {svc} database password, into build logs readable by {n} contractors.",
+    "The {vendor} API key was committed to a repository that was later made public; automated scanners found it within {n_small} minutes.",
+    "The token had far broader scopes than {svc} needed, so revoking it broke {svc2} as well.",
+    "Secret scanning ran only on the default branch, not on feature branches where the key was pushed.",
+    "Access logs showed requests with the leaked key from addresses outside our network before revocation.",
+)
+
 GENERIC_ACTIONS = (
     ("process", "Investigate why {svc} did not degrade gracefully"),
     ("process", "Investigate options for better alerting"),
