@@ -100,39 +100,60 @@ class RuleSet:
 
     def subject_kind(self, before: str) -> str:
         """Classify the subject of a phrase from the text before it: person|system|none|unknown."""
-        clause = _CLAUSE_SPLIT.split(before)[-1]
+        parts = _CLAUSE_SPLIT.split(before)
+        clauses, delimiters = parts[0::2], parts[1::2]
+        clause = clauses[-1]
         # "The person who wrote the migration forgot to": the subject is the word before "who".
         relative = _RELATIVE.search(clause)
         if relative:
             clause = clause[: relative.start()]
         words = _SUBJECT_WORD.findall(clause)
         for i in range(len(words) - 1, -1, -1):
-            raw = re.sub(r"['’]s$", "", words[i].rstrip(".")).rstrip("'’")  # "engineer's", "engineers'"
-            low = raw.lower()
-            if low in _SKIP_WORDS:
-                continue
-            if low in self.not_person or (i > 0 and f"{words[i - 1].lower()} {low}" in self.not_person):
-                return "none"
-            if raw.startswith(("@", NAME_MARK)) or raw in self.names:
-                return "person"
-            if i > 0 and raw[:1].isupper() and words[i - 1].rstrip(".").lstrip(NAME_MARK) in self.names:
-                return "person"  # "Alice Chen"
-            prev = words[i - 1] if i > 0 else ""
-            prev_low = prev.lower().strip("(")
-            if low in ("operator", "operators"):
-                # "the Kubernetes operator", "postgres-operator": software, not a person.
-                if prev_low in self.operator_modifiers or "-" in prev or (prev[:1].isupper() and prev_low not in ("the", "an", "a", "our")):
-                    return "system"
-                return "person"
-            if low in ("agent", "agents") and prev_low in self.agent_modifiers:
-                return "person"  # "the support agent", unlike "the monitoring agent"
-            if low.endswith("-operator"):
+            kind = self._word_kind(words, i)
+            if kind != "skip":
+                return kind
+        # No subject of its own: "The engineer restarted the pod and failed to check the logs"
+        # shares the subject of the clause before a coordinating conjunction, which is the first
+        # recognisable word of that clause.
+        for k in range(len(clauses) - 2, -1, -1):
+            if delimiters[k].strip().lower() not in _COORDINATING:
+                break
+            words = _SUBJECT_WORD.findall(clauses[k])
+            kinds = [self._word_kind(words, i) for i in range(len(words))]
+            known = [kd for kd in kinds if kd not in ("skip", "unknown")]
+            if known:
+                return known[0]
+            if any(kd == "unknown" for kd in kinds):
+                return "unknown"
+        return "unknown"
+
+    def _word_kind(self, words: list[str], i: int) -> str:
+        """person|system|none|unknown for words[i], or "skip" for auxiliaries and determiners."""
+        raw = re.sub(r"['’]s$", "", words[i].rstrip(".")).rstrip("'’")  # "engineer's", "engineers'"
+        low = raw.lower()
+        if low in _SKIP_WORDS:
+            return "skip"
+        if low in self.not_person or (i > 0 and f"{words[i - 1].lower()} {low}" in self.not_person):
+            return "none"
+        if raw.startswith(("@", NAME_MARK)) or raw in self.names:
+            return "person"
+        if i > 0 and raw[:1].isupper() and words[i - 1].rstrip(".").lstrip(NAME_MARK) in self.names:
+            return "person"  # "Alice Chen"
+        prev = words[i - 1] if i > 0 else ""
+        prev_low = prev.lower().strip("(")
+        if low in ("operator", "operators"):
+            # "the Kubernetes operator", "postgres-operator": software, not a person.
+            if prev_low in self.operator_modifiers or "-" in prev or (prev[:1].isupper() and prev_low not in ("the", "an", "a", "our")):
                 return "system"
-            if low in self.roles:
-                return "person"
-            if low in self.system_nouns:
-                return "system"
-            return "unknown"
+            return "person"
+        if low in ("agent", "agents") and prev_low in self.agent_modifiers:
+            return "person"  # "the support agent", unlike "the monitoring agent"
+        if low.endswith("-operator"):
+            return "system"
+        if low in self.roles:
+            return "person"
+        if low in self.system_nouns:
+            return "system"
         return "unknown"
 
     def _human_verb(self, verb: str) -> bool:
@@ -213,10 +234,13 @@ class RuleSet:
         return None
 
 
+# Split with the delimiter kept (one capturing group), so subject_kind can see which conjunction
+# joined two clauses.
 _CLAUSE_SPLIT = re.compile(
-    r"[,;:!?()\[\]]|\.(?:\s|$)|\s[-–—]\s|\b(?:and|but|because|so|when|while|although|though|since|then|after|before|until|if|unless|or|where|whereas|once)\b",
+    r"([,;:!?()\[\]]|\.(?:\s|$)|\s[-–—]\s|\b(?:and|but|because|so|when|while|although|though|since|then|after|before|until|if|unless|or|where|whereas|once|yet)\b)",
     re.I,
 )
+_COORDINATING = frozenset({"and", "but", "or", "then", "yet"})
 _RELATIVE = re.compile(r"\s(?:who|whom|whose)\s", re.I)
 _SENTENCE_SPLIT = re.compile(r"(?<=[.!?;])\s+|\s+[-–—]\s+")
 _SUBJECT_WORD = re.compile(rf"[@{NAME_MARK}]?[\w][\w'’.-]*")

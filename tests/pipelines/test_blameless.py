@@ -73,6 +73,8 @@ def test_precision_and_recall_on_labelled_set():
         ("The admin fat-fingered the firewall rule.", "blameless/mistake"),
         ("The engineer ignored the disk space alert.", "blameless/ignored"),
         ("Root cause: Alice.", "blameless/person-as-cause"),
+        ("The engineer restarted the pod and failed to check the logs.", "blameless/failed-to"),
+        ("The author set the variable but failed to copy it to production.", "blameless/failed-to"),
         ("The root cause was the on-call engineer.", "blameless/person-as-cause"),
     ],
 )
@@ -102,6 +104,8 @@ def test_blameful_sentence_fires_expected_rule(sentence, rule):
         "Alice rolled back the deploy at 14:32.",
         "The alert should have fired at 80% but its threshold was 98%.",
         "Jack up the limit and move on.",
+        "The pods restarted and failed to start.",
+        "The deploy tool restarted the pods and failed to report progress.",
         "Root cause: the engineer's script had no dry-run mode.",
         "The root cause is the engineers' lack of access to the dashboards.",
         "Root cause: the operator (Kubernetes) restarted pods during the upgrade.",
