@@ -750,6 +750,9 @@ def cli_main(args) -> int:
             print(json.dumps({"published": False, "error": str(e)}))
         print(f"error: {e}", file=sys.stderr)
         return e.exit_code
+    except KeyboardInterrupt:
+        print("interrupted: nothing was published; the previous database is untouched", file=sys.stderr)
+        return 130
     if args.json:
         print(json.dumps(result.summary()))
     else:

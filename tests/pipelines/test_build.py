@@ -206,3 +206,34 @@ def test_generated_corpus_round_trip(built_db: Path, generated_corpus: Path) -> 
     assert ids == {t["incident_id"] for t in truth}
     assert rows(built_db, "SELECT count(*) FROM ingest_errors") == [(0,)]
     assert rows(built_db, "SELECT value FROM build_info WHERE key = 'analysis'") in ([("ran",)], [("unavailable",)])
+
+
+@pytest.mark.slow
+def test_unchanged_rebuild_reuses_the_analysis_and_a_change_reruns_it(
+    built_db: Path, generated_corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    info = dict(rows(built_db, "SELECT key, value FROM build_info"))
+    if info["analysis"] != "ran":
+        pytest.skip("the analysis step is not available")
+    # Rebuild a copy of the shared fixture database as if the same code made both builds.
+    monkeypatch.setattr("pipelines.build.code_version", lambda: info["code_version"])
+    db = tmp_path / "h.duckdb"
+    db.write_bytes(built_db.read_bytes())
+    corpus = tmp_path / "corpus"
+    import shutil
+
+    shutil.copytree(generated_corpus / "postmortems", corpus)
+    before = table_contents(db)
+
+    again = build([corpus], db, jobs=2)
+
+    assert again.analysis == "reused" and again.files_parsed == 0
+    assert table_contents(db) == before
+    assert dict(rows(db, "SELECT key, value FROM build_info"))["artifacts_prefix"] == info["artifacts_prefix"]
+
+    victim = sorted(corpus.rglob("*.md"))[0]
+    victim.write_text(victim.read_text(encoding="utf-8") + "\nReviewed again.\n", encoding="utf-8")
+    changed = build([corpus], db, jobs=2)
+    assert changed.analysis == "ran" and changed.files_parsed == 1
+    assert rows(db, "SELECT count(*) FROM themes")[0][0] > 0
+    assert rows(db, "SELECT count(*) FROM contributing_factors WHERE theme_id IS NULL")[0][0] == 0
