@@ -26,6 +26,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from pipelines.metadata import canonical_field
 from pipelines.model import Section
 
 _PHRASES: dict[str, str] = {}
@@ -175,9 +176,14 @@ def classify_heading(heading: str) -> str:
 
 
 def is_known_heading(label: str) -> bool:
-    """Whether a short label (from `**Label:**` or `Label:`) names a section, exactly or by rule."""
+    """Whether a short label (from `**Label:**` or `Label:`) names a section, exactly or by rule.
+
+    A metadata key (`**Detected:** 06:46 UTC`, `**Resolved:** ...`) is a heading only when it is
+    also exactly a section name (`**Summary:** ...`)."""
     norm = normalize_heading(label)
     if not norm or len(norm.split()) > 5:
+        return False
+    if canonical_field(label) is not None and norm not in _PHRASES:
         return False
     return norm in _PHRASES and _PHRASES[norm] != "other" or classify_heading(label) != "other"
 
@@ -212,21 +218,23 @@ def find_headings(lines: list[str]) -> list[Heading]:
     fence: str | None = None
     prev_para = False  # previous line is paragraph text (a setext candidate)
     for i, line in enumerate(lines):
+        s = line.lstrip()
         if fence is not None:
-            s = line.strip()
-            if s.startswith(fence) and set(s) <= set(fence[0]):
+            if s.startswith(fence) and set(s.rstrip()) <= {fence[0]}:
                 fence = None
             prev_para = False
             continue
-        m = _FENCE.match(line)
-        if m:
-            fence = m.group(1)
+        if not s:
             prev_para = False
             continue
-        if not line.strip():
-            prev_para = False
-            continue
-        first = line.lstrip()[:1]
+        first = s[0]
+        indent = len(line) - len(s)
+        if first in "`~" and indent <= 3:
+            m = _FENCE.match(line)
+            if m:
+                fence = m.group(1)
+                prev_para = False
+                continue
         if first == "#":
             m = _ATX.match(line)
             if m:
@@ -237,11 +245,11 @@ def find_headings(lines: list[str]) -> list[Heading]:
                 continue
         if prev_para and first in "=-":
             m = _SETEXT.match(line)
-            if m and len(line.strip()) >= 2:
+            if m and len(s.strip()) >= 2:
                 out.append(Heading(i - 1, 1 if m.group(1)[0] == "=" else 2, lines[i - 1].strip(), None, i + 1))
                 prev_para = False
                 continue
-        if first in "*_":
+        if first in "*_" and s[1:2] == first:
             m = _BOLD_LINE.match(line)
             if m and len(m.group(1).split()) <= 8 and not m.group(1).rstrip().endswith("."):
                 out.append(Heading(i, 7, m.group(1).strip().rstrip(":").strip()))
@@ -252,19 +260,18 @@ def find_headings(lines: list[str]) -> list[Heading]:
                 out.append(Heading(i, 7, m.group(1).strip(), inline=m.group(2).strip()))
                 prev_para = False
                 continue
-        elif first.isupper() and ":" in line[:44]:
+        elif first.isupper() and indent == 0 and ":" in line[:44]:
             m = _PLAIN_LABEL.match(line)
             if m and _plain_label_is_heading(m.group(1), m.group(2)):
                 out.append(Heading(i, 7, m.group(1).strip(), inline=m.group(2).strip() or None))
                 prev_para = False
                 continue
-        prev_para = not _LISTISH.match(line) and not prev_para_blocker(line)
+        # Lines that cannot be the text of a setext heading: lists, tables, quotes, code, HTML.
+        if first in "-*+|><!" or indent >= 4 or (first.isdigit() and _LISTISH.match(line)):
+            prev_para = False
+        else:
+            prev_para = True
     return out
-
-
-def prev_para_blocker(line: str) -> bool:
-    # Lines that cannot be the text of a setext heading.
-    return line.startswith("    ") or line.lstrip().startswith(("<", "!["))
 
 
 def _plain_label_is_heading(label: str, rest: str) -> bool:
