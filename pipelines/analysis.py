@@ -145,6 +145,12 @@ def run(
     clustered = mask_services(texts, incident_of, dict(services))
     lap("read")
 
+    with threadpool_limits(limits=1):  # see pipelines/themes.py: deterministic, and no thread thrashing
+        index = related.fit_documents(con)
+        doc_vectors = themes.document_vectors(index.X, seed)
+    group_vectors = dict(zip(index.incident_ids.astype(str), doc_vectors))
+    lap("documents")
+
     previous = themes.load_state(_state_path(previous_artifacts_prefix))
     result = themes.mine_themes(
         clustered,
@@ -153,6 +159,7 @@ def run(
         previous=previous,
         representable=representable,
         display=texts,
+        group_vectors=group_vectors,
         seed=seed,
     )
     lap("themes")
@@ -194,8 +201,6 @@ def run(
     lap("categories")
 
     with threadpool_limits(limits=1):  # see pipelines/themes.py: deterministic, and no thread thrashing
-        index = related.fit_documents(con)
-        lap("documents")
         shares = incident_theme_weights(index, incident_of, result.assignment, weights)
         con.register("_it_new", shares)
         con.execute("INSERT INTO incident_themes SELECT incident_id, theme_id, weight FROM _it_new")

@@ -9,10 +9,12 @@ Score of incident j for a query q (another incident, or free text):
 - cos_theme: cosine of the incidents' theme-share vectors (`incident_themes`, without the
   Unclustered bucket). For free text the query's themes are estimated from its best text
   matches (pseudo-relevance feedback: the score-weighted theme mix of the top matches).
-- cos_service: cosine of the incidents' service sets; for free text, services named in it.
+- cos_service: cosine of the incidents' service sets; for free text, services named in it
+  (weighted NAMED_SERVICE_WEIGHT there; SERVICE_WEIGHT, 0, between incidents).
 
-The weights were set on generated corpora with bench/quality.py (structure lifts precision@5
-over text alone; see the README table).
+The weights were set with bench/quality.py on generated corpora of 80, 300 and 2,000
+incidents (seeds other than the benchmark's): a small theme weight lifts precision@5 where
+themes are good and costs little where they are not; see the README table.
 
 The index is our own file next to our own database, so no pickle is needed or used: the
 TF-IDF vocabulary and idf go to JSON, the matrices to one `.npz` (allow_pickle=False).
@@ -33,8 +35,11 @@ import scipy.sparse as sp
 
 from pipelines.textfeatures import make_vectorizer
 
-THEME_WEIGHT = 0.35
-SERVICE_WEIGHT = 0.1
+THEME_WEIGHT = 0.1
+# Sharing a service did not make neighbours more alike in kind (precision@5 fell on every
+# generated corpus), so it only ranks free-text queries that name a service: the user asked.
+SERVICE_WEIGHT = 0.0
+NAMED_SERVICE_WEIGHT = 0.05
 TOP_K = 10
 FEEDBACK_DOCS = 10  # top text matches whose themes stand in for a free-text query's themes
 WHY_TERMS = 5
@@ -327,6 +332,7 @@ def _rank(
     q_services: np.ndarray | None,
     k: int,
     exclude: int | None,
+    service_weight: float = SERVICE_WEIGHT,
 ) -> list[Match]:
     n = index.X.shape[0]
     text = np.asarray((q @ index.XT).todense()).ravel() if q.nnz else np.zeros(n, dtype=np.float32)
@@ -340,8 +346,8 @@ def _rank(
     score = text.astype(np.float64).copy()
     if THEME_WEIGHT and q_themes is not None and np.any(q_themes):
         score += THEME_WEIGHT * (index.themes @ q_themes)
-    if SERVICE_WEIGHT and q_services is not None and np.any(q_services):
-        score += SERVICE_WEIGHT * (index.services @ q_services)
+    if service_weight and q_services is not None and np.any(q_services):
+        score += service_weight * (index.services @ q_services)
     if exclude is not None:
         score[exclude] = -np.inf
     k = max(0, min(k, n - (exclude is not None)))
@@ -376,7 +382,7 @@ def search_text(index: RelatedIndex, text: str, k: int = TOP_K) -> list[Match]:
     """Incidents most similar to a free-text description, best first."""
     q = sp.csr_matrix(index.vectorizer.transform([text]), dtype=np.float32)
     q.sort_indices()
-    return _rank(index, q, None, _services_named(index, text), k, exclude=None)
+    return _rank(index, q, None, _services_named(index, text), k, exclude=None, service_weight=NAMED_SERVICE_WEIGHT)
 
 
 def search_incident(index: RelatedIndex, incident_id: str, k: int = TOP_K) -> list[Match]:

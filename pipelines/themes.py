@@ -55,7 +55,10 @@ MATCH_SIMILARITY = 0.5  # term-centroid cosine needed to inherit a previous them
 CENTROID_TERMS = 200  # terms kept per saved centroid
 MAX_PATTERNS = 300
 MAX_THEMES = 40
-WORDING_WEIGHT = 0.3  # share of wording (vs co-occurrence) in the pattern affinity
+# Shares of the three signals in the pattern affinity (see pattern_affinity).
+WORDING_WEIGHT = 0.3
+COOCCURRENCE_WEIGHT = 0.7
+DOCUMENT_WEIGHT = 0.7
 LSA_DIMS = 100
 MINIBATCH_ABOVE = 5000  # distinct texts; beyond this mini-batch k-means is used
 STATE_SUFFIX = "themes.json"
@@ -145,24 +148,39 @@ def find_patterns(Z: np.ndarray, weights: np.ndarray, n_patterns: int, seed: int
     return km.labels_.astype(np.int64), normalize(km.cluster_centers_)
 
 
-def pattern_affinity(centroids: np.ndarray, pattern: np.ndarray, groups: np.ndarray | None) -> np.ndarray:
-    """Pattern x pattern affinity in [0, 1]: wording cosine mixed with co-occurrence cosine.
+def pattern_affinity(
+    centroids: np.ndarray,
+    pattern: np.ndarray,
+    groups: np.ndarray | None,
+    group_vectors: dict[str, np.ndarray] | None = None,
+) -> np.ndarray:
+    """Pattern x pattern affinity in [0, 1], the mean of up to three cosines.
 
-    `pattern` is per factor (-1 = unclustered), `groups` the incident of each factor.
+    wording: of the pattern centroids; co-occurrence: of the patterns' incident sets;
+    documents: of the mean whole-postmortem vectors of the patterns' incidents
+    (`group_vectors`, one unit vector per incident). `pattern` is per factor (-1 = unclustered),
+    `groups` the incident of each factor. A signal that is absent (no incident with two
+    patterns, no document vectors) is left out of the mean.
     """
     P = centroids.shape[0]
-    wording = np.clip(centroids @ centroids.T, 0, 1)
-    A = wording
+    parts = [(WORDING_WEIGHT, np.clip(centroids @ centroids.T, 0, 1))]
     if groups is not None and len(groups):
         ok = pattern >= 0
-        _, g = np.unique(groups[ok], return_inverse=True)
-        M = sp.csr_matrix((np.ones(int(ok.sum())), (pattern[ok], g)), shape=(P, int(g.max()) + 1 if len(g) else 0))
+        names, g = np.unique(groups[ok], return_inverse=True)
+        M = sp.csr_matrix((np.ones(int(ok.sum())), (pattern[ok], g)), shape=(P, len(names)))
         M.data[:] = 1.0
         multi = np.asarray((M > 0).sum(axis=0)).ravel() >= 2  # incidents with two or more patterns
         if multi.any():
-            M = normalize(M[:, np.flatnonzero(multi)].astype(np.float64))
-            cooc = (M @ M.T).toarray()
-            A = WORDING_WEIGHT * wording + (1 - WORDING_WEIGHT) * cooc
+            Mm = normalize(M[:, np.flatnonzero(multi)].astype(np.float64))
+            parts.append((COOCCURRENCE_WEIGHT, (Mm @ Mm.T).toarray()))
+        if group_vectors is not None:
+            known = [i for i, name in enumerate(names) if name in group_vectors]
+            if known:
+                V = np.vstack([group_vectors[names[i]] for i in known])
+                D = normalize(normalize(M[:, known].astype(np.float64), norm="l1") @ V)
+                parts.append((DOCUMENT_WEIGHT, np.clip(D @ D.T, 0, 1)))
+    total = sum(w for w, _ in parts)
+    A = sum(w * a for w, a in parts) / total
     A = np.clip((A + A.T) / 2, 0, 1)
     np.fill_diagonal(A, 1.0)
     return A
@@ -250,6 +268,7 @@ def mine_themes(
     representable: np.ndarray | None = None,
     display: list[str] | None = None,
     min_theme_size: int | None = None,
+    group_vectors: dict[str, np.ndarray] | None = None,
     seed: int = 0,
 ) -> ThemeResult:
     """Cluster factor sentences into themes.
@@ -257,13 +276,14 @@ def mine_themes(
     `groups` names the incident of each text (for co-occurrence); `representable` marks texts
     that may be shown as a theme's representative sentence (False for restricted incidents);
     `display` holds the text to show when the clustered text was rewritten (service names
-    masked); `previous` is the state saved by the previous build.
+    masked); `previous` is the state saved by the previous build; `group_vectors` maps an
+    incident to a unit vector of its whole postmortem (see `document_vectors`).
     """
     with threadpool_limits(limits=1):
-        return _mine(texts, groups, n_themes, previous, representable, display, min_theme_size, seed)
+        return _mine(texts, groups, n_themes, previous, representable, display, min_theme_size, group_vectors, seed)
 
 
-def _mine(texts, groups, n_themes, previous, representable, display, min_theme_size, seed) -> ThemeResult:
+def _mine(texts, groups, n_themes, previous, representable, display, min_theme_size, group_vectors, seed) -> ThemeResult:
     n_texts = len(texts)
     if n_texts == 0:
         return ThemeResult(np.empty(0, dtype=np.int64), np.empty(0), [], 0)
@@ -284,7 +304,7 @@ def _mine(texts, groups, n_themes, previous, representable, display, min_theme_s
     pattern_u[sim_u < UNCLUSTERED_SIMILARITY] = -1
     pattern = pattern_u[inverse]
 
-    A = pattern_affinity(centroids, pattern, None if groups is None else np.asarray(groups, dtype=object))
+    A = pattern_affinity(centroids, pattern, None if groups is None else np.asarray(groups, dtype=object), group_vectors)
     theme_of_pattern, k_scores = group_patterns(A, n_themes, seed)
     k = int(theme_of_pattern.max()) + 1 if len(theme_of_pattern) else 0
     label_u = np.where(pattern_u >= 0, theme_of_pattern[np.maximum(pattern_u, 0)], -1)
@@ -337,6 +357,20 @@ def _mine(texts, groups, n_themes, previous, representable, display, min_theme_s
     if n_unclustered:
         themes.append(Theme(UNCLUSTERED, UNCLUSTERED_LABEL, [], "Factors that resemble no recurring theme.", n_unclustered))
     return ThemeResult(unique_ids[inverse], theme_sim_u[inverse].astype(np.float64), themes, k, P, k_scores)
+
+
+def document_vectors(X: sp.csr_matrix, seed: int = 0, dims: int = 256) -> np.ndarray:
+    """Short dense unit vectors of whole postmortems (a sparse random projection of TF-IDF rows).
+
+    Random projection keeps cosines close (Johnson-Lindenstrauss) at a fraction of the cost
+    of an SVD, which matters at 100,000 incidents.
+    """
+    from sklearn.random_projection import SparseRandomProjection
+
+    if X.shape[1] == 0 or X.shape[0] == 0:
+        return np.zeros((X.shape[0], 1), dtype=np.float32)
+    proj = SparseRandomProjection(n_components=dims, random_state=seed, dense_output=True)
+    return normalize(np.asarray(proj.fit_transform(X), dtype=np.float32))
 
 
 def refine_by_documents(X: sp.csr_matrix, seed_theme: np.ndarray, n_iter: int = 10) -> np.ndarray:
