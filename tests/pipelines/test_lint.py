@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from pipelines import cli
-from pipelines.completeness import SECTION_WEIGHTS, TIME_WEIGHTS, completeness, is_placeholder
+from pipelines.blameless import default_rules
+from pipelines.completeness import SECTION_TITLES, SECTION_WEIGHTS, TIME_WEIGHTS, completeness, is_placeholder
 from pipelines.lint import Finding, LintResult, lint_incident
 from pipelines.model import ActionItem, ContributingFactor, Incident, Section, TimelineEvent
 from pipelines.parse import parse_file
@@ -429,6 +430,23 @@ def _check_against_truth(root: Path) -> None:
     for t in truth:
         if t["source_path"] in linted and not t["action_items"]:
             assert "action-items/none" in {f.rule for f in linted[t["source_path"]][1].findings}
+    # Vague items: the generator marks its own ("Investigate ...", "Look into ...").
+    rules = default_rules()
+    for t in truth:
+        for item in t["action_items"]:
+            if "vague" in item:
+                assert rules.is_vague(item["text"]) is item["vague"], item["text"]
+    # Placeholder sections ("TBD"): the same sections, by title.
+    title_kind = {title: kind for kind, title in SECTION_TITLES.items()}
+    for t in truth:
+        if "placeholder_sections" in t and t["source_path"] in linted:
+            got = {
+                title_kind[f.message.split("'")[1]]
+                for f in linted[t["source_path"]][1].findings
+                if f.rule == "completeness/placeholder-section"
+            }
+            # a placeholder action-items section is action-items/none, not a placeholder finding
+            assert got == set(t["placeholder_sections"]) & (set(SECTION_TITLES) - {"action_items"}), t["source_path"]
 
 
 def test_generated_corpus_blameful_documents_match_truth(generated_corpus):
