@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import importlib.util
 import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -44,8 +43,7 @@ def cli_main(args) -> int:
         print(f"error: {e}", file=sys.stderr)
         return 1
     print(f"Hindsight dashboard on http://localhost:{args.port} (database {db_path}); Ctrl+C to stop", file=sys.stderr)
-    env = dict(os.environ, HINDSIGHT_DB=str(db_path))
-    try:
-        return subprocess.call(command, env=env)
-    except KeyboardInterrupt:
-        return 0
+    sys.stderr.flush()
+    # Become the Streamlit server (no wrapper process), so Ctrl+C and kill reach it directly.
+    os.execve(command[0], command, dict(os.environ, HINDSIGHT_DB=str(db_path)))
+    return 0  # not reached

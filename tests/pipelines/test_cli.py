@@ -118,7 +118,7 @@ def test_dashboard_passes_the_absolute_db_path(tmp_path: Path, monkeypatch: pyte
     db.write_bytes(b"")
     calls = []
     monkeypatch.setattr(serve, "streamlit_command", lambda db_path, port: ["streamlit", str(port)])
-    monkeypatch.setattr(serve.subprocess, "call", lambda cmd, env: calls.append((cmd, env)) or 0)
+    monkeypatch.setattr(serve.os, "execve", lambda exe, cmd, env: calls.append((cmd, env)))
     monkeypatch.chdir(tmp_path)
     assert cli.main(["dashboard", "--db", "h.duckdb", "--port", "8600"]) == 0
     (cmd, env), = calls
