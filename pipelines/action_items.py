@@ -105,7 +105,7 @@ _TICKET_ONLY = re.compile(r"^(?:(?:ticket|bug|issue|jira)\s*[:=]?\s*)?(?:[A-Z][A
 _TRAILING_TICKET = re.compile(r"(?:^|\s)([A-Z][A-Z0-9]{1,9}-\d{1,7}|#\d{2,7}|https?://\S+)\s*$")
 _LEADING_TICKET = re.compile(r"^([A-Z][A-Z0-9]{1,9}-\d{1,7}|#\d{2,7})(?:\s*[:\-–—]\s*|\s+)(?=\S)")
 _TRAILING_PRIORITY = re.compile(r"\s+\(?(P[0-4])\)?\s*$")
-_MD_LINK = re.compile(r"\[([^\]]*)\]\(([^)\s]+)[^)]*\)")
+_MD_LINK = re.compile(r"\[([^\[\]]*)\]\(([^()\s]+)[^()]*\)")  # linear on '[' floods
 _STRIKE = re.compile(r"^~~(.+)~~$")
 _TRAIL = re.compile(r"[\s,;:|\-–—]+$")
 _LONE_PUNCT = re.compile(r"(?<=[.!?])(?:\s+[.,;])+(?=\s|$)|\s+[.,;](?=\s|$)")

@@ -51,7 +51,8 @@ _ABBREVS = tuple(
     f" {a}." for a in ("e.g", "i.e", "etc", "vs", "approx", "incl", "inc", "ltd", "co", "corp", "mr", "mrs", "ms", "dr", "st", "no", "u.s", "a.m", "p.m", "fig", "cf", "al")
 )
 _BULLET = re.compile(r"^(\s*)(?:[-*+•]|\d{1,3}[.)]|[a-z][.)])\s+(.*)$")
-_MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+# `[^\[\]]` / `[^()]`, not `[^\]]` / `[^)]`: a run of thousands of '[' must stay linear.
+_MD_LINK = re.compile(r"!?\[([^\[\]]*)\]\([^()]*\)")
 _MARKUP_CHARS = re.compile(r"[\[*_~`]")
 _EMPHASIS = re.compile(r"(\*\*|__|~~)(.+?)\1")
 _INLINE_CODE = re.compile(r"`([^`]*)`")

@@ -345,7 +345,7 @@ def _skip_blank(lines: list[str], i: int, end: int) -> int:
 _HEADING_MARKUP = re.compile(r"^[*_`]+|[*_`]+$")
 
 
-_HEADING_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
+_HEADING_LINK = re.compile(r"\[([^\[\]]*)\]\([^()]*\)")
 _HEADING_ATTR = re.compile(r"\s*\{#[^}]*\}\s*$")
 
 

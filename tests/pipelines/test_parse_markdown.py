@@ -334,3 +334,14 @@ def test_unclosed_front_matter_reads_leading_keys_then_body() -> None:
     inc = parse_file(text, "x.md").incidents[0]
     assert (inc.title, inc.severity) == ("Never closed", "SEV2")
     assert inc.sections and inc.sections[0].body == "Body."
+
+
+def test_bold_metadata_labels_after_title_are_metadata_not_headings() -> None:
+    text = (
+        b"# Routing outage\n\n**ID:** INC-9  \n**Severity:** major  \n**Started:** 2025-05-05 06:44 UTC  \n"
+        b"**Detected:** 2025-05-05 06:46 UTC  \n**Resolved:** 2025-05-05 07:46 UTC  \n\n## What happened\n\nA config push.\n"
+    )
+    inc = parse_file(text, "x.md").incidents[0]
+    assert (inc.incident_id, inc.severity) == ("INC-9", "SEV2")
+    assert times(inc) == (datetime(2025, 5, 5, 6, 44), datetime(2025, 5, 5, 6, 46), None, datetime(2025, 5, 5, 7, 46))
+    assert kinds(inc) == [("summary", "What happened")]
