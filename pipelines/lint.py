@@ -120,17 +120,27 @@ def _timeline_findings(incident: Incident) -> list[Finding]:
                 "the timeline has no timestamps: start each event with a time (e.g. `14:02 UTC` or `2024-03-05 14:02Z`)",
             )
         )
+    timed = [e for e in events if e.at is not None]
+    if len(timed) >= 3 and all(a.at >= b.at for a, b in zip(timed, timed[1:])) and timed[0].at > timed[-1].at:
+        # Status-page style, newest first: one finding, not one per event.
+        found.append(
+            Finding(
+                "timeline/out-of-order",
+                "warning",
+                timed[0].line or status.line,
+                "the timeline runs newest first: list events oldest first so the story reads in order",
+            )
+        )
+        timed = []
     previous = None
-    for event in events:
-        if event.at is None:
-            continue
+    for event in timed:
         if previous is not None and event.at < previous.at:
             found.append(
                 Finding(
                     "timeline/out-of-order",
                     "warning",
                     event.line or None,
-                    f"event at {event.raw_time or event.at:} comes after an event at {previous.raw_time or previous.at}: "
+                    f"event at {event.raw_time or event.at} comes after an event at {previous.raw_time or previous.at}: "
                     "order the timeline chronologically, or add the date if it crossed midnight",
                 )
             )

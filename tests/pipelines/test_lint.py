@@ -166,6 +166,13 @@ def test_no_timestamps_only_when_no_event_has_a_time():
     assert "timeline/no-timestamps" not in by_rule(lint_incident(inc))
 
 
+def test_newest_first_timeline_is_one_finding():
+    t = datetime(2025, 3, 4, 9, 0)
+    events = [TimelineEvent(t.replace(minute=m), f"09:{m:02d}", "x", 20 - i) for i, m in enumerate((50, 30, 10, 5))]
+    [finding] = by_rule(lint_incident(full_incident(timeline=events)))["timeline/out-of-order"]
+    assert "newest first" in finding.message and finding.line == 20
+
+
 def test_resolved_before_start():
     inc = full_incident(resolved_at=datetime(2025, 3, 4, 8, 0))
     assert "timeline/resolved-before-start" in by_rule(lint_incident(inc))
