@@ -51,6 +51,7 @@ from pipelines.publish import (
     open_read_only,
     prepare_target_dir,
     publish,
+    remove_build_artifacts,
     remove_stale_staging,
     remove_unreferenced_artifacts,
     staging_path,
@@ -435,10 +436,16 @@ def build(
             try:
                 remove_stale_staging(db_path)
                 _pause_at("locked")
-                result = _build_locked(
-                    found.files, len(found.skipped), corpus, db_path, staging, n_themes, analysis, jobs,
-                    _Progress(progress),
-                )
+                build_id = new_build_id()
+                try:
+                    result = _build_locked(
+                        found.files, len(found.skipped), corpus, db_path, staging, build_id, n_themes,
+                        analysis, jobs, _Progress(progress),
+                    )
+                except BaseException:
+                    # Model files the analysis wrote for a build that was not published.
+                    remove_build_artifacts(db_path, build_id)
+                    raise
             finally:
                 staging.unlink(missing_ok=True)
                 staging.with_name(staging.name + ".wal").unlink(missing_ok=True)
@@ -454,6 +461,7 @@ def _build_locked(
     corpus: list[Path],
     db_path: Path,
     staging: Path,
+    build_id: str,
     n_themes: int | None,
     analysis: bool,
     jobs: int,
@@ -461,7 +469,6 @@ def _build_locked(
 ) -> BuildResult:
     lap = _Laps()
     version = code_version()
-    build_id = new_build_id()
     prev = _read_previous(db_path, version)
     reusable_prev = prev if prev and prev.same_code else None
     hashes = _hash_files(files) if reusable_prev else {}

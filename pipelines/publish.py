@@ -157,6 +157,13 @@ def artifact_build_id(db_path: Path, file: Path) -> str | None:
     return m.group(1) if m else None
 
 
+def _remove(p: Path) -> None:
+    if p.is_dir() and not p.is_symlink():
+        shutil.rmtree(p, ignore_errors=True)
+    else:
+        p.unlink(missing_ok=True)
+
+
 def remove_unreferenced_artifacts(db_path: Path, keep_build_ids: set[str]) -> list[Path]:
     """Delete model files of builds other than `keep_build_ids`. Call while holding the lock.
 
@@ -166,11 +173,14 @@ def remove_unreferenced_artifacts(db_path: Path, keep_build_ids: set[str]) -> li
     removed = []
     for p in db_path.parent.iterdir():
         build_id = artifact_build_id(db_path, p)
-        if build_id is None or build_id in keep_build_ids:
-            continue
-        if p.is_dir():
-            shutil.rmtree(p, ignore_errors=True)
-        else:
-            p.unlink(missing_ok=True)
-        removed.append(p)
+        if build_id is not None and build_id not in keep_build_ids:
+            _remove(p)
+            removed.append(p)
     return removed
+
+
+def remove_build_artifacts(db_path: Path, build_id: str) -> None:
+    """Delete the model files of one build (that was not published)."""
+    for p in db_path.parent.iterdir():
+        if artifact_build_id(db_path, p) == build_id:
+            _remove(p)

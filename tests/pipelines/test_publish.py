@@ -149,3 +149,23 @@ def test_old_artifacts_are_removed_and_current_ones_kept(tmp_path: Path) -> None
     assert not (tmp_path / "h.duckdb.fedcba987654.related.npz").exists()
     assert (tmp_path / "h.duckdb.bak").exists()
     assert result.build_id
+
+
+def test_failed_analysis_publishes_nothing_and_removes_its_model_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = tmp_path / "h.duckdb"
+    build([corpus_of(tmp_path / "a", 2, "A")], db, analysis=False, jobs=1)
+    before = table_contents(db)
+
+    class BrokenAnalysis:
+        @staticmethod
+        def run(con, artifacts_prefix: Path, n_themes=None, **kwargs) -> None:
+            Path(f"{artifacts_prefix}.themes.joblib").write_text("half-written")
+            raise ValueError("empty vocabulary")
+
+    monkeypatch.setattr("pipelines.build._analysis_module", lambda: BrokenAnalysis)
+    with pytest.raises(BuildError, match="analysis failed .*empty vocabulary.*--no-analysis"):
+        build([corpus_of(tmp_path / "b", 3, "B")], db, jobs=1)
+    assert table_contents(db) == before
+    assert sorted(p.name for p in tmp_path.iterdir() if p.is_file() and p.name.startswith("h.duckdb")) == ["h.duckdb"]
