@@ -78,7 +78,7 @@ def incidents_by_group(df: pd.DataFrame, *, dimension: str) -> alt.Chart | None:
         return None
     data = _top_groups(df)
     label = dimension.capitalize()
-    base = alt.Chart(data, title=f"Incidents per quarter, by {dimension}").encode(
+    base = alt.Chart(data).encode(
         x=alt.X("quarter:O", title="Quarter", sort="ascending", axis=alt.Axis(labelAngle=0)),
         y=alt.Y("incidents:Q", title="Incidents (count)", axis=alt.Axis(tickMinStep=1)),
         color=alt.Color("group:N", title=label, legend=alt.Legend(labelLimit=220)),
@@ -88,7 +88,9 @@ def incidents_by_group(df: pd.DataFrame, *, dimension: str) -> alt.Chart | None:
             alt.Tooltip("incidents:Q", title="Incidents"),
         ],
     )
-    return (base.mark_line() + base.mark_point(filled=True, size=50)).properties(width=WIDTH, height=320)
+    return alt.layer(base.mark_line(), base.mark_point(filled=True, size=50), title=f"Incidents per quarter, by {dimension}").properties(
+        width=WIDTH, height=320
+    )
 
 
 # Log-axis ticks at durations people think in, labelled in minutes, hours or days.
@@ -165,19 +167,19 @@ def theme_heatmap(df: pd.DataFrame) -> alt.Chart | None:
     """Theme x quarter, cell shade = incidents. Columns: theme, quarter, incidents."""
     if _empty(df):
         return None
-    base = alt.Chart(df, title="Incidents per theme and quarter").encode(
+    base = alt.Chart(df).encode(
         x=alt.X("quarter:O", title="Quarter", sort="ascending", axis=alt.Axis(labelAngle=0)),
         y=alt.Y("theme:N", title="Theme", axis=alt.Axis(labelLimit=280)),
     )
     cells = base.mark_rect().encode(
-        color=alt.Color("incidents:Q", title="Incidents", scale=alt.Scale(scheme="orangered")),
+        color=alt.Color("incidents:Q", title="Incidents (count)", scale=alt.Scale(scheme="orangered")),
         tooltip=[alt.Tooltip("theme:N", title="Theme"), alt.Tooltip("quarter:O", title="Quarter"), alt.Tooltip("incidents:Q", title="Incidents")],
     )
     labels = base.mark_text(fontSize=11).encode(
         text="incidents:Q", color=alt.condition("datum.incidents > 3", alt.value("white"), alt.value("black"))
     )
     n_themes = df["theme"].nunique()
-    return (cells + labels).properties(width=WIDTH, height=max(140, 26 * n_themes))
+    return alt.layer(cells, labels, title="Incidents per theme and quarter").properties(width=WIDTH, height=max(140, 26 * n_themes))
 
 
 def theme_services(df: pd.DataFrame) -> alt.Chart | None:
@@ -256,13 +258,15 @@ def timeline(df: pd.DataFrame) -> alt.Chart | None:
     placed["event"] = placed["text"].fillna("").str.slice(0, 70) + placed["text"].fillna("").map(lambda t: "…" if len(t) > 70 else "")
     placed["event"] = placed["seq"].astype(str).str.zfill(3) + " " + placed["event"]
     order = list(placed["event"])
-    base = alt.Chart(placed, title="Timeline (UTC)").encode(
+    base = alt.Chart(placed).encode(
         x=alt.X("at:T", title="Time (UTC)", axis=alt.Axis(format="%b %d %H:%M", labelAngle=-30)),
         y=alt.Y("event:N", title=None, sort=order, axis=alt.Axis(labelLimit=420, labelExpr="substring(datum.label, 4)")),
         tooltip=[alt.Tooltip("at:T", title="Time (UTC)", format="%Y-%m-%d %H:%M"), alt.Tooltip("raw_time:N", title="As written"), alt.Tooltip("text:N", title="Event")],
     )
     rule = base.mark_rule(color="#bbbbbb").encode(x=alt.value(0), x2="at:T")
-    return (rule + base.mark_circle(size=90, color="#4c78a8")).properties(width=WIDTH, height=max(120, 28 * len(placed)))
+    return alt.layer(rule, base.mark_circle(size=90, color="#4c78a8"), title="Timeline (UTC)").properties(
+        width=WIDTH, height=max(120, 28 * len(placed))
+    )
 
 
 def completeness_by_quarter(df: pd.DataFrame, *, complete_at: int) -> alt.Chart | None:

@@ -9,9 +9,13 @@ Streamlit runs sessions in threads and a DuckDB connection is not shared across 
 
 from __future__ import annotations
 
+import contextlib
 import os
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import duckdb
 import pandas as pd
@@ -19,6 +23,7 @@ import streamlit as st
 
 from pipelines import queries
 
+T = TypeVar("T")
 DB_ENV = "HINDSIGHT_DB"
 DEFAULT_DB = Path("data/hindsight.duckdb")
 
@@ -43,9 +48,53 @@ def db_identity() -> DbIdentity | None:
     return DbIdentity(str(path.resolve()), st_.st_ino, st_.st_mtime_ns)
 
 
-@st.cache_resource(max_entries=3, show_spinner=False)
+def _close(con: duckdb.DuckDBPyConnection) -> None:
+    with contextlib.suppress(duckdb.Error):
+        con.close()
+
+
+@st.cache_resource(max_entries=3, show_spinner=False, on_release=_close)
 def _connect(identity: DbIdentity) -> duckdb.DuckDBPyConnection:
     return duckdb.connect(identity.path, read_only=True)
+
+
+_switch_lock = threading.Lock()
+_last_identity: list[DbIdentity | None] = [None]
+
+
+def _connection(identity: DbIdentity) -> duckdb.DuckDBPyConnection:
+    """The connection for this file identity, closing the previous file's first.
+
+    DuckDB keeps one database instance per path while any connection to it is open, so a
+    new connect() to the same path would hand back the *old* file. Closing the previous
+    identity's connection releases that instance; a query still running on it fails with a
+    ConnectionException and `_with_cursor` retries it once on the new file.
+    """
+    with _switch_lock:
+        if _last_identity[0] is not None and _last_identity[0] != identity:
+            _connect.clear()
+        _last_identity[0] = identity
+    return _connect(identity)
+
+
+def _with_cursor(identity: DbIdentity, fn: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
+    for attempt in (1, 2):
+        try:
+            cur = _connection(identity).cursor()
+        except duckdb.ConnectionException:
+            if attempt == 2:
+                raise
+            identity = db_identity() or identity
+            continue
+        try:
+            return fn(cur)
+        except duckdb.ConnectionException:
+            if attempt == 2:
+                raise
+            identity = db_identity() or identity
+        finally:
+            _close(cur)
+    raise AssertionError("unreachable")
 
 
 def _ensure_routed() -> None:
@@ -79,7 +128,8 @@ def require_db() -> DbIdentity:
 
 
 def cursor() -> duckdb.DuckDBPyConnection:
-    return _connect(require_db()).cursor()
+    """A fresh cursor on the current database; the caller closes it."""
+    return _connection(require_db()).cursor()
 
 
 # Only names listed here can be run through `load`, so a stray string never reaches getattr.
@@ -92,11 +142,7 @@ _QUERIES = {
 
 @st.cache_data(max_entries=1024, show_spinner=False)
 def _load(identity: DbIdentity, name: str, params: dict[str, object]) -> pd.DataFrame:
-    con = _connect(identity).cursor()
-    try:
-        return getattr(queries, name)(con, **params)
-    finally:
-        con.close()
+    return _with_cursor(identity, lambda con: getattr(queries, name)(con, **params))
 
 
 def load(name: str, **params: object) -> pd.DataFrame:
@@ -108,11 +154,7 @@ def load(name: str, **params: object) -> pd.DataFrame:
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def _reference_quarter(identity: DbIdentity, filters: queries.Filters):
-    con = _connect(identity).cursor()
-    try:
-        return queries.reference_quarter(con, filters)
-    finally:
-        con.close()
+    return _with_cursor(identity, lambda con: queries.reference_quarter(con, filters))
 
 
 def reference_quarter(filters: queries.Filters):
@@ -127,11 +169,7 @@ def _related_index(identity: DbIdentity):
     """The published build's related-incident index, or None when the build has none."""
     from pipelines import related
 
-    con = _connect(identity).cursor()
-    try:
-        row = con.execute("SELECT value FROM build_info WHERE key = 'artifacts_prefix'").fetchone()
-    finally:
-        con.close()
+    row = _with_cursor(identity, lambda con: con.execute("SELECT value FROM build_info WHERE key = 'artifacts_prefix'").fetchone())
     if not row or not row[0]:
         return None
     prefix = Path(row[0])
@@ -160,11 +198,7 @@ def _search(identity: DbIdentity, text: str | None, incident_id: str | None, k: 
     # Ask for more than k: matches the viewer may not read are dropped, not shown as rows.
     want = max(1, k) * 3
     if incident_id is not None:
-        con = _connect(identity).cursor()
-        try:
-            own = queries.incident_cards(con, viewer, ids=[incident_id])
-        finally:
-            con.close()
+        own = _with_cursor(identity, lambda con: queries.incident_cards(con, viewer, ids=[incident_id]))
         if own.empty or not bool(own["visible"].iloc[0]):
             return pd.DataFrame(columns=columns)  # terms shared with a hidden incident would quote it
         try:
@@ -175,12 +209,9 @@ def _search(identity: DbIdentity, text: str | None, incident_id: str | None, k: 
         matches = related.search_text(index, text or "", want)
     if not matches:
         return pd.DataFrame(columns=columns)
-    con = _connect(identity).cursor()
-    try:
-        cards = queries.incident_cards(con, viewer, ids=[m.incident_id for m in matches])
-        labels = dict(con.execute("SELECT theme_id, label FROM themes").fetchall())
-    finally:
-        con.close()
+    ids = [m.incident_id for m in matches]
+    cards = _with_cursor(identity, lambda con: queries.incident_cards(con, viewer, ids=ids))
+    labels = dict(_with_cursor(identity, lambda con: con.execute("SELECT theme_id, label FROM themes").fetchall()))
     by_pos = {int(r.position): r for r in cards.itertuples(index=False)}
     rows = []
     for pos, m in enumerate(matches, 1):

@@ -25,6 +25,7 @@ _MULTI = {  # session-state key -> (URL key, option kind)
     "hs_themes": ("theme", "theme"),
 }
 _DATES = "hs_dates"
+_BOUNDS = "_hs_date_bounds"  # the data's date range when the widget was last drawn
 _MAX_URL_VALUES = 50
 _MAX_VALUE_LEN = 200
 
@@ -100,6 +101,10 @@ def _sanitize_state(options: dict[str, dict[object, str]], bounds: tuple[date, d
         st.session_state[state_key] = [v for v in current if v in options[kind]]
     if bounds is not None:
         value = st.session_state.get(_DATES)
+        previous = st.session_state.get(_BOUNDS)
+        st.session_state[_BOUNDS] = bounds
+        if previous is not None and isinstance(value, (tuple, list)) and tuple(value) == tuple(previous):
+            value = st.session_state[_DATES] = bounds  # "everything" stays everything after a rebuild adds dates
         if not isinstance(value, (tuple, list)) or len(value) != 2:
             if not (isinstance(value, (tuple, list)) and len(value) == 1):  # half-picked range: keep it
                 st.session_state[_DATES] = bounds

@@ -1,0 +1,248 @@
+"""Every dashboard page under AppTest against the hand-written fixture DB: key figures equal the known answers.
+
+The fixture's answers are listed in tests/dashboard/conftest.py. Overdue counts use the real
+today, which is after every due date in the fixture.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from tests.dashboard.conftest import SECRET_FACTOR, SECRET_OWNER, SECRET_TITLE
+
+APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")
+PAGES = ["overview", "trends", "themes", "repeats", "action_items", "related", "incident", "data_quality"]
+
+
+@pytest.fixture(autouse=True)
+def clear_caches():
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+@pytest.fixture
+def app(fixture_db, monkeypatch):
+    monkeypatch.setenv("HINDSIGHT_DB", str(fixture_db))
+
+    def open_page(page: str = "overview", *, query: dict | None = None, user: dict | None = None) -> AppTest:
+        at = AppTest.from_file(APP, default_timeout=30)
+        at.query_params.update(query or {})
+        if user is not None:
+            at.user = user
+        at.run()
+        if page != "overview":
+            at.switch_page(f"pages/{page}.py").run()
+        assert not at.exception, [e.value for e in at.exception]
+        return at
+
+    return open_page
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def page_text(at: AppTest) -> str:
+    """Everything a viewer could read: text elements, tables, widget labels and options."""
+    parts: list[str] = []
+    for kind in ("title", "header", "subheader", "markdown", "caption", "info", "warning", "success", "error", "text"):
+        parts += [str(e.value) for e in getattr(at, kind)]
+    for df in at.dataframe:
+        parts.append(df.value.astype(str).to_string())
+    for sb in at.selectbox:
+        parts += [str(o) for o in sb.options]
+    for ms in at.multiselect:
+        parts += [str(o) for o in ms.options]
+    return "\n".join(parts)
+
+
+def assert_no_secrets(at: AppTest) -> None:
+    text = page_text(at)
+    for secret in (SECRET_TITLE, SECRET_OWNER, SECRET_FACTOR, "signing keys", "Secret vault"):
+        assert secret not in text, secret
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_renders_without_exception_or_secrets(app, page):
+    at = app(page, query={"incident": "INC-1"} if page == "incident" else None)
+    assert at.title, page
+    assert not at.error
+    assert_no_secrets(at)
+
+
+def test_overview_figures(app):
+    at = app("overview")
+    m = metrics(at)
+    assert m["Incidents in 2026Q3"] == "3"
+    assert m["Postmortems complete"] == "33%"  # INC-3 of INC-3/4/5
+    assert m["Action items done"] == "0%"
+    assert m["Overdue action items"] == "2"  # INC-1's and INC-4's open items
+    assert m["Median time to resolve"] == "3.5 h"
+    assert any("n = 2" in c.value for c in at.caption)
+    delta = next(x for x in at.metric if x.label == "Incidents in 2026Q3").delta
+    assert delta == "1"
+
+
+def test_filters_from_the_url_apply_and_hostile_values_are_ignored(app):
+    at = app("overview", query={"team": ["search", "'; DROP TABLE incidents; --"], "sev": "SEV9", "from": "2026-13-45", "theme": "abc"})
+    assert at.multiselect(key="hs_teams").value == ["search"]
+    assert at.multiselect(key="hs_severities").value == []
+    assert metrics(at)["Incidents in 2026Q3"] == "2"  # INC-3 and INC-5
+    assert at.query_params.get("team") == "search"  # the URL keeps only the valid part
+    assert "sev" not in at.query_params
+
+
+def test_changing_a_filter_updates_the_url(app):
+    at = app("overview")
+    at.multiselect(key="hs_severities").select("SEV1").run()
+    assert at.query_params.get("sev") == "SEV1"
+    assert metrics(at)["Incidents in 2026Q3"] == "1"  # INC-4 (restricted, still counted)
+
+
+def test_a_filter_that_selects_nothing_shows_a_friendly_message(app):
+    for page in ("overview", "trends", "themes", "repeats", "action_items"):
+        at = app(page, query={"team": "infra", "sev": "SEV1"})
+        assert any("No " in i.value and "match the current filters" in i.value for i in at.info), page
+        assert not at.exception
+
+
+def test_trends_switch_dimension_and_small_sample_note(app):
+    at = app("trends")
+    assert any("too few to compare" in w.value for w in at.warning)
+    at.segmented_control(key="trend_dimension").set_value("service").run()
+    assert not at.exception
+    table = at.dataframe[0].value
+    assert table.loc["2026Q3", "Time to resolve: median"] == "3.5 h"
+    assert table.loc["2026Q3", "Time to resolve: n"] == "2"
+
+
+def test_themes_page(app):
+    at = app("themes")
+    summary = at.dataframe[0].value.set_index("label")
+    assert summary.loc["connection pool exhaustion", "incidents"] == 3
+    assert summary.loc["connection pool exhaustion", "representative"] == "Connection pool too small for peak traffic"
+    assert any(s.value == "3 incidents" for s in at.subheader)
+    assert any(s.value == "2 contributing factors" for s in at.subheader)  # INC-4's factor is hidden
+    at.selectbox(key="theme_drill").set_value(2).run()
+    assert any(s.value == "2 incidents" for s in at.subheader)
+
+
+def test_repeats_page(app):
+    at = app("repeats")
+    groups = at.dataframe[0].value
+    assert groups[["theme", "service", "repeats", "incidents"]].values.tolist() == [["connection pool exhaustion", "api", 2, 3]]
+    chain = at.dataframe[2].value
+    assert chain["title"].tolist() == ["Checkout API connection pool exhausted", "Checkout API pool exhausted again", "restricted incident"]
+
+
+def test_action_items_page(app):
+    at = app("action_items")
+    m = metrics(at)
+    assert m["Action items"] == "6"
+    assert m["Done"] == "50%"
+    assert m["Overdue"] == "2"
+    assert m["Incidents with no action items"] == "1"
+    overdue = at.dataframe[0].value
+    assert overdue["owner"].tolist()[0] == "bob"
+    assert "restricted incident" in overdue["item"].tolist()
+
+
+def test_incident_page_renders_safely(app):
+    at = app("incident", query={"incident": "INC-1"})
+    assert at.title[0].value == "Checkout API connection pool exhausted"
+    m = metrics(at)
+    assert m["Started (UTC)"] == "2026-04-10 10:00" and m["Completeness"] == "90/100"
+    body = "\n".join(md.value for md in at.markdown)
+    assert "<img" not in body and "javascript:" not in body and "click (link removed)" in body
+    assert "\\$5" in body
+    items = at.dataframe[0].value
+    assert items["status"].tolist() == ["done", "open"]
+
+
+def test_incident_page_hostile_title_is_text(app):
+    at = app("incident", query={"incident": "INC-3"})
+    assert "<script" not in at.title[0].value and "&lt;script>" in at.title[0].value
+
+
+def test_restricted_incident_hidden_from_anonymous_and_shown_to_its_group(app):
+    at = app("incident", query={"incident": "INC-4"})
+    assert at.title[0].value == "Restricted incident"
+    assert_no_secrets(at)
+    at = app("incident", query={"incident": "INC-4"}, user={"is_logged_in": True, "email": "sam@example.com", "groups": ["security"]})
+    assert at.title[0].value == SECRET_TITLE
+    # a signed-in user outside the group still sees nothing
+    at = app("incident", query={"incident": "INC-4"}, user={"is_logged_in": True, "email": "eve@example.com", "groups": ["sre"]})
+    assert at.title[0].value == "Restricted incident"
+
+
+def test_placeholder_email_without_sign_in_is_anonymous(app):
+    at = app("incident", query={"incident": "INC-4"}, user={"email": "sam@example.com", "groups": ["security"]})
+    assert at.title[0].value == "Restricted incident"
+
+
+@pytest.mark.parametrize("incident", ["NOPE", "'; DROP TABLE incidents; --", "x" * 5000, "%_%"])
+def test_unknown_or_hostile_incident_ids(app, incident):
+    at = app("incident", query={"incident": incident})
+    assert at.title[0].value == "Incident"
+    assert "INC-4" not in at.selectbox[0].options
+
+
+def test_data_quality_page(app):
+    at = app("data_quality")
+    assert any("2 source files" in w.value for w in at.warning)
+    errors = at.dataframe[0].value
+    assert errors["source_path"].tolist() == ["broken/bad.md", "exports/a.jsonl:4"]
+    missing = at.dataframe[1].value
+    assert "restricted incident" in missing["title"].tolist()
+
+
+def test_related_page_without_index_says_so(app):
+    at = app("related")
+    assert any("no related-incident index" in i.value for i in at.info)
+
+
+def test_missing_database_shows_how_to_build(monkeypatch, tmp_path):
+    monkeypatch.setenv("HINDSIGHT_DB", str(tmp_path / "nope.duckdb"))
+    at = AppTest.from_file(APP, default_timeout=30).run()
+    assert not at.exception
+    assert at.title[0].value == "No Hindsight database yet"
+    assert any("hindsight build" in i.value for i in at.info)
+
+
+def test_a_published_rebuild_is_picked_up_without_restart(app, fixture_db, tmp_path, monkeypatch):
+    import shutil
+
+    import duckdb
+
+    db = tmp_path / "live.duckdb"
+    shutil.copy(fixture_db, db)
+    monkeypatch.setenv("HINDSIGHT_DB", str(db))
+    at = AppTest.from_file(APP, default_timeout=30).run()
+    assert metrics(at)["Incidents in 2026Q3"] == "3"
+    staged = tmp_path / "staged.duckdb"
+    shutil.copy(fixture_db, staged)
+    with duckdb.connect(str(staged)) as con:
+        con.execute("UPDATE incidents SET incident_date = DATE '2026-09-02' WHERE incident_id = 'INC-6'")
+    staged.replace(db)  # atomic rename, as the build publishes
+    at.run()
+    assert metrics(at)["Incidents in 2026Q3"] == "4"
+
+
+def test_related_search_on_a_built_database(built_db, monkeypatch):
+    monkeypatch.setenv("HINDSIGHT_DB", str(built_db))
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    at.switch_page("pages/related.py").run()
+    at.text_area(key="related_text").input("database connection pool exhausted after deploy").run()
+    assert not at.exception
+    results = at.dataframe[0].value
+    assert 1 <= len(results) <= 10
+    assert results["rank"].tolist() == list(range(1, len(results) + 1))
+    assert results["score"].is_monotonic_decreasing
+    assert results["link"].str.startswith("incident?incident=").all()

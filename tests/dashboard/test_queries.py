@@ -1,0 +1,241 @@
+"""pipelines.queries against the hand-written fixture DB (tests/dashboard/conftest.py), whose answers we know."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import duckdb
+import pandas as pd
+import pytest
+
+from pipelines import queries as q
+from pipelines.access import ANONYMOUS, Viewer
+from tests.dashboard.conftest import SECRET_FACTOR, SECRET_OWNER, SECRET_TITLE, TODAY
+
+SECURITY = Viewer(email="sam@example.com", groups=("Security",))
+HOSTILE = ["'; DROP TABLE incidents; --", "%", "_", "a%b_c\\", "ünïcødé ☃", "x" * 10_000, "\"quoted\"", "NULL"]
+
+
+def _all_text(df: pd.DataFrame) -> str:
+    return " ".join(str(v) for v in df.astype(str).to_numpy().ravel())
+
+
+def test_filter_options_and_bounds(con):
+    opts = q.filter_options(con)
+    assert sorted(opts[opts.kind == "team"].value) == ["infra", "payments", "search"]
+    assert sorted(opts[opts.kind == "service"].value) == ["api", "db", "search"]
+    assert sorted(opts[opts.kind == "theme"].value) == ["1", "2"]  # unclustered (-1) is not a filter choice
+    b = q.date_bounds(con).iloc[0]
+    assert (pd.Timestamp(b["first"]).date(), pd.Timestamp(b["last"]).date(), b.incidents) == (date(2025, 12, 1), date(2026, 9, 1), 6)
+
+
+def test_incidents_per_month_counts_restricted_incidents(con):
+    df = q.incidents_per_month(con)
+    assert df.incidents.sum() == 6
+    aug = df[pd.to_datetime(df.month) == "2026-08-01"]
+    assert aug.severity.tolist() == ["SEV1"] and aug.incidents.tolist() == [1]  # INC-4, restricted, still counted
+
+
+def test_overview_kpis_this_and_last_quarter(con):
+    k = q.overview_kpis(con, today=TODAY).set_index("period")
+    this, last = k.loc["this"], k.loc["last"]
+    assert pd.Timestamp(this.period_start).date() == date(2026, 7, 1)
+    assert (this.incidents, last.incidents) == (3, 2)
+    assert (this.complete, this.scored) == (1, 3)  # INC-3 (85) of 3, 4, 5
+    assert (last.complete, last.scored) == (1, 2)  # INC-1 (90) of 1, 2
+    assert (this.action_items, this.action_items_done) == (2, 0)
+    assert (last.action_items, last.action_items_done) == (3, 2)
+    assert this.ttr_median_hours == pytest.approx(3.5) and this.ttr_n == 2  # 1 h and 6 h; INC-5 has no times
+    assert last.ttr_median_hours == pytest.approx(3.0) and last.ttr_n == 2
+
+
+def test_kpis_follow_the_filter_end_date(con):
+    k = q.overview_kpis(con, q.Filters(end=date(2026, 6, 30)), today=TODAY).set_index("period")
+    assert pd.Timestamp(k.loc["this"].period_start).date() == date(2026, 4, 1)
+    assert (k.loc["this"].incidents, k.loc["last"].incidents) == (2, 0)
+
+
+def test_top_services_and_themes_this_quarter(con):
+    assert q.top_services(con).set_index("service").incidents.to_dict() == {"search": 2, "api": 1}
+    assert q.top_themes(con).set_index("theme").incidents.to_dict() == {"search indexing load": 2, "connection pool exhaustion": 1}
+
+
+@pytest.mark.parametrize(
+    ("dimension", "expected"),
+    [
+        ("team", {("2025Q4", "infra"): 1, ("2026Q2", "payments"): 2, ("2026Q3", "payments"): 1, ("2026Q3", "search"): 2}),
+        ("service", {("2025Q4", "db"): 1, ("2026Q2", "api"): 2, ("2026Q2", "db"): 1, ("2026Q3", "api"): 1, ("2026Q3", "search"): 2}),
+        ("theme", {("2026Q2", "connection pool exhaustion"): 2, ("2026Q3", "connection pool exhaustion"): 1, ("2026Q3", "search indexing load"): 2}),
+    ],
+)
+def test_incidents_by_dimension(con, dimension, expected):
+    df = q.incidents_by_dimension(con, dimension=dimension)
+    assert {(r.quarter, r.group): r.incidents for r in df.itertuples()} == expected
+
+
+def test_unknown_dimension_is_refused(con):
+    with pytest.raises(ValueError):
+        q.incidents_by_dimension(con, dimension="owner")
+    with pytest.raises(ValueError):
+        q.action_completion(con, by="owner; DROP TABLE incidents")
+
+
+def test_duration_summary_median_p90_and_n(con):
+    s = q.duration_summary(con).set_index(["metric", "quarter"])
+    ttr = s.loc[("Time to resolve", "2026Q3")]
+    assert ttr.n == 2 and ttr["median"] == pytest.approx(3.5) and ttr.p90 == pytest.approx(1 + 0.9 * 5)
+    assert bool(ttr.small_sample)
+    ttd = s.loc[("Time to detect", "2026Q2")]
+    assert ttd["median"] == pytest.approx((10 / 60 + 0.5) / 2)
+    assert len(q.durations(con)) == 10  # 5 incidents with times x 2 metrics
+
+
+def test_themes_summary_hides_restricted_representative(con):
+    t = q.themes_summary(con).set_index("theme_id")
+    assert t.loc[1, "incidents"] == 3 and t.loc[1, "factors"] == 3
+    assert t.loc[1, "representative"] == "Connection pool too small for peak traffic"
+    assert SECRET_FACTOR not in _all_text(q.themes_summary(con))
+
+
+def test_theme_drill_down_masks_restricted(con):
+    inc = q.theme_incidents(con, theme_id=1)
+    assert len(inc) == 3
+    hidden = inc[inc.incident_id.isna()]
+    assert hidden.title.tolist() == ["restricted incident"]
+    assert SECRET_TITLE not in _all_text(inc)
+    factors = q.theme_factors(con, theme_id=1)
+    assert sorted(factors.incident_id) == ["INC-1", "INC-2"]
+    assert SECRET_FACTOR in q.theme_factors(con, viewer=SECURITY, theme_id=1).factor.tolist()
+
+
+def test_heatmap_services_categories(con):
+    hm = q.theme_quarters(con)
+    assert {(r.theme, r.quarter): r.incidents for r in hm.itertuples()}[("connection pool exhaustion", "2026Q2")] == 2
+    ts = q.theme_services(con)
+    assert {(r.theme_id, r.service): r.incidents for r in ts.itertuples()} == {(1, "api"): 3, (1, "db"): 1, (2, "search"): 2}
+    cats = q.factor_categories(con).set_index("category").factors.to_dict()
+    assert cats == {"process": 2, "capacity": 1, "software": 1, "change": 1, "(uncategorised)": 1}
+
+
+def test_repeats_chain_and_recurred_after_fix(con):
+    g = q.repeat_groups(con).iloc[0]
+    assert (g.theme_id, g.service, g.repeats, g.incidents, g.min_days_between) == (1, "api", 2, 3, 40)
+    chain = q.repeat_chain(con, theme_id=1, service="api")
+    assert chain.title.tolist()[:2] == ["Checkout API connection pool exhausted", "Checkout API pool exhausted again"]
+    assert chain.title.tolist()[2] == "restricted incident"
+    assert chain.days_since_previous.tolist()[1:] == [40, 87]
+    raf = q.recurred_after_fix(con)
+    # INC-4 recurred after INC-2, whose only item is done; INC-2 after INC-1 does not count (an item is open)
+    assert raf[["theme_id", "recurrences"]].values.tolist() == [[1, 1]]
+
+
+def test_action_item_figures(con):
+    by_q = q.action_completion(con, by="quarter").set_index("group")
+    assert by_q.loc["2026Q2"][["items", "done", "open"]].tolist() == [3, 2, 1]
+    assert by_q.loc["2026Q2", "done_pct"] == pytest.approx(66.7)
+    totals = q.action_item_totals(con, today=TODAY).iloc[0]
+    assert totals[["items", "done", "open", "overdue", "no_owner", "no_due", "incidents", "incidents_without_items"]].tolist() == [6, 3, 3, 2, 1, 1, 6, 1]
+    overdue = q.overdue_items(con, today=TODAY)
+    assert overdue.days_overdue.tolist() == [152, 60]
+    assert overdue.owner.tolist()[0] == "bob"
+    assert SECRET_OWNER not in _all_text(overdue) and "signing keys" not in _all_text(overdue)
+    assert q.unassigned_items(con).missing.tolist() == ["owner and due date"]
+    assert q.incidents_without_actions(con).incident_id.tolist() == ["INC-5"]
+
+
+def test_incident_pages_respect_restriction(con):
+    hidden = q.incident_detail(con, incident_id="INC-4").iloc[0]
+    assert not hidden.visible and hidden.title == "restricted incident" and hidden.incident_id is None
+    for fn in (q.incident_sections, q.incident_timeline, q.incident_action_items, q.incident_factors, q.incident_lint, q.incident_related):
+        assert fn(con, incident_id="INC-4").empty, fn.__name__
+    shown = q.incident_detail(con, SECURITY, incident_id="INC-4").iloc[0]
+    assert shown.visible and shown.title == SECRET_TITLE
+    assert q.incident_action_items(con, SECURITY, incident_id="INC-4").owner.tolist() == [SECRET_OWNER]
+    # an email in allowed_groups also works, case-insensitively
+    assert Viewer(email="Sam@Example.com").can_see(True, ["sam@example.com"])
+
+
+def test_incident_related_masks_hidden_neighbours(con):
+    rel = q.incident_related(con, incident_id="INC-1")
+    assert rel["rank"].tolist() == [1, 2, 3]
+    assert rel.related_id.tolist()[0] == "INC-2" and pd.isna(rel.related_id.tolist()[1])
+    assert rel.title.tolist()[1] == "restricted incident"
+    assert SECRET_TITLE not in _all_text(rel)
+
+
+def test_incident_choices_and_cards(con):
+    assert "INC-4" not in q.incident_choices(con).incident_id.tolist()
+    assert "INC-4" in q.incident_choices(con, SECURITY).incident_id.tolist()
+    cards = q.incident_cards(con, ids=["INC-4", "INC-1"])
+    assert cards.position.tolist() == [1, 2] and cards.visible.tolist() == [False, True]
+    assert SECRET_TITLE not in _all_text(cards)
+
+
+def test_data_quality(con):
+    assert len(q.ingest_errors(con)) == 2
+    missing = q.missing_parts(con).set_index("title")
+    assert "INC-1" not in missing.incident_id.tolist()  # INC-1 has every key part
+    # INC-5 has a contributing factor, which counts as a root cause even without the section
+    assert missing.loc["Search autocomplete slow", "missing"] == (
+        "summary, timeline, impact, action items, start time, detection time, resolution time"
+    )
+    assert missing.loc["Database failover took too long", "missing"] == "timeline, impact"  # its item counts
+    assert SECRET_TITLE not in _all_text(q.missing_parts(con))
+    scores = q.completeness_scores(con)
+    assert sorted(scores.completeness) == [30, 60, 70, 85, 90, 100]
+    lint = q.lint_rule_counts(con)
+    assert {(r.quarter, r.rule): r.findings for r in lint.itertuples()} == {
+        ("2026Q2", "missing-section"): 2, ("2026Q2", "human-error"): 1, ("2026Q3", "missing-section"): 1
+    }
+    assert lint[lint.rule == "human-error"].severity.tolist() == ["error"]
+
+
+@pytest.mark.parametrize(
+    ("filters", "expected"),
+    [
+        (q.Filters(teams=("search",)), 2),
+        (q.Filters(services=("db",)), 2),
+        (q.Filters(severities=("SEV1",)), 2),
+        (q.Filters(themes=(2,)), 2),
+        (q.Filters(start=date(2026, 7, 1)), 3),
+        (q.Filters(start=date(2026, 4, 1), end=date(2026, 6, 30), teams=("payments",), services=("api",)), 2),
+        (q.Filters(teams=("nobody",)), 0),
+    ],
+)
+def test_filters_narrow_every_query(con, filters, expected):
+    assert q.incidents_per_month(con, filters).incidents.sum() == expected
+
+
+@pytest.mark.parametrize("value", HOSTILE)
+def test_hostile_filter_values_are_data_not_sql(con, value):
+    f = q.Filters(teams=(value,), services=(value,), severities=(value,))
+    assert q.incidents_per_month(con, f).empty
+    assert q.incident_detail(con, incident_id=value).empty
+    assert q.repeat_chain(con, theme_id=1, service=value).empty
+    assert len(q.incidents_per_month(con)) == 6  # data intact
+
+
+def test_every_query_returns_a_dataframe_on_an_empty_database(tmp_path):
+    from pipelines.schema import create_schema
+
+    path = tmp_path / "empty.duckdb"
+    with duckdb.connect(str(path)) as c:
+        create_schema(c)
+    con = duckdb.connect(str(path), read_only=True)
+    calls = [
+        q.filter_options(con), q.date_bounds(con), q.incidents_per_month(con), q.overview_kpis(con, today=TODAY),
+        q.top_services(con), q.top_themes(con), q.incidents_by_dimension(con), q.durations(con), q.duration_summary(con),
+        q.themes_summary(con), q.theme_quarters(con), q.theme_services(con), q.factor_categories(con),
+        q.repeat_groups(con), q.recurred_after_fix(con), q.action_completion(con), q.overdue_items(con, today=TODAY),
+        q.unassigned_items(con), q.incidents_without_actions(con), q.action_item_totals(con, today=TODAY),
+        q.incident_choices(con), q.missing_parts(con), q.completeness_scores(con), q.lint_rule_counts(con), q.ingest_errors(con),
+    ]
+    assert all(isinstance(df, pd.DataFrame) for df in calls)
+    assert q.reference_quarter(con) is None
+
+
+def test_viewer_is_a_collection_of_principals():
+    v = Viewer(email=" Ana@Example.com ", groups=("SRE", "sre", ""))
+    assert tuple(v) == ("sre", "ana@example.com")
+    assert ANONYMOUS.is_anonymous and tuple(ANONYMOUS) == ()
+    assert not ANONYMOUS.can_see(True, ["sre"]) and ANONYMOUS.can_see(False, None)
