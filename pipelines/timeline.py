@@ -129,7 +129,14 @@ def _date_from_match(m: re.Match[str], ref: date | None) -> date | None:
             return date(int(year), month, day)
         if ref is None:
             return None
-        return date(ref.year, month, day)
+        # No year written: the one that puts the day nearest the reference ("Jan 1" after
+        # "Dec 31, 2025" is 2026-01-01).
+        d = date(ref.year, month, day)
+        if (d - ref).days < -182:
+            d = date(ref.year + 1, month, day)
+        elif (d - ref).days > 182:
+            d = date(ref.year - 1, month, day)
+        return d
     except (ValueError, KeyError):
         return None
 

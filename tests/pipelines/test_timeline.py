@@ -115,3 +115,9 @@ def test_parse_time_text() -> None:
     assert parse_time_text("2024-03-05 14:02") == datetime(2024, 3, 5, 14, 2)
     assert parse_time_text("14:02") is None
     assert parse_time_text("whenever") is None
+
+
+def test_month_day_without_year_takes_the_nearest_year() -> None:
+    body = "- Dec 31, 23:40 UTC: Impact begins\n- Jan 1, 00:13 UTC: Mitigated"
+    evs = extract_timeline(body, 1, date(2025, 12, 31))
+    assert [e.at for e in evs] == [datetime(2025, 12, 31, 23, 40), datetime(2026, 1, 1, 0, 13)]
