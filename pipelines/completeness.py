@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from pipelines.model import Incident, Section
 
@@ -69,6 +70,7 @@ _MARKUP = re.compile(r"[#>*_`|~\[\]()]+|^\s*(?:[-+*]|\d+[.)])\s+", re.M)
 _WORD = re.compile(r"[A-Za-z0-9][\w'/-]*")
 
 
+@lru_cache(maxsize=8192)  # section bodies are checked by several rules
 def is_placeholder(text: str | None) -> bool:
     """True when `text` holds nothing beyond placeholder or template text."""
     if not text:
