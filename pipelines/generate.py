@@ -61,6 +61,7 @@ import json
 import math
 import random
 import re
+import shutil
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -556,14 +557,31 @@ def _slug(text: str) -> str:
     return "-".join(words[:7]) or "incident"
 
 
+def _clear_previous(out: Path, root: Path) -> None:
+    """Replace an earlier generated corpus (it has truth.jsonl beside it), never anyone's own files:
+    stale files from a larger earlier run would otherwise be built along with the new ones."""
+    if not root.exists() or not any(root.iterdir()):
+        return
+    if not (out / "truth.jsonl").is_file():
+        raise FileExistsError(
+            f"{root} already holds files and {out / 'truth.jsonl'} is missing, so they are not a generated "
+            "corpus; choose an empty --out folder"
+        )
+    shutil.rmtree(root)
+
+
 def generate(out: Path, count: int, seed: int) -> GenerateSummary:
-    """Write DIR/postmortems/** and DIR/truth.jsonl; the same (count, seed) gives the same bytes."""
+    """Write DIR/postmortems/** and DIR/truth.jsonl; the same (count, seed) gives the same bytes.
+
+    An earlier generated corpus in DIR is replaced; a DIR/postmortems holding other files is
+    refused (FileExistsError)."""
     if count < 1:
         raise ValueError("count must be at least 1")
+    root = out / "postmortems"
+    _clear_previous(out, root)
     plans = plan_corpus(count, seed)
     by_id = {p.incident_id: p for p in plans}
     repeats = _repeats(plans)
-    root = out / "postmortems"
     root.mkdir(parents=True, exist_ok=True)
 
     used_paths: set[str] = set()
@@ -625,7 +643,11 @@ def cli_main(args: argparse.Namespace) -> int:
         print(f"hindsight generate: --count must be at least 1 (got {args.count})")
         return 2
     t0 = time.perf_counter()
-    summary = generate(Path(args.out), args.count, args.seed)
+    try:
+        summary = generate(Path(args.out), args.count, args.seed)
+    except FileExistsError as exc:
+        print(f"hindsight generate: {exc}")
+        return 2
     print(
         f"wrote {summary.incidents} incidents ({summary.markdown_files} Markdown files, "
         f"{summary.export_records} export records) to {summary.out / 'postmortems'} "

@@ -68,6 +68,22 @@ def test_cli_rejects_zero_count(tmp_path):
     assert cli.main(["generate", "--out", str(tmp_path), "--count", "0"]) == 2
 
 
+def test_regenerating_replaces_an_earlier_corpus(tmp_path):
+    generate(tmp_path, 60, 1)
+    generate(tmp_path, 20, 2)
+    fresh = tmp_path / "fresh"
+    generate(fresh, 20, 2)
+    assert _digest(tmp_path / "postmortems") == _digest(fresh / "postmortems")
+
+
+def test_refuses_to_write_over_someone_elses_files(tmp_path, capsys):
+    (tmp_path / "postmortems").mkdir()
+    (tmp_path / "postmortems" / "mine.md").write_text("# my own postmortem\n")
+    assert cli.main(["generate", "--out", str(tmp_path), "--count", "5"]) == 2
+    assert "not a generated corpus" in capsys.readouterr().out
+    assert (tmp_path / "postmortems" / "mine.md").exists()
+
+
 def test_truth_paths_exist_and_ids_are_written(corpus):
     root = corpus / "postmortems"
     rows = _truth(corpus)
