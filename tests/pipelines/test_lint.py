@@ -535,3 +535,58 @@ def test_lint_never_raises_on_odd_incidents(sections, events, items, times, raw)
     assert 0 <= result.completeness <= 100
     for f in result.findings:
         assert f.severity in ("info", "warning", "error") and f.message
+
+
+# --- what the README claims ---------------------------------------------------------------------
+
+README = ROOT / "README.md"
+
+
+def _readme_lint_section() -> str:
+    text = README.read_text(encoding="utf-8")
+    start = text.index("## Postmortem lint")
+    end = text.index("\n## ", start + 1)
+    return text[start:end]
+
+
+def test_readme_pre_commit_hook_works():
+    import re
+
+    import yaml
+
+    block = re.search(r"```yaml\n(repos:.*?)```", _readme_lint_section(), re.S).group(1)
+    [hook] = yaml.safe_load(block)["repos"][0]["hooks"]
+    assert hook["entry"].startswith("hindsight lint")
+    assert re.search(hook["files"], "postmortems/2025/db.md") and not re.search(hook["files"], "img/x.png")
+    argv = [sys.executable, "-m", "pipelines.cli", *hook["entry"].split()[1:]]
+    ok = subprocess.run([*argv, str(FIXTURES / "good.md")], cwd=ROOT, capture_output=True, timeout=60)
+    bad = subprocess.run([*argv, str(FIXTURES / "good.md"), str(FIXTURES / "blameful.md")], cwd=ROOT, capture_output=True, timeout=60)
+    assert ok.returncode == 0 and bad.returncode == 1
+
+
+def test_readme_blameless_numbers_match_the_bench():
+    import importlib.util
+    import re
+
+    spec = importlib.util.spec_from_file_location("bench_blameless_readme", ROOT / "bench" / "blameless.py")
+    bench = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = bench
+    spec.loader.exec_module(bench)
+    whole = bench.score(bench.read_labelled())
+    row = re.search(r"\| whole set, current rules \| (\d+) \+ (\d+) \| ([\d.]+) \| ([\d.]+) \|", _readme_lint_section())
+    assert row, "the README table lost its 'whole set' row"
+    assert (int(row.group(1)), int(row.group(2))) == (whole.blameful, whole.neutral)
+    assert (float(row.group(3)), float(row.group(4))) == (round(whole.precision, 3), round(whole.recall, 3))
+
+
+def test_readme_rule_table_lists_every_rule_id():
+    import re
+
+    section = _readme_lint_section()
+    ids = set()
+    for name in ("good.md", "blameful.md", "incomplete.md", "timeline.md", "five_whys.md"):
+        ids |= {f.rule for f in lint_fixture(name).findings}
+    ids |= {r.id for r in default_rules().rules}
+    for rule in ids:
+        short = rule.split("/", 1)[1]
+        assert f"`{rule}`" in section or re.search(rf"`{re.escape(short)}`", section), rule
