@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from pipelines.generate_text import (
-    BAD_THINGS, BLAMEFUL, GOOD_THINGS, IMPACTS, LUCKY_THINGS, NEUTRAL_TRICKY, NOISE_FACTORS, SECURITY_FACTORS,
-    SECURITY_TITLES, THEME_BY_KEY, fill, pick,
+    BAD_THINGS, BLAMEFUL, GOOD_THINGS, LUCKY_THINGS, MILD_IMPACTS, NEUTRAL_TRICKY, NOISE_FACTORS,
+    SECURITY_FACTORS, SECURITY_TITLES, SEVERE_IMPACTS, THEME_BY_KEY, fill, pick,
 )
 
 if TYPE_CHECKING:
@@ -125,7 +125,7 @@ def _content(plan: IncidentPlan, rng: random.Random) -> _Content:
     ctx = plan.ctx
     main = THEME_BY_KEY[plan.main_theme]
     title = fill(rng, pick(rng, SECURITY_TITLES if plan.restricted else main.titles), ctx)
-    impact = fill(rng, pick(rng, IMPACTS), ctx)
+    impact = fill(rng, pick(rng, SEVERE_IMPACTS if plan.severity in ("SEV1", "SEV2") else MILD_IMPACTS), ctx)
     trigger = fill(rng, pick(rng, main.triggers), ctx)
     resolution = fill(rng, pick(rng, main.resolutions), ctx)
     factors = [fill(rng, t, ctx) for t in _distinct(rng, main.factors, pick(rng, (2, 2, 3, 3, 4)))]

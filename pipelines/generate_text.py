@@ -917,13 +917,19 @@ GENERIC_ACTIONS = (
     ("mitigate", "Improve the status page update process"),
 )
 
-IMPACTS = (
-    "{pct}% of requests to {svc} failed for {dur_text}.",
+# Impact sentences by how bad it was: SEV1/SEV2 draw from SEVERE_IMPACTS, SEV3/SEV4 from MILD_IMPACTS.
+SEVERE_IMPACTS = (
+    "{svc} was fully unavailable in {region} for {dur_text}.",
     "Customers could not {user_action} for {dur_text}; roughly {n_big} requests failed.",
+    "{pct_high}% of requests to {svc} failed for {dur_text}.",
+    "Every user in {region} was affected: nobody could {user_action} for {dur_text}.",
+)
+MILD_IMPACTS = (
+    "{pct}% of requests to {svc} failed for {dur_text}.",
     "Elevated latency (p99 above {n_small} s) on {svc} for {dur_text}, with intermittent errors.",
     "About {n_big} users saw errors; {svc2} was degraded as a downstream effect.",
-    "{svc} was fully unavailable in {region} for {dur_text}.",
-    "No data loss. {pct}% of {user_action} attempts failed during the window.",
+    "No data loss. {pct}% of attempts to {user_action} failed during the window.",
+    "Some customers could not {user_action} for {dur_text}; most retries succeeded.",
 )
 
 # What users could not do when a service failed (the impact sentence picks from its service).
