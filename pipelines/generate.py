@@ -70,9 +70,8 @@ from pathlib import Path
 
 from pipelines import generate_render as render
 from pipelines.generate_text import (
-    CACHE_ITEMS, CACHES, CAMPAIGNS, COMPONENTS, CONFIG_FILES, DISK_PATHS, FLAGS, GENERIC_ACTIONS, REGIONS,
-    TABLES,
-    THEME_BY_KEY, THEMES, USER_ACTIONS, VENDORS, fill, pick,
+    CACHE_ITEMS, CACHES, CAMPAIGNS, COMPANIONS, COMPONENTS, CONFIG_FILES, DISK_PATHS, FLAGS,
+    GENERIC_ACTIONS, REGIONS, TABLES, THEME_BY_KEY, THEMES, USER_ACTIONS, VENDORS, fill, pick,
 )
 
 REFERENCE_DATE = date(2026, 11, 15)  # "today" for overdue action items
@@ -383,9 +382,10 @@ def plan_corpus(count: int, seed: int) -> list[IncidentPlan]:
             primary = _pick_service(rng, main)
         themes = [main]
         if rng.random() < 0.35:
-            second_weights = {k: (THEME_BY_KEY[k].weight * (3 if k in ("alerting_gap", "runbook_gap") else 1))
-                              for k in THEME_BY_KEY if k != main}
-            themes.append(_weighted(rng, second_weights))
+            if rng.random() < 0.8:
+                themes.append(pick(rng, COMPANIONS[main]))
+            else:
+                themes.append(_weighted(rng, {k: th.weight for k, th in THEME_BY_KEY.items() if k != main}))
         services = [primary]
         if rng.random() < 0.2:
             services.append(pick(rng, [s for s in SERVICES if s != primary]))

@@ -857,6 +857,25 @@ THEMES: tuple[Theme, ...] = (
 
 THEME_BY_KEY = {t.key: t for t in THEMES}
 
+# Secondary themes that plausibly travel with a main theme (most incidents draw from these).
+COMPANIONS: dict[str, tuple[str, ...]] = {
+    "tls_cert_expiry": ("alerting_gap", "runbook_gap", "secret_rotation"),
+    "config_push": ("alerting_gap", "feature_flag", "runbook_gap", "capacity_spike"),
+    "db_pool_exhaustion": ("capacity_spike", "memory_leak", "alerting_gap", "db_migration"),
+    "alerting_gap": ("runbook_gap", "disk_full", "memory_leak"),
+    "capacity_spike": ("db_pool_exhaustion", "cache_stampede", "alerting_gap", "third_party_outage"),
+    "third_party_outage": ("alerting_gap", "capacity_spike", "dns_misconfig", "runbook_gap"),
+    "db_migration": ("db_pool_exhaustion", "runbook_gap", "alerting_gap"),
+    "cache_stampede": ("capacity_spike", "db_pool_exhaustion", "config_push"),
+    "dns_misconfig": ("config_push", "network_partition", "runbook_gap"),
+    "disk_full": ("alerting_gap", "memory_leak", "runbook_gap"),
+    "feature_flag": ("config_push", "alerting_gap", "cache_stampede"),
+    "secret_rotation": ("runbook_gap", "alerting_gap", "tls_cert_expiry"),
+    "runbook_gap": ("alerting_gap", "network_partition", "db_migration"),
+    "network_partition": ("dns_misconfig", "runbook_gap", "alerting_gap"),
+    "memory_leak": ("alerting_gap", "capacity_spike", "disk_full"),
+}
+
 # Factors with no theme: real postmortems are full of these.
 NOISE_FACTORS = (
     "The on-call handoff happened in the middle of the incident, and context was lost.",
