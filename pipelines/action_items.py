@@ -103,6 +103,7 @@ _ISSUE_NUM = re.compile(r"(?<![\w&/])#(\d{2,7})\b")
 _URL = re.compile(r"https?://[^\s)\]>|]+")
 _TICKET_ONLY = re.compile(r"^(?:(?:ticket|bug|issue|jira)\s*[:=]?\s*)?(?:[A-Z][A-Z0-9]{1,9}-\d{1,7}|#\d{2,7}|https?://\S+)$")
 _TRAILING_TICKET = re.compile(r"(?:^|\s)([A-Z][A-Z0-9]{1,9}-\d{1,7}|#\d{2,7}|https?://\S+)\s*$")
+_CELL_STATUS = re.compile(r"(?:\*\*|__)?\b(DONE|TODO|WIP|IN PROGRESS|WON'T FIX|WONTFIX|COMPLETED?|CLOSED)\b(?:\*\*|__)?\s*$")
 _LEADING_TICKET = re.compile(r"^([A-Z][A-Z0-9]{1,9}-\d{1,7}|#\d{2,7})(?:\s*[:\-–—]\s*|\s+)(?=\S)")
 _TRAILING_PRIORITY = re.compile(r"\s+\(?(P[0-4])\)?\s*$")
 _MD_LINK = re.compile(r"\[([^\[\]]*)\]\(([^()\s]+)[^()]*\)")  # linear on '[' floods
@@ -305,6 +306,14 @@ def _table_items(lines: list[str], start: int, first_line: int, ref: date | None
     while j < len(lines) and lines[j].strip().startswith("|"):
         cells = table_cells(lines[j].strip()) or []
         j += 1
+        marker_status = None
+        if "status" not in cols:
+            # "n/a **DONE**" in a Bug column: a status marker written into some other cell.
+            for k, c in enumerate(cells):
+                m = _CELL_STATUS.search(c)
+                if m and k != cols["text"]:
+                    marker_status = marker_status or normalize_status(m.group(1))
+                    cells[k] = (c[: m.start()] + c[m.end():]).strip()
 
         def cell(name: str) -> str:
             k = cols.get(name)
@@ -314,7 +323,7 @@ def _table_items(lines: list[str], start: int, first_line: int, ref: date | None
         if not text and not any(cells):
             continue
         status_cell = cell("status")
-        status = None
+        status = marker_status
         if status_cell:
             cb = _CHECKBOX.match(status_cell + " ")
             status = ("open" if cb.group(1) == " " else "done") if cb else normalize_status(status_cell)

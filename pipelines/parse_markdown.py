@@ -45,6 +45,7 @@ _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _FM_KV = re.compile(r"^([A-Za-z_][\w \-]{0,40}):(?:\s+(.*))?$")
 _FM_CONT = re.compile(r"^(?:\s+\S|-\s|\s*#)")
 _TITLE_MAX = 120
+_UNKNOWN_BOLD_KEY = re.compile(r"^(?:[-*]\s+)?(?:\*\*|__)[A-Za-z][\w /\-]{0,30}(?::(?:\*\*|__)|(?:\*\*|__)\s*:)\s*\S")
 
 
 def read_front_matter(lines: list[str]) -> tuple[dict[str, Any], int]:
@@ -215,6 +216,11 @@ def _leading_metadata(lines: list[str], start: int, end: int) -> tuple[dict[str,
             parts = [p for p in re.split(r"\s+[|·]\s+", s) if p]
         matched = [match_key_value(p) for p in parts]
         if not any(matched) or not all(matched):
+            if _UNKNOWN_BOLD_KEY.match(s):
+                # "**Authors**: ..." in a metadata block: not a field we keep, but not prose either.
+                consumed.append(i)
+                i += 1
+                continue
             break
         for m in matched:
             if m:

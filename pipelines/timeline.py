@@ -7,8 +7,9 @@ Accepted shapes (one event per line or table row):
 - Bullet, numbered or plain lines that start with a time: `14:02`, `14:02 UTC`, `**14:02**`,
   `[14:02]`, `2:02 PM PDT`, `2024-03-05 14:02`, `2024-03-05T14:02:00Z`, `Mar 5, 14:02`,
   `14:02-14:10` (the start counts).
-- A line, heading or bold line holding only a date (`### 2024-03-05`, `**March 5, 2024**`)
-  sets the date for the time-only lines that follow.
+- A line, heading or bold line holding only a date (`### 2024-03-05`, `**March 5, 2024**`,
+  `2024-03-05 (all times UTC)`) sets the date for the time-only lines that follow; a date
+  with text (`2024-03-04: config merged`) is an event with `at` None that also sets the date.
 
 Conversion: a zone written on the line wins, then a zone declared for the whole section
 ("Timeline (all times PDT)", "All times are in CET", "Times below are EST"), else the time is taken as UTC (see
@@ -66,6 +67,7 @@ _STAMP = re.compile(
     rf"(?:\s*(?:-|–|—|to|until)\s*(?:\d{{1,2}}:\d{{2}}(?::\d{{2}})?(?:\s*[aApP]\.?[mM]\.?)?)(?:\s*{_ZONE_RE.replace('?P<zone>', '?P<zone2>')})?)?",
 )
 _DATE_ONLY = re.compile(rf"{_DATE_RE}")
+_DATE_EVENT = re.compile(rf"{_DATE_RE}(?:\*\*|__)?\s*(?:[:|>→]|[-–—]\s)\s*(?=\S)")
 
 _LEAD = re.compile(r"^\s*(?:[-*+•]\s+|\d{1,2}[.)]\s+)?(?:\[[ xX]\]\s+)?")
 _WRAP_OPEN = re.compile(r"^(?:\*\*|__|\*|_|`|\[)+")
@@ -73,6 +75,8 @@ _SEP = re.compile(r"^\s*(?:\*\*|__|\*|_|`|\])*\s*(?:[-–—:|>→]+|\.(?=\s))?\
 _SECTION_ZONE = re.compile(
     rf"(?i:times?|timestamps?|time\s*zone|timezone)\b[^.\n]{{0,25}}?\b({_ZONE_NAMES})\b|\(\s*({_ZONE_NAMES})\s*\)|\b({_ZONE_NAMES})\s*$",
 )
+_SPACE_BEFORE_PUNCT = re.compile(r"\s+([,.;:])")
+_DATE_NOTE = re.compile(rf"^(?:(?i:all\s+times|times?\b|time\s*zone|timezone|mon|tue|wed|thu|fri|sat|sun)|(?:{_ZONE_NAMES})$)")
 _HEADING_LINE = re.compile(r"^\s{0,3}(?:#{1,6}\s+|\*\*|__)")
 
 
@@ -175,6 +179,11 @@ def _clean_text(text: str) -> str:
     text = text.strip()
     if text[:1] in "*_`]-–—:|>→.":
         text = _SEP.sub("", text, count=1).strip()
+    if "**" in text or "__" in text:
+        # "**14:54 OUTAGE BEGINS** — ...": the closing emphasis of a bolded stamp and text.
+        text = " ".join(text.replace("**", " ").replace("__", " ").split())
+        text = text[2:] if text.startswith(("— ", "– ", "- ")) else text
+        text = _SPACE_BEFORE_PUNCT.sub(r"\1", text)
     if text.endswith(("**", "__")) and text.count(text[-2:]) % 2 == 1:
         text = text[:-2].rstrip()
     return text
@@ -233,12 +242,16 @@ def _match_stamp(text: str) -> re.Match[str] | None:
 
 
 def _date_line(text: str, ref: date | None) -> date | None:
-    """The date when a line holds only a date (a day heading), else None."""
+    """The date when a line holds only a date (a day heading), possibly with a note such as
+    "(all times UTC)" or a weekday, else None."""
     s = text.strip().strip("#*_`[]():").strip()
-    if not s or len(s) > 40 or not any(ch.isdigit() for ch in s):
+    if not s or len(s) > 60 or not s[0].isalnum() or not any(ch.isdigit() for ch in s):
         return None
-    m = _DATE_ONLY.fullmatch(s)
+    m = _DATE_ONLY.match(s)
     if m is None:
+        return None
+    rest = s[m.end():].strip(" *_`()[],:;—–-")
+    if rest and not _DATE_NOTE.match(rest):
         return None
     return _date_from_match(m, ref)
 
@@ -283,6 +296,12 @@ def extract_timeline(
             at = placer.place(m)
             text = _clean_text(content[m.end():])
             events.append(TimelineEvent(at, m.group(0).strip(), text, first_line + i))
+        elif content[:1].isalnum() and (dm := _DATE_EVENT.match(content)) is not None and (
+            day := _date_from_match(dm, placer.carry or incident_date)
+        ) is not None:
+            # "2024-03-04: config merged": a day-granularity event; the day carries, no time is made up.
+            placer.set_date(day)
+            events.append(TimelineEvent(None, dm.group("date").strip(), _clean_text(content[dm.end():]), first_line + i))
         elif events and not in_fence and (line[:1] in " \t" or not _HEADING_LINE.match(line)) and not _LEAD.match(line).group(0).strip():
             # A continuation line of the previous event (wrapped text, no bullet of its own).
             prev = events[-1]
@@ -343,7 +362,7 @@ MARKERS: dict[str, re.Pattern[str]] = {
     ),
     "detected_at": re.compile(
         r"\balerts?\b[^.]{0,40}\b(?:fired|fires|triggered|firing|went off|paged|raised)\b|\bpaged\b|\bpages?\b (?:fired|sent|went out)"
-        r"|\bdetected\b|\bnoticed\b|\bon-?call\b[^.]{0,20}\b(?:paged|alerted|notified)\b|\balerted\b"
+        r"|\bdetected\b|\bnoticed\b|\bpager\b|\bpaging\b|\breceive[sd]? (?:a |the )?pages?\b|\bon-?call\b[^.]{0,20}\b(?:paged|alerted|notified)\b|\balerted\b"
         r"|\bfirst (?:customer )?(?:report|alert|page)s?\b|\bcustomers? report(?:s|ed)?\b|\breported by\b|\bincident (?:declared|opened)\b",
     ),
     "mitigated_at": re.compile(
@@ -364,7 +383,7 @@ _NEGATED = re.compile(r"\b(?:not|never|no longer|n't|unable to|yet to|still not|
 # the alternation patterns only run on the few events that could match.
 _MARKER_KEYS: dict[str, tuple[str, ...]] = {
     "started_at": ("begin", "began", "start", "spike", "appear", "increase", "first", "went down", "unavailable"),
-    "detected_at": ("alert", "page", "detect", "notice", "on-call", "oncall", "first", "report", "declared", "opened"),
+    "detected_at": ("alert", "page", "paging", "detect", "notice", "on-call", "oncall", "first", "report", "declared", "opened"),
     "mitigated_at": ("mitigat", "roll", "fail", "workaround", "impact", "error rate", "traffic", "stabili"),
     "resolved_at": ("resolv", "recover", "clear", "closed", "over", "ended", "normal", "restored"),
 }

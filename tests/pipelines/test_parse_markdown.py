@@ -345,3 +345,32 @@ def test_bold_metadata_labels_after_title_are_metadata_not_headings() -> None:
     assert (inc.incident_id, inc.severity) == ("INC-9", "SEV2")
     assert times(inc) == (datetime(2025, 5, 5, 6, 44), datetime(2025, 5, 5, 6, 46), None, datetime(2025, 5, 5, 7, 46))
     assert kinds(inc) == [("summary", "What happened")]
+
+
+def test_google_sre_book_style_with_bold_labels() -> None:
+    inc = load("google_sre_bold_labels.md")
+    assert inc.title == "Recipe search outage during the pie contest (incident #812)"
+    assert (inc.date, inc.status) == (date(2023, 11, 23), "Complete, action items in progress")
+    # "**Authors**:" is consumed with the metadata block instead of becoming summary text.
+    assert kinds(inc) == [
+        ("summary", "Summary"), ("impact", "Impact"), ("root_cause", "Root Causes"), ("trigger", "Trigger"),
+        ("resolution", "Resolution"), ("detection", "Detection"), ("action_items", "Action Items"),
+        ("lessons_learned", "Lessons Learned"), ("what_went_well", "What went well"),
+        ("what_went_poorly", "What went wrong"), ("timeline", "Timeline"),
+    ]
+    assert inc.summary.startswith("Recipe search was unavailable for 41 minutes")
+    assert [(e.at, e.text) for e in inc.timeline][1:5:3] == [
+        (datetime(2023, 11, 23, 19, 5), "OUTAGE BEGINS — backends start crashing"),
+        (datetime(2023, 11, 23, 19, 46), "OUTAGE MITIGATED, error rate back to baseline"),
+    ]
+    assert times(inc) == (
+        datetime(2023, 11, 23, 19, 5),
+        datetime(2023, 11, 23, 19, 6),  # "receives a pager storm"
+        datetime(2023, 11, 23, 19, 30),  # "Traffic shifted" comes before "OUTAGE MITIGATED"
+        datetime(2023, 11, 23, 20, 10),
+    )
+    assert items(inc) == [
+        ("Fix the leak on the no-results path", "ana", None, "done", None, "prevent", None),
+        ("Add a load-shedding limit per backend", "bo", None, "open", None, "mitigate", "Bug 7731"),
+    ]
+    assert [f.source_section for f in inc.factors] == ["root_cause", "trigger", "what_went_poorly"]

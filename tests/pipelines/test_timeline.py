@@ -121,3 +121,12 @@ def test_month_day_without_year_takes_the_nearest_year() -> None:
     body = "- Dec 31, 23:40 UTC: Impact begins\n- Jan 1, 00:13 UTC: Mitigated"
     evs = extract_timeline(body, 1, date(2025, 12, 31))
     assert [e.at for e in evs] == [datetime(2025, 12, 31, 23, 40), datetime(2026, 1, 1, 0, 13)]
+
+
+def test_date_with_text_is_a_day_event_without_a_made_up_time() -> None:
+    evs = extract_timeline("- 2024-03-04: Config change merged\n- 14:02 Deploy\n2024-03-06 (all times UTC)\n- 09:00 Review", 1, None)
+    assert [(e.at, e.raw_time, e.text) for e in evs] == [
+        (None, "2024-03-04", "Config change merged"),
+        (datetime(2024, 3, 4, 14, 2), "14:02", "Deploy"),
+        (datetime(2024, 3, 6, 9, 0), "09:00", "Review"),
+    ]
