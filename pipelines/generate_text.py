@@ -898,6 +898,11 @@ NEUTRAL_TRICKY = (
     "The health check failed to respond within its {n_small} s timeout.",
     "The Postgres operator promoted a replica automatically.",
     "The backup job failed to finish before the maintenance window closed.",
+    "{person} led the response and kept support informed throughout.",
+    "The on-call engineer rolled back the change within minutes of joining.",
+    "The error budget for {svc} was already exhausted for the month.",
+    "Human-readable error messages would have made diagnosis faster.",
+    "The operator dashboard showed the queue depth rising well before the alert.",
 )
 
 BLAMEFUL = (
@@ -908,6 +913,11 @@ BLAMEFUL = (
     "It was {person}'s fault for skipping the checklist.",
     "{person} made a careless mistake and pushed to the wrong environment.",
     "The outage was caused by human error: {person} did not double-check the command.",
+    "If {person} had read the runbook, this would never have happened.",
+    "The root cause was a mistake by the engineer on call, who should have checked the dashboard first.",
+    "{person} ignored the first alert.",
+    "Root cause: human error (a fat-fingered command).",
+    "Lack of attention by {person} let the bad change through review.",
 )
 
 # Restricted incidents are security-flavoured credential incidents (theme secret_rotation).
