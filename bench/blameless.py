@@ -35,14 +35,14 @@ class Score:
 
 
 HELD_OUT_MARKER = "# --- held-out"
-PARTS = ("all", "tuning", "held-out", "held-out-1", "held-out-2")
+PARTS = ("all", "tuning", "held-out", "held-out-1", "held-out-2", "held-out-3")
 
 
 def read_labelled(path: Path = LABELLED, part: str = "all") -> list[tuple[str, str]]:
     """Labelled rows of one part of the file.
 
-    "tuning" is everything before the first held-out marker; "held-out-1"/"held-out-2" are the
-    blocks after the first/second marker; "held-out" is both; "all" is the whole file.
+    "tuning" is everything before the first held-out marker; "held-out-N" is the block after the
+    N-th marker; "held-out" is all of them; "all" is the whole file.
     """
     rows = []
     block = 0  # 0 = tuning, 1 = after the first held-out marker, 2 = after the second
@@ -58,6 +58,7 @@ def read_labelled(path: Path = LABELLED, part: str = "all") -> list[tuple[str, s
             "held-out": block >= 1,
             "held-out-1": block == 1,
             "held-out-2": block == 2,
+            "held-out-3": block == 3,
         }[part]
         if not wanted:
             continue

@@ -42,6 +42,7 @@ class BlameRule:
     unless_after: re.Pattern[str] | None = None
     possessive_not_system: bool = False
     requires: re.Pattern[str] | None = None  # cheap pre-check: skip the line unless this matches
+    object_person: bool = False  # the phrase must end in a person ("caused by the engineer", not "... the Kubernetes operator")
 
 
 @dataclass(frozen=True)
@@ -123,9 +124,13 @@ class RuleSet:
                 break
             words = _SUBJECT_WORD.findall(clauses[k])
             kinds = [self._word_kind(words, i) for i in range(len(words))]
-            known = [kd for kd in kinds if kd not in ("skip", "unknown")]
-            if known:
-                return known[0]
+            for i, kd in enumerate(kinds):
+                if kd in ("skip", "unknown"):
+                    continue
+                # A compound ends in its head noun: "the network engineer", "the database admin".
+                if kd == "system" and i + 1 < len(kinds) and kinds[i + 1] == "person":
+                    return "person"
+                return kd
             if any(kd == "unknown" for kd in kinds):
                 return "unknown"
         return "unknown"
@@ -197,6 +202,8 @@ class RuleSet:
                     owner = _POSSESSIVE.search(m.group(0))
                     if owner and (owner.group(1).lower() in self.system_nouns or owner.group(1).lower() in self.not_person):
                         continue
+                if rule.object_person and self.subject_kind(text[: end] + " ") not in ("person", "unknown"):
+                    continue
                 if rule.subject is not None:
                     kind = self.subject_kind(sentence_before)
                     if rule.subject == "person":
@@ -449,6 +456,7 @@ def _build(cfg: dict) -> RuleSet:
                 unless_after=_compile(r["unless_after"], person, where) if r.get("unless_after") else None,
                 possessive_not_system=bool(r.get("possessive_not_system", False)),
                 requires=_compile_lower(r["requires"], where) if r.get("requires") else None,
+                object_person=bool(r.get("object_person", False)),
             )
         )
     # Severity order first so an error-level rule wins an overlap ("careless mistake").
