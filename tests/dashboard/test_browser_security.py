@@ -101,14 +101,13 @@ def _assert_inert(page, where: str) -> None:
 
 
 def test_dashboard_pages_keep_hostile_postmortem_inert(hostile_db: Path) -> None:
+    # The pages that print postmortem text: the incident itself, the review's notable incidents,
+    # action items with owners, themes; the search box below. (test_browser.py covers the rest.)
     visits = [
-        (f"incident?incident={HOSTILE_ID}", "Cache outage", True),
+        (f"incident?incident={HOSTILE_ID}", "Cache outage", False),
         ("review?quarter=2026Q3", "Quarterly review", True),
-        ("themes", "Recurring themes", True),
         ("action_items", "Action-item follow-through", True),
-        ("repeats", "Repeat incidents", False),
-        ("data_quality", "Data quality", True),
-        ("overview", "Reliability overview", True),
+        ("themes", "Recurring themes", True),
     ]
     with browser_page() as page, serve(hostile_db) as base:
         dialogs: list[str] = []
@@ -125,7 +124,7 @@ def test_dashboard_pages_keep_hostile_postmortem_inert(hostile_db: Path) -> None
             _assert_inert(page, path)
         # the payloads are shown as text on the incident page
         page.goto(f"{base}/incident?incident={HOSTILE_ID}")
-        wait_rendered(page, "Cache outage", True)
+        wait_rendered(page, "Cache outage", False)
         assert page.get_by_text("<script>", exact=False).count() >= 1
         # and the related search over them
         page.goto(f"{base}/related")
