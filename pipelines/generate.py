@@ -264,6 +264,7 @@ class _Slots(dict):
             team=plan.team,
             hhmm=f"{plan.started:%H:%M}",
             dur_text=render.duration_text(plan.resolved - plan.started),
+            delay=str(int((plan.detected - plan.started).total_seconds() // 60)),
         )
         self._rng = random.Random(seed)
         self._plan = plan

@@ -137,10 +137,9 @@ def _content(plan: IncidentPlan, rng: random.Random) -> _Content:
     if rng.random() < 0.3:
         factors.append(fill(rng, pick(rng, NEUTRAL_TRICKY), ctx))
     if "alerting_gap" in plan.themes:
-        detection = fill(rng, "{We learned about it from a customer report|Support escalated customer complaints|A developer spotted errors in the logs by chance} {n} minutes after impact began; no alert fired.", ctx)
+        detection = fill(rng, "{We learned about it from a customer report|Support escalated customer complaints|A developer spotted errors in the logs by chance} {delay} minutes after impact began; no alert fired.", ctx)
     else:
-        detection = fill(rng, "{An alert on the {svc} error rate paged the on-call|The {svc} latency SLO alert fired|Synthetic checks for {svc} failed and paged {team} on-call} about {delay} minutes after impact began.",
-                         {**ctx, "delay": str(int((plan.detected - plan.started).total_seconds() // 60))})
+        detection = fill(rng, "{An alert on the {svc} error rate paged the on-call|The {svc} latency SLO alert fired|Synthetic checks for {svc} failed and paged {team} on-call} about {delay} minutes after impact began.", ctx)
     summary = f"{impact} Trigger: {trigger[0].lower() + trigger[1:] if trigger[:2].istitle() else trigger} {resolution}"
     blame = None
     if plan.blameful:

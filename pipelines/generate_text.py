@@ -278,7 +278,7 @@ THEMES: tuple[Theme, ...] = (
             "The page went to a {rotation|schedule} that had been {deleted|renamed} during the team reorg, so nobody was notified.",
             "Alert fatigue: the channel receives {n} warnings a day and the real alert was {muted|snoozed|acknowledged} along with the rest.",
             "The alert threshold was {pct}% errors over 30 minutes, far too slow for a {total|complete} outage.",
-            "We first heard about the problem from a customer {support ticket|tweet|email}, {n} minutes after impact began.",
+            "We first heard about the problem from a customer {support ticket|tweet|email}, {delay} minutes after impact began.",
             "Detection relied on a synthetic check that had been {disabled|paused} during a migration and never re-enabled.",
             "The alert fired but routed to email only; it was after hours and nobody {read|saw} it.",
             "Our SLO burn-rate alerts did not include {svc}, because it was added to the catalog after they were written.",
@@ -376,7 +376,7 @@ THEMES: tuple[Theme, ...] = (
             "{svc} blocked on {vendor} timeouts",
         ),
         factors=(
-            "{vendor}, our {vendor_role} provider, {had an outage|was down|returned 503s} in {region} for {n} minutes.",
+            "{vendor}, our {vendor_role} provider, {had an outage|was down|returned 503s} in {region} for {dur_text}.",
             "{svc} called {vendor} synchronously on the request path with a {n}-second timeout, so every request waited on the dead dependency.",
             "We had no fallback provider for {vendor_role}; the secondary contract was {signed but never integrated|still in procurement}.",
             "The circuit breaker around the {vendor} client was configured but {disabled by a feature flag|set with a threshold it could never reach}.",
