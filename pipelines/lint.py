@@ -179,6 +179,14 @@ def _item_label(item: ActionItem) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+_NOBODY = frozenset({"", "tbd", "tba", "todo", "?", "??", "-", "--", "n/a", "na", "none", "nobody", "unassigned", "unowned", "anyone", "someone", "team", "everyone", "all"})
+
+
+def _no_owner(owner: str | None) -> bool:
+    """No owner, or a stand-in for one ("TBD", "unassigned", "team")."""
+    return owner is None or owner.strip().strip("@").lower() in _NOBODY
+
+
 def _is_placeholder_item(text: str) -> bool:
     words = text.split()
     return is_placeholder(text) if len(words) > 2 else text.strip(" .:-").lower() in ("tbd", "todo", "n/a", "none", "tba", "")
@@ -202,7 +210,7 @@ def _action_item_findings(incident: Incident, rules: blameless.RuleSet) -> list[
         line = item.line or None
         label = _item_label(item)
         if item.status not in _CLOSED:
-            if not (item.owner and item.owner.strip()):
+            if _no_owner(item.owner):
                 found.append(
                     Finding(
                         "action-items/no-owner",

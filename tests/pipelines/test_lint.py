@@ -189,6 +189,12 @@ def test_action_item_fixture():
     assert "action-items/no-preventive" in rules
 
 
+@pytest.mark.parametrize("owner", ["TBD", "@unassigned", "?", "team", " "])
+def test_placeholder_owner_is_no_owner(owner):
+    items = [ActionItem("Add a pool-size limit to the config schema", owner, date(2025, 5, 1), kind="prevent", line=25)]
+    assert "action-items/no-owner" in by_rule(lint_incident(full_incident(action_items=items)))
+
+
 def test_no_action_items_is_an_error():
     rules = by_rule(lint_incident(full_incident(action_items=[])))
     assert rules["action-items/none"][0].severity == "error"
