@@ -380,6 +380,7 @@ def _lint_paths(paths: list[Path], rules: blameless.RuleSet) -> tuple[list[dict]
                         # Lines inside an export record's embedded text mean nothing in the file.
                         "record": record,
                         "incident_id": incident.incident_id,
+                        "title": incident.title,
                         "completeness": result.completeness,
                         "findings": [asdict(f) for f in result.findings],
                     }
