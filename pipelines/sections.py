@@ -127,6 +127,7 @@ _NON_WORD = re.compile(r"[^a-z0-9' ]+")
 _SPACES = re.compile(r"\s+")
 
 
+@lru_cache(maxsize=8192)
 def normalize_heading(heading: str) -> str:
     text = heading.strip().lower()
     text = _NUMBERING.sub("", text)

@@ -285,13 +285,12 @@ def extract_timeline(
         if stripped.startswith("|"):
             i += 1
             continue
-        d = _date_line(stripped, placer.carry or incident_date)
-        if d is not None:
+        content = _strip_lead(stripped)
+        m = _match_stamp(content)
+        if m is None and (d := _date_line(stripped, placer.carry or incident_date)) is not None:
             placer.set_date(d)
             i += 1
             continue
-        content = _strip_lead(stripped)
-        m = _match_stamp(content)
         if m is not None:
             at = placer.place(m)
             text = _clean_text(content[m.end():])
