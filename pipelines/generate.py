@@ -650,7 +650,7 @@ def cli_main(args: argparse.Namespace) -> int:
         print(f"hindsight generate: {exc}")
         return 2
     print(
-        f"wrote {summary.incidents} incidents ({summary.markdown_files} Markdown files, "
+        f"wrote {summary.incidents} incident{'s' if summary.incidents != 1 else ''} ({summary.markdown_files} Markdown files, "
         f"{summary.export_records} export records) to {summary.out / 'postmortems'} "
         f"and truth to {summary.out / 'truth.jsonl'} in {time.perf_counter() - t0:.1f} s"
     )

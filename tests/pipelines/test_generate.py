@@ -68,6 +68,16 @@ def test_cli_rejects_zero_count(tmp_path):
     assert cli.main(["generate", "--out", str(tmp_path), "--count", "0"]) == 2
 
 
+@pytest.mark.parametrize(("count", "seed"), [(1, 0), (3, 1), (7, 2), (33, 3)])
+def test_small_corpora_are_consistent(tmp_path, count, seed):
+    generate(tmp_path, count, seed)
+    rows = _truth(tmp_path)
+    assert len(rows) == len({r["incident_id"] for r in rows}) == count
+    for r in rows:
+        assert (tmp_path / "postmortems" / r["source_path"].partition(":")[0]).is_file()
+    assert round_trip(tmp_path)["found"] == 100.0
+
+
 def test_regenerating_replaces_an_earlier_corpus(tmp_path):
     generate(tmp_path, 60, 1)
     generate(tmp_path, 20, 2)
