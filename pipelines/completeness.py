@@ -87,6 +87,13 @@ def is_placeholder(text: str | None) -> bool:
     return len(content) < 3
 
 
+def is_placeholder_item(text: str) -> bool:
+    """An action item that only promises action items ("TODO: fill in after the review", "TBD")."""
+    if len(text.split()) > 2:
+        return is_placeholder(text)
+    return text.strip(" .:-").lower() in ("tbd", "todo", "n/a", "none", "tba", "")
+
+
 @dataclass(frozen=True)
 class SectionStatus:
     kind: str
@@ -145,7 +152,7 @@ def section_status(incident: Incident, kind: str) -> SectionStatus:
         elif kind == "timeline":
             substantive = len(incident.timeline) >= 2 or any(not is_placeholder(e.text) for e in incident.timeline)
         elif kind == "action_items":
-            substantive = any(not is_placeholder(a.text) or len(a.text.split()) >= 2 for a in incident.action_items)
+            substantive = any(not is_placeholder_item(a.text) for a in incident.action_items)
         elif kind == "root_cause":
             substantive = any(
                 f.source_section in ("root_cause", "trigger") and not is_placeholder(f.text) for f in incident.factors

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Iterable
 
 from pipelines import blameless
-from pipelines.completeness import SECTION_TITLES, completeness, is_placeholder, section_status
+from pipelines.completeness import SECTION_TITLES, completeness, is_placeholder, is_placeholder_item, section_status
 from pipelines.model import ActionItem, Incident
 
 SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}
@@ -187,14 +187,9 @@ def _no_owner(owner: str | None) -> bool:
     return owner is None or owner.strip().strip("@").lower() in _NOBODY
 
 
-def _is_placeholder_item(text: str) -> bool:
-    words = text.split()
-    return is_placeholder(text) if len(words) > 2 else text.strip(" .:-").lower() in ("tbd", "todo", "n/a", "none", "tba", "")
-
-
 def _action_item_findings(incident: Incident, rules: blameless.RuleSet) -> list[Finding]:
     # "TODO: fill in after the review" is a promise to write action items, not one.
-    items = [a for a in incident.action_items if a.text.strip() and not _is_placeholder_item(a.text)]
+    items = [a for a in incident.action_items if a.text.strip() and not is_placeholder_item(a.text)]
     if not items:
         status = section_status(incident, "action_items")
         return [

@@ -195,6 +195,12 @@ def test_placeholder_owner_is_no_owner(owner):
     assert "action-items/no-owner" in by_rule(lint_incident(full_incident(action_items=items)))
 
 
+def test_deferred_action_items_count_as_none_in_lint_and_score():
+    inc = full_incident(action_items=[ActionItem("TODO: fill in after the review meeting", line=25)])
+    assert "action-items/none" in by_rule(lint_incident(inc))
+    assert completeness(inc) == 100 - 15
+
+
 def test_no_action_items_is_an_error():
     rules = by_rule(lint_incident(full_incident(action_items=[])))
     assert rules["action-items/none"][0].severity == "error"
