@@ -210,10 +210,24 @@ def _start_times(rng: random.Random, count: int) -> list[datetime]:
     return sorted(out)
 
 
-def _duration_minutes(rng: random.Random, severity: str) -> int:
+# How long each kind of failure takes to resolve, relative to the severity's median: config and
+# flag changes roll back fast; migrations, partitions and vendors take long. Gives the
+# time-to-resolve charts something true to show.
+THEME_DURATION = {
+    "config_push": 0.7, "feature_flag": 0.6, "memory_leak": 0.9, "cache_stampede": 0.9,
+    "capacity_spike": 1.0, "disk_full": 1.0, "db_pool_exhaustion": 1.0, "tls_cert_expiry": 1.2,
+    "secret_rotation": 1.2, "dns_misconfig": 1.4, "alerting_gap": 1.5, "third_party_outage": 1.5,
+    "runbook_gap": 1.6, "network_partition": 1.6, "db_migration": 1.8,
+}
+# Share of action items each team closes, relative to the norm: follow-through differs by team.
+TEAM_FOLLOW_THROUGH = {"payments": 1.4, "platform": 1.2, "identity": 1.0, "data": 0.9, "storefront": 0.75,
+                       "messaging": 0.55}
+
+
+def _duration_minutes(rng: random.Random, severity: str, theme: str) -> int:
     if rng.random() < 0.045:  # the long tail: a few incidents run well past ten hours
         return int(rng.lognormvariate(math.log(800), 0.45))
-    median = {"SEV1": 95, "SEV2": 70, "SEV3": 50, "SEV4": 38}[severity]
+    median = {"SEV1": 95, "SEV2": 70, "SEV3": 50, "SEV4": 38}[severity] * THEME_DURATION[theme]
     return max(6, int(rng.lognormvariate(math.log(median), 0.7)))
 
 
@@ -238,7 +252,7 @@ def _pick_service(rng: random.Random, theme_key: str) -> str:
 
 
 def _times(rng: random.Random, started: datetime, severity: str, themes: list[str]):
-    duration = _duration_minutes(rng, severity)
+    duration = _duration_minutes(rng, severity, themes[0])
     delay = max(1, int(rng.lognormvariate(math.log(6), 0.9)))
     if "alerting_gap" in themes:
         delay = int(delay * rng.uniform(4, 12))
@@ -338,14 +352,14 @@ def _plan_actions(rng: random.Random, plan: IncidentPlan) -> list[ActionPlan]:
         text = fill(rng, template, plan.ctx)
         owner = pick(rng, people) if rng.random() < 0.87 else None
         due = day0 + timedelta(days=pick(rng, (7, 14, 14, 21, 30, 30, 45, 60, 90))) if rng.random() < 0.85 else None
-        status = _action_status(rng, due, day0)
+        status = _action_status(rng, due, day0, plan.team)
         ticket = f"{prefix}-{rng.randint(100, 4999)}" if rng.random() < 0.6 else None
         priority = pick(rng, ("P1", "P2", "P2", "P3", "high", "medium", "low"))
         out.append(ActionPlan(text, kind, owner, due, status, priority, ticket))
     return out
 
 
-def _action_status(rng: random.Random, due: date | None, day0: date) -> str:
+def _action_status(rng: random.Random, due: date | None, day0: date, team: str) -> str:
     age_days = (REFERENCE_DATE - day0).days
     if due is not None and due < REFERENCE_DATE:
         stale = min(1.0, (REFERENCE_DATE - due).days / 540)  # long-past items were mostly closed out
@@ -355,6 +369,7 @@ def _action_status(rng: random.Random, due: date | None, day0: date) -> str:
     else:
         p_done = min(0.8, age_days / 600)
         weights = {"done": 100 * p_done, "wont_fix": 6, "open": 60 * (1 - p_done), "in_progress": 20}
+    weights["done"] *= TEAM_FOLLOW_THROUGH[team]
     return _weighted(rng, weights)
 
 
