@@ -154,6 +154,24 @@ def test_sample_durations_are_skewed(sample_truth):
     assert sum(m >= 600 for m in minutes) >= 4
 
 
+def test_sample_has_differences_worth_charting(sample_truth):
+    def minutes(r):
+        return (datetime.fromisoformat(r["true_resolved_at"]) - datetime.fromisoformat(r["true_started_at"])).total_seconds() / 60
+
+    def median_minutes(theme):
+        return statistics.median(minutes(r) for r in sample_truth if r["main_theme"] == theme)
+
+    assert median_minutes("db_migration") > 2 * median_minutes("feature_flag")
+
+    def done_share(team):
+        items = [a for r in sample_truth if r["team"] == team for a in r["action_items"]]
+        return sum(a["status"] == "done" for a in items) / len(items)
+
+    assert done_share("payments") > done_share("messaging") + 0.1
+    quarters = Counter(r["true_started_at"][:4] + str((int(r["true_started_at"][5:7]) - 1) // 3) for r in sample_truth)
+    assert quarters["20254"] > quarters["20252"]  # winter peak over spring, same year
+
+
 def test_sample_rate_grows_and_spans_three_years(sample_truth):
     years = Counter(r["true_started_at"][:4] for r in sample_truth)
     assert years["2025"] > years["2024"] * 1.2
