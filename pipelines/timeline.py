@@ -70,8 +70,9 @@ _DATE_ONLY = re.compile(rf"{_DATE_RE}")
 _DATE_EVENT = re.compile(rf"{_DATE_RE}(?:\*\*|__)?\s*(?:[:|>→]|[-–—]\s)\s*(?=\S)")
 
 _LEAD = re.compile(r"^\s*(?:[-*+•]\s+|\d{1,2}[.)]\s+)?(?:\[[ xX]\]\s+)?")
+_APPROX = re.compile(r"^(?:~|≈|@|(?i:at|approx\.?|approximately|around|circa|ca\.)\s)\s*(?=\d)")
 _WRAP_OPEN = re.compile(r"^(?:\*\*|__|\*|_|`|\[)+")
-_SEP = re.compile(r"^\s*(?:\*\*|__|\*|_|`|\])*\s*(?:[-–—:|>→]+|\.(?=\s))?\s*(?:\*\*|__)?\s*")
+_SEP = re.compile(r"^\s*(?:\*\*|__|\*|_|`|\])*\s*(?:[-–—:|>→]+|[.,](?=\s))?\s*(?:\*\*|__)?\s*")
 _SECTION_ZONE = re.compile(
     rf"(?i:times?|timestamps?|time\s*zone|timezone)\b[^.\n]{{0,25}}?\b({_ZONE_NAMES})\b|\(\s*({_ZONE_NAMES})\s*\)|\b({_ZONE_NAMES})\s*$",
 )
@@ -172,12 +173,18 @@ def _strip_lead(line: str) -> str:
         line = _LEAD.sub("", line, count=1)
     if line[:1] in "*_`[":
         line = _WRAP_OPEN.sub("", line, count=1)
+    if line[:1] in "~≈@aAcC":
+        line = _APPROX.sub("", line, count=1)  # "~14:05", "At 14:07,", "approx. 14:10"
+    head = line[:24]
+    if "**" in head or "__" in head or "`" in head:
+        # "14:02** UTC - text": drop the closing emphasis so the zone stays with the time.
+        line = head.replace("**", "").replace("__", "").replace("`", "") + line[24:]
     return line
 
 
 def _clean_text(text: str) -> str:
     text = text.strip()
-    if text[:1] in "*_`]-–—:|>→.":
+    if text[:1] in "*_`]-–—:|>→.,":
         text = _SEP.sub("", text, count=1).strip()
     if "**" in text or "__" in text:
         # "**14:54 OUTAGE BEGINS** — ...": the closing emphasis of a bolded stamp and text.

@@ -35,6 +35,10 @@ def one(line: str, day: date | None = DAY, heading: str = "Timeline") -> tuple[d
         ("- 14:02-14:10 UTC rollout", (datetime(2024, 3, 5, 14, 2), "14:02-14:10 UTC", "rollout")),
         ("- 14:02 (UTC+2) rollout", (datetime(2024, 3, 5, 12, 2), "14:02 (UTC+2)", "rollout")),
         ("1. 14:02 Deploy started", (datetime(2024, 3, 5, 14, 2), "14:02", "Deploy started")),
+        ("- **14:02** UTC - Deploy", (datetime(2024, 3, 5, 14, 2), "14:02 UTC", "Deploy")),
+        ("- ~14:05 On-call acknowledged", (datetime(2024, 3, 5, 14, 5), "14:05", "On-call acknowledged")),
+        ("- At 14:07, the team rolled back", (datetime(2024, 3, 5, 14, 7), "14:07", "the team rolled back")),
+        ("- `14:20` Done", (datetime(2024, 3, 5, 14, 20), "14:20", "Done")),
     ],
 )
 def test_timeline_line_formats(line: str, expected: tuple) -> None:
@@ -46,7 +50,10 @@ def test_time_only_line_without_any_date_keeps_raw_time_and_no_at() -> None:
 
 
 def test_lines_without_times_are_not_events_but_wrapped_text_joins() -> None:
-    body = "All times UTC.\n\n- 14:02 Deploy started\n  and rolled to 5% of hosts\n- People joined the call\n- 25:99 not a time"
+    body = (
+        "All times UTC.\n\n- 14:02 Deploy started\n  and rolled to 5% of hosts\n- People joined the call\n- 25:99 not a time"
+        "\n- Around noon things improved\n- Attempted 3 restarts"
+    )
     evs = extract_timeline(body, 10, DAY)
     assert [(e.raw_time, e.text, e.line) for e in evs] == [("14:02", "Deploy started and rolled to 5% of hosts", 12)]
 
