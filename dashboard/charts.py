@@ -32,12 +32,12 @@ def incidents_per_month(df: pd.DataFrame) -> alt.Chart | None:
         alt.Chart(df, title="Incidents per month, by severity")
         .mark_bar()
         .encode(
-            x=alt.X("yearmonth(month):T", title="Month", axis=alt.Axis(format="%b %Y", labelAngle=-40)),
+            x=alt.X("utcyearmonth(month):T", title="Month", axis=alt.Axis(format="%b %Y", formatType="utc", labelAngle=-40)),
             y=alt.Y("sum(incidents):Q", title="Incidents (count)", stack="zero"),
             color=alt.Color("severity:N", title="Severity", scale=SEVERITY_SCALE, sort=SEVERITY_ORDER),
             order=alt.Order("severity_rank:Q"),
             tooltip=[
-                alt.Tooltip("yearmonth(month):T", title="Month", format="%B %Y"),
+                alt.Tooltip("utcyearmonth(month):T", title="Month", format="%B %Y", formatType="utc"),
                 alt.Tooltip("severity:N", title="Severity"),
                 alt.Tooltip("sum(incidents):Q", title="Incidents"),
             ],
@@ -258,14 +258,18 @@ def timeline(df: pd.DataFrame) -> alt.Chart | None:
     placed["event"] = placed["text"].fillna("").str.slice(0, 70) + placed["text"].fillna("").map(lambda t: "…" if len(t) > 70 else "")
     placed["event"] = placed["seq"].astype(str).str.zfill(3) + " " + placed["event"]
     order = list(placed["event"])
+    # Explicit "Z" so the browser reads UTC, and a UTC scale so it shows UTC, whatever its zone.
+    placed["at_utc"] = pd.to_datetime(placed["at"]).dt.strftime("%Y-%m-%dT%H:%M:%SZ")
+    placed["when"] = pd.to_datetime(placed["at"]).dt.strftime("%Y-%m-%d %H:%M")
+    placed = placed.drop(columns=["at"])
     base = alt.Chart(placed).encode(
-        x=alt.X("at:T", title="Time (UTC)", axis=alt.Axis(format="%b %d %H:%M", labelAngle=-30)),
-        y=alt.Y("event:N", title=None, sort=order, axis=alt.Axis(labelLimit=420, labelExpr="substring(datum.label, 4)")),
-        tooltip=[alt.Tooltip("at:T", title="Time (UTC)", format="%Y-%m-%d %H:%M"), alt.Tooltip("raw_time:N", title="As written"), alt.Tooltip("text:N", title="Event")],
+        x=alt.X("at_utc:T", title="Time (UTC)", scale=alt.Scale(type="utc"),
+                axis=alt.Axis(format="%b %d %H:%M", formatType="utc", labelAngle=-30)),
+        y=alt.Y("event:N", title=None, sort=order, axis=alt.Axis(labelLimit=420, labelExpr="substring(datum.label, 4)", grid=True)),
+        tooltip=[alt.Tooltip("when:N", title="Time (UTC)"), alt.Tooltip("raw_time:N", title="As written"), alt.Tooltip("text:N", title="Event")],
     )
-    rule = base.mark_rule(color="#bbbbbb").encode(x=alt.value(0), x2="at:T")
-    return alt.layer(rule, base.mark_circle(size=90, color="#4c78a8"), title="Timeline (UTC)").properties(
-        width=WIDTH, height=max(120, 28 * len(placed))
+    return base.mark_circle(size=90, color="#4c78a8").properties(
+        title="Timeline (UTC)", width=WIDTH, height=max(120, 28 * len(placed))
     )
 
 

@@ -41,6 +41,9 @@ def _link(m: re.Match[str]) -> str:
 
 def _plain(text: str) -> str:
     text = text.replace("<", "&lt;").replace("$", "\\$")
+    # Postmortems rely on line breaks (timelines written one event per line); Markdown would
+    # join them into one paragraph, so make every line end a hard break.
+    text = re.sub(r"(?<=\S)[ \t]*\n(?=[^\n])", "  \n", text)
     return _LINK.sub(_link, text)
 
 

@@ -421,9 +421,8 @@ def theme_factors(
 
 
 def repeat_groups(con: duckdb.DuckDBPyConnection, filters: Filters = NO_FILTERS) -> pd.DataFrame:
-    """theme_id, theme, service, repeats (repeat links), incidents, first_date, last_date, min_days_between.
-
-    A repeat link is kept when its later incident is in scope.
+    """theme_id, theme, service, repeats (incidents that repeat an earlier one), incidents (whole chain),
+    first_date, last_date, min_days_between. A repeat counts when the later incident is in scope.
     """
     return _scoped(
         con,
@@ -435,7 +434,7 @@ def repeat_groups(con: duckdb.DuckDBPyConnection, filters: Filters = NO_FILTERS)
             UNION SELECT theme_id, service, earlier_incident_id FROM links
         )
         SELECT l.theme_id, coalesce(t.label, 'theme ' || l.theme_id) AS theme, l.service,
-               count(*) AS repeats,
+               count(DISTINCT l.incident_id) AS repeats,
                (SELECT count(*) FROM members m WHERE m.theme_id = l.theme_id AND m.service = l.service) AS incidents,
                (SELECT min(i.incident_date) FROM members m JOIN incidents i USING (incident_id)
                  WHERE m.theme_id = l.theme_id AND m.service = l.service) AS first_date,
@@ -497,7 +496,7 @@ def recurred_after_fix(con: duckdb.DuckDBPyConnection, filters: Filters = NO_FIL
             SELECT incident_id FROM action_items GROUP BY incident_id
             HAVING count(*) > 0 AND bool_and(status = 'done')
         )
-        SELECT r.theme_id, coalesce(t.label, 'theme ' || r.theme_id) AS theme, count(*) AS recurrences,
+        SELECT r.theme_id, coalesce(t.label, 'theme ' || r.theme_id) AS theme, count(DISTINCT r.incident_id) AS recurrences,
                string_agg(DISTINCT r.service, ', ' ORDER BY r.service) AS services,
                max(sc.incident_date) AS last_recurrence
         FROM repeat_incidents r

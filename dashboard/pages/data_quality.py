@@ -22,14 +22,12 @@ if missing.empty:
     st.success("Every postmortem in view has a summary, timeline, impact, root cause, action items and all key times.")
 else:
     st.caption(f"{len(missing)} postmortems in view lack at least one key part.")
-    st.dataframe(ui.with_links(missing)[["link", "title", "source_path", "incident_date", "completeness", "missing"]], hide_index=True,
+    st.dataframe(ui.with_links(missing)[["link", "missing", "completeness", "title", "incident_date", "source_path"]], hide_index=True,
                  column_config={"link": ui.link_column("Incident"), "title": "Title", "source_path": "Source file", "incident_date": ui.date_column(),
                                 "completeness": st.column_config.ProgressColumn("Completeness", min_value=0, max_value=100, format="%d"),
                                 "missing": st.column_config.TextColumn("Missing", width="large")})
 
-left, right = st.columns(2)
-with left:
-    ui.show_chart(charts.completeness_by_quarter(data.load("completeness_scores", filters=f), complete_at=COMPLETE_AT),
-                  "No completeness scores for these incidents (the linter fills them during the build).")
-with right:
-    ui.show_chart(charts.lint_rules(data.load("lint_rule_counts", filters=f)), "No quality findings for these incidents.")
+st.header("Quality over time")
+ui.show_chart(charts.completeness_by_quarter(data.load("completeness_scores", filters=f), complete_at=COMPLETE_AT),
+              "No completeness scores for these incidents (the linter fills them during the build).")
+ui.show_chart(charts.lint_rules(data.load("lint_rule_counts", filters=f)), "No quality findings for these incidents.")

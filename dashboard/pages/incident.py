@@ -33,18 +33,27 @@ facts = [f"**{d.severity}**", str(d.incident_date.date()) if pd.notna(d.incident
          f"team {d.team}" if d.team else None, "services " + ", ".join(d.services) if d.services is not None and len(d.services) else None,
          f"status {d.status}" if d.status else None, f"`{d.incident_id}`"]
 st.markdown(render.safe_inline(" · ".join(x for x in facts if x)))
-times = {"Started": d.started_at, "Detected": d.detected_at, "Mitigated": d.mitigated_at, "Resolved": d.resolved_at}
-cols = st.columns(len(times) + 1)
-for col, (label, value) in zip(cols, times.items()):
-    col.metric(f"{label} (UTC)", value.strftime("%Y-%m-%d %H:%M") if pd.notna(value) else "–")
-cols[-1].metric("Completeness", "–" if pd.isna(d.completeness) else f"{int(d.completeness)}/100")
-if d.summary:
+def _after_start(t: pd.Timestamp) -> str:
+    if pd.isna(d.started_at) or pd.isna(t) or t < d.started_at:
+        return "–"
+    return ui.hours((t - d.started_at).total_seconds() / 3600)
+
+
+cols = st.columns(4)
+cols[0].metric("Time to detect", _after_start(d.detected_at), help="From start to detection")
+cols[1].metric("Time to mitigate", _after_start(d.mitigated_at), help="From start to mitigation")
+cols[2].metric("Time to resolve", _after_start(d.resolved_at), help="From start to resolution")
+cols[3].metric("Completeness", "–" if pd.isna(d.completeness) else f"{int(d.completeness)}/100", help="Postmortem completeness score from the linter")
+stamps = {"started": d.started_at, "detected": d.detected_at, "mitigated": d.mitigated_at, "resolved": d.resolved_at}
+st.caption(" · ".join(f"{k} {v.strftime('%Y-%m-%d %H:%M')} UTC" for k, v in stamps.items() if pd.notna(v)) or "No incident times recorded.")
+sections = data.load("incident_sections", viewer=viewer, incident_id=incident_id)
+if d.summary and "summary" not in set(sections["kind"]):
     st.markdown(render.safe_markdown(d.summary))
 
 tab_pm, tab_actions, tab_related, tab_quality = st.tabs(["Postmortem", "Action items", "Themes & related", "Quality"])
 with tab_pm:
     ui.show_chart(charts.timeline(data.load("incident_timeline", viewer=viewer, incident_id=incident_id)), "No timeline events with a known time.")
-    for s in data.load("incident_sections", viewer=viewer, incident_id=incident_id).itertuples(index=False):
+    for s in sections.itertuples(index=False):
         st.subheader(render.safe_inline(s.heading or s.kind.replace("_", " ").capitalize()))
         st.markdown(render.safe_markdown(s.body))
 with tab_actions:

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from dashboard import auth, components as ui, data, filters
+from dashboard import auth, charts, components as ui, data, filters
 
 st.title("Repeat incidents")
 st.caption("A repeat is a later incident with the same contributing-factor theme on the same service.")
@@ -12,6 +12,9 @@ if groups.empty:
     ui.nothing_matches(f, "repeat incidents")
     st.stop()
 
+top = groups.head(15).assign(repeat=lambda g: g["theme"] + " · " + g["service"])
+ui.show_chart(charts.ranked_bars(top, category="repeat", value="repeats", title="Most repeated theme and service pairs",
+                                 category_title="Theme · service", value_title="Repeat incidents (count)"), "No repeats.")
 st.dataframe(
     groups[["theme", "service", "repeats", "incidents", "first_date", "last_date", "min_days_between"]], hide_index=True,
     column_config={"theme": "Theme", "service": "Service", "repeats": "Repeats", "incidents": "Incidents in chain",
@@ -25,7 +28,7 @@ after_fix = data.load("recurred_after_fix", filters=f)
 if after_fix.empty:
     st.info("No theme recurred after its earlier incident's action items were all done.")
 else:
-    st.dataframe(after_fix[["theme", "recurrences", "services", "last_recurrence"]], hide_index=True,
+    st.dataframe(after_fix[["theme", "recurrences", "last_recurrence", "services"]], hide_index=True,
                  column_config={"theme": "Theme", "recurrences": "Recurrences", "services": "Services", "last_recurrence": ui.date_column("Latest recurrence")})
 
 st.header("Chain")

@@ -38,7 +38,7 @@ PAGES = [
     ("trends", "Trends", True),  # first: a fresh server's first request straight to a page URL
     ("overview", "Reliability overview", True),
     ("themes", "Recurring themes", True),
-    ("repeats", "Repeat incidents", False),
+    ("repeats", "Repeat incidents", True),
     ("action_items", "Action-item follow-through", True),
     ("data_quality", "Data quality", True),
     ("related", "Find related incidents", False),

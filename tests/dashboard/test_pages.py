@@ -158,7 +158,9 @@ def test_incident_page_renders_safely(app):
     at = app("incident", query={"incident": "INC-1"})
     assert at.title[0].value == "Checkout API connection pool exhausted"
     m = metrics(at)
-    assert m["Started (UTC)"] == "2026-04-10 10:00" and m["Completeness"] == "90/100"
+    assert m["Time to detect"] == "30 min" and m["Time to resolve"] == "4.0 h" and m["Time to mitigate"] == "–"
+    assert m["Completeness"] == "90/100"
+    assert any("started 2026-04-10 10:00 UTC" in c.value for c in at.caption)
     body = "\n".join(md.value for md in at.markdown)
     assert "<img" not in body and "javascript:" not in body and "click (link removed)" in body
     assert "\\$5" in body

@@ -1,0 +1,121 @@
+"""Dashboard speed: every page rendered server-side (AppTest) on a 10,000-incident database.
+
+    python bench/dashboard.py [--count 10000] [--seed 11] [--db PATH] [--target 1.5]
+
+Builds the database once (generate + build) under bench/out/ unless --db is given. For each
+page it clears every Streamlit cache and renders the page in a fresh AppTest session (cold:
+all queries run), then renders it again in the same session (warm: cached). Python imports are
+paid once before timing starts, as a running server pays them once at start-up. Prints one
+line per page and exits non-zero if any cold render exceeds the target.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+APP = str(ROOT / "dashboard" / "app.py")
+OUT = ROOT / "bench" / "out"
+
+# page file, query params, a widget to drive after the first render (for the search page)
+PAGES: list[tuple[str, dict[str, str]]] = [
+    ("overview", {}),
+    ("trends", {}),
+    ("themes", {}),
+    ("repeats", {}),
+    ("action_items", {}),
+    ("data_quality", {}),
+    ("related", {}),
+    ("incident", {"incident": "__latest__"}),
+    ("review", {}),
+]
+SEARCH_TEXT = "database connection pool exhausted after a deploy, checkout errors"
+
+
+def ensure_db(count: int, seed: int) -> Path:
+    db = OUT / f"dashboard-{count}.duckdb"
+    if db.exists():
+        return db
+    corpus = OUT / f"corpus-{count}"
+    OUT.mkdir(parents=True, exist_ok=True)
+    hindsight = [sys.executable, "-m", "pipelines.cli"]
+    if not (corpus / "postmortems").exists():
+        subprocess.run([*hindsight, "generate", "--out", str(corpus), "--count", str(count), "--seed", str(seed)], check=True, cwd=ROOT)
+    subprocess.run([*hindsight, "build", str(corpus / "postmortems"), "--db", str(db)], check=True, cwd=ROOT)
+    return db
+
+
+def latest_incident(db: Path) -> str:
+    import duckdb
+
+    with duckdb.connect(str(db), read_only=True) as con:
+        return con.execute(
+            "SELECT incident_id FROM incidents WHERE NOT restricted ORDER BY incident_date DESC NULLS LAST LIMIT 1"
+        ).fetchone()[0]
+
+
+def render(page: str, query: dict[str, str]) -> tuple[float, float, list[str]]:
+    """(cold seconds, warm seconds, problems) for one page."""
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params.update(query)
+    if page != "overview":
+        at.switch_page(f"pages/{page}.py")
+    t0 = time.perf_counter()
+    at.run()
+    if page == "related":  # the search itself is the page's work
+        at.text_area(key="related_text").input(SEARCH_TEXT).run()
+    cold = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    at.run()
+    warm = time.perf_counter() - t0
+    problems = [f"exception: {e.value}" for e in at.exception] + [f"error: {e.value}" for e in at.error]
+    if not at.title:
+        problems.append("no title rendered")
+    return cold, warm, problems
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--count", type=int, default=10_000)
+    ap.add_argument("--seed", type=int, default=11)
+    ap.add_argument("--db", type=Path, default=None, help="an existing database (skips generate + build)")
+    ap.add_argument("--target", type=float, default=1.5, help="seconds allowed per cold page render")
+    args = ap.parse_args()
+
+    db = args.db or ensure_db(args.count, args.seed)
+    os.environ["HINDSIGHT_DB"] = str(db.resolve())
+    latest = latest_incident(db)
+    pages = [(p, {k: (latest if v == "__latest__" else v) for k, v in q.items()}) for p, q in PAGES]
+    pages = [(p, q) for p, q in pages if (ROOT / "dashboard" / "pages" / f"{p}.py").exists()]
+
+    import duckdb
+
+    with duckdb.connect(str(db), read_only=True) as con:
+        n = con.execute("SELECT count(*) FROM incidents").fetchone()[0]
+    render("overview", {})  # pay Python imports once, as a server does at start-up
+
+    print(f"database: {db} ({n} incidents); cores: {os.cpu_count()}; load average: {os.getloadavg()[0]:.1f}")
+    print(f"{'page':<14} {'cold (s)':>9} {'warm (s)':>9}  status")
+    slow = 0
+    for page, query in pages:
+        cold, warm, problems = render(page, query)
+        ok = cold <= args.target and not problems
+        slow += not ok
+        status = "ok" if ok else ("; ".join(problems) or f"over {args.target} s")
+        print(f"{page:<14} {cold:>9.2f} {warm:>9.2f}  {status}")
+    return 1 if slow else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
