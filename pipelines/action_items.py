@@ -391,7 +391,7 @@ def extract_action_items(body: str, first_line: int, ref: date | None = None) ->
             continue
         if parent is not None and line[:1] in (" ", "\t"):
             # Wrapped continuation of the previous bullet.
-            if not _attach_sub_item(parent, s, ref, wrap=True):
+            if not _attach_sub_item(parent, s, ref):
                 parent.text = f"{parent.text} {s}".strip()
         elif not s.startswith(("#", "|", ">")):
             paragraph.append((i, s))
@@ -407,8 +407,9 @@ def extract_action_items(body: str, first_line: int, ref: date | None = None) ->
     return items
 
 
-def _attach_sub_item(parent: ActionItem, text: str, ref: date | None, wrap: bool = False) -> bool:
-    """Apply an `Owner: x` / `Due: y` / `Status: z` sub-line to its parent item."""
+def _attach_sub_item(parent: ActionItem, text: str, ref: date | None) -> bool:
+    """Apply an `Owner: x` / `Due: y` / `Status: z` sub-line to its parent item; False when
+    the line holds none of those (then it is wrapped text or a nested note)."""
     found = False
     for kv in _KV.finditer(text):
         field, value = _KV_FIELD[kv.group(1).lower()], kv.group(2).strip()
@@ -425,4 +426,4 @@ def _attach_sub_item(parent: ActionItem, text: str, ref: date | None, wrap: bool
             parent.kind = value.lower()
         elif field == "ticket":
             parent.ticket = _ticket(value) or value
-    return found or not wrap and False
+    return found

@@ -172,7 +172,6 @@ def _severity_of(low: str) -> str | None:
 _ISO_FAST = re.compile(
     r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$"
 )
-_ZONE_SUFFIX = re.compile(r"^(.*?\d)\s*\(?([A-Za-z]{1,5})\)?$")
 # Explicit ISO stamps and YAML dates may be historical (public collections include 1628 and
 # 1969 incidents); free text parsed fuzzily must look like a modern date to count.
 _MIN_YEAR, _MAX_YEAR = 1000, 2100

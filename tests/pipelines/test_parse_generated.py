@@ -4,7 +4,6 @@ text (in every template, with its deliberate noise) must come back out of the pa
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
