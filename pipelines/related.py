@@ -268,7 +268,8 @@ def save_index(index: RelatedIndex, prefix: Path | str) -> list[Path]:
 
 def _vectorizer_params(vectorizer) -> dict:
     p = vectorizer.get_params()
-    return {"ngram_range": list(p["ngram_range"]), "min_df": p["min_df"], "max_df": p["max_df"]}
+    # The n-gram range lives on our analyzer (sklearn ignores its own when the analyzer is callable).
+    return {"ngram_range": list(vectorizer.analyzer.ngram_range), "min_df": p["min_df"], "max_df": p["max_df"]}
 
 
 @lru_cache(maxsize=4)

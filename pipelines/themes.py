@@ -7,8 +7,8 @@ was stuck", "clients rejected the handshake"), so clustering sentences by wordin
 
 1. Patterns. Factor texts are deduplicated, embedded with the shared text pipeline (TF-IDF
    with incident-text normalization, LSA via TruncatedSVD, L2-normalized) and clustered with
-   k-means into many small, tight patterns (about 3 * sqrt(distinct texts), at most
-   `MAX_PATTERNS`). A factor whose cosine to its pattern centroid is below
+   k-means into many small, tight patterns (about 3 * sqrt(distinct texts), between
+   `MIN_PATTERNS` and `MAX_PATTERNS`; fewer distinct texts than that are a pattern each). A factor whose cosine to its pattern centroid is below
    `UNCLUSTERED_SIMILARITY` goes to the explicit "Unclustered" bucket (theme_id -1) instead of
    being forced into a theme it does not resemble.
 2. Themes. Patterns are grouped by spectral clustering of an affinity that mixes wording
@@ -17,7 +17,9 @@ was stuck", "clients rejected the handshake"), so clustering sentences by wordin
    the one with the best silhouette over 2..`MAX_THEMES`, unless the caller forces it
    (`hindsight build --themes N`). Themes smaller than `min_theme_size` are dissolved into
    Unclustered. When no incident has two factors (one summary per incident, say) the affinity
-   is wording alone.
+   is wording alone. A pattern with no real affinity to any other pattern of its theme
+   (below `ORPHAN_AFFINITY`) is moved to Unclustered: spectral clustering has to put it
+   somewhere, but it fits nowhere.
 
 Labels: the top terms of the theme's TF-IDF centroid (a bigram replaces the words it contains)
 plus the member sentence nearest the theme centroid (never from a restricted incident).
@@ -54,6 +56,8 @@ UNCLUSTERED_SIMILARITY = 0.3  # cosine to the pattern centroid in LSA space
 MATCH_SIMILARITY = 0.5  # term-centroid cosine needed to inherit a previous theme's id
 CENTROID_TERMS = 200  # terms kept per saved centroid
 MAX_PATTERNS = 300
+MIN_PATTERNS = 60
+ORPHAN_AFFINITY = 0.1
 MAX_THEMES = 40
 # Shares of the three signals in the pattern affinity (see pattern_affinity).
 WORDING_WEIGHT = 0.3
@@ -114,7 +118,10 @@ def _dedupe(texts: list[str]) -> tuple[list[str], np.ndarray, np.ndarray]:
 
 
 def n_patterns_for(n_distinct: int) -> int:
-    return int(max(1, min(MAX_PATTERNS, int(3 * np.sqrt(n_distinct)), n_distinct // 2)))
+    # Few distinct sentences need no compressing: each is its own pattern.
+    if n_distinct <= MIN_PATTERNS:
+        return max(1, n_distinct)
+    return int(min(MAX_PATTERNS, max(MIN_PATTERNS, 3 * np.sqrt(n_distinct))))
 
 
 def embed(texts: list[str], seed: int = 0) -> tuple[sp.csr_matrix, np.ndarray, np.ndarray]:
@@ -214,6 +221,20 @@ def group_patterns(A: np.ndarray, n_themes: int | None, seed: int = 0) -> tuple[
     return best[2], scores
 
 
+def _drop_orphans(A: np.ndarray, theme_of_pattern: np.ndarray) -> np.ndarray:
+    """Patterns that resemble no other pattern of their theme leave it for Unclustered (-1).
+
+    Spectral clustering must put every pattern somewhere; a pattern whose affinity to each
+    other member of its theme is below ORPHAN_AFFINITY was put there for want of a better place.
+    """
+    out = theme_of_pattern.copy()
+    for p in range(len(out)):
+        mates = np.flatnonzero((theme_of_pattern == theme_of_pattern[p]) & (np.arange(len(out)) != p))
+        if len(mates) == 0 or A[p, mates].max() < ORPHAN_AFFINITY:
+            out[p] = -1
+    return out
+
+
 def _top_terms(centroid: np.ndarray, vocab: np.ndarray, n: int = 8) -> list[str]:
     """Highest-weight centroid terms, dropping a word when a chosen bigram already contains it."""
     order = np.argsort(-centroid, kind="stable")[: n * 4]
@@ -289,11 +310,15 @@ def _mine(texts, groups, n_themes, previous, representable, display, min_theme_s
         return ThemeResult(np.empty(0, dtype=np.int64), np.empty(0), [], 0)
     uniques, counts, inverse = _dedupe(texts)
     n = len(uniques)
+    allowed = np.ones(n_texts, dtype=bool) if representable is None else np.asarray(representable, dtype=bool)
+    # The text shown for a distinct sentence comes from an occurrence that may be shown.
     first = np.full(n, -1, dtype=np.int64)
     first[inverse[::-1]] = np.arange(n_texts)[::-1]
+    ok_idx = np.flatnonzero(allowed)
+    first[inverse[ok_idx[::-1]]] = ok_idx[::-1]
     shown_text = [(display or texts)[i] for i in first]
     rep_ok = np.zeros(n, dtype=bool)
-    np.logical_or.at(rep_ok, inverse, np.ones(n_texts, dtype=bool) if representable is None else np.asarray(representable, dtype=bool))
+    np.logical_or.at(rep_ok, inverse, allowed)
 
     X, Z, vocab = embed(uniques, seed)
     P = n_patterns_for(n)
@@ -306,7 +331,8 @@ def _mine(texts, groups, n_themes, previous, representable, display, min_theme_s
 
     A = pattern_affinity(centroids, pattern, None if groups is None else np.asarray(groups, dtype=object), group_vectors)
     theme_of_pattern, k_scores = group_patterns(A, n_themes, seed)
-    k = int(theme_of_pattern.max()) + 1 if len(theme_of_pattern) else 0
+    theme_of_pattern = _drop_orphans(A, theme_of_pattern)
+    k = int(theme_of_pattern.max()) + 1 if len(theme_of_pattern) and theme_of_pattern.max() >= 0 else 0
     label_u = np.where(pattern_u >= 0, theme_of_pattern[np.maximum(pattern_u, 0)], -1)
 
     min_size = min_theme_size if min_theme_size is not None else max(2, int(0.002 * n_texts))

@@ -67,13 +67,16 @@ def make_incident_rows(n: int, seed: int = 0, start: date = date(2024, 1, 1), da
     for i in range(n):
         main = themes[i % len(themes)]
         svc = rng.choice(SERVICES)
-        factors = [rng.choice(THEME_SENTENCES[main]).format(svc=svc) for _ in range(2)]
+        factors = [s.format(svc=svc) for s in rng.sample(THEME_SENTENCES[main], 2)]
+        factor_themes = [main, main]
         other = None
         if rng.random() < 0.3:
             other = rng.choice([t for t in themes if t != main])
             factors.append(rng.choice(THEME_SENTENCES[other]).format(svc=svc))
+            factor_themes.append(other)
         if rng.random() < 0.2:
             factors.append(rng.choice(SHARED_EXTRAS).format(svc=svc))
+            factor_themes.append("extra")
         at = datetime.combine(start, datetime.min.time()) + timedelta(days=rng.randrange(days), hours=rng.randrange(24))
         rows.append(
             {
@@ -83,6 +86,7 @@ def make_incident_rows(n: int, seed: int = 0, start: date = date(2024, 1, 1), da
                 "started_at": at,
                 "services": [svc],
                 "factors": factors,
+                "factor_themes": factor_themes,
                 "main_theme": main,
                 "themes": [main] + ([other] if other else []),
                 "restricted": False,

@@ -1,0 +1,114 @@
+import time
+
+import numpy as np
+import pytest
+
+from pipelines import analysis, related
+from tests.pipelines.analysis_corpus import make_db, make_incident_rows
+
+
+@pytest.fixture(scope="module")
+def analysed(tmp_path_factory):
+    rows = make_incident_rows(120, seed=5)
+    source = rows[10]
+    dup = dict(source)
+    dup.update(
+        incident_id="INC-DUP",
+        title=source["title"].replace("degraded", "was degraded"),
+        factors=[f.replace("The ", "Again the ", 1) for f in source["factors"]],
+        started_at=source["started_at"].replace(year=2026),
+    )
+    rows.append(dup)
+    rows[20]["restricted"] = True
+    con = make_db(rows)
+    prefix = tmp_path_factory.mktemp("related") / "h.duckdb.b1"
+    analysis.run(con, prefix)
+    return con, prefix, rows
+
+
+def test_planted_near_duplicate_comes_first(analysed):
+    con, prefix, rows = analysed
+    index = related.load_index(str(prefix))
+    matches = related.search_incident(index, rows[10]["incident_id"], k=5)
+    assert matches[0].incident_id == "INC-DUP"
+    assert matches[0].shared_terms  # and it says why
+    top = con.execute("SELECT related_id FROM related_incidents WHERE incident_id = ? AND rank = 1", [rows[10]["incident_id"]]).fetchone()
+    assert top[0] == "INC-DUP"
+
+
+def test_precomputed_table_has_ten_ranked_neighbours_and_never_itself(analysed):
+    con, _, rows = analysed
+    df = con.execute("SELECT * FROM related_incidents").df()
+    assert (df.groupby("incident_id").size() == 10).all() and df["incident_id"].nunique() == len(rows)
+    assert not (df["incident_id"] == df["related_id"]).any()
+    assert set(df["rank"]) == set(range(1, 11))
+    for _, g in df.groupby("incident_id"):
+        assert list(g.sort_values("rank")["score"]) == sorted(g["score"], reverse=True)
+
+
+def test_saved_index_gives_the_same_answers_as_the_fitted_one(analysed):
+    con, prefix, rows = analysed
+    fitted = related.build_index(con)
+    loaded = related.load_index(str(prefix))
+    assert list(loaded.incident_ids) == list(fitted.incident_ids)
+    a = related.search_text(fitted, "TLS certificate expired on the gateway", k=5)
+    b = related.search_text(loaded, "TLS certificate expired on the gateway", k=5)
+    assert [(m.incident_id, round(m.score, 5)) for m in a] == [(m.incident_id, round(m.score, 5)) for m in b]
+
+
+def test_free_text_finds_the_right_kind_of_incident_and_explains_it(analysed):
+    _, prefix, rows = analysed
+    index = related.load_index(str(prefix))
+    main = {r["incident_id"]: r["main_theme"] for r in rows}
+    matches = related.search_text(index, "our certificate expired and TLS handshakes failed", k=5)
+    assert len(matches) == 5
+    assert all(main[m.incident_id] == "cert_expiry" for m in matches)
+    assert all(any(w in " ".join(m.shared_terms) for w in ("certificate", "tls", "handshake", "expired")) for m in matches)
+    assert all(m.shared_themes for m in matches)  # themes guessed from the best text matches
+    assert [m.score for m in matches] == sorted((m.score for m in matches), reverse=True)
+
+
+def test_a_named_service_lifts_its_incidents(analysed):
+    _, prefix, rows = analysed
+    index = related.load_index(str(prefix))
+    matches = related.search_text(index, "connection pool exhausted on ledger", k=3)
+    assert matches[0].shared_services == ["ledger"]
+
+
+def test_restricted_incidents_are_masked_in_output(analysed):
+    con, prefix, rows = analysed
+    index = related.load_index(str(prefix))
+    secret = rows[20]["incident_id"]
+    matches = related.search_incident(index, rows[21]["incident_id"], k=len(rows) - 1)
+    shown = related.results_for_display(con, matches, hide_why=False)
+    masked = [r for r in shown if r["incident_id"] == secret]
+    assert masked and masked[0]["title"] == "restricted incident" and masked[0]["restricted"]
+    assert masked[0]["shared_terms"] == [] and masked[0]["shared_themes"] == [] and masked[0]["date"] is None
+    assert any(r["shared_terms"] for r in shown if r["incident_id"] != secret)
+
+
+def test_unknown_incident_raises(analysed):
+    _, prefix, _ = analysed
+    with pytest.raises(KeyError):
+        related.search_incident(related.load_index(str(prefix)), "INC-NOPE")
+
+
+def test_topk_in_chunks_matches_brute_force(analysed):
+    con, _, _ = analysed
+    index = related.build_index(con)
+    r, c, s = related.top_related(index, k=3, chunk=7)
+    full = (index.X @ index.X.T).toarray() + related.THEME_WEIGHT * (index.themes @ index.themes.T).toarray()
+    np.fill_diagonal(full, -np.inf)
+    for row in range(0, index.X.shape[0], 17):
+        best = np.sort(full[row])[::-1][:3]
+        assert np.allclose(np.sort(s[r == row])[::-1], best, atol=1e-5)
+
+
+def test_free_text_query_is_fast_once_loaded(analysed):
+    _, prefix, _ = analysed
+    index = related.load_index(str(prefix))
+    related.search_text(index, "warm up")
+    t = time.perf_counter()
+    for _ in range(20):
+        related.search_text(index, "disk filled with logs after rotation broke", k=10)
+    assert (time.perf_counter() - t) / 20 < 0.1
