@@ -205,7 +205,9 @@ class RuleSet:
                 if rule.object_person and self.subject_kind(text[: end] + " ") not in ("person", "unknown"):
                     continue
                 if rule.subject is not None:
-                    kind = self.subject_kind(sentence_before)
+                    # A pattern can capture its own subject ("If (?P<subject>Oluwaseun) had read ...").
+                    own = m.end("subject") if "subject" in rule.pattern.groupindex and m.group("subject") else None
+                    kind = self.subject_kind(text[:own] + " " if own is not None else sentence_before)
                     if rule.subject == "person":
                         verb = m.group(rule.human_verb_group) if rule.human_verb_group else None
                         ok = kind == "person" or (kind == "unknown" and verb is not None and self._human_verb(verb))
