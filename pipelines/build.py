@@ -247,13 +247,28 @@ def _warm_up_loader() -> None:
 class PreviousBuild:
     path: Path
     info: dict[str, str]
-    files: dict[str, tuple[str, list[str], list[tuple[str, str]], bool]]  # path -> hash, ids, errors, reusable
     same_code: bool  # written by this code version, so its rows can be reused
+    _files: dict | None = None
 
     @property
     def artifacts_prefix(self) -> Path | None:
         prefix = self.info.get("artifacts_prefix")
         return Path(prefix) if prefix else None
+
+    @property
+    def files(self) -> dict[str, tuple[str, list[str], list[tuple[str, str]], bool]]:
+        """source_path -> (content hash, incident ids, parser errors, reusable); read on first use,
+        since an unchanged corpus is recognised from build_info alone."""
+        if self._files is None:
+            with open_read_only(self.path) as con:
+                rows = con.execute(
+                    "SELECT source_path, content_hash, incident_ids, errors, reusable FROM source_files"
+                ).fetchall()
+            self._files = {
+                sp: (h, list(ids or []), [(e["source_path"], e["reason"]) for e in (errs or [])], bool(reusable))
+                for sp, h, ids, errs, reusable in rows
+            }
+        return self._files
 
 
 def code_version() -> str:
@@ -267,26 +282,19 @@ def code_version() -> str:
 
 
 def _read_previous(db_path: Path, version: str) -> PreviousBuild | None:
-    """The published database's build info, and its files when the same code wrote it."""
+    """The published database's build info, or None when there is no readable one."""
     if not db_path.exists():
         return None
     try:
         with open_read_only(db_path) as con:
             info = dict(con.execute("SELECT key, value FROM build_info").fetchall())
-            if info.get("code_version") != version:
-                log.info("previous database was built by other code: parsing every file")
-                return PreviousBuild(db_path, info, {}, same_code=False)
-            rows = con.execute(
-                "SELECT source_path, content_hash, incident_ids, errors, reusable FROM source_files"
-            ).fetchall()
     except duckdb.Error as e:
         log.info("cannot read the previous database (%s): parsing every file", e)
         return None
-    files = {
-        sp: (h, list(ids or []), [(e["source_path"], e["reason"]) for e in (errs or [])], bool(reusable))
-        for sp, h, ids, errs, reusable in rows
-    }
-    return PreviousBuild(db_path, info, files, same_code=True)
+    same_code = info.get("code_version") == version
+    if not same_code:
+        log.info("previous database was built by other code: parsing every file")
+    return PreviousBuild(db_path, info, same_code)
 
 
 def _hash_files(files: list[SourceFile]) -> dict[str, tuple[str, int]]:
