@@ -172,7 +172,6 @@ class GenerateSummary:
     incidents: int
     markdown_files: int
     export_records: int
-    seconds: float = 0.0
 
 
 # ---- planning -----------------------------------------------------------------------------

@@ -171,10 +171,10 @@ def _fm_time(rng: random.Random, t: datetime) -> str:
     return t.strftime("%Y-%m-%dT%H:%M:%S+00:00")
 
 
-def _choose_times(plan: IncidentPlan, rng: random.Random, *, fm_allowed: bool, timeline: bool) -> tuple[set[str], set[str]]:
+def _choose_times(rng: random.Random, *, timeline: bool) -> tuple[set[str], set[str]]:
     """(fields written in front matter / metadata, fields marked in the timeline)."""
     fm: set[str] = set()
-    if fm_allowed and rng.random() < 0.78:
+    if rng.random() < 0.78:
         fm = {"started", "resolved"}
         if rng.random() < 0.6:
             fm.add("detected")
@@ -492,7 +492,7 @@ _TEMPLATE_COMMENT = (
 def _google_sre(plan, rng, c, out: Rendered) -> _Doc:
     doc = _Doc()
     has_tl = rng.random() < 0.92
-    fm_times, markers = _choose_times(plan, rng, fm_allowed=True, timeline=has_tl)
+    fm_times, markers = _choose_times(rng, timeline=has_tl)
     doc.add(*_front_matter(plan, rng, c.title, fm_times))
     doc.add("", f"# Postmortem: {c.title}", "")
     doc.add(f"**Status:** final, action items in progress  ", f"**Authors:** {plan.team} on-call")
@@ -534,7 +534,7 @@ def _google_sre(plan, rng, c, out: Rendered) -> _Doc:
 def _pagerduty(plan, rng, c, out: Rendered) -> _Doc:
     doc = _Doc()
     has_tl = rng.random() < 0.9
-    fm_times, markers = _choose_times(plan, rng, fm_allowed=True, timeline=has_tl)
+    fm_times, markers = _choose_times(rng, timeline=has_tl)
     doc.add(*_front_matter(plan, rng, c.title, fm_times))
     doc.add("", f"# {c.title}", "")
     doc.heading("## Overview", "summary")
@@ -569,7 +569,7 @@ def _pagerduty(plan, rng, c, out: Rendered) -> _Doc:
 def _atlassian(plan, rng, c, out: Rendered) -> _Doc:
     doc = _Doc()
     has_tl = rng.random() < 0.9
-    fm_times, markers = _choose_times(plan, rng, fm_allowed=True, timeline=has_tl)
+    fm_times, markers = _choose_times(rng, timeline=has_tl)
     doc.add(*_front_matter(plan, rng, c.title, fm_times))
     doc.add("", f"# Incident postmortem: {c.title}", "")
     doc.heading("## Incident summary", "summary")
@@ -611,7 +611,7 @@ def _atlassian(plan, rng, c, out: Rendered) -> _Doc:
 def _gitlab(plan, rng, c, out: Rendered) -> _Doc:
     doc = _Doc()
     has_tl = rng.random() < 0.7
-    fm_times, markers = _choose_times(plan, rng, fm_allowed=True, timeline=has_tl)
+    fm_times, markers = _choose_times(rng, timeline=has_tl)
     doc.add(*_front_matter(plan, rng, c.title, fm_times))
     doc.add("", f"# Incident Review: {c.title}", "")
     if rng.random() < 0.3:
@@ -655,7 +655,7 @@ def _key_value_meta(plan: IncidentPlan, rng: random.Random, fm_times: set[str]) 
 def _short(plan, rng, c, out: Rendered) -> _Doc:
     doc = _Doc()
     has_tl = rng.random() < 0.6
-    fm_times, markers = _choose_times(plan, rng, fm_allowed=True, timeline=has_tl)
+    fm_times, markers = _choose_times(rng, timeline=has_tl)
     doc.add(f"# {c.title}", "")
     doc.add(*_key_value_meta(plan, rng, fm_times))
     doc.heading("## What happened", "summary")
@@ -677,7 +677,7 @@ def _short(plan, rng, c, out: Rendered) -> _Doc:
 def _messy(plan, rng, c, out: Rendered) -> _Doc:
     doc = _Doc()
     has_tl = rng.random() < 0.85
-    fm_times, markers = _choose_times(plan, rng, fm_allowed=True, timeline=has_tl)
+    fm_times, markers = _choose_times(rng, timeline=has_tl)
     doc.add(*_front_matter(plan, rng, c.title, fm_times))
     doc.add("", f"# {pick(rng, ('💥 ', '🔥 ', '', 'PM - '))}{c.title}", "")
     variants = {
@@ -721,7 +721,7 @@ def _messy(plan, rng, c, out: Rendered) -> _Doc:
 def _meta_table(plan, rng, c, out: Rendered) -> _Doc:
     doc = _Doc()
     has_tl = rng.random() < 0.8
-    fm_times, markers = _choose_times(plan, rng, fm_allowed=True, timeline=has_tl)
+    fm_times, markers = _choose_times(rng, timeline=has_tl)
     doc.add(f"# {c.title}", "", "| Field | Value |", "|---|---|")
     for key, value in _meta_pairs(plan, fm_times):
         doc.add(f"| {key} | {value} |")
@@ -744,7 +744,7 @@ def _meta_table(plan, rng, c, out: Rendered) -> _Doc:
 def _prose(plan, rng, c, out: Rendered) -> _Doc:
     """No headings at all: a narrative with front matter, the way many blog postmortems read."""
     doc = _Doc()
-    fm_times, _ = _choose_times(plan, rng, fm_allowed=True, timeline=False)
+    fm_times, _ = _choose_times(rng, timeline=False)
     doc.add(*_front_matter(plan, rng, c.title, fm_times), "")
     doc.sections.append("summary")
     doc.add(f"On {plan.started:%B} {plan.started.day}, {c.impact[0].lower()}{c.impact[1:]}", "")
