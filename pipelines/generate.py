@@ -263,6 +263,9 @@ def _times(rng: random.Random, started: datetime, severity: str, themes: list[st
     return detected, mitigated, resolved
 
 
+_NUMBERS = {"n_small": (2, 9), "n": (12, 95), "pct": (5, 60), "pct_high": (85, 99)}
+
+
 class _Slots(dict):
     """Slot values for one incident's text, drawn on first use: most templates need only a few.
 
@@ -284,6 +287,8 @@ class _Slots(dict):
 
     def __missing__(self, key: str) -> str:
         rng, plan, svc = self._rng, self._plan, self["svc"]
+        if key in _NUMBERS:  # a fresh number each time: one value repeated across sentences looks fake
+            return str(rng.randint(*_NUMBERS[key]))
         if key in ("region", "region2"):
             self["region"], self["region2"] = rng.sample(REGIONS, 2)
         elif key in ("vendor", "vendor_role"):
@@ -317,9 +322,6 @@ class _Slots(dict):
             return pick(rng, TEAMS[plan.team][1])[1].split()[0]
         if key == "user_action":
             return pick(rng, USER_ACTIONS[svc])
-        numbers = {"n_small": (2, 9), "n": (12, 95), "pct": (5, 60), "pct_high": (85, 99)}
-        if key in numbers:
-            return str(rng.randint(*numbers[key]))
         choices = {
             "n_big": ("250", "400", "600", "1200", "2500", "4000", "8000"),
             "config_file": CONFIG_FILES, "cache": CACHES, "component": COMPONENTS, "cache_item": CACHE_ITEMS,

@@ -215,7 +215,11 @@ _PLAIN_EVENTS = (
 def _events(plan: IncidentPlan, rng: random.Random, markers: set[str]) -> list[tuple[datetime, str]]:
     ctx = plan.ctx
     at = {"started": plan.started, "detected": plan.detected, "mitigated": plan.mitigated, "resolved": plan.resolved}
-    events = [(at[name], fill(rng, pick(rng, _MARKER_TEXT[name]), ctx)) for name in TIME_FIELDS if name in markers]
+    texts = dict(_MARKER_TEXT)
+    if "alerting_gap" in plan.themes:  # nothing paged: detection came from people
+        texts["detected"] = ("First customer reports reach support", "Detected via support: customer complaints escalated to {team}",
+                             "Problem noticed by a developer reading logs")
+    events = [(at[name], fill(rng, pick(rng, texts[name]), ctx)) for name in TIME_FIELDS if name in markers]
     # Unmarked events sit strictly between detection and mitigation, so markers stay first/last.
     span = int((plan.mitigated - plan.detected).total_seconds() // 60)
     if span >= 3:
