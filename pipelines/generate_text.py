@@ -232,7 +232,7 @@ THEMES: tuple[Theme, ...] = (
             "Retries from {svc2} reopened connections as fast as they timed out, keeping {db} pinned at its limit.",
             "Every request to {svc} opened a transaction even for reads, doubling how long each connection stayed checked out.",
             "Background jobs and user traffic shared a single pool, and a batch job took {pct}% of the connections.",
-            "Connection storms after a {db} failover: all {n} replicas reconnected at the same instant.",
+            "Connection storms after the {db} failover: all {n} replicas reconnected at the same instant.",
             "The ORM retried on `connection refused` without backoff, so clients hammered {db} while it was already at capacity.",
         ),
         triggers=(
@@ -437,7 +437,7 @@ THEMES: tuple[Theme, ...] = (
             "The migration tool retried the failed step and applied an index twice under different names.",
             "The ORM generated a migration that rebuilt an index non-concurrently; nobody read the SQL it produced.",
             "Rollback of the failed migration {migration} was never written, so recovery meant hand-written SQL under pressure.",
-            "Migrations run automatically on deploy, so a {svc} release during peak hours also ran a heavy schema change during peak hours.",
+            "Migrations run automatically on deploy, so releasing {svc} during peak hours also ran a heavy schema change during peak hours.",
             "A foreign key added in {migration} validated against every existing row of `{table}` while holding a lock.",
         ),
         triggers=(
