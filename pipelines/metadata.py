@@ -16,6 +16,7 @@ Field aliases (keys are matched case-insensitively; spaces and hyphens count as 
     resolved_at    resolved_at, end_time, end, ended_at, resolution_time, resolved
     tags           tags, tag, categories, category, keywords, labels
     url            url, link, source_url
+    timezone       timezone, time_zone, tz: the zone of times written without one
     restricted     restricted, confidential, private (booleans) and visibility (a word)
     allowed_groups allowed_groups, allowed, audience, groups, readers
 
@@ -32,9 +33,10 @@ P0 and P1 both land on SEV1 because we have four levels and organisations that u
 it for the same "all hands" class that SEV1 names elsewhere.
 
 Times: every datetime is returned as naive UTC. A time written with a zone (offset, `Z`, or a
-name from `TZINFOS` below) is converted; a time written without any zone is taken to be UTC
-already, because that is what postmortem templates ask for and guessing a local zone would
-silently shift it. Ambiguous abbreviations resolve as: CST = US Central, IST = India,
+name from `TZINFOS` below) is converted; a time written without any zone is read in the zone
+the document declares (`timezone: Europe/Berlin` / `PST` / `UTC+2`), and without a declared
+zone it is taken to be UTC already, because that is what postmortem templates ask for and
+guessing a local zone would silently shift it. Ambiguous abbreviations resolve as: CST = US Central, IST = India,
 BST = British Summer Time. PT/ET/CT/MT (no S/D) use the IANA zone, so daylight saving follows
 the date.
 """
@@ -42,7 +44,7 @@ the date.
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone, tzinfo
 from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -101,6 +103,7 @@ for _field, _aliases in {
     "visibility": ("visibility", "access", "classification"),
     "allowed_groups": ("allowed_groups", "allowed", "audience", "groups", "readers", "allowed_readers"),
     "summary": ("summary", "tldr", "tl_dr", "abstract"),
+    "timezone": ("timezone", "time_zone", "tz"),
 }.items():
     for _alias in _aliases:
         FIELD_ALIASES[_alias] = _field
@@ -191,23 +194,33 @@ def _plausible(dt: datetime) -> bool:
     return _MIN_YEAR <= dt.year <= _MAX_YEAR
 
 
-def parse_datetime(value: object, *, default_date: date | None = None) -> datetime | None:
+def _localize(dt: datetime, local_tz: tzinfo | None) -> datetime:
+    """A wall-clock time written without a zone, read in the document's declared zone."""
+    if dt.tzinfo is None and local_tz is not None:
+        return to_naive_utc(dt.replace(tzinfo=local_tz))
+    return to_naive_utc(dt)
+
+
+def parse_datetime(
+    value: object, *, default_date: date | None = None, local_tz: tzinfo | None = None
+) -> datetime | None:
     """A naive-UTC datetime from a YAML value or free text, or None. Never raises.
 
     A date without a time gives midnight only when given as a date: it is what the author
-    wrote, not an invented time. Time-only text needs `default_date`, else None.
+    wrote, not an invented time. Time-only text needs `default_date`, else None. A time
+    written without a zone is read in `local_tz` (the document's `timezone:`), else as UTC.
     """
     try:
-        return _parse_datetime(value, default_date)
+        return _parse_datetime(value, default_date, local_tz)
     except (ValueError, OverflowError, TypeError, AttributeError, IndexError, KeyError):
         return None
 
 
-def _parse_datetime(value: object, default_date: date | None) -> datetime | None:
+def _parse_datetime(value: object, default_date: date | None, local_tz: tzinfo | None) -> datetime | None:
     if value is None or isinstance(value, bool):
         return None
     if isinstance(value, datetime):
-        dt = to_naive_utc(value)
+        dt = _localize(value, local_tz)
         return dt if _plausible(dt) else None
     if isinstance(value, date):
         return datetime(value.year, value.month, value.day) if _MIN_YEAR <= value.year <= _MAX_YEAR else None
@@ -216,14 +229,15 @@ def _parse_datetime(value: object, default_date: date | None) -> datetime | None
     text = str(value).strip()
     if not text or len(text) > 80:
         return None
-    return _parse_text(text, default_date)
+    return _parse_text(text, default_date, local_tz)
 
 
 @lru_cache(maxsize=4096)
-def _parse_text(text: str, default_date: date | None) -> datetime | None:
+def _parse_text(text: str, default_date: date | None, local_tz: tzinfo | None = None) -> datetime | None:
     if _ISO_FAST.match(text):
         try:
-            dt = to_naive_utc(datetime.fromisoformat(text.replace("Z", "+00:00")))
+            parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+            dt = _localize(parsed, local_tz if len(text) > 10 else None)
             return dt if _plausible(dt) else None
         except ValueError:
             pass
@@ -239,7 +253,8 @@ def _parse_text(text: str, default_date: date | None) -> datetime | None:
         dt, skipped = dateutil_parser.parse(cleaned, default=default, tzinfos=TZINFOS, fuzzy_with_tokens=True)
     except (ValueError, OverflowError, TypeError):
         return None
-    dt = to_naive_utc(dt)
+    has_time = ":" in cleaned or re.search(r"\d\s*[ap]\.?m\b", cleaned, re.I) is not None
+    dt = _localize(dt, local_tz if has_time else None)
     if default_date is None and dt.year == 1900:
         return None  # a time with no date and no date to carry over: not placeable
     if not _plausible(dt) or (dt.year < _MIN_FUZZY_YEAR and (default_date is None or dt.year != default_date.year)):
@@ -355,20 +370,54 @@ def _scalar_text(value: object) -> str | None:
     return text or None
 
 
-def apply_metadata(incident: Incident, meta: dict[Any, Any], *, overwrite: bool = True) -> None:
+def zone_of(value: object) -> tzinfo | None:
+    """A tzinfo for a `timezone:` value: an abbreviation from TZINFOS, an IANA name
+    (`Europe/Berlin`), or an offset (`UTC+2`, `-05:00`); None when not recognised."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    text = value.strip()
+    up = text.upper()
+    if up in TZINFOS:
+        v = TZINFOS[up]
+        return v if isinstance(v, tzinfo) else timezone(timedelta(seconds=v))
+    m = re.fullmatch(r"(?:UTC|GMT)?\s*([+-])\s*(\d{1,2})(?::?(\d{2}))?", up)
+    if m:
+        minutes = int(m.group(2)) * 60 + int(m.group(3) or 0)
+        if minutes <= 14 * 60:
+            return timezone(timedelta(minutes=minutes if m.group(1) == "+" else -minutes))
+        return None
+    if "/" in text and len(text) <= 40:
+        try:
+            return ZoneInfo(text)
+        except (ValueError, KeyError, OSError):
+            return None
+    return None
+
+
+def declared_zone(meta: dict[Any, Any]) -> tzinfo | None:
+    """The zone a document declares for its unzoned times (`timezone`, `time_zone`, `tz`)."""
+    for key, value in meta.items():
+        if canonical_field(key) == "timezone":
+            return zone_of(value)
+    return None
+
+
+def apply_metadata(
+    incident: Incident, meta: dict[Any, Any], *, overwrite: bool = True, local_tz: tzinfo | None = None
+) -> None:
     """Copy known metadata keys onto the incident; unknown keys are ignored.
 
     With overwrite=False, fields that already hold a value keep it (front matter beats
-    a `Key: value` line found later in the body).
+    a `Key: value` line found later in the body). Unzoned times are read in `local_tz`.
     """
     for key, value in meta.items():
         field = canonical_field(key)
         if field is None or value is None:
             continue
-        _apply(incident, field, value, overwrite)
+        _apply(incident, field, value, overwrite, local_tz)
 
 
-def _apply(incident: Incident, field: str, value: Any, overwrite: bool) -> None:
+def _apply(incident: Incident, field: str, value: Any, overwrite: bool, local_tz: tzinfo | None = None) -> None:
     def free(name: str) -> bool:
         current = getattr(incident, name)
         return overwrite or current in (None, "", [], False)
@@ -395,7 +444,7 @@ def _apply(incident: Incident, field: str, value: Any, overwrite: bool) -> None:
         if d and free("date"):
             incident.date = d
     elif field in ("started_at", "detected_at", "mitigated_at", "resolved_at"):
-        dt = parse_datetime(value)
+        dt = parse_datetime(value, local_tz=local_tz)
         if dt and free(field):
             setattr(incident, field, dt)
     elif field == "restricted":

@@ -31,6 +31,7 @@ from pipelines.factors import clean_inline, extract_factors, split_sentences
 from pipelines.metadata import (
     apply_metadata,
     canonical_field,
+    declared_zone,
     is_delimiter_row,
     match_key_value,
     parse_datetime,
@@ -288,9 +289,10 @@ def parse_markdown(
     lines = text.split("\n")
     meta, body_start = read_front_matter(lines)
     incident = Incident(incident_id="", source_path=source_path, source_format=source_format, raw_text=text)
-    apply_metadata(incident, meta)
+    local_tz = (declared_zone(extra_meta) if extra_meta else None) or declared_zone(meta)
+    apply_metadata(incident, meta, local_tz=local_tz)
     if extra_meta:
-        apply_metadata(incident, extra_meta)
+        apply_metadata(incident, extra_meta, local_tz=local_tz)
 
     body = lines[body_start:]
     headings = find_headings(body)
@@ -303,7 +305,8 @@ def parse_markdown(
     pre_end = headings[0].line_index if headings else len(body)
     found, consumed = _leading_metadata(body, pre_start, pre_end)
     if found:
-        apply_metadata(incident, found, overwrite=False)
+        local_tz = local_tz or declared_zone(found)
+        apply_metadata(incident, found, overwrite=False, local_tz=local_tz)
     if consumed or title_heading:
         body = list(body)
         for k in consumed:
@@ -335,7 +338,7 @@ def parse_markdown(
     ref_date: date | None = incident.date or (incident.started_at.date() if incident.started_at else None)
     for sec, first in pairs:
         if sec.kind == "timeline":
-            incident.timeline.extend(extract_timeline(sec.body, first, ref_date, sec.heading))
+            incident.timeline.extend(extract_timeline(sec.body, first, ref_date, sec.heading, local_tz))
         elif sec.kind == "action_items":
             incident.action_items.extend(extract_action_items(sec.body, first, ref_date))
     incident.factors = extract_factors(pairs)

@@ -12,7 +12,8 @@ Accepted shapes (one event per line or table row):
   with text (`2024-03-04: config merged`) is an event with `at` None that also sets the date.
 
 Conversion: a zone written on the line wins, then a zone declared for the whole section
-("Timeline (all times PDT)", "All times are in CET", "Times below are EST"), else the time is taken as UTC (see
+("Timeline (all times PDT)", "All times are in CET", "Times below are EST"), then the
+document's `timezone:` metadata, else the time is taken as UTC (see
 pipelines/metadata.py). A time-only line takes its date from the last date line, else from
 the incident date; with neither, `at` is None. When time-only lines run past midnight
 (a wall-clock time more than 6 hours earlier than the one before, same zone, same carried
@@ -26,10 +27,10 @@ started/detected/mitigated; resolved takes the last matching event. Markers are 
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time, timedelta, timezone, tzinfo
+from datetime import date, datetime, time, timedelta, tzinfo
 from functools import lru_cache
 
-from pipelines.metadata import TZINFOS, is_delimiter_row, parse_datetime, table_cells, to_naive_utc
+from pipelines.metadata import TZINFOS, is_delimiter_row, parse_datetime, table_cells, to_naive_utc, zone_of
 from pipelines.model import TimelineEvent
 
 _MONTHS = {
@@ -84,18 +85,7 @@ _HEADING_LINE = re.compile(r"^\s{0,3}(?:#{1,6}\s+|\*\*|__)")
 @lru_cache(maxsize=256)
 def zone_tz(name: str) -> tzinfo | None:
     """A tzinfo for a zone as written (`PDT`, `(UTC)`, `+02:00`, `UTC+2`), or None."""
-    z = name.strip().strip("()").strip()
-    up = z.upper()
-    if up in TZINFOS:
-        v = TZINFOS[up]
-        return v if isinstance(v, tzinfo) else timezone(timedelta(seconds=v))
-    m = re.match(r"^(?:UTC|GMT)?\s*([+-])\s*(\d{1,2})(?::?(\d{2}))?$", up)
-    if m:
-        minutes = int(m.group(2)) * 60 + int(m.group(3) or 0)
-        if minutes > 14 * 60:
-            return None
-        return timezone(timedelta(minutes=minutes if m.group(1) == "+" else -minutes))
-    return None
+    return zone_of(name.strip().strip("()").strip())
 
 
 _UPPER_TOKEN = re.compile(r"\b[A-Z]{1,5}\b")
@@ -264,11 +254,12 @@ def _date_line(text: str, ref: date | None) -> date | None:
 
 
 def extract_timeline(
-    body: str, first_line: int, incident_date: date | None, heading: str = ""
+    body: str, first_line: int, incident_date: date | None, heading: str = "", local_tz: tzinfo | None = None
 ) -> list[TimelineEvent]:
-    """Events from a timeline section body; `first_line` is the 1-based line of body line 0."""
+    """Events from a timeline section body; `first_line` is the 1-based line of body line 0.
+    `local_tz` is the document's declared zone, used when the section declares none."""
     lines = body.split("\n")
-    zone = section_zone(heading, "\n".join(lines[:3]))
+    zone = section_zone(heading, "\n".join(lines[:3])) or local_tz
     placer = _Placer(incident_date, zone)
     events: list[TimelineEvent] = []
     i, n = 0, len(lines)

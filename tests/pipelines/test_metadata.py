@@ -129,3 +129,15 @@ def test_apply_metadata_without_overwrite_keeps_front_matter() -> None:
 )
 def test_key_value_lines(line: str, expected: tuple[str, str] | None) -> None:
     assert match_key_value(line) == expected
+
+
+def test_zone_of_names_offsets_and_iana() -> None:
+    from pipelines.metadata import zone_of
+
+    when = datetime(2024, 7, 1, 12, 0)
+    assert zone_of("PDT").utcoffset(when) == timedelta(hours=-7)
+    assert zone_of("UTC+2").utcoffset(when) == timedelta(hours=2)
+    assert zone_of("Asia/Kolkata").utcoffset(when) == timedelta(hours=5, minutes=30)
+    assert zone_of("us-east-1a") is None and zone_of("Mars/Olympus") is None and zone_of("") is None
+    assert parse_datetime("2024-07-01 10:00", local_tz=zone_of("CEST")) == datetime(2024, 7, 1, 8, 0)
+    assert parse_datetime("2024-07-01", local_tz=zone_of("CEST")) == datetime(2024, 7, 1)

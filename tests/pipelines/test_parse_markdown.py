@@ -374,3 +374,24 @@ def test_google_sre_book_style_with_bold_labels() -> None:
         ("Add a load-shedding limit per backend", "bo", None, "open", None, "mitigate", "Bug 7731"),
     ]
     assert [f.source_section for f in inc.factors] == ["root_cause", "trigger", "what_went_poorly"]
+
+
+def test_declared_timezone_applies_to_unzoned_times_only() -> None:
+    text = (
+        b"---\ntitle: Local times\ntimezone: Europe/Berlin\ndate: 2024-07-01\nstarted_at: 2024-07-01 10:00\n"
+        b"resolved_at: 2024-07-01T11:00:00Z\n---\n## Timeline\n- 10:05 alert fired\n- 10:30 UTC rolled back\n"
+    )
+    inc = parse_file(text, "x.md").incidents[0]
+    assert times(inc) == (
+        datetime(2024, 7, 1, 8, 0),  # 10:00 Berlin summer time
+        datetime(2024, 7, 1, 8, 5),
+        datetime(2024, 7, 1, 10, 30),  # the line's own zone wins
+        datetime(2024, 7, 1, 11, 0),  # so does an explicit Z
+    )
+    assert inc.date == date(2024, 7, 1)  # a date is not shifted
+
+
+def test_timezone_line_in_a_key_value_block() -> None:
+    text = b"# T\n\nTimezone: PT\nStarted: 2024-01-10 09:00\n\n## Timeline\n\n- 09:05 paged\n"
+    inc = parse_file(text, "x.md").incidents[0]
+    assert (inc.started_at, inc.detected_at) == (datetime(2024, 1, 10, 17, 0), datetime(2024, 1, 10, 17, 5))
