@@ -882,18 +882,21 @@ def review_incidents(con: duckdb.DuckDBPyConnection, *, start: date, end: date) 
     """Incidents dated in [start, end) with the figures the review needs; content is filtered later by viewer."""
     return con.execute(
         """
-        WITH svc AS (
-            SELECT incident_id, string_agg(DISTINCT service, ', ' ORDER BY service) AS service
-            FROM incident_services
-            GROUP BY incident_id
+        WITH window_incidents AS (
+            SELECT * FROM incidents WHERE incident_date >= $start AND incident_date < $end
+        ),
+        svc AS (
+            SELECT s.incident_id, string_agg(DISTINCT s.service, ', ' ORDER BY s.service) AS service
+            FROM incident_services s
+            SEMI JOIN window_incidents w ON w.incident_id = s.incident_id
+            GROUP BY s.incident_id
         )
         SELECT i.incident_id, i.title, i.incident_date, i.severity, i.restricted,
                coalesce(i.allowed_groups, []::VARCHAR[]) AS allowed_groups, svc.service,
                date_diff('second', i.started_at, i.detected_at) / 60.0 AS detect_minutes,
                date_diff('second', i.started_at, i.resolved_at) / 60.0 AS resolve_minutes
-        FROM incidents i
+        FROM window_incidents i
         LEFT JOIN svc USING (incident_id)
-        WHERE i.incident_date >= $start AND i.incident_date < $end
         ORDER BY i.incident_date, i.incident_id
         """,
         {"start": start, "end": end},
@@ -925,11 +928,17 @@ _VISIBLE_TO_VIEWER = """(NOT i.restricted OR len(list_intersect(
 
 
 def review_theme_counts(
-    con: duckdb.DuckDBPyConnection, *, start: date, end: date, viewer: list[str] | tuple[str, ...] = ()
+    con: duckdb.DuckDBPyConnection,
+    *,
+    start: date,
+    end: date,
+    previous_start: date,
+    viewer: list[str] | tuple[str, ...] = (),
 ) -> pd.DataFrame:
-    """Themes of the incidents dated in [start, end): incidents per theme, when the theme was first seen at all,
-    and `visible`: whether the viewer (groups and email) may see at least one incident of the theme. A theme
-    label is built from factor text, so a theme seen only in hidden incidents must not show its label."""
+    """Themes of the incidents dated in [start, end): incidents per theme there and in the quarter
+    before ([previous_start, start)), when the theme was first seen at all, and `visible`: whether the
+    viewer (groups and email) may see at least one incident of the theme. A theme label is built from
+    factor text, so a theme seen only in hidden incidents must not show its label."""
     return con.execute(
         """
         WITH theme_history AS (
@@ -940,19 +949,22 @@ def review_theme_counts(
             GROUP BY it.theme_id
         ),
         in_window AS (
-            SELECT it.theme_id, count(DISTINCT it.incident_id) AS incidents
+            SELECT it.theme_id,
+                   count(DISTINCT it.incident_id) FILTER (WHERE i.incident_date >= $start) AS incidents,
+                   count(DISTINCT it.incident_id) FILTER (WHERE i.incident_date < $start) AS previous_incidents
             FROM incident_themes it
             JOIN incidents i USING (incident_id)
-            WHERE it.theme_id <> -1 AND i.incident_date >= $start AND i.incident_date < $end
+            WHERE it.theme_id <> -1 AND i.incident_date >= $previous_start AND i.incident_date < $end
             GROUP BY it.theme_id
         )
-        SELECT w.theme_id, t.label, w.incidents, h.first_seen, h.visible
+        SELECT w.theme_id, t.label, w.incidents, w.previous_incidents, h.first_seen, h.visible
         FROM in_window w
         JOIN themes t USING (theme_id)
         JOIN theme_history h USING (theme_id)
+        WHERE w.incidents > 0
         ORDER BY w.incidents DESC, t.label, w.theme_id
         """,
-        {"start": start, "end": end, "viewer": list(viewer)},
+        {"start": start, "end": end, "previous_start": previous_start, "viewer": list(viewer)},
     ).df()
 
 
@@ -984,16 +996,18 @@ def review_repeats(
     ).df()
 
 
-def review_repeat_count(con: duckdb.DuckDBPyConnection, *, start: date, end: date) -> pd.DataFrame:
-    """One row: distinct incidents dated in [start, end) that repeat an earlier incident."""
+def review_repeat_count(con: duckdb.DuckDBPyConnection, *, start: date, end: date, previous_start: date) -> pd.DataFrame:
+    """One row: distinct incidents that repeat an earlier one, dated in [start, end) (`repeats`) and in
+    [previous_start, start) (`previous_repeats`)."""
     return con.execute(
         """
-        SELECT count(DISTINCT r.incident_id) AS repeats
+        SELECT count(DISTINCT r.incident_id) FILTER (WHERE i.incident_date >= $start) AS repeats,
+               count(DISTINCT r.incident_id) FILTER (WHERE i.incident_date < $start) AS previous_repeats
         FROM repeat_incidents r
         JOIN incidents i USING (incident_id)
-        WHERE i.incident_date >= $start AND i.incident_date < $end
+        WHERE i.incident_date >= $previous_start AND i.incident_date < $end
         """,
-        {"start": start, "end": end},
+        {"start": start, "end": end, "previous_start": previous_start},
     ).df()
 
 

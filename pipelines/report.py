@@ -181,6 +181,9 @@ def document(review: QuarterlyReview) -> tuple[str, list[Section]]:
               n.service or "–", fmt_minutes(n.resolve_minutes)] for n in review.notable],
             numeric=(5,),
         )]
+        listed = sum(1 for n in review.notable if n.reason == "SEV1")
+        if cur.by_severity["SEV1"] > listed:
+            notable.append(f"{cur.by_severity['SEV1']} SEV1 incidents in {q}; the {listed} that took longest to resolve are listed.")
     else:
         notable = [f"No incidents in {q}."]
     sections.append(Section("Notable incidents", notable))

@@ -27,7 +27,8 @@ RESTRICTED_TITLE = RESTRICTED_LABEL
 RESTRICTED_THEME = "restricted theme"
 UNKNOWN_SEVERITY = "unknown"
 TOP_THEMES = 8
-NOTABLE_LONGEST = 3
+NOTABLE_LONGEST = 3  # longest-to-resolve incidents that are not SEV1s
+NOTABLE_SEV1 = 10
 # Below this many durations a median and p90 say little; the report says so instead of comparing.
 SMALL_SAMPLE = 5
 
@@ -195,18 +196,16 @@ def _health(df: pd.DataFrame) -> ActionHealth:
     return ActionHealth(**{name: int(row[name]) for name in ActionHealth.__dataclass_fields__})
 
 
-def _theme_counts(current: pd.DataFrame, previous: pd.DataFrame, quarter: Quarter) -> list[ThemeCount]:
-    prev = dict(zip(previous["theme_id"], previous["incidents"], strict=True))
+def _theme_counts(df: pd.DataFrame, quarter: Quarter) -> list[ThemeCount]:
     out = []
-    for row in current.itertuples(index=False):
+    for row in df.itertuples(index=False):
         first_seen = None if pd.isna(row.first_seen) else pd.Timestamp(row.first_seen).date()
-        label = str(row.label) if bool(row.visible) else RESTRICTED_THEME
         out.append(
             ThemeCount(
                 theme_id=int(row.theme_id),
-                label=label,
+                label=str(row.label) if bool(row.visible) else RESTRICTED_THEME,
                 incidents=int(row.incidents),
-                previous_incidents=int(prev.get(row.theme_id, 0)),
+                previous_incidents=int(row.previous_incidents),
                 first_seen=first_seen,
                 is_new=first_seen is not None and quarter.start <= first_seen < quarter.end,
             )
@@ -214,33 +213,30 @@ def _theme_counts(current: pd.DataFrame, previous: pd.DataFrame, quarter: Quarte
     return out
 
 
-def _repeat_count(con: duckdb.DuckDBPyConnection, quarter: Quarter) -> int:
-    return int(queries.review_repeat_count(con, start=quarter.start, end=quarter.end)["repeats"].iloc[0])
-
-
 def _notable(incidents: pd.DataFrame, viewer: Viewer) -> list[NotableIncident]:
-    def make(row: pd.Series, reason: str) -> NotableIncident:
-        visible = viewer.can_see(bool(row["restricted"]), list(row["allowed_groups"]))
-        resolve = row["resolve_minutes"]
+    def make(row, reason: str) -> NotableIncident:
+        visible = viewer.can_see(bool(row.restricted), list(row.allowed_groups))
+        title = row.title if isinstance(row.title, str) and row.title.strip() else str(row.incident_id)
+        resolve = row.resolve_minutes
         return NotableIncident(
-            incident_id=str(row["incident_id"]) if visible else None,
-            title=(str(row["title"]) if isinstance(row["title"], str) and row["title"].strip() else str(row["incident_id"]))
-            if visible
-            else RESTRICTED_TITLE,
-            severity=row["severity"] if isinstance(row["severity"], str) else None,
-            incident_date=None if pd.isna(row["incident_date"]) else pd.Timestamp(row["incident_date"]).date(),
-            service=(row["service"] if isinstance(row["service"], str) else None) if visible else None,
+            incident_id=str(row.incident_id) if visible else None,
+            title=title if visible else RESTRICTED_TITLE,
+            severity=row.severity if isinstance(row.severity, str) else None,
+            incident_date=None if pd.isna(row.incident_date) else pd.Timestamp(row.incident_date).date(),
+            service=(row.service if isinstance(row.service, str) else None) if visible else None,
             resolve_minutes=None if pd.isna(resolve) or resolve < 0 else float(resolve),
             reason=reason,
         )
 
-    out = [make(row, "SEV1") for _, row in incidents[incidents["severity"] == "SEV1"].iterrows()]
+    sev1 = incidents[incidents["severity"] == "SEV1"]
+    if len(sev1) > NOTABLE_SEV1:  # a one-page review: the SEV1s that lasted longest, in date order
+        sev1 = sev1.sort_values(["resolve_minutes", "incident_id"], ascending=[False, True], na_position="last")
+        sev1 = sev1.head(NOTABLE_SEV1).sort_values(["incident_date", "incident_id"])
+    out = [make(row, "SEV1") for row in sev1.itertuples(index=False)]
     seen = set(incidents.loc[incidents["severity"] == "SEV1", "incident_id"])
     valid = incidents[incidents["resolve_minutes"].notna() & (incidents["resolve_minutes"] >= 0)]
-    longest = valid.sort_values(["resolve_minutes", "incident_id"], ascending=[False, True])
-    for _, row in longest.head(NOTABLE_LONGEST).iterrows():
-        if row["incident_id"] not in seen:
-            out.append(make(row, "longest to resolve"))
+    longest = valid[~valid["incident_id"].isin(seen)].sort_values(["resolve_minutes", "incident_id"], ascending=[False, True])
+    out += [make(row, "longest to resolve") for row in longest.head(NOTABLE_LONGEST).itertuples(index=False)]
     return out
 
 
@@ -258,12 +254,15 @@ def build_review(
     """
     as_of = as_of or date.today()
     prev_q = quarter.previous()
-    cur_inc = queries.review_incidents(con, start=quarter.start, end=quarter.end)
-    prev_inc = queries.review_incidents(con, start=prev_q.start, end=prev_q.end)
+    both = queries.review_incidents(con, start=prev_q.start, end=quarter.end)
+    in_current = pd.to_datetime(both["incident_date"]) >= pd.Timestamp(quarter.start)
+    cur_inc, prev_inc = both[in_current], both[~in_current]
     principals = viewer.principals
-    cur_themes = queries.review_theme_counts(con, start=quarter.start, end=quarter.end, viewer=principals)
-    prev_themes = queries.review_theme_counts(con, start=prev_q.start, end=prev_q.end, viewer=principals)
-    themes = _theme_counts(cur_themes, prev_themes, quarter)
+    themes = _theme_counts(
+        queries.review_theme_counts(con, start=quarter.start, end=quarter.end, previous_start=prev_q.start, viewer=principals),
+        quarter,
+    )
+    repeat_counts = queries.review_repeat_count(con, start=quarter.start, end=quarter.end, previous_start=prev_q.start).iloc[0]
     repeats_df = queries.review_repeats(con, start=quarter.start, end=quarter.end, viewer=principals)
     repeats = [
         RepeatGroup(
@@ -291,8 +290,8 @@ def build_review(
         top_themes=themes[:TOP_THEMES],
         new_themes=[t for t in themes if t.is_new],
         repeats=repeats,
-        repeat_count=_repeat_count(con, quarter),
-        previous_repeats=_repeat_count(con, prev_q),
+        repeat_count=int(repeat_counts["repeats"]),
+        previous_repeats=int(repeat_counts["previous_repeats"]),
         actions=_health(queries.review_action_health(con, start=quarter.start, end=quarter.end, as_of=as_of)),
         previous_actions=_health(queries.review_action_health(con, start=prev_q.start, end=prev_q.end, as_of=as_of)),
         notable=_notable(cur_inc, viewer),

@@ -115,6 +115,8 @@ def test_notable_incidents_hide_restricted_titles(review):
     assert rows[0][:2] == ("SEV1", "A1")
     assert rows[1] == ("longest to resolve", None, RESTRICTED_TITLE, 600.0)
     assert rows[2][:2] == ("longest to resolve", "A2")
+    assert rows[3][:2] == ("longest to resolve", "A4")  # three longest besides the SEV1s
+    assert len(rows) == 4
     assert review.notable[1].service is None
     assert SECRET_TITLE not in repr(review) and SECRET_THEME not in repr(review)
 
@@ -144,3 +146,20 @@ def test_default_quarter_is_last_complete_quarter_with_data(con):
 def test_partial_quarter_is_noted(con):
     r = build_review(con, Quarter(2026, 3), as_of=date(2026, 9, 20))
     assert any("not over yet" in n for n in r.notes)
+
+
+def test_many_sev1s_are_capped_to_the_longest(con):
+    import pandas as pd
+
+    from pipelines.access import ANONYMOUS
+    from pipelines.review import NOTABLE_SEV1, _notable
+
+    n = NOTABLE_SEV1 + 5
+    df = pd.DataFrame({
+        "incident_id": [f"S{i:02d}" for i in range(n)], "title": ["t"] * n, "severity": ["SEV1"] * n,
+        "incident_date": pd.date_range("2026-07-01", periods=n, freq="D"), "restricted": [False] * n,
+        "allowed_groups": [[] for _ in range(n)], "service": ["api"] * n, "resolve_minutes": [float(i) for i in range(n)],
+        "detect_minutes": [1.0] * n,
+    })
+    rows = _notable(df, ANONYMOUS)
+    assert [r.incident_id for r in rows] == [f"S{i:02d}" for i in range(5, n)]  # the longest, in date order
