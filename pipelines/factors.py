@@ -10,7 +10,10 @@ Documents without any of those sections (many public postmortems are a few parag
 prose): the sentences of the prose sections that contain a cause cue (`CAUSE_CUES`, e.g.
 "caused", "due to", "because", "root cause", "triggered", "resulted from", "led to",
 "failed", "misconfigur", "expired", "exhausted", "bad config", "bug") are the factors, with `source_section` set to
-the section kind they were found in. The rule is deliberately simple and explainable; the
+the section kind they were found in. Sentences about the response (`REMEDIATION_CUES`:
+"will ...", "to prevent", "in response", "identified the root cause", ...) are left out
+unless they also state a cause outright (`STRONG_CUES`: "caused by", "because", "due to",
+"root cause was", ...). The rule is deliberately simple and explainable; the
 theme analysis refines what these sentences mean.
 """
 
@@ -42,8 +45,27 @@ CAUSE_CUES = (
 _CUE_RE = re.compile("|".join(re.escape(c) for c in CAUSE_CUES))
 
 
+# Sentences about the response rather than the cause: remediation, follow-up, investigation.
+REMEDIATION_CUES = (
+    "will ", "going forward", "in response", "post-incident", "to prevent", "to avoid", "to reduce the risk",
+    "are being", "is being", "plan to", "planning to", "we have since", "have since", "addressing",
+    "implementing", "re-introduced", "reintroduced", "action item", "follow-up", "identified the root cause",
+    "identifying the root cause", "find the root cause", "finding the root cause", "root cause was identified",
+    "root cause was found", "root cause analysis", "began working", "started investigating",
+)
+# Explicit causal statements count even in a sentence that also talks about the response.
+STRONG_CUES = ("caused by", "because", "due to", "root cause was", "root cause is", "resulted from", "stemmed from")
+_REMEDIATION_RE = re.compile("|".join(re.escape(c) for c in REMEDIATION_CUES))
+_STRONG_RE = re.compile("|".join(re.escape(c) for c in STRONG_CUES))
+
+
 def has_cause_cue(sentence: str) -> bool:
-    return _CUE_RE.search(sentence.lower()) is not None
+    """The unsectioned-document rule: a cause cue, and not a remediation or investigation
+    sentence unless it states the cause outright (see module docstring)."""
+    low = sentence.lower()
+    if _CUE_RE.search(low) is None:
+        return False
+    return _REMEDIATION_RE.search(low) is None or _STRONG_RE.search(low) is not None
 
 
 _SENT_SPLIT = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[A-Z0-9\"'(`*_\[])")

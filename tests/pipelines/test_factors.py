@@ -71,3 +71,11 @@ def test_sentence_splitting_respects_abbreviations() -> None:
 def test_cause_cues_are_case_insensitive() -> None:
     assert has_cause_cue("Root Cause was a MISCONFIGURED flag")
     assert not has_cause_cue("We apologise for the inconvenience.")
+
+
+def test_remediation_and_investigation_sentences_are_not_causes() -> None:
+    assert not has_cause_cue("Going forward we will add a limit on retries.")
+    assert not has_cause_cue("In response, the team re-introduced the missing CPU protection.")
+    assert not has_cause_cue("Engineers were alerted at 8:21 and identified the root cause by 8:48.")
+    assert has_cause_cue("To prevent recurrence we note the outage was caused by a stale cache.")
+    assert has_cause_cue("A retry storm overloaded the database.")
