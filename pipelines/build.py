@@ -203,8 +203,31 @@ def parse_chunk(items: list[tuple[str, str]]) -> ChunkResult:
     return ChunkResult(files, tables)
 
 
+def _size(path: str) -> int:
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return 0
+
+
 def _chunks(items: list, size: int) -> list[list]:
     return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+def _chunks_by_size(sized: list[tuple[int, tuple[str, str]]], budget: float, max_files: int) -> list[list]:
+    """Consecutive chunks of at most `max_files` items and about `budget` bytes each."""
+    chunks: list[list] = []
+    current: list = []
+    total = 0
+    for size, item in sized:
+        if current and (total + size > budget or len(current) >= max_files):
+            chunks.append(current)
+            current, total = [], 0
+        current.append(item)
+        total += size
+    if current:
+        chunks.append(current)
+    return chunks
 
 
 def _parse_all(todo: list[SourceFile], jobs: int, on_done: Callable[[int], None]) -> Iterator[ChunkResult]:
@@ -217,8 +240,11 @@ def _parse_all(todo: list[SourceFile], jobs: int, on_done: Callable[[int], None]
             yield parse_chunk(chunk)
             on_done(len(chunk))
         return
-    # Chunks small enough to balance the workers, large enough to amortise the hand-off.
-    chunks = _chunks(items, max(4, min(64, len(items) // (jobs * 8))))
+    # Largest files first, so a big export is not the last thing one worker chews on while
+    # the others idle; the loader does not care about chunk order. Chunks are small enough to
+    # balance the workers, large enough to amortise the hand-off.
+    sized = sorted(((_size(path), (path, sp)) for path, sp in items), key=lambda x: -x[0])
+    chunks = _chunks_by_size(sized, budget=sum(n for n, _ in sized) / (jobs * 8), max_files=64)
     # fork: workers inherit the imported parser instead of importing it again. This process
     # has no threads at this point (the progress bar refreshes by hand, DuckDB is closed).
     ctx = multiprocessing.get_context("fork")
