@@ -1,6 +1,7 @@
 """JSON, JSONL/NDJSON and CSV exports: one object or row per incident.
 
-A record's keys (case-insensitive) are read as:
+A record's keys (case-insensitive; one nested object under `metadata`, `fields`,
+`attributes` or `properties` is read as if its keys were top-level) are read as:
 - metadata when they name a front-matter field (see pipelines/metadata.py: id, title,
   severity, services, team, started_at, ...);
 - Markdown when they are `body`, `markdown`, `text`, `content`, `postmortem`, `document` or
@@ -52,7 +53,8 @@ SECTION_KEYS: dict[str, str] = {
     "what_went_well": "What went well", "what_went_wrong": "What went wrong",
     "what_went_poorly": "What went poorly", "where_we_got_lucky": "Where we got lucky",
 }
-_NOT_META = {"summary"}  # a section here, not the front-matter one-liner
+_NOT_META = {"summary"}
+_NESTED_KEYS = ("metadata", "meta", "fields", "attributes", "front_matter", "frontmatter", "properties")  # a section here, not the front-matter one-liner
 
 _EVENT_TIME = ("time", "at", "timestamp", "ts", "when", "datetime", "date_time", "date")
 _EVENT_TEXT = ("text", "event", "description", "what", "message", "summary", "details", "note")
@@ -151,6 +153,12 @@ def _render_list(value: list[Any]) -> str:
 def record_to_incident(record: dict[Any, Any], source_path: str, source_format: str) -> Incident:
     """One export record -> Incident; IngestError when it holds nothing to load."""
     rec = {_norm_key(k): _maybe_json(v) for k, v in record.items() if k is not None}
+    for wrapper in _NESTED_KEYS:
+        nested = rec.get(wrapper)
+        if isinstance(nested, dict):
+            # {"metadata": {"severity": ...}, "body": ...}: nested fields count, outer ones win.
+            for k, v in nested.items():
+                rec.setdefault(_norm_key(k), _maybe_json(v))
     meta = {k: v for k, v in rec.items() if k not in _NOT_META and canonical_field(k) and v not in (None, "")}
     parts: list[str] = []
     body = next((rec[k] for k in BODY_KEYS if isinstance(rec.get(k), str) and rec[k].strip()), None)

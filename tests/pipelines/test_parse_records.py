@@ -138,3 +138,9 @@ def test_danluu_style_keys_map_to_title_body_and_tags() -> None:
     )
     assert inc.date is None  # a year hint is not a date
     assert [f.text for f in inc.factors] == ["A bad config took down the API."]
+
+
+def test_nested_metadata_object_is_read() -> None:
+    line = b'{"title": "Outer", "metadata": {"Severity": "P2", "services": ["api"], "title": "Inner"}, "summary": "A disk filled."}\n'
+    inc = parse_file(line, "n.jsonl").incidents[0]
+    assert (inc.title, inc.severity, inc.services) == ("Outer", "SEV2", ["api"])
