@@ -8,10 +8,16 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from pathlib import Path
 
 DEFAULT_DB = Path("data/hindsight.duckdb")
+
+
+def default_db() -> Path:
+    """--db's default: $HINDSIGHT_DB when set, else data/hindsight.duckdb."""
+    return Path(os.environ.get("HINDSIGHT_DB") or DEFAULT_DB)
 
 
 def _examples(*lines: str) -> str:
@@ -54,7 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     p.add_argument("corpus", nargs="+", type=Path, metavar="CORPUS", help="files or folders of postmortems")
-    p.add_argument("--db", type=Path, default=DEFAULT_DB, help=f"database to publish (default: {DEFAULT_DB})")
+    p.add_argument("--db", type=Path, default=default_db(), help=f"database to publish (default: $HINDSIGHT_DB or {DEFAULT_DB})")
     p.add_argument("--json", action="store_true", help="print one JSON summary object instead of text")
     p.add_argument("--themes", type=int, default=None, metavar="N", help="force N themes (default: chosen automatically)")
     p.add_argument("--no-analysis", action="store_true", help="load only; skip themes, repeats and related incidents")
@@ -76,7 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
         "Start the Streamlit dashboard on a built database.",
         ("hindsight dashboard", "hindsight dashboard --db /tmp/h.duckdb --port 8600"),
     )
-    p.add_argument("--db", type=Path, default=DEFAULT_DB, help=f"database to read (default: {DEFAULT_DB})")
+    p.add_argument("--db", type=Path, default=default_db(), help=f"database to read (default: $HINDSIGHT_DB or {DEFAULT_DB})")
     p.add_argument("--port", type=int, default=8501, help="port on localhost (default: 8501)")
 
     p = add(
@@ -85,7 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
         "List recurring contributing-factor themes with size, label, quarters active and recurrences after fixes.",
         ("hindsight themes", "hindsight themes --json"),
     )
-    p.add_argument("--db", type=Path, default=DEFAULT_DB, help=f"database to read (default: {DEFAULT_DB})")
+    p.add_argument("--db", type=Path, default=default_db(), help=f"database to read (default: $HINDSIGHT_DB or {DEFAULT_DB})")
     p.add_argument("--json", action="store_true", help="print JSON")
 
     p = add(
@@ -101,7 +107,7 @@ def build_parser() -> argparse.ArgumentParser:
     what.add_argument("--text", help="describe what you are seeing")
     what.add_argument("--incident", metavar="ID", help="an incident id already in the database")
     p.add_argument("-k", type=int, default=10, help="how many to show (default: 10)")
-    p.add_argument("--db", type=Path, default=DEFAULT_DB, help=f"database to read (default: {DEFAULT_DB})")
+    p.add_argument("--db", type=Path, default=default_db(), help=f"database to read (default: $HINDSIGHT_DB or {DEFAULT_DB})")
     p.add_argument("--json", action="store_true", help="print JSON")
 
     p = add(
@@ -127,7 +133,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quarter", required=True, help="e.g. 2026Q3")
     p.add_argument("--format", choices=("md", "html"), default="md")
     p.add_argument("-o", "--output", type=Path, default=None, help="file to write (default: stdout)")
-    p.add_argument("--db", type=Path, default=DEFAULT_DB, help=f"database to read (default: {DEFAULT_DB})")
+    p.add_argument("--db", type=Path, default=default_db(), help=f"database to read (default: $HINDSIGHT_DB or {DEFAULT_DB})")
     p.add_argument("--redact", action="store_true", help="replace emails, IPs, owner names and hostnames with placeholders")
 
     return parser

@@ -123,3 +123,11 @@ def test_dashboard_passes_the_absolute_db_path(tmp_path: Path, monkeypatch: pyte
     assert cli.main(["dashboard", "--db", "h.duckdb", "--port", "8600"]) == 0
     (cmd, env), = calls
     assert cmd == ["streamlit", "8600"] and env["HINDSIGHT_DB"] == str(db)
+
+
+def test_db_defaults_to_the_environment_variable(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("HINDSIGHT_DB", str(tmp_path / "env.duckdb"))
+    args = cli.build_parser().parse_args(["build", "corpus"])
+    assert args.db == tmp_path / "env.duckdb"
+    monkeypatch.delenv("HINDSIGHT_DB")
+    assert cli.build_parser().parse_args(["dashboard"]).db == cli.DEFAULT_DB
