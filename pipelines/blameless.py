@@ -29,11 +29,33 @@ NAME_MARK = "\u01c2"
 _FLAGS = re.I
 
 
+class LazyPattern:
+    """A regex compiled on first use: a clean postmortem never needs most rules' main pattern
+    (their `requires` pre-check fails first), and compiling them all cost a pre-commit hook
+    tens of milliseconds. Rule files from teams are compiled eagerly, to report errors early."""
+
+    def __init__(self, source: str, where: str) -> None:
+        self.source = source
+        self.where = where
+        self._compiled: re.Pattern[str] | None = None
+
+    def compiled(self) -> re.Pattern[str]:
+        if self._compiled is None:
+            try:
+                self._compiled = re.compile(self.source, _FLAGS)
+            except re.error as exc:
+                raise ValueError(f"bad regex in {self.where}: {exc}") from exc
+        return self._compiled
+
+    def __getattr__(self, name: str):  # search, finditer, groupindex ... of the compiled regex
+        return getattr(self.compiled(), name)
+
+
 @dataclass(frozen=True)
 class BlameRule:
     id: str
     severity: str
-    pattern: re.Pattern[str]
+    pattern: LazyPattern
     message: str
     suggestion: str
     subject: str | None = None  # None | "person" | "not-system"
@@ -73,8 +95,8 @@ class RuleSet:
     non_preventive_kinds: frozenset[str]
     preventive: list[re.Pattern[str]]
     not_preventive: list[re.Pattern[str]]
-    rca_person_actions: re.Pattern[str]
-    rca_systemic: re.Pattern[str]
+    rca_person_actions: LazyPattern
+    rca_systemic: LazyPattern
     disabled: frozenset[str] = field(default_factory=frozenset)
     # Union of every active rule's `requires`: one search rules out a line for all rules at once
     # (None when some rule has no `requires`, so every line must be tried).
@@ -449,7 +471,7 @@ def _build(cfg: dict) -> RuleSet:
             BlameRule(
                 id=r["id"],
                 severity=severity,
-                pattern=_compile(r["pattern"], person, where),
+                pattern=LazyPattern(r["pattern"].replace("{PERSON}", person), where),
                 message=r.get("message", "blameful wording"),
                 suggestion=r.get("suggestion", "describe the conditions and the system, not the person"),
                 subject=subject,
@@ -481,8 +503,8 @@ def _build(cfg: dict) -> RuleSet:
         non_preventive_kinds=frozenset(k.lower() for k in items.get("non_preventive_kinds", [])),
         preventive=[_compile(p, person, "action_items.preventive") for p in items.get("preventive", [])],
         not_preventive=[_compile(p, person, "action_items.not_preventive") for p in items.get("not_preventive", [])],
-        rca_person_actions=_compile(rca.get("person_actions", r"(?!x)x"), person, "rca.person_actions"),
-        rca_systemic=_compile(rca.get("systemic", r"(?!x)x"), person, "rca.systemic"),
+        rca_person_actions=LazyPattern(rca.get("person_actions", r"(?!x)x").replace("{PERSON}", person), "rca.person_actions"),
+        rca_systemic=LazyPattern(rca.get("systemic", r"(?!x)x").replace("{PERSON}", person), "rca.systemic"),
         disabled=frozenset(cfg.get("disable", [])),
         trigger=_trigger(cfg.get("blameless", []), set(cfg.get("disable", []))),
     )
@@ -519,9 +541,12 @@ def default_rules() -> RuleSet:
 def load_rules(extra: Path | None = None) -> RuleSet:
     """The default rules, extended by a team's TOML file when given."""
     cfg = _read(DEFAULT_RULES_PATH)
-    if extra is not None:
-        cfg = _merge(cfg, _read(Path(extra)))
-    return _build(cfg)
+    if extra is None:
+        return _build(cfg)
+    rules = _build(_merge(cfg, _read(Path(extra))))
+    for lazy in [r.pattern for r in rules.rules] + [rules.rca_person_actions, rules.rca_systemic]:
+        lazy.compiled()  # a team's typo should fail when the file is loaded, naming the rule
+    return rules
 
 
 # --- scanning documents -------------------------------------------------------------------

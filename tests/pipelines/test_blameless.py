@@ -260,6 +260,15 @@ def test_default_rule_file_is_packaged_next_to_the_module():
     assert blameless.DEFAULT_RULES_PATH.name == "lint_rules.toml" and blameless.DEFAULT_RULES_PATH.exists()
 
 
+def test_every_default_pattern_compiles():
+    # Main patterns compile lazily (a clean file never needs most of them); make sure they can.
+    rules = default_rules()
+    for rule in rules.rules:
+        assert rule.pattern.compiled().pattern
+    rules.rca_person_actions.compiled()
+    rules.rca_systemic.compiled()
+
+
 @settings(max_examples=150, deadline=None)
 @given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=400))
 def test_scanning_arbitrary_text_never_crashes_and_lines_are_in_range(text):
