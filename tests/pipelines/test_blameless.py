@@ -246,6 +246,13 @@ suggestion = "rephrase"
     assert "blameless/judgement" not in default_rules().disabled
 
 
+def test_team_rule_can_override_one_field(tmp_path):
+    extra = tmp_path / "soft.toml"
+    extra.write_text('[[blameless]]\nid = "blameless/human-error"\nseverity = "info"\n', encoding="utf-8")
+    [hit] = scan_text("Root cause: human error.", load_rules(extra))
+    assert (hit.rule, hit.severity) == ("blameless/human-error", "info")
+
+
 def test_bad_team_rule_names_the_rule(tmp_path):
     extra = tmp_path / "bad.toml"
     extra.write_text("[[blameless]]\nid = 'team/x'\npattern = '(unclosed'\n", encoding="utf-8")
