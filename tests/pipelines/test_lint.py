@@ -219,6 +219,7 @@ def test_closed_items_need_no_owner_or_due_date():
         ("Look into dashboards", True),
         ("Be more careful when deploying", True),
         ("Remind engineers to double-check the target cluster", True),
+        ("Better alerting for checkout", True),
         ("Investigate the leak and add a pool-size alert", False),
         ("Add a confirmation prompt to the cleanup script", False),
         ("Update the runbook with the failover steps", False),
