@@ -18,6 +18,7 @@ STATUS_COLORS = ["#1a9850", "#fee08b", "#d73027", "#bdbdbd"]
 LINT_SEVERITY_SCALE = alt.Scale(domain=["error", "warning", "info"], range=["#d73027", "#fc8d59", "#9ecae1"])
 MAX_GROUPS = 8  # more lines than this on one chart are unreadable; the rest become "other"
 WIDTH = "container"
+MAX_DOTS = 60  # dots per quarter in duration charts: enough to show the spread
 
 
 def _empty(df: pd.DataFrame | None) -> bool:
@@ -119,6 +120,9 @@ def duration_distribution(points: pd.DataFrame, summary: pd.DataFrame, *, metric
     summ = summary[summary["metric"] == metric] if not _empty(summary) else summary
     if _empty(pts) or _empty(summ):
         return None
+    # Dots show the spread, not every incident: beyond MAX_DOTS per quarter a fixed sample is
+    # as readable and keeps the chart small (the box, median, p90 and n use every incident).
+    pts = pts.sample(frac=1.0, random_state=0).groupby("quarter").head(MAX_DOTS)[["quarter", "hours"]]
     pts = pts.assign(hours=pts["hours"].clip(lower=1 / 60), took=pts["hours"].map(human_hours))  # 0 cannot sit on a log axis
     summ = summ.assign(
         median_label=summ["median"].map(human_hours),
@@ -154,10 +158,11 @@ def duration_distribution(points: pd.DataFrame, summary: pd.DataFrame, *, metric
         )
         .transform_calculate(jitter="(random() - 0.5) * 1.2")
     )
-    box = alt.Chart(summ).mark_bar(size=26, opacity=0.25, color="#4c78a8").encode(x=x, y=alt.Y("p25:Q", scale=scale, title=y_title, axis=axis), y2="p75:Q", tooltip=tooltip)
-    median = alt.Chart(summ).mark_tick(color="black", thickness=3, size=34).encode(x=x, y=alt.Y("median:Q", scale=scale), tooltip=tooltip)
-    p90 = alt.Chart(summ).mark_tick(color="#d7301f", thickness=2, size=34).encode(x=x, y=alt.Y("p90:Q", scale=scale), tooltip=tooltip)
-    n_text = alt.Chart(summ).mark_text(dy=-10, fontSize=11, color="#444").encode(x=x, y=alt.value(0), text="n_label:N")
+    base = alt.Chart(summ)
+    box = base.mark_bar(size=26, opacity=0.25, color="#4c78a8").encode(x=x, y=alt.Y("p25:Q", scale=scale, title=y_title, axis=axis), y2="p75:Q", tooltip=tooltip)
+    median = base.mark_tick(color="black", thickness=3, size=34).encode(x=x, y=alt.Y("median:Q", scale=scale), tooltip=tooltip)
+    p90 = base.mark_tick(color="#d7301f", thickness=2, size=34).encode(x=x, y=alt.Y("p90:Q", scale=scale), tooltip=tooltip)
+    n_text = base.mark_text(dy=-10, fontSize=11, color="#444").encode(x=x, y=alt.value(0), text="n_label:N")
     return alt.layer(box, dots, median, p90, n_text, title=f"{metric} per quarter (dots: incidents; box: p25–p75; black: median; red: p90)").properties(
         width=WIDTH, height=300
     )

@@ -163,6 +163,25 @@ def reference_quarter(filters: queries.Filters):
 
 # --------------------------------------------------------------------------- related search
 
+_prewarm_started = threading.Event()
+
+
+def _import_search_stack() -> None:
+    with contextlib.suppress(Exception):  # best effort: the related page imports it anyway
+        import pipelines.related  # noqa: F401
+
+
+def prewarm_search() -> None:
+    """Import the search stack (scikit-learn, SciPy: seconds) in the background once per process,
+    so the first search does not pay for it. Call it after a page has rendered: by then the
+    modules it shares with the page (pandas, narwhals) are imported, so two threads never
+    import the same module at once (which Python reports as an import deadlock)."""
+    if _prewarm_started.is_set():
+        return
+    _prewarm_started.set()
+    threading.Thread(target=_import_search_stack, name="hindsight-prewarm", daemon=True).start()
+
+
 
 @st.cache_resource(max_entries=2, show_spinner=False)
 def _related_index(identity: DbIdentity):

@@ -170,24 +170,24 @@ def overview_kpis(
         ), inc AS (
             SELECT p.period, s.* FROM periods p
             JOIN scope s ON s.incident_date >= p.p_start AND s.incident_date < p.p_end
-        ), ai AS (
-            SELECT inc.period, a.* FROM inc JOIN action_items a USING (incident_id)
-        ), ttr AS (
-            SELECT period, date_diff('second', started_at, resolved_at) / 3600.0 AS hours
-            FROM inc WHERE started_at IS NOT NULL AND resolved_at IS NOT NULL AND resolved_at >= started_at
+        ), inc_stats AS (
+            SELECT period, count(*) AS incidents, count(completeness) AS scored,
+                   count(*) FILTER (WHERE completeness >= $complete_at) AS complete,
+                   quantile_cont(date_diff('second', started_at, resolved_at) / 3600.0, 0.5)
+                       FILTER (WHERE resolved_at >= started_at) AS ttr_median_hours,
+                   count(*) FILTER (WHERE resolved_at >= started_at) AS ttr_n
+            FROM inc GROUP BY period
+        ), ai_stats AS (
+            SELECT inc.period, count(*) AS action_items, count(*) FILTER (WHERE a.status = 'done') AS action_items_done,
+                   count(*) FILTER (WHERE a.due_date < $today::DATE AND NOT list_contains($closed::VARCHAR[], a.status)) AS overdue
+            FROM inc JOIN action_items a USING (incident_id) GROUP BY inc.period
         )
-        SELECT p.period,
-               p.p_start AS period_start,
-               (SELECT count(*) FROM inc WHERE inc.period = p.period) AS incidents,
-               (SELECT count(*) FROM inc WHERE inc.period = p.period AND completeness IS NOT NULL) AS scored,
-               (SELECT count(*) FROM inc WHERE inc.period = p.period AND completeness >= $complete_at) AS complete,
-               (SELECT count(*) FROM ai WHERE ai.period = p.period) AS action_items,
-               (SELECT count(*) FROM ai WHERE ai.period = p.period AND status = 'done') AS action_items_done,
-               (SELECT count(*) FROM ai WHERE ai.period = p.period AND due_date < $today::DATE
-                   AND NOT list_contains($closed::VARCHAR[], status)) AS overdue,
-               (SELECT quantile_cont(hours, 0.5) FROM ttr WHERE ttr.period = p.period) AS ttr_median_hours,
-               (SELECT count(*) FROM ttr WHERE ttr.period = p.period) AS ttr_n
-        FROM periods p ORDER BY p.period DESC
+        SELECT p.period, p.p_start AS period_start,
+               coalesce(i.incidents, 0) AS incidents, coalesce(i.scored, 0) AS scored, coalesce(i.complete, 0) AS complete,
+               coalesce(a.action_items, 0) AS action_items, coalesce(a.action_items_done, 0) AS action_items_done,
+               coalesce(a.overdue, 0) AS overdue, i.ttr_median_hours, coalesce(i.ttr_n, 0) AS ttr_n
+        FROM periods p LEFT JOIN inc_stats i USING (period) LEFT JOIN ai_stats a USING (period)
+        ORDER BY p.period DESC
         """,
         replace(filters, start=None),
         ANONYMOUS,
@@ -307,22 +307,23 @@ def themes_summary(con: duckdb.DuckDBPyConnection, filters: Filters = NO_FILTERS
     """theme_id, label, top_terms, factors, incidents, representative (a factor sentence the viewer may read).
 
     The stored representative sentence is shown only if it also occurs in an incident the viewer
-    may read; otherwise the first readable factor of the theme stands in (NULL if none).
+    may read; otherwise the alphabetically first readable factor stands in (NULL if none).
     """
     return _scoped(
         con,
         """
         , tf AS (
-            SELECT cf.theme_id, cf.incident_id, cf.seq, cf.text, sc.visible
+            SELECT cf.theme_id, cf.incident_id, cf.text, sc.visible
             FROM contributing_factors cf JOIN scope sc USING (incident_id) WHERE cf.theme_id >= 0
+        ), per_theme AS (
+            SELECT tf.theme_id, count(*) AS factors, count(DISTINCT tf.incident_id) AS incidents,
+                   bool_or(tf.visible AND tf.text = t.representative_text) AS rep_visible,
+                   min(tf.text) FILTER (WHERE tf.visible) AS first_visible
+            FROM tf JOIN themes t USING (theme_id) GROUP BY tf.theme_id
         )
-        SELECT t.theme_id, t.label, t.top_terms,
-               count(*) AS factors, count(DISTINCT tf.incident_id) AS incidents,
-               CASE WHEN bool_or(tf.visible AND tf.text = t.representative_text) THEN t.representative_text
-                    ELSE arg_min(tf.text, tf.incident_id || ':' || lpad(tf.seq::VARCHAR, 6, '0')) FILTER (WHERE tf.visible)
-               END AS representative
-        FROM themes t JOIN tf USING (theme_id)
-        GROUP BY t.theme_id, t.label, t.top_terms, t.representative_text
+        SELECT t.theme_id, t.label, t.top_terms, p.factors, p.incidents,
+               CASE WHEN p.rep_visible THEN t.representative_text ELSE p.first_visible END AS representative
+        FROM per_theme p JOIN themes t USING (theme_id)
         ORDER BY incidents DESC, factors DESC, t.label
         """,
         filters,
@@ -377,9 +378,9 @@ def factor_categories(con: duckdb.DuckDBPyConnection, filters: Filters = NO_FILT
 
 
 def theme_incidents(
-    con: duckdb.DuckDBPyConnection, filters: Filters = NO_FILTERS, viewer: Viewer = ANONYMOUS, *, theme_id: int
+    con: duckdb.DuckDBPyConnection, filters: Filters = NO_FILTERS, viewer: Viewer = ANONYMOUS, *, theme_id: int, limit: int = 500
 ) -> pd.DataFrame:
-    """incident_id (NULL when hidden), incident_date, title, severity, team, services, weight."""
+    """incident_id (NULL when hidden), incident_date, title, severity, team, services, weight: the `limit` latest."""
     return _scoped(
         con,
         """
@@ -392,17 +393,20 @@ def theme_incidents(
         FROM scope sc JOIN incident_themes it USING (incident_id)
         WHERE it.theme_id = $theme_id
         ORDER BY sc.incident_date DESC NULLS LAST, sc.incident_id
+        LIMIT $limit
         """,
         filters,
         viewer,
         theme_id=int(theme_id),
+        limit=int(limit),
     )
 
 
 def theme_factors(
-    con: duckdb.DuckDBPyConnection, filters: Filters = NO_FILTERS, viewer: Viewer = ANONYMOUS, *, theme_id: int
+    con: duckdb.DuckDBPyConnection, filters: Filters = NO_FILTERS, viewer: Viewer = ANONYMOUS, *, theme_id: int, limit: int = 500
 ) -> pd.DataFrame:
-    """incident_id, incident_date, factor, category, source_section: only incidents the viewer may read."""
+    """incident_id, incident_date, factor, category, source_section: the `limit` latest, only from
+    incidents the viewer may read."""
     return _scoped(
         con,
         """
@@ -410,10 +414,12 @@ def theme_factors(
         FROM scope sc JOIN contributing_factors cf USING (incident_id)
         WHERE cf.theme_id = $theme_id AND sc.visible
         ORDER BY sc.incident_date DESC NULLS LAST, sc.incident_id, cf.seq
+        LIMIT $limit
         """,
         filters,
         viewer,
         theme_id=int(theme_id),
+        limit=int(limit),
     )
 
 
@@ -432,18 +438,18 @@ def repeat_groups(con: duckdb.DuckDBPyConnection, filters: Filters = NO_FILTERS)
         ), members AS (
             SELECT theme_id, service, incident_id FROM links
             UNION SELECT theme_id, service, earlier_incident_id FROM links
+        ), chain AS (
+            SELECT m.theme_id, m.service, count(*) AS incidents,
+                   min(i.incident_date) AS first_date, max(i.incident_date) AS last_date
+            FROM members m JOIN incidents i USING (incident_id) GROUP BY m.theme_id, m.service
+        ), reps AS (
+            SELECT theme_id, service, count(DISTINCT incident_id) AS repeats, min(days_between) AS min_days_between
+            FROM links GROUP BY theme_id, service
         )
-        SELECT l.theme_id, coalesce(t.label, 'theme ' || l.theme_id) AS theme, l.service,
-               count(DISTINCT l.incident_id) AS repeats,
-               (SELECT count(*) FROM members m WHERE m.theme_id = l.theme_id AND m.service = l.service) AS incidents,
-               (SELECT min(i.incident_date) FROM members m JOIN incidents i USING (incident_id)
-                 WHERE m.theme_id = l.theme_id AND m.service = l.service) AS first_date,
-               (SELECT max(i.incident_date) FROM members m JOIN incidents i USING (incident_id)
-                 WHERE m.theme_id = l.theme_id AND m.service = l.service) AS last_date,
-               min(l.days_between) AS min_days_between
-        FROM links l LEFT JOIN themes t USING (theme_id)
-        GROUP BY l.theme_id, t.label, l.service
-        ORDER BY repeats DESC, theme, l.service
+        SELECT r.theme_id, coalesce(t.label, 'theme ' || r.theme_id) AS theme, r.service, r.repeats,
+               c.incidents, c.first_date, c.last_date, r.min_days_between
+        FROM reps r JOIN chain c USING (theme_id, service) LEFT JOIN themes t ON t.theme_id = r.theme_id
+        ORDER BY r.repeats DESC, theme, r.service
         """,
         filters,
         ANONYMOUS,
@@ -798,46 +804,50 @@ def ingest_errors(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return _run(con, "SELECT source_path, reason FROM ingest_errors ORDER BY source_path")
 
 
-_KEY_SECTIONS = ["summary", "timeline", "impact", "root_cause", "action_items"]
-
-
 def missing_parts(con: duckdb.DuckDBPyConnection, filters: Filters = NO_FILTERS, viewer: Viewer = ANONYMOUS) -> pd.DataFrame:
-    """Incidents missing a key section or time: incident_id (NULL when hidden), title, source_path
-    (hidden too), incident_date, completeness, missing (comma-separated)."""
+    """Incidents missing a key part (summary, timeline, impact, root cause, action items) or time:
+    incident_id (NULL when hidden), title, source_path (hidden too), incident_date, completeness,
+    missing (comma-separated); most gaps first."""
     return _scoped(
         con,
         """
         , parts AS (
             -- a part counts when written as a section or parsed into structure (JSON/CSV exports)
-            SELECT incident_id, kind FROM sections WHERE length(trim(coalesce(body, ''))) > 0
-            UNION SELECT incident_id, 'summary' FROM incidents WHERE length(trim(coalesce(summary, ''))) > 0
-            UNION SELECT incident_id, 'timeline' FROM timeline_events
-            UNION SELECT incident_id, 'root_cause' FROM contributing_factors
-            UNION SELECT incident_id, 'action_items' FROM action_items
-        ), have AS (SELECT incident_id, list(DISTINCT kind) AS kinds FROM parts GROUP BY incident_id),
-        gaps AS (
-            SELECT sc.*,
-                   list_filter($key_sections::VARCHAR[], lambda k: NOT list_contains(coalesce(h.kinds, []::VARCHAR[]), k))
-                   || list_filter([CASE WHEN sc.started_at IS NULL THEN 'start time' END,
-                                   CASE WHEN sc.detected_at IS NULL THEN 'detection time' END,
-                                   CASE WHEN sc.resolved_at IS NULL THEN 'resolution time' END,
-                                   CASE WHEN sc.incident_date IS NULL THEN 'date' END,
-                                   CASE WHEN sc.severity IS NULL THEN 'severity' END], lambda m: m IS NOT NULL)
-                   AS missing_list
+            SELECT DISTINCT incident_id, kind FROM sections
+            WHERE kind IN ('summary', 'timeline', 'impact', 'root_cause', 'action_items') AND strlen(body) > 0
+            UNION SELECT incident_id, 'summary' FROM incidents WHERE strlen(summary) > 0
+            UNION SELECT DISTINCT incident_id, 'timeline' FROM timeline_events
+            UNION SELECT DISTINCT incident_id, 'root_cause' FROM contributing_factors
+            UNION SELECT DISTINCT incident_id, 'action_items' FROM action_items
+        ), have AS (
+            SELECT incident_id,
+                   bool_or(kind = 'summary') AS summary, bool_or(kind = 'timeline') AS timeline, bool_or(kind = 'impact') AS impact,
+                   bool_or(kind = 'root_cause') AS root_cause, bool_or(kind = 'action_items') AS action_items
+            FROM parts GROUP BY incident_id
+        ), gaps AS (
+            SELECT sc.*, concat_ws(', ',
+                       CASE WHEN h.summary IS NOT TRUE THEN 'summary' END,
+                       CASE WHEN h.timeline IS NOT TRUE THEN 'timeline' END,
+                       CASE WHEN h.impact IS NOT TRUE THEN 'impact' END,
+                       CASE WHEN h.root_cause IS NOT TRUE THEN 'root cause' END,
+                       CASE WHEN h.action_items IS NOT TRUE THEN 'action items' END,
+                       CASE WHEN sc.started_at IS NULL THEN 'start time' END,
+                       CASE WHEN sc.detected_at IS NULL THEN 'detection time' END,
+                       CASE WHEN sc.resolved_at IS NULL THEN 'resolution time' END,
+                       CASE WHEN sc.incident_date IS NULL THEN 'date' END,
+                       CASE WHEN sc.severity IS NULL THEN 'severity' END) AS missing
             FROM scope sc LEFT JOIN have h USING (incident_id)
         )
         SELECT CASE WHEN visible THEN incident_id END AS incident_id,
                CASE WHEN visible THEN coalesce(title, incident_id) ELSE hidden_label END AS title,
                CASE WHEN visible THEN source_path END AS source_path,
-               incident_date, completeness,
-               list_transform(missing_list, lambda m: replace(m, '_', ' ')) AS missing_list,
-               array_to_string(list_transform(missing_list, lambda m: replace(m, '_', ' ')), ', ') AS missing
-        FROM gaps WHERE len(missing_list) > 0
-        ORDER BY len(missing_list) DESC, completeness NULLS FIRST, incident_date DESC NULLS LAST, gaps.incident_id
+               incident_date, completeness, missing
+        FROM gaps WHERE missing <> ''
+        ORDER BY length(missing) - length(replace(missing, ',', '')) DESC, completeness NULLS FIRST,
+                 incident_date DESC NULLS LAST, gaps.incident_id
         """,
         filters,
         viewer,
-        key_sections=_KEY_SECTIONS,
     )
 
 

@@ -30,11 +30,13 @@ labels = dict(zip(themes["theme_id"].astype(int), themes["label"]))
 theme_id = st.selectbox("Theme", list(labels), format_func=lambda t: f"{labels[t]}", key="theme_drill")
 if theme_id is not None:
     incidents = data.load("theme_incidents", filters=f, viewer=viewer, theme_id=int(theme_id))
-    st.subheader(f"{len(incidents)} incidents")
+    total = int(themes.loc[themes["theme_id"] == theme_id, "incidents"].iloc[0])
+    st.subheader(f"{total} incidents" + (f" (latest {len(incidents)} shown)" if total > len(incidents) else ""))
     st.dataframe(ui.with_links(incidents)[["link", "incident_date", "title", "severity", "team", "services"]], hide_index=True,
                  column_config={"link": ui.link_column("Incident"), "incident_date": ui.date_column(), "title": "Title", "severity": "Severity", "team": "Team", "services": "Services"})
     factors = data.load("theme_factors", filters=f, viewer=viewer, theme_id=int(theme_id))
-    st.subheader(f"{len(factors)} contributing factors")
+    n_factors = len(factors)
+    st.subheader(f"{n_factors} contributing factors" if n_factors < 500 else "Latest 500 contributing factors")
     if factors.empty:
         st.info("No readable factor sentences for this theme.")
     else:
