@@ -159,7 +159,7 @@ def test_parallel_parse_matches_in_process_parse(tmp_path: Path) -> None:
     }
     corpus = write_corpus(tmp_path / "c", files)
     one = build([corpus], tmp_path / "one.duckdb", analysis=False, jobs=1)
-    two = build([corpus], tmp_path / "two.duckdb", analysis=False, jobs=2)
+    two = build([corpus], tmp_path / "two.duckdb", analysis=False, jobs=2, progress=True)
     assert one.incidents_loaded == two.incidents_loaded == 60
     assert table_contents(tmp_path / "one.duckdb") == table_contents(tmp_path / "two.duckdb")
 

@@ -131,3 +131,34 @@ def test_db_defaults_to_the_environment_variable(monkeypatch: pytest.MonkeyPatch
     assert args.db == tmp_path / "env.duckdb"
     monkeypatch.delenv("HINDSIGHT_DB")
     assert cli.build_parser().parse_args(["dashboard"]).db == cli.DEFAULT_DB
+
+
+def test_build_shows_a_progress_bar_on_a_terminal(sample_corpus: Path, tmp_path: Path) -> None:
+    import os
+    import pty
+
+    master, slave = pty.openpty()
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "pipelines.cli", "build", str(sample_corpus), "--db", str(tmp_path / "h.duckdb"), "--no-analysis"],
+            stdout=subprocess.PIPE,
+            stderr=slave,
+            text=True,
+            env={**os.environ, "TERM": "xterm", "COLUMNS": "100"},
+        )
+        os.close(slave)
+        chunks = []
+        while True:
+            try:
+                data = os.read(master, 65536)
+            except OSError:  # EIO once the terminal's other end is closed and drained
+                break
+            if not data:
+                break
+            chunks.append(data)
+    finally:
+        os.close(master)
+    assert proc.returncode == 0
+    terminal = b"".join(chunks).decode(errors="replace")
+    assert "Parsing" in terminal
+    assert "Loaded 5 incidents" in proc.stdout
