@@ -153,8 +153,11 @@ def _blocks(body: str) -> list[tuple[int, str, bool]]:
     return blocks
 
 
+_MAX_FACTOR_CHARS = 2000  # longer is a pasted log or a run-on blob, not a sentence
+
+
 def _worth_keeping(text: str) -> bool:
-    return len(text.split()) >= 3 and not text.rstrip().endswith(":")
+    return len(text) <= _MAX_FACTOR_CHARS and len(text.split()) >= 3 and not text.rstrip().endswith(":")
 
 
 def _strip_why(text: str) -> str:
