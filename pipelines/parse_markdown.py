@@ -19,6 +19,7 @@ body (at most 120 characters).
 
 from __future__ import annotations
 
+import hashlib
 import re
 import tomllib
 from datetime import date
@@ -34,7 +35,6 @@ from pipelines.metadata import (
     declared_zone,
     is_delimiter_row,
     match_key_value,
-    parse_datetime,
     table_cells,
 )
 from pipelines.model import Incident, IngestError, Section
@@ -168,8 +168,6 @@ def _kv_lines(block: list[str]) -> dict[str, Any]:
 
 def derive_incident_id(source_path: str) -> str:
     """A stable id for a file (or record) without one: readable stem plus a path hash."""
-    import hashlib
-
     digest = hashlib.sha1(source_path.encode("utf-8", "surrogatepass")).hexdigest()[:10]
     stem = source_path.rsplit("/", 1)[-1]
     stem = re.sub(r"\.(?:md|markdown|json|jsonl|ndjson|csv|txt)(?=$|:)", "", stem, flags=re.I)
@@ -321,17 +319,7 @@ def parse_markdown(
     incident.sections = [s for s, _ in pairs]
 
     if not incident.title:
-        if title_heading:
-            incident.title = _heading_title(title_heading.text)
-        elif headings and headings[0].line_index <= _first_text_index(body) and classify_heading(headings[0].text) == "other" and not headings[0].inline:
-            incident.title = _heading_title(headings[0].text)
-        if not incident.title:
-            for sec in incident.sections:
-                incident.title = _first_sentence(sec.body)
-                if incident.title:
-                    break
-        if not incident.title:
-            incident.title = next((s.heading for s in incident.sections if s.heading), None)
+        incident.title = _fallback_title(title_heading, headings, body, incident.sections)
     if not incident.title and not incident.sections:
         raise IngestError("no postmortem text found: no title, no headings and no body; write the postmortem or delete the file")
 
@@ -350,17 +338,37 @@ def parse_markdown(
         incident.date = incident.started_at.date()
 
     if not incident.summary:
-        summaries = [s for s in incident.sections if s.kind == "summary" and s.body.strip()]
-        # A headed "Summary" beats a line or two of preamble before it.
-        summary_sec = next((s for s in summaries if s.heading), summaries[0] if summaries else None)
-        if summary_sec is not None:
-            incident.summary = _first_paragraph(summary_sec.body)
+        incident.summary = _summary_of(incident.sections)
     if not incident.incident_id:
         incident.incident_id = derive_incident_id(source_path)
     return incident
 
 
 _WRAP = re.compile(r"^(\*\*|__)(.+)\1$")
+
+
+def _fallback_title(
+    title_heading: Heading | None, headings: list[Heading], body: list[str], sections: list[Section]
+) -> str | None:
+    """Title without front matter: the H1, else a non-section heading at the very top, else
+    the first sentence of the text, else the first section heading."""
+    if title_heading:
+        return _heading_title(title_heading.text)
+    top = headings[0] if headings else None
+    if top and top.line_index <= _first_text_index(body) and not top.inline and classify_heading(top.text) == "other":
+        return _heading_title(top.text)
+    for sec in sections:
+        sentence = _first_sentence(sec.body)
+        if sentence:
+            return sentence
+    return next((s.heading for s in sections if s.heading), None)
+
+
+def _summary_of(sections: list[Section]) -> str | None:
+    summaries = [s for s in sections if s.kind == "summary" and s.body.strip()]
+    # A headed "Summary" beats a line or two of preamble before it.
+    chosen = next((s for s in summaries if s.heading), summaries[0] if summaries else None)
+    return _first_paragraph(chosen.body) if chosen is not None else None
 
 
 def _heading_title(text: str) -> str | None:
@@ -378,5 +386,3 @@ def _first_text_index(body: list[str]) -> int:
             return i
     return len(body)
 
-
-__all__ = ["parse_markdown", "read_front_matter", "derive_incident_id", "parse_datetime"]
