@@ -43,6 +43,7 @@ class Table:
     header: list[str]
     rows: list[list[str]]
     numeric: tuple[int, ...] = ()  # column indexes to right-align
+    wrap: tuple[int, ...] = ()  # columns of free text that may wrap; the others stay on one line
 
 
 @dataclass(frozen=True)
@@ -128,6 +129,7 @@ def document(review: QuarterlyReview) -> tuple[str, list[Section]]:
             [[t.label + (" (new)" if t.is_new else ""), str(t.incidents), str(t.previous_incidents),
               t.first_seen.isoformat() if t.first_seen else "–"] for t in review.top_themes],
             numeric=(1, 2),
+            wrap=(0,),
         ))
         theme_blocks.append(Chart("themes"))
     else:
@@ -149,6 +151,7 @@ def document(review: QuarterlyReview) -> tuple[str, list[Section]]:
             ["Theme", "Service", "Repeats", "Shortest gap (days)"],
             [[r.label, r.service, str(r.repeats), str(r.min_days_between)] for r in shown],
             numeric=(2, 3),
+            wrap=(0,),
         ))
         if len(review.repeats) > len(shown):
             repeat_blocks.append(
@@ -180,6 +183,7 @@ def document(review: QuarterlyReview) -> tuple[str, list[Section]]:
               n.title if n.incident_id is None else f"{n.incident_id}: {n.title}",
               n.service or "–", fmt_minutes(n.resolve_minutes)] for n in review.notable],
             numeric=(5,),
+            wrap=(3, 4),
         )]
         listed = sum(1 for n in review.notable if n.reason == "SEV1")
         if cur.by_severity["SEV1"] > listed:
@@ -261,7 +265,7 @@ h1 { font-size: 1.6rem; margin-bottom: .3rem; } h2 { font-size: 1.2rem; margin-t
      border-bottom: 1px solid #d0d7de; padding-bottom: .2rem; }
 table { border-collapse: collapse; margin: .6rem 0; } th, td { padding: .25rem .6rem; border-bottom: 1px solid #eaeef2;
      text-align: left; vertical-align: top; } th { background: #f6f8fa; } td.num, th.num { text-align: right; }
-td:first-child, td.num { white-space: nowrap; }
+td { white-space: nowrap; } td.wrap { white-space: normal; }
 figure { margin: .8rem 0; } figure svg { max-width: 100%; height: auto; }
 .meta { color: #57606a; font-size: .85rem; }
 """.strip()
@@ -322,9 +326,10 @@ def render_html(review: QuarterlyReview, svgs: dict[str, str] | None = None) -> 
                 if block.name in svgs:
                     body.append(f'<figure aria-label="{e(block.name)} chart">{_sanitize_svg(svgs[block.name])}</figure>')
             elif isinstance(block, Table):
-                def cell(tag: str, j: int, value: str, numeric: tuple[int, ...] = block.numeric) -> str:
-                    cls = ' class="num"' if j in numeric else ""
-                    return f"<{tag}{cls}>{e(value)}</{tag}>"
+                def cell(tag: str, j: int, value: str, t: Table = block) -> str:
+                    classes = " ".join(c for c, on in (("num", j in t.numeric), ("wrap", j in t.wrap)) if on)
+                    attr = f' class="{classes}"' if classes else ""
+                    return f"<{tag}{attr}>{e(value)}</{tag}>"
 
                 head = "".join(cell("th", j, h) for j, h in enumerate(block.header))
                 rows = "".join("<tr>" + "".join(cell("td", j, c) for j, c in enumerate(row)) + "</tr>" for row in block.rows)

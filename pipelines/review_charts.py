@@ -8,6 +8,7 @@ sentence instead of an empty axis.
 from __future__ import annotations
 
 import altair as alt
+import numpy as np
 import pandas as pd
 
 from pipelines.model import SEVERITIES
@@ -51,33 +52,43 @@ def severity_chart(review: QuarterlyReview) -> alt.Chart | None:
 
 
 def duration_chart(review: QuarterlyReview, measure: str = "resolve") -> alt.Chart | None:
-    """Distribution of time to resolve (or detect) per quarter: box plot over every incident, in hours.
+    """Distribution of time to resolve (or detect) per quarter, in hours: a box from the 25th to the
+    75th percentile, whiskers from the 5th to the 95th, a tick at the median and a dot at the p90.
 
-    A box plot and not a bar of means: durations are heavily skewed and one long outage would
-    otherwise look like a trend.
+    Percentiles and not a bar of means: durations are heavily skewed and one long outage would
+    otherwise look like a trend. The summary is computed here, so the chart carries a few numbers
+    instead of every incident's duration.
     """
     attr = {"resolve": "time_to_resolve", "detect": "time_to_detect"}[measure]
     rows = []
     for fig in (review.previous, review.current):
         stats = getattr(fig, attr)
-        label = f"{fig.quarter} (n={stats.n})"
-        rows += [{"quarter": str(fig.quarter), "label": label, "hours": v / 60.0} for v in stats.values]
+        if not stats.values:
+            continue
+        hours = np.asarray(stats.values, dtype=float) / 60.0
+        p5, q1, med, q3, p90, p95 = np.percentile(hours, [5, 25, 50, 75, 90, 95])
+        rows.append({"quarter": str(fig.quarter), "label": f"{fig.quarter} (n={stats.n})", "n": stats.n,
+                     "p5": p5, "q1": q1, "median": med, "q3": q3, "p90": p90, "p95": p95})
     if not rows:
         return None
     df = pd.DataFrame(rows)
-    labels = list(dict.fromkeys(df["label"]))
     word = "resolve" if measure == "resolve" else "detect"
-    return (
-        alt.Chart(df, title=f"Time to {word} per incident (hours from start)")
-        .mark_boxplot(extent=1.5, size=28)
-        .encode(
-            y=alt.Y("label:N", sort=labels, title="Quarter (incidents with a time)"),
-            x=alt.X("hours:Q", title=f"Time to {word} (hours)"),
-            color=alt.Color("quarter:N", title="Quarter", scale=_quarter_scale(review), legend=None),
-            tooltip=[alt.Tooltip("quarter:N", title="Quarter"), alt.Tooltip("hours:Q", title="Hours", format=".1f")],
-        )
-        .properties(width=WIDTH, height=110)
-    )
+    y = alt.Y("label:N", sort=list(df["label"]), title="Quarter (incidents with a time)")
+    color = alt.Color("quarter:N", title="Quarter", scale=_quarter_scale(review), legend=None)
+    tooltip = [
+        alt.Tooltip("label:N", title="Quarter"),
+        alt.Tooltip("median:Q", title="Median (hours)", format=".2f"),
+        alt.Tooltip("p90:Q", title="p90 (hours)", format=".2f"),
+    ]
+    base = alt.Chart(df, title=alt.Title(
+        f"Time to {word} per incident (hours from start)",
+        subtitle="box: 25th-75th percentile; whiskers: 5th-95th; tick: median; dot: p90",
+    )).encode(y=y, tooltip=tooltip)
+    whiskers = base.mark_rule().encode(x=alt.X("p5:Q", title=f"Time to {word} (hours)"), x2="p95:Q", color=color)
+    box = base.mark_bar(size=22).encode(x="q1:Q", x2="q3:Q", color=color)
+    median = base.mark_tick(color="white", thickness=3, size=22).encode(x="median:Q")
+    p90 = base.mark_point(filled=True, color="black", size=40).encode(x="p90:Q")
+    return (whiskers + box + median + p90).properties(width=WIDTH, height=110)
 
 
 def themes_chart(review: QuarterlyReview) -> alt.Chart | None:

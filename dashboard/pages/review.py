@@ -20,6 +20,12 @@ def _review(identity: data.DbIdentity, quarter: str, viewer: Viewer, as_of: date
         con.close()
 
 
+@st.cache_data(max_entries=64, show_spinner=False)
+def _chart_specs(identity: data.DbIdentity, quarter: str, viewer: Viewer, as_of: date) -> dict[str, dict]:
+    # Altair validates a spec on every to_dict(); cache the specs so a rerun only resends them.
+    return {name: chart.to_dict() for name, chart in review_charts.review_charts(_review(identity, quarter, viewer, as_of))}
+
+
 def _quarter_from_url(choices: list[str]) -> str | None:
     raw = st.query_params.get("quarter")
     if not isinstance(raw, str) or len(raw) > 20:
@@ -66,7 +72,7 @@ cols[3].metric("Repeat incidents", review.repeat_count, delta=review.repeat_coun
 cols[4].metric("Action items done", report.fmt_pct(review.actions.completion_pct),
                help=f"{review.actions.done} of {review.actions.created} items; {review.actions.overdue} overdue.")
 
-charts = dict(review_charts.review_charts(review))
+charts = _chart_specs(identity, quarter, viewer, today)
 _, sections = report.document(review)
 for i, section in enumerate(sections):
     if i:
@@ -74,7 +80,7 @@ for i, section in enumerate(sections):
     for block in section.blocks:
         if isinstance(block, report.Chart):
             if block.name in charts:
-                st.altair_chart(charts[block.name], width="stretch")
+                st.vega_lite_chart(charts[block.name], width="stretch")
         elif isinstance(block, report.Table):
             st.dataframe(pd.DataFrame(block.rows, columns=[h or " " for h in block.header]), hide_index=True)
         elif isinstance(block, list):
