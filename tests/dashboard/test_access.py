@@ -102,3 +102,45 @@ def test_broken_access_file_fails_closed(tmp_path, monkeypatch):
     at = _run("pages/incident.py", {"is_logged_in": True, "email": "alice@example.com"}, incident="INC-4")
     assert at.title[0].value == "Restricted incident"
     assert any("stay hidden" in w.value for w in at.warning)
+
+
+# ---- no secrets in the repository -------------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parents[2]
+SECRET_PATTERNS = [
+    r"-----BEGIN [A-Z ]*PRIVATE KEY-----",
+    r"\bAKIA[0-9A-Z]{16}\b",  # AWS access key id
+    r"\bgh[pousr]_[A-Za-z0-9]{30,}\b",  # GitHub token
+    r"(?i)\b(client_secret|cookie_secret|api_key|password)\s*=\s*\"(?!\.\.\.|<|your|xxx|change)[^\"]{12,}\"",
+]
+
+
+def _tracked_files() -> list[Path]:
+    import subprocess
+
+    try:
+        out = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True, timeout=30).stdout
+    except (OSError, subprocess.CalledProcessError):
+        pytest.skip("not a git checkout")
+    return [ROOT / p for p in out.decode().split("\0") if p]
+
+
+def test_secrets_file_and_access_file_are_git_ignored():
+    import subprocess
+
+    _tracked_files()  # skips outside a checkout
+    for rel in (".streamlit/secrets.toml", ".streamlit/hindsight_access.toml"):
+        r = subprocess.run(["git", "check-ignore", "-q", rel], cwd=ROOT, timeout=30)
+        assert r.returncode == 0, f"{rel} must be git-ignored"
+
+
+def test_no_credentials_in_tracked_files():
+    import re
+
+    found = []
+    for path in _tracked_files():
+        if not path.is_file() or path.stat().st_size > 2_000_000 or path.suffix in {".png", ".duckdb", ".npz"}:
+            continue
+        text = path.read_text(encoding="utf-8", errors="ignore")
+        found += [f"{path.relative_to(ROOT)}: {m.group(0)[:40]}" for pat in SECRET_PATTERNS for m in re.finditer(pat, text)]
+    assert found == []
