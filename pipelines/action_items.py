@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from pipelines.metadata import is_delimiter_row, parse_date, table_cells
+from pipelines.metadata import is_table_row, parse_date, table_cells, table_starts
 from pipelines.model import ActionItem
 
 _COLUMNS: dict[str, str] = {}
@@ -303,7 +303,7 @@ def _table_items(lines: list[str], start: int, first_line: int, ref: date | None
     if "text" not in cols:
         cols["text"] = next((k for k in range(len(header)) if k not in cols.values()), 0)
     j = start + 2
-    while j < len(lines) and lines[j].strip().startswith("|"):
+    while j < len(lines) and is_table_row(lines[j]):
         cells = table_cells(lines[j].strip()) or []
         j += 1
         marker_status = None
@@ -367,13 +367,11 @@ def extract_action_items(body: str, first_line: int, ref: date | None = None) ->
         if in_fence or not s:
             i += 1
             continue
-        if s.startswith("|") and i + 1 < n:
-            nxt = table_cells(lines[i + 1].strip()) if lines[i + 1].strip().startswith("|") else None
-            if nxt and is_delimiter_row(nxt):
-                has_list = True
-                i = _table_items(lines, i, first_line, ref, items)
-                parent = None
-                continue
+        if table_starts(lines, i):
+            has_list = True
+            i = _table_items(lines, i, first_line, ref, items)
+            parent = None
+            continue
         m = _BULLET.match(line)
         if m:
             has_list = True

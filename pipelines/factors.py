@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 
+from pipelines.metadata import is_table_row, table_starts
 from pipelines.model import ContributingFactor, Section
 from pipelines.sections import classify_heading
 
@@ -118,6 +119,7 @@ def _blocks(body: str) -> list[tuple[int, str, bool]]:
             blocks.append((para_start, " ".join(para), False))
             para.clear()
 
+    in_table = False
     for i, line in enumerate(lines):
         s = line.strip()
         if s.startswith(("```", "~~~")):
@@ -126,7 +128,10 @@ def _blocks(body: str) -> list[tuple[int, str, bool]]:
             continue
         if in_fence:
             continue
-        if not s or s.startswith(("#", "|")) or set(s) <= set("-=*_"):
+        if in_table and is_table_row(line):
+            continue
+        in_table = "|" in s and table_starts(lines, i)
+        if in_table or not s or s.startswith(("#", "|")) or set(s) <= set("-=*_"):
             flush()
             continue
         m = _BULLET.match(line)

@@ -490,9 +490,18 @@ def table_cells(line: str) -> list[str] | None:
     return [c.strip().replace("\x00", "|") for c in s.split("|")]
 
 
-_DELIM_CELL = re.compile(r"^:?-{1,}:?$")
+_DELIM_ROW = re.compile(r"^\s*\|?\s*:?-+:?\s*(?:\|\s*:?-+:?\s*)*\|?\s*$")
 
 
-def is_delimiter_row(cells: list[str]) -> bool:
-    return bool(cells) and all(_DELIM_CELL.match(c.replace(" ", "")) for c in cells if c) and any(cells)
+def table_starts(lines: list[str], i: int) -> bool:
+    """Whether a GFM pipe table starts at lines[i]: a header row with a pipe, then a
+    delimiter row (`|---|:--:|` or, without outer pipes, `--- | ---`)."""
+    if i + 1 >= len(lines) or "|" not in lines[i]:
+        return False
+    nxt = lines[i + 1]
+    return "|" in nxt and "-" in nxt and _DELIM_ROW.match(nxt) is not None
 
+
+def is_table_row(line: str) -> bool:
+    """A row inside a table already started: any non-blank line with a pipe."""
+    return "|" in line and bool(line.strip())

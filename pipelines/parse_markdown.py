@@ -33,9 +33,10 @@ from pipelines.metadata import (
     apply_metadata,
     canonical_field,
     declared_zone,
-    is_delimiter_row,
+    is_table_row,
     match_key_value,
     table_cells,
+    table_starts,
 )
 from pipelines.model import Incident, IngestError, Section
 from pipelines.sections import Heading, classify_heading, find_headings, normalize_heading, split_sections
@@ -193,23 +194,21 @@ def _leading_metadata(lines: list[str], start: int, end: int) -> tuple[dict[str,
         if not s or set(s) <= set("-*_="):
             i += 1
             continue
-        if s.startswith("|") and i + 1 < end:
+        if "|" in s and i + 1 < end and table_starts(lines, i):
             header = table_cells(s) or []
-            delim = table_cells(lines[i + 1].strip()) if lines[i + 1].strip().startswith("|") else None
-            if delim and is_delimiter_row(delim):
-                j = i + 2
-                rows = []
-                while j < end and lines[j].strip().startswith("|"):
-                    rows.append(table_cells(lines[j].strip()) or [])
-                    j += 1
-                found = _table_metadata(header, rows)
-                if not found:
-                    break
-                for k, v in found.items():
-                    meta.setdefault(k, v)
-                consumed.extend(range(i, j))
-                i = j
-                continue
+            j = i + 2
+            rows = []
+            while j < end and is_table_row(lines[j]):
+                rows.append(table_cells(lines[j].strip()) or [])
+                j += 1
+            found = _table_metadata(header, rows)
+            if not found:
+                break
+            for k, v in found.items():
+                meta.setdefault(k, v)
+            consumed.extend(range(i, j))
+            i = j
+            continue
         parts = [s]
         if ("|" in s or " · " in s) and not s.startswith("|"):
             parts = [p for p in re.split(r"\s+[|·]\s+", s) if p]

@@ -30,7 +30,7 @@ import re
 from datetime import date, datetime, time, timedelta, tzinfo
 from functools import lru_cache
 
-from pipelines.metadata import TZINFOS, is_delimiter_row, parse_datetime, table_cells, to_naive_utc, zone_of
+from pipelines.metadata import TZINFOS, is_table_row, parse_datetime, table_cells, table_starts, to_naive_utc, zone_of
 from pipelines.model import TimelineEvent
 
 _MONTHS = {
@@ -274,12 +274,9 @@ def extract_timeline(
         if not stripped:
             i += 1
             continue
-        if stripped.startswith("|") and i + 1 < n:
-            cells = table_cells(stripped)
-            nxt = table_cells(lines[i + 1].strip()) if lines[i + 1].strip().startswith("|") else None
-            if cells and nxt and is_delimiter_row(nxt):
-                i = _read_table(lines, i, first_line, placer, events)
-                continue
+        if "|" in stripped and table_starts(lines, i):
+            i = _read_table(lines, i, first_line, placer, events)
+            continue
         if stripped.startswith("|"):
             i += 1
             continue
@@ -319,7 +316,7 @@ def _read_table(lines: list[str], i: int, first_line: int, placer: _Placer, even
         time_col, date_col = (date_col, None) if date_col is not None else (0, None)
     zone_in_header = zone_tz(re.sub(r"^.*\(([^)]*)\).*$", r"\1", header[time_col])) if "(" in header[time_col] else None
     j = i + 2
-    while j < len(lines) and lines[j].strip().startswith("|"):
+    while j < len(lines) and is_table_row(lines[j]):
         cells = table_cells(lines[j].strip()) or []
         j += 1
         if not any(cells) or time_col >= len(cells):

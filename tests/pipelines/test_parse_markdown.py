@@ -395,3 +395,17 @@ def test_timezone_line_in_a_key_value_block() -> None:
     text = b"# T\n\nTimezone: PT\nStarted: 2024-01-10 09:00\n\n## Timeline\n\n- 09:05 paged\n"
     inc = parse_file(text, "x.md").incidents[0]
     assert (inc.started_at, inc.detected_at) == (datetime(2024, 1, 10, 17, 0), datetime(2024, 1, 10, 17, 5))
+
+
+def test_pipe_tables_without_outer_pipes() -> None:
+    text = (
+        b"# Pipeless tables\n\nSeverity | Date | Services\n--- | --- | ---\nSEV2 | 2024-03-05 | api\n\n"
+        b"## Timeline\n\nTime (UTC) | Event\n:--- | ---\n14:02 | outage begins\n14:30 | resolved\n\n"
+        b"## Action items\n\nAction | Owner | Status\n--- | --- | ---\nAdd an alert | bob | done\n"
+    )
+    inc = parse_file(text, "x.md").incidents[0]
+    assert (inc.severity, inc.date, inc.services) == ("SEV2", date(2024, 3, 5), ["api"])
+    assert [(e.at, e.text) for e in inc.timeline] == [
+        (datetime(2024, 3, 5, 14, 2), "outage begins"), (datetime(2024, 3, 5, 14, 30), "resolved"),
+    ]
+    assert items(inc) == [("Add an alert", "bob", None, "done", None, None, None)]
