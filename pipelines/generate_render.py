@@ -243,13 +243,39 @@ def _date_line(rng: random.Random, d, style: int) -> str:
     return f"{d:%A} {d.day} {d:%B} {d.year}"
 
 
-def _timeline(plan: IncidentPlan, rng: random.Random, markers: set[str], *, explicit_zone: bool) -> list[str]:
-    """Timeline lines in one of several styles; explicit_zone keeps every time unambiguous."""
+def _timeline_section(doc: _Doc, plan: IncidentPlan, rng: random.Random, markers: set[str], heading: str,
+                      *, explicit_zone: bool) -> None:
+    heading, lines = _timeline(plan, rng, markers, heading, explicit_zone=explicit_zone)
+    doc.heading(heading, "timeline")
+    doc.add(*lines)
+
+
+def _timeline(plan: IncidentPlan, rng: random.Random, markers: set[str], heading: str, *,
+              explicit_zone: bool) -> tuple[str, list[str]]:
+    """(heading, lines) in one of several styles; explicit_zone keeps every time unambiguous.
+
+    A zone declared for the whole section ("Timeline (all times PDT)") may sit in the heading."""
     events = _events(plan, rng, markers)
-    styles = ["utc", "utc", "datetime", "iso", "ampm", "table", "table_split", "section_zone", "monthday"]
+    zone = pick(rng, LOCAL_ZONES)
+    styles = ["utc", "utc", "datetime", "iso", "ampm", "table", "table_split", "monthday"]
+    if _offset(plan.started, zone) == _offset(plan.resolved, zone):  # one abbreviation fits every event
+        styles.append("section_zone")
     if not explicit_zone:
         styles += ["bare", "bare", "table_bare", "bracket", "bold"]
     style = pick(rng, styles)
+    zone_in_heading = (style == "section_zone" and heading.startswith("#") and "(" not in heading
+                       and rng.random() < 0.5)
+    if zone_in_heading:
+        heading = f"{heading} (all times {plan.started.replace(tzinfo=timezone.utc).astimezone(zone).tzname()})"
+    return heading, _timeline_lines(plan, rng, events, style, zone, declare_zone=not zone_in_heading)
+
+
+def _offset(t: datetime, zone: ZoneInfo) -> timedelta | None:
+    return t.replace(tzinfo=timezone.utc).astimezone(zone).utcoffset()
+
+
+def _timeline_lines(plan: IncidentPlan, rng: random.Random, events: list[tuple[datetime, str]], style: str,
+                    zone: ZoneInfo, *, declare_zone: bool) -> list[str]:
     out: list[str] = []
     if style in ("table", "table_bare"):
         out += [pick(rng, ("| Time (UTC) | Event |", "| Timestamp | What happened |", "| When | Event |")), "|---|---|"]
@@ -269,10 +295,9 @@ def _timeline(plan: IncidentPlan, rng: random.Random, markers: set[str], *, expl
         return [f"- {t:%b} {t.day}, {t:%H:%M} UTC: {text}" for t, text in events]
     date_style = rng.randrange(5)
     bullet = pick(rng, ("- ", "* ", "", "1. "))
-    zone = pick(rng, LOCAL_ZONES)
     if style == "bare":
         out += [pick(rng, ("All times UTC.", "_All times in UTC._", "(times are UTC)")), ""]
-    if style == "section_zone":
+    if style == "section_zone" and declare_zone:
         abbrev = plan.started.replace(tzinfo=timezone.utc).astimezone(zone).tzname()
         out += [pick(rng, (f"All times are in {abbrev}.", f"_Times below are {abbrev}._")), ""]
     current = None
@@ -527,8 +552,7 @@ def _google_sre(plan, rng, c, out: Rendered) -> _Doc:
         doc.heading("### Where we got lucky", "where_we_got_lucky")
         doc.add(*_bullets(c.lucky))
     if has_tl:
-        doc.heading("## Timeline", "timeline")
-        doc.add(*_timeline(plan, rng, markers, explicit_zone=not fm_times))
+        _timeline_section(doc, plan, rng, markers, "## Timeline", explicit_zone=not fm_times)
     if rng.random() < 0.12:
         _appendix(doc, plan, rng)
     out.visible_times = fm_times | markers
@@ -557,8 +581,7 @@ def _pagerduty(plan, rng, c, out: Rendered) -> _Doc:
     doc.add(*_bullets([f"{people[0][1]} (incident commander)", f"{people[1][1]} (subject matter expert)",
                        f"{people[-1][1]} (scribe)"]))
     if has_tl:
-        doc.heading("## Timeline", "timeline")
-        doc.add(*_timeline(plan, rng, markers, explicit_zone=not fm_times))
+        _timeline_section(doc, plan, rng, markers, "## Timeline", explicit_zone=not fm_times)
     doc.heading("## How'd We Do?", "other")
     doc.add("What went well:", *_bullets(c.good), "", "What didn't go so well:", *_bullets(c.bad))
     if plan.actions:
@@ -592,8 +615,7 @@ def _atlassian(plan, rng, c, out: Rendered) -> _Doc:
     doc.heading("## Recovery", "resolution")
     doc.add(c.resolution)
     if has_tl:
-        doc.heading("## Timeline", "timeline")
-        doc.add(*_timeline(plan, rng, markers, explicit_zone=not fm_times))
+        _timeline_section(doc, plan, rng, markers, "## Timeline", explicit_zone=not fm_times)
     doc.heading("## Five whys", "root_cause")
     doc.add(*[f"{i}. {w}" for i, w in enumerate(c.whys, 1)])
     doc.heading("## Root cause", "root_cause")
@@ -636,8 +658,7 @@ def _gitlab(plan, rng, c, out: Rendered) -> _Doc:
         doc.heading("## Corrective actions", "action_items")
         doc.add(*_actions_checkboxes(plan, rng, out))
     if has_tl:
-        doc.heading("## Timeline", "timeline")
-        doc.add(*_timeline(plan, rng, markers, explicit_zone=not fm_times))
+        _timeline_section(doc, plan, rng, markers, "## Timeline", explicit_zone=not fm_times)
     out.visible_times = fm_times | markers
     return doc
 
@@ -669,8 +690,7 @@ def _short(plan, rng, c, out: Rendered) -> _Doc:
     doc.heading("## Fix", "resolution")
     doc.add(c.resolution)
     if has_tl:
-        doc.heading("## Timeline", "timeline")
-        doc.add(*_timeline(plan, rng, markers, explicit_zone=not fm_times))
+        _timeline_section(doc, plan, rng, markers, "## Timeline", explicit_zone=not fm_times)
     if plan.actions:
         doc.heading("## Follow-ups", "action_items")
         doc.add(*_actions_bullets(plan, rng, out))
@@ -702,8 +722,7 @@ def _messy(plan, rng, c, out: Rendered) -> _Doc:
     doc.heading(pick(rng, variants["root_cause"]), "root_cause")
     _factor_block(doc, c, rng, pick(rng, ("- ", "* ", "+ ")))
     if has_tl:
-        doc.heading(pick(rng, variants["timeline"]), "timeline")
-        doc.add(*_timeline(plan, rng, markers, explicit_zone=not fm_times))
+        _timeline_section(doc, plan, rng, markers, pick(rng, variants["timeline"]), explicit_zone=not fm_times)
     if rng.random() < 0.85:
         doc.heading(pick(rng, variants["resolution"]), "resolution")
         doc.add(c.resolution)
@@ -736,8 +755,7 @@ def _meta_table(plan, rng, c, out: Rendered) -> _Doc:
     doc.heading("## Contributing factors", "root_cause")
     _factor_block(doc, c, rng)
     if has_tl:
-        doc.heading("## Timeline", "timeline")
-        doc.add(*_timeline(plan, rng, markers, explicit_zone=not fm_times))
+        _timeline_section(doc, plan, rng, markers, "## Timeline", explicit_zone=not fm_times)
     if plan.actions:
         doc.heading("## Action items", "action_items")
         doc.add(*_actions_table(plan, rng, out, "pagerduty"))
