@@ -836,16 +836,24 @@ def _jsonl_record(plan, rng, c, out: Rendered) -> dict:
                                         "due_date": a.due.isoformat() if a.due else None,
                                         "status": pick(rng, _STATUS_WORDS[a.status]),
                                         "priority": a.priority, "ticket": a.ticket})
+        if rng.random() < 0.6:  # a structured timeline, as incident tools export it
+            _, markers = _choose_times(rng, timeline=True)
+            rec["timeline"] = [{"time": t.strftime("%Y-%m-%dT%H:%M:%SZ"), "text": text}
+                               for t, text in _events(plan, rng, markers)]
+            out.visible_times |= markers
+            out.sections.append("timeline")
     return rec
 
 
 def _json_record(plan, rng, c, out: Rendered) -> dict:
-    """An incident tool's API export: different key names, Markdown under `markdown`."""
+    """An incident tool's API export: metadata nested under `fields` with other key names,
+    Markdown under `markdown`."""
     out.visible_times = {"started", "resolved"}
     out.sections = ["summary", "root_cause", "resolution"] + (["action_items"] if plan.actions else [])
-    return {"uuid": plan.incident_id, "title": c.title, "sev": plan.severity_raw, "product": list(plan.services),
-            "owner_team": plan.team, "start_time": plan.started.strftime("%Y-%m-%dT%H:%M:%S+00:00"),
-            "end_time": plan.resolved.strftime("%Y-%m-%dT%H:%M:%S+00:00"), "summary": c.summary,
+    fields = {"sev": plan.severity_raw, "product": list(plan.services), "owner_team": plan.team,
+              "start_time": plan.started.strftime("%Y-%m-%dT%H:%M:%S+00:00"),
+              "end_time": plan.resolved.strftime("%Y-%m-%dT%H:%M:%S+00:00")}
+    return {"uuid": plan.incident_id, "title": c.title, "fields": fields, "summary": c.summary,
             "markdown": _export_body(plan, rng, c, out)}
 
 
