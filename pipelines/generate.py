@@ -9,7 +9,7 @@ postmortem templates and exports so the parser is exercised. Same seed, same byt
 Layout under DIR:
     postmortems/YYYY/YYYY-MM-DD-<slug>.md   Markdown (several templates, see `TEMPLATES`)
     postmortems/exports/incidents.jsonl     one JSON object per incident
-    postmortems/exports/pagerbot-export.json  {"incidents": [...]} with tool-style key aliases
+    postmortems/exports/pagerbot-export.json  {"incidents": [...]}, metadata nested under "fields"
     postmortems/exports/legacy-tracker.csv  one row per incident, Markdown in `body`
     truth.jsonl                             one JSON object per incident (schema below)
 
