@@ -333,6 +333,32 @@ def _blameless_findings(incident: Incident, rules: blameless.RuleSet) -> list[Fi
 # --- entry points ---------------------------------------------------------------------------
 
 
+# In-file suppressions, as HTML comments so they do not show in rendered Markdown:
+#   <!-- hindsight-lint: disable completeness/missing-time, blameless -->        the whole file
+#   <!-- hindsight-lint: disable-next-line blameless/human-error -->              the next line
+# A rule is named by its id or by its group ("blameless" covers every blameless/* rule).
+_DIRECTIVE = re.compile(r"<!--\s*hindsight-lint:\s*(disable|disable-next-line)\s+([^>]*?)\s*-->", re.I)
+
+
+def _suppressions(raw_text: str) -> tuple[set[str], dict[int, set[str]]]:
+    whole: set[str] = set()
+    by_line: dict[int, set[str]] = {}
+    if "hindsight-lint" not in raw_text:
+        return whole, by_line
+    for n, line in enumerate(raw_text.splitlines(), start=1):
+        for m in _DIRECTIVE.finditer(line):
+            names = {r.strip() for r in re.split(r"[,\s]+", m.group(2)) if r.strip()}
+            if m.group(1).lower() == "disable":
+                whole |= names
+            else:
+                by_line.setdefault(n + 1, set()).update(names)
+    return whole, by_line
+
+
+def _suppressed(finding: Finding, names: set[str]) -> bool:
+    return finding.rule in names or finding.rule.split("/", 1)[0] in names or "all" in names
+
+
 def lint_incident(incident: Incident, rules: blameless.RuleSet | None = None) -> LintResult:
     """Run every rule on one incident; findings sorted by line (whole-document findings first)."""
     rules = rules or blameless.default_rules()
@@ -343,7 +369,14 @@ def lint_incident(incident: Incident, rules: blameless.RuleSet | None = None) ->
         + _rca_findings(incident, rules)
         + _blameless_findings(incident, rules)
     )
-    findings = [f for f in findings if f.rule not in rules.disabled]
+    whole, by_line = _suppressions(incident.raw_text)
+    findings = [
+        f
+        for f in findings
+        if f.rule not in rules.disabled
+        and not _suppressed(f, whole)
+        and not (f.line is not None and _suppressed(f, by_line.get(f.line, set())))
+    ]
     findings.sort(key=lambda f: (f.line or 0, -SEVERITY_RANK[f.severity], f.rule))
     return LintResult(completeness=completeness(incident), findings=findings)
 

@@ -312,6 +312,22 @@ def test_export_record_without_raw_text_is_scanned_without_lines():
     assert [(f.rule, f.line) for f in hits] == [("blameless/human-error", None)]
 
 
+def test_in_file_suppressions():
+    text = (
+        "---\nid: SUP-1\n---\n"
+        "<!-- hindsight-lint: disable completeness, action-items -->\n"  # 4
+        "## Root cause\n\n"
+        "<!-- hindsight-lint: disable-next-line blameless/human-error -->\n"  # 7
+        "The vendor's report says human error. It was Kevin's fault.\n"  # 8
+        "Root cause: operator error.\n"  # 9
+    )
+    [inc] = parse_file(text.encode(), "sup.md").incidents
+    found = {(f.line, f.rule) for f in lint_incident(inc).findings}
+    assert not any(rule.startswith(("completeness/", "action-items/")) for _, rule in found)
+    assert (8, "blameless/human-error") not in found
+    assert (8, "blameless/fault") in found and (9, "blameless/human-error") in found
+
+
 def test_disabled_rules_are_dropped(tmp_path):
     from pipelines.blameless import load_rules
 
