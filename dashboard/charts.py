@@ -268,8 +268,8 @@ def timeline(df: pd.DataFrame) -> alt.Chart | None:
     placed["when"] = pd.to_datetime(placed["at"]).dt.strftime("%Y-%m-%d %H:%M")
     placed = placed.drop(columns=["at"])
     base = alt.Chart(placed).encode(
-        x=alt.X("at_utc:T", title="Time (UTC)", scale=alt.Scale(type="utc"),
-                axis=alt.Axis(format="%b %d %H:%M", formatType="utc", labelAngle=-30)),
+        x=alt.X("at_utc:T", title=f"Time (UTC), from {placed['when'].iloc[0]}", scale=alt.Scale(type="utc"),
+                axis=alt.Axis(labelExpr="utcFormat(datum.value, '%H:%M')", labelAngle=0)),
         y=alt.Y("event:N", title=None, sort=order, axis=alt.Axis(labelLimit=420, labelExpr="substring(datum.label, 4)", grid=True)),
         tooltip=[alt.Tooltip("when:N", title="Time (UTC)"), alt.Tooltip("raw_time:N", title="As written"), alt.Tooltip("text:N", title="Event")],
     )

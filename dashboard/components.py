@@ -15,9 +15,19 @@ from pipelines.queries import Filters
 INCIDENT_PAGE = "incident"
 
 
+# Room for the title and the x axis around a chart's plot height (pixels).
+CHART_FRAME = 90
+
+
 def show_chart(chart: alt.TopLevelMixin | None, empty_message: str) -> None:
     if chart is None:
         st.info(empty_message)
+        return
+    # Streamlit sizes a chart to a default height unless told; charts with one row per
+    # theme or event set their plot height, so give the element that height plus its frame.
+    plot_height = getattr(chart, "height", None)
+    if isinstance(plot_height, int):
+        st.altair_chart(chart, width="stretch", height=plot_height + CHART_FRAME)
     else:
         st.altair_chart(chart, width="stretch")
 

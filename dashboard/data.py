@@ -3,7 +3,7 @@
 The connection is cached per file identity (path, inode, mtime_ns). The build publishes a new
 database by atomic rename, which changes the inode, so the next rerun opens the new file
 while sessions still running a query on the old connection finish undisturbed (the old
-inode stays readable until its last handle closes). Every query gets its own cursor because
+inode stays readable until its last handle closes; old connections are closed when evicted). Every query gets its own cursor because
 Streamlit runs sessions in threads and a DuckDB connection is not shared across threads.
 """
 
@@ -22,8 +22,10 @@ import pandas as pd
 import streamlit as st
 
 from pipelines import queries
+from pipelines.publish import open_read_only
 
 T = TypeVar("T")
+_ATTACHED = "hindsight"  # the alias publish.open_read_only attaches the file under
 DB_ENV = "HINDSIGHT_DB"
 DEFAULT_DB = Path("data/hindsight.duckdb")
 
@@ -55,46 +57,23 @@ def _close(con: duckdb.DuckDBPyConnection) -> None:
 
 @st.cache_resource(max_entries=3, show_spinner=False, on_release=_close)
 def _connect(identity: DbIdentity) -> duckdb.DuckDBPyConnection:
-    return duckdb.connect(identity.path, read_only=True)
+    # ATTACH from a fresh in-memory database (publish.open_read_only): a plain connect() to
+    # the same path would get DuckDB's already-open instance, i.e. the replaced file.
+    return open_read_only(Path(identity.path))
 
 
-_switch_lock = threading.Lock()
-_last_identity: list[DbIdentity | None] = [None]
-
-
-def _connection(identity: DbIdentity) -> duckdb.DuckDBPyConnection:
-    """The connection for this file identity, closing the previous file's first.
-
-    DuckDB keeps one database instance per path while any connection to it is open, so a
-    new connect() to the same path would hand back the *old* file. Closing the previous
-    identity's connection releases that instance; a query still running on it fails with a
-    ConnectionException and `_with_cursor` retries it once on the new file.
-    """
-    with _switch_lock:
-        if _last_identity[0] is not None and _last_identity[0] != identity:
-            _connect.clear()
-        _last_identity[0] = identity
-    return _connect(identity)
+def _cursor(identity: DbIdentity) -> duckdb.DuckDBPyConnection:
+    cur = _connect(identity).cursor()
+    cur.execute(f"USE {_ATTACHED}")  # a cursor starts in the in-memory default database
+    return cur
 
 
 def _with_cursor(identity: DbIdentity, fn: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
-    for attempt in (1, 2):
-        try:
-            cur = _connection(identity).cursor()
-        except duckdb.ConnectionException:
-            if attempt == 2:
-                raise
-            identity = db_identity() or identity
-            continue
-        try:
-            return fn(cur)
-        except duckdb.ConnectionException:
-            if attempt == 2:
-                raise
-            identity = db_identity() or identity
-        finally:
-            _close(cur)
-    raise AssertionError("unreachable")
+    cur = _cursor(identity)
+    try:
+        return fn(cur)
+    finally:
+        _close(cur)
 
 
 def _ensure_routed() -> None:
@@ -129,7 +108,7 @@ def require_db() -> DbIdentity:
 
 def cursor() -> duckdb.DuckDBPyConnection:
     """A fresh cursor on the current database; the caller closes it."""
-    return _connection(require_db()).cursor()
+    return _cursor(require_db())
 
 
 # Only names listed here can be run through `load`, so a stray string never reaches getattr.
