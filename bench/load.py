@@ -142,7 +142,7 @@ async def session(n: int, url: str, pages: list[tuple[str, str]], until: float, 
 
     i = n
     try:
-        async with websockets.connect(url, subprotocols=["streamlit"], max_size=None, open_timeout=30) as ws:
+        async with websockets.connect(url, subprotocols=["streamlit"], max_size=None, open_timeout=30, ping_interval=None) as ws:
             while time.monotonic() < until:
                 page, query = pages[i % len(pages)]
                 i += 1
@@ -160,7 +160,7 @@ async def session(n: int, url: str, pages: list[tuple[str, str]], until: float, 
 async def _visit_all(url: str, pages: list[tuple[str, str]], page_timeout: float, stats: Stats) -> None:
     import websockets
 
-    async with websockets.connect(url, subprotocols=["streamlit"], max_size=None, open_timeout=30) as ws:
+    async with websockets.connect(url, subprotocols=["streamlit"], max_size=None, open_timeout=30, ping_interval=None) as ws:
         for page, query in pages:
             _, problems = await render(ws, page, query, page_timeout)
             stats.errors += [f"warm-up: {p}" for p in problems]
