@@ -105,12 +105,12 @@ _TICKET_ONLY = re.compile(r"^(?:(?:ticket|bug|issue|jira)\s*[:=]?\s*)?(?:[A-Z][A
 _TRAILING_TICKET = re.compile(r"(?:^|\s)([A-Z][A-Z0-9]{1,9}-\d{1,7}|#\d{2,7}|https?://\S+)\s*$")
 _CELL_STATUS = re.compile(r"(?:\*\*|__)?\b(DONE|TODO|WIP|IN PROGRESS|WON'T FIX|WONTFIX|COMPLETED?|CLOSED)\b(?:\*\*|__)?\s*$")
 _LEADING_TICKET = re.compile(r"^([A-Z][A-Z0-9]{1,9}-\d{1,7}|#\d{2,7})(?:\s*[:\-–—]\s*|\s+)(?=\S)")
-_TRAILING_PRIORITY = re.compile(r"\s+\(?(P[0-4])\)?\s*$")
+_TRAILING_PRIORITY = re.compile(r"(?<!\s)\s+\(?(P[0-4])\)?\s*$")  # (?<!\s): linear on space runs
 _MD_LINK = re.compile(r"\[([^\[\]]*)\]\(([^()\s]+)[^()]*\)")  # linear on '[' floods
 _STRIKE = re.compile(r"^~~(.+)~~$")
-_TRAIL = re.compile(r"[\s,;:|\-–—]+$")
-_LONE_PUNCT = re.compile(r"(?<=[.!?])(?:\s+[.,;])+(?=\s|$)|\s+[.,;](?=\s|$)")
+_LONE_PUNCT = re.compile(r"(?<=[.!?])(?:\s+[.,;])+(?=\s|$)|(?<!\s)\s+[.,;](?=\s|$)")
 _LEAD_JUNK = re.compile(r"^[\s,;:|\-–—]+")
+_TRAIL_CHARS = " \t,;:|-–—"  # str.rstrip, not a `[...]+$` search: that is quadratic on long runs
 
 
 def _ticket(text: str) -> str | None:
@@ -254,7 +254,7 @@ def parse_item_text(raw: str, line: int, ref: date | None, status: str | None = 
             fields["due"] = m.group(1)
             text = text[: m.start()] + text[m.end():]
     text = text.rstrip()
-    while True:
+    for _ in range(4):  # "... P2 OPS-1 #12": a few trailing tokens, not an unbounded loop
         m = _TRAILING_TICKET.search(text)
         if m and _ticket(m.group(1)):
             fields.setdefault("ticket", m.group(1))
@@ -284,7 +284,7 @@ def parse_item_text(raw: str, line: int, ref: date | None, status: str | None = 
         item.ticket = _ticket(text) or link_url
     text = re.sub(r"\s+", " ", text)
     text = _LONE_PUNCT.sub("", text)  # what removed "Owner: x." / "Due: y." segments leave behind
-    text = _LEAD_JUNK.sub("", _TRAIL.sub("", text)).strip().strip("*_").strip()
+    text = _LEAD_JUNK.sub("", text.rstrip(_TRAIL_CHARS)).strip().strip("*_").strip()
     if text.endswith(".") and not text.endswith(".."):
         text = text[:-1].rstrip()  # item texts carry no final period ("Do X. Owner: Y.")
     if len(text) < 3:

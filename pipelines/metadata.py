@@ -322,7 +322,7 @@ def parse_date(value: object) -> date | None:
 
 # ---- values ------------------------------------------------------------------------------
 
-_LIST_SPLIT = re.compile(r"\s*[,;]\s*")
+_LIST_SPLIT = re.compile(r"(?<!\s)\s*[,;]\s*")
 
 
 def to_list(value: object) -> list[str]:
@@ -458,7 +458,7 @@ def _apply(incident: Incident, field: str, value: Any, overwrite: bool, local_tz
 # ---- `Key: value` lines and metadata tables in the body ----------------------------------
 
 _KV_LINE = re.compile(
-    r"^\s{0,3}(?:[-*+]\s+)?(?:\*\*|__)?([A-Za-z][A-Za-z _\-/]{0,30}?)(?:\*\*|__)?\s*:\s*(?:\*\*|__)?\s*(.*?)\s*$"
+    r"^\s{0,3}(?:[-*+]\s+)?(?:\*\*|__)?([A-Za-z][A-Za-z _\-/]{0,30}?)(?:\*\*|__)?\s*:\s*(?:\*\*|__)?\s*(.*)$"
 )
 
 

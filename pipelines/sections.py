@@ -343,7 +343,7 @@ def _skip_blank(lines: list[str], i: int, end: int) -> int:
     return i
 
 
-_HEADING_MARKUP = re.compile(r"^[*_`]+|[*_`]+$")
+_HEADING_MARKUP_CHARS = "*_`"
 
 
 _HEADING_LINK = re.compile(r"\[([^\[\]]*)\]\([^()]*\)")
@@ -354,7 +354,7 @@ def _clean_heading(text: str) -> str:
     """The heading as written, minus Markdown wrapping: bold, links, `{#anchor}` attributes."""
     if "[" in text or "{" in text:
         text = _HEADING_ATTR.sub("", _HEADING_LINK.sub(r"\1", text))
-    return _HEADING_MARKUP.sub("", text.strip()).strip().rstrip(":").strip()
+    return text.strip().strip(_HEADING_MARKUP_CHARS).strip().rstrip(":").strip()
 
 
 def _trim_end(lines: list[str]) -> str:

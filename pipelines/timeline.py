@@ -77,7 +77,7 @@ _SEP = re.compile(r"^\s*(?:\*\*|__|\*|_|`|\])*\s*(?:[-–—:|>→]+|[.,](?=\s))
 _SECTION_ZONE = re.compile(
     rf"(?i:times?|timestamps?|time\s*zone|timezone)\b[^.\n]{{0,25}}?\b({_ZONE_NAMES})\b|\(\s*({_ZONE_NAMES})\s*\)|\b({_ZONE_NAMES})\s*$",
 )
-_SPACE_BEFORE_PUNCT = re.compile(r"\s+([,.;:])")
+_SPACE_BEFORE_PUNCT = re.compile(r"(?<!\s)\s+([,.;:])")
 _DATE_NOTE = re.compile(rf"^(?:(?i:all\s+times|times?\b|time\s*zone|timezone|mon|tue|wed|thu|fri|sat|sun)|(?:{_ZONE_NAMES})$)")
 _HEADING_LINE = re.compile(r"^\s{0,3}(?:#{1,6}\s+|\*\*|__)")
 

@@ -179,3 +179,24 @@ def test_danluu_jsonl_loads_as_an_export() -> None:
     assert (inc.incident_id, inc.title, inc.url) == (first["id"], first["title_or_first_sentence"], first["url"])
     assert inc.tags == first["labels"]
     assert all(i.title and i.sections for i in parsed.incidents)
+
+
+_FLOOD_UNITS = [
+    b" ", b"*", b"_", b"`", b"[", b"(", b"|", b":", b"#", b"@", b".", b"-", b"~~", b"**a", b"[](", b": ",
+    b"- ", b"| ", b":-: | ", b"P1 ", b"due ", b"by ", b"owner: ", b"12:00 ", b"A-1 ", b"#1 ", b"because ",
+]
+
+
+@pytest.mark.parametrize("unit", _FLOOD_UNITS, ids=[u.decode() for u in _FLOOD_UNITS])
+def test_long_runs_of_one_token_stay_linear(unit: bytes) -> None:
+    """A 10 KB run of one token in every kind of place; a quadratic regex would take many
+    seconds here (a `P1 P1 ...` run once took 38 s at 20 KB)."""
+    import time
+
+    payload = (unit * (10_000 // len(unit)))[:10_000]
+    docs = [b"# T\n\n## " + sec + b"\n\nA | B\n" + payload + b"x\n- " + payload + b"\n" for sec in (b"Timeline", b"Action items", b"Root cause")]
+    docs.append(b"---\ntitle: " + payload + b"\n---\n## " + payload + b"\n\n**" + payload + b":** x\nSeverity: " + payload + b"\n")
+    for doc in docs:
+        started = time.perf_counter()
+        _check(doc, "flood.md")
+        assert time.perf_counter() - started < 2.0
