@@ -17,6 +17,7 @@ STATUS_ORDER = ["done", "in_progress", "open", "wont_fix"]
 STATUS_COLORS = ["#1a9850", "#fee08b", "#d73027", "#bdbdbd"]
 LINT_SEVERITY_SCALE = alt.Scale(domain=["error", "warning", "info"], range=["#d73027", "#fc8d59", "#9ecae1"])
 MAX_GROUPS = 8  # more lines than this on one chart are unreadable; the rest become "other"
+MAX_THEMES = 20  # rows in theme charts; the themes table lists them all
 WIDTH = "container"
 MAX_DOTS = 60  # dots per quarter in duration charts: enough to show the spread
 
@@ -56,7 +57,8 @@ def ranked_bars(df: pd.DataFrame, *, category: str, value: str, title: str, cate
         alt.Chart(df, title=title)
         .mark_bar(color="#4c78a8")
         .encode(
-            y=alt.Y(f"{category}:N", title=category_title, sort="-x", axis=alt.Axis(labelLimit=260)),
+            # no y title: the chart title names the category, and a rotated title collides with long labels
+            y=alt.Y(f"{category}:N", title=None, sort="-x", axis=alt.Axis(labelLimit=260)),
             x=alt.X(f"{value}:Q", title=value_title, axis=alt.Axis(tickMinStep=1)),
             tooltip=[alt.Tooltip(f"{category}:N", title=category_title), alt.Tooltip(f"{value}:Q", title=value_title)],
         )
@@ -172,25 +174,31 @@ def theme_heatmap(df: pd.DataFrame) -> alt.Chart | None:
     """Theme x quarter, cell shade = incidents. Columns: theme, quarter, incidents."""
     if _empty(df):
         return None
+    order = df.groupby("theme")["incidents"].sum().sort_values(ascending=False).index[:MAX_THEMES].tolist()
+    df = df[df["theme"].isin(order)]
     base = alt.Chart(df).encode(
         x=alt.X("quarter:O", title="Quarter", sort="ascending", axis=alt.Axis(labelAngle=0)),
-        y=alt.Y("theme:N", title="Theme", axis=alt.Axis(labelLimit=280)),
+        y=alt.Y("theme:N", title="Theme (most incidents first)", sort=order, axis=alt.Axis(labelLimit=280)),
     )
     cells = base.mark_rect().encode(
         color=alt.Color("incidents:Q", title="Incidents (count)", scale=alt.Scale(scheme="orangered")),
         tooltip=[alt.Tooltip("theme:N", title="Theme"), alt.Tooltip("quarter:O", title="Quarter"), alt.Tooltip("incidents:Q", title="Incidents")],
     )
+    threshold = float(df["incidents"].max()) * 0.6  # dark cells get white numbers
     labels = base.mark_text(fontSize=11).encode(
-        text="incidents:Q", color=alt.condition("datum.incidents > 3", alt.value("white"), alt.value("black"))
+        text="incidents:Q", color=alt.condition(f"datum.incidents > {threshold}", alt.value("white"), alt.value("black"))
     )
     n_themes = df["theme"].nunique()
-    return alt.layer(cells, labels, title="Incidents per theme and quarter").properties(width=WIDTH, height=max(140, 26 * n_themes))
+    title = "Incidents per theme and quarter" + (f" (top {MAX_THEMES} themes)" if len(order) == MAX_THEMES else "")
+    return alt.layer(cells, labels, title=title).properties(width=WIDTH, height=max(140, 26 * n_themes))
 
 
 def theme_services(df: pd.DataFrame) -> alt.Chart | None:
     """Stacked bars: theme x incidents, coloured by service. Columns: theme, service, incidents."""
     if _empty(df):
         return None
+    themes = df.groupby("theme")["incidents"].sum().sort_values(ascending=False).index[:MAX_THEMES]
+    df = df[df["theme"].isin(themes)]
     top = df.groupby("service")["incidents"].sum().sort_values(ascending=False)
     keep = set(top.index[: MAX_GROUPS - 1]) if len(top) > MAX_GROUPS else set(top.index)
     data = df.assign(service=df["service"].where(df["service"].isin(keep), "other"))

@@ -19,11 +19,8 @@ st.dataframe(
                    "representative": st.column_config.TextColumn("Representative factor", width="large")},
 )
 ui.show_chart(charts.theme_heatmap(data.load("theme_quarters", filters=f)), "No dated themed incidents to place in quarters.")
-left, right = st.columns(2)
-with left:
-    ui.show_chart(charts.theme_services(data.load("theme_services", filters=f)), "No services recorded for these incidents.")
-with right:
-    ui.show_chart(charts.category_breakdown(data.load("factor_categories", filters=f)), "No contributing factors for these incidents.")
+ui.show_chart(charts.theme_services(data.load("theme_services", filters=f)), "No services recorded for these incidents.")
+ui.show_chart(charts.category_breakdown(data.load("factor_categories", filters=f)), "No contributing factors for these incidents.")
 
 st.header("Drill down")
 labels = dict(zip(themes["theme_id"].astype(int), themes["label"]))

@@ -36,7 +36,7 @@ CHROMIUM_ARGS = [
 # url_path, title shown on the page, whether the page draws at least one chart
 PAGES = [
     ("trends", "Trends", True),  # first: a fresh server's first request straight to a page URL
-    ("overview", "Reliability overview", True),
+    ("", "Reliability overview", True),  # the default page lives at the root URL
     ("themes", "Recurring themes", True),
     ("repeats", "Repeat incidents", True),
     ("action_items", "Action-item follow-through", True),
@@ -117,6 +117,7 @@ def wait_rendered(page, title: str, want_chart: bool, timeout_ms: int = 60000) -
 
 
 def assert_no_errors(page, name: str) -> None:
+    assert page.get_by_text("Page not found").count() == 0, f"{name}: page not found"
     exceptions = page.locator('[data-testid="stException"]').count()
     errors = page.locator('[data-testid="stAlertContentError"]').count()
     assert exceptions == 0 and errors == 0, f"{name}: {exceptions} exceptions, {errors} error boxes"
@@ -143,7 +144,7 @@ def test_every_page_renders_in_a_real_browser(built_db: Path) -> None:
             assert_no_errors(page, url_path)
             if has_chart:
                 assert page.locator(".vega-embed canvas, .vega-embed svg").count() >= 1, url_path
-            shoot(page, url_path)
+            shoot(page, url_path or "overview")
 
         # the incident page, reached by URL, with its timeline chart
         page.goto(f"{base}/incident?incident={incident_id}")
@@ -162,7 +163,7 @@ def test_every_page_renders_in_a_real_browser(built_db: Path) -> None:
         shoot(page, "related-search")
 
         # filters live in the URL: a shared link restores them, hostile values are ignored
-        page.goto(f"{base}/overview?sev=SEV1&team=%27%3B%20DROP%20TABLE%20incidents%3B--&from=not-a-date")
+        page.goto(f"{base}/?sev=SEV1&team=%27%3B%20DROP%20TABLE%20incidents%3B--&from=not-a-date")
         wait_rendered(page, "Reliability overview", True)
         assert_no_errors(page, "overview with URL filters")
         assert "sev=SEV1" in page.url
