@@ -305,9 +305,9 @@ def split_sections(lines: list[str], line_offset: int, headings: list[Heading]) 
     if start < bounds[0]:
         sec = Section("summary", "", _trim_end(lines[start : bounds[0]]), line_offset + start + 1)
         out.append((sec, line_offset + start + 1))
+    # Bodies are joined once at the end: (section, body start, inline text, body end).
+    spans: list[tuple[Section, int, str | None, int]] = []
     current: Section | None = None
-    current_start = 0  # body start index of the current section (for re-joining merged parts)
-    current_inline: str | None = None
     current_level = 0
     for n, h in enumerate(headings):
         body_start = h.body_start()
@@ -319,21 +319,21 @@ def split_sections(lines: list[str], line_offset: int, headings: list[Heading]) 
             or (h.level == 7 and kind == current.kind)  # "## Root cause" then "**Root cause:** ..."
         ):
             # Sub-heading inside a known section: keep the parent's kind; the body runs on.
-            body = lines[current_start:end]
-            current.body = _trim_end([current_inline, *body] if current_inline else body)
+            sec, b, inline, _ = spans[-1]
+            spans[-1] = (sec, b, inline, end)
             continue
         if h.inline:
-            first = line_offset + h.line_index + 1
-            body_lines = [h.inline, *lines[body_start:end]]
-            current_start, current_inline = body_start, h.inline
+            b, first = body_start, line_offset + h.line_index + 1
         else:
             b = _skip_blank(lines, body_start, end)
             first = line_offset + b + 1
-            body_lines = lines[b:end]
-            current_start, current_inline = b, None
-        current = Section(kind, _clean_heading(h.text), _trim_end(body_lines), line_offset + h.line_index + 1)
+        current = Section(kind, _clean_heading(h.text), "", line_offset + h.line_index + 1)
         current_level = h.level if kind != "other" else 99
+        spans.append((current, b, h.inline, end))
         out.append((current, first))
+    for sec, b, inline, end in spans:
+        body = lines[b:end]
+        sec.body = _trim_end([inline, *body] if inline else body)
     return out
 
 

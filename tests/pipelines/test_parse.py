@@ -200,3 +200,14 @@ def test_long_runs_of_one_token_stay_linear(unit: bytes) -> None:
         started = time.perf_counter()
         _check(doc, "flood.md")
         assert time.perf_counter() - started < 2.0
+
+
+@pytest.mark.parametrize("line", [b"Root cause:", b"**a**", b"### a", b"**Root cause:** x"])
+def test_many_merged_sub_headings_stay_linear(line: bytes) -> None:
+    """Thousands of sub-headings joining one section (each once re-joined the whole body)."""
+    import time
+
+    doc = b"# T\n\n## Timeline\n\n" + (line + b"\n") * 5000
+    started = time.perf_counter()
+    _check(doc, "many.md")
+    assert time.perf_counter() - started < 3.0
