@@ -102,12 +102,11 @@ def _assert_inert(page, where: str) -> None:
 
 def test_dashboard_pages_keep_hostile_postmortem_inert(hostile_db: Path) -> None:
     # The pages that print postmortem text: the incident itself, the review's notable incidents,
-    # action items with owners, themes; the search box below. (test_browser.py covers the rest.)
+    # action items with owners; the search box below. (test_browser.py loads every page.)
     visits = [
         (f"incident?incident={HOSTILE_ID}", "Cache outage", False),
         ("review?quarter=2026Q3", "Quarterly review", True),
         ("action_items", "Action-item follow-through", True),
-        ("themes", "Recurring themes", True),
     ]
     with browser_page() as page, serve(hostile_db) as base:
         dialogs: list[str] = []
