@@ -356,6 +356,7 @@ def extract_action_items(body: str, first_line: int, ref: date | None = None) ->
     i, n = 0, len(lines)
     top_indent: int | None = None
     parent: ActionItem | None = None
+    wrapped: dict[int, tuple[ActionItem, list[str]]] = {}
     in_fence = False
     while i < n:
         line = lines[i]
@@ -388,13 +389,15 @@ def extract_action_items(body: str, first_line: int, ref: date | None = None) ->
             i += 1
             continue
         if parent is not None and line[:1] in (" ", "\t"):
-            # Wrapped continuation of the previous bullet.
+            # Wrapped continuation of the previous bullet (joined once at the end).
             if not _attach_sub_item(parent, s, ref):
-                parent.text = f"{parent.text} {s}".strip()
+                wrapped.setdefault(id(parent), (parent, []))[1].append(s)
         elif not s.startswith(("#", "|", ">")):
             paragraph.append((i, s))
             parent = None
         i += 1
+    for item, parts in wrapped.values():
+        item.text = " ".join([item.text, *parts]).strip()
     if not has_list:
         for k, s in paragraph:
             if s.endswith(":"):

@@ -107,7 +107,8 @@ def split_sentences(text: str) -> list[str]:
 
 def _blocks(body: str) -> list[tuple[int, str, bool]]:
     """(line offset, text, is_bullet) for each top-level bullet and each paragraph."""
-    blocks: list[tuple[int, str, bool]] = []
+    # Text is kept as pieces and joined once, so long runs of nested or wrapped lines stay linear.
+    blocks: list[tuple[int, list[str], bool]] = []
     lines = body.split("\n")
     para: list[str] = []
     para_start = 0
@@ -116,7 +117,7 @@ def _blocks(body: str) -> list[tuple[int, str, bool]]:
 
     def flush() -> None:
         if para:
-            blocks.append((para_start, " ".join(para), False))
+            blocks.append((para_start, [" ".join(para)], False))
             para.clear()
 
     in_table = False
@@ -141,21 +142,18 @@ def _blocks(body: str) -> list[tuple[int, str, bool]]:
             if top_indent is None or indent < top_indent:
                 top_indent = indent
             if indent <= top_indent + 1 or not blocks or not blocks[-1][2]:
-                blocks.append((i, m.group(2).strip(), True))
+                blocks.append((i, [m.group(2).strip()], True))
             else:
-                # A nested bullet refines its parent; keep it with the parent's text.
-                off, text, _ = blocks[-1]
-                blocks[-1] = (off, f"{text}; {m.group(2).strip()}", True)
+                blocks[-1][1].append("; " + m.group(2).strip())  # a nested bullet refines its parent
             continue
         if blocks and blocks[-1][2] and line[:1] in (" ", "\t") and not para:
-            off, text, _ = blocks[-1]
-            blocks[-1] = (off, f"{text} {s}", True)
+            blocks[-1][1].append(" " + s)
             continue
         if not para:
             para_start = i
         para.append(s.lstrip("> ").strip())
     flush()
-    return blocks
+    return [(off, "".join(pieces), is_bullet) for off, pieces, is_bullet in blocks]
 
 
 _MAX_FACTOR_CHARS = 2000  # longer is a pasted log or a run-on blob, not a sentence

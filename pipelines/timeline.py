@@ -262,6 +262,7 @@ def extract_timeline(
     zone = section_zone(heading, "\n".join(lines[:3])) or local_tz
     placer = _Placer(incident_date, zone)
     events: list[TimelineEvent] = []
+    wrapped: dict[int, list[str]] = {}
     i, n = 0, len(lines)
     in_fence = False
     while i < n:
@@ -297,10 +298,12 @@ def extract_timeline(
             placer.set_date(day)
             events.append(TimelineEvent(None, dm.group("date").strip(), _clean_text(content[dm.end():]), first_line + i))
         elif events and not in_fence and (line[:1] in " \t" or not _HEADING_LINE.match(line)) and not _LEAD.match(line).group(0).strip():
-            # A continuation line of the previous event (wrapped text, no bullet of its own).
-            prev = events[-1]
-            prev.text = (prev.text + " " + stripped).strip()
+            # A continuation line of the previous event (wrapped text, no bullet of its own);
+            # collected per event and joined once, so long wrapped runs stay linear.
+            wrapped.setdefault(len(events) - 1, []).append(stripped)
         i += 1
+    for k, parts in wrapped.items():
+        events[k].text = " ".join([events[k].text, *parts]).strip()
     return events
 
 
