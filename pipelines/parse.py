@@ -35,7 +35,7 @@ def suffix_of(source_path: str) -> str:
     return name[dot:].lower() if dot > 0 else ""
 
 
-def decode(data: bytes, source_path: str = "") -> str:
+def decode(data: bytes) -> str:
     """Text of a file with `\\n` newlines and no BOM; IngestError when it is not text."""
     if data.startswith(codecs.BOM_UTF8):
         data = data[len(codecs.BOM_UTF8):]
@@ -75,7 +75,7 @@ def parse_file(data: bytes, source_path: str) -> ParsedFile:
             f"file is {len(data) / 1024 / 1024:.1f} MB, over the {limit // 1024 // 1024} MB limit for {suffix} files; "
             "split it or move attached logs out of the postmortem"
         )
-    text = decode(data, source_path)
+    text = decode(data)
     if not text.strip():
         raise IngestError("empty file: nothing to load; delete it or write the postmortem")
     try:
@@ -94,7 +94,7 @@ def parse_file(data: bytes, source_path: str) -> ParsedFile:
     except Exception as exc:  # noqa: BLE001 - a parser bug must fail one file, not the build
         raise IngestError(f"could not be parsed ({type(exc).__name__}: {exc}); please report this file") from None
     if not incidents and errors:
-        raise IngestError(f"no record could be loaded; first problem: {errors[0][1]}")
+        raise IngestError(f"none of its {len(errors)} records could be loaded; first problem: {errors[0][1]}")
     if not incidents:
         raise IngestError("no incidents found in this export (it holds no records)")
     return ParsedFile(incidents, errors)

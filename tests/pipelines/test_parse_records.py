@@ -117,7 +117,7 @@ def test_single_json_object_is_one_incident() -> None:
         (b"{not json", "a.json", "not valid JSON"),
         (b"42", "a.json", "expected a JSON object or an array"),
         (b'{"foo": 1}', "a.json", "nothing to load"),
-        (b"not json\nstill not\n", "a.jsonl", "no record could be loaded"),
+        (b"not json\nstill not\n", "a.jsonl", "none of its 2 records could be loaded; first problem: line 1"),
         (b"colour,flavour\nred,sweet\n", "a.csv", "CSV header names no known column"),
     ],
 )
