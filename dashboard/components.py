@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import filters as filter_bar
+from dashboard import render
 from dashboard.charts import human_hours
 from pipelines.queries import Filters
 
@@ -73,3 +74,28 @@ def pct(part: object, whole: object) -> float | None:
 
 def fmt_pct(value: float | None) -> str:
     return "–" if value is None else f"{value:.0f}%"
+
+
+def _after_start(start: object, t: object) -> str:
+    if pd.isna(start) or pd.isna(t) or t < start:
+        return "–"
+    return hours((t - start).total_seconds() / 3600)
+
+
+def incident_header(d: pd.Series) -> None:
+    """Title, facts line, durations and UTC times of one incident (a row of queries.incident_detail)."""
+    st.title(render.safe_inline(d.title))
+    services = ", ".join(d.services) if d.services is not None and len(d.services) else None
+    facts = [f"**{d.severity}**", str(d.incident_date.date()) if pd.notna(d.incident_date) else "undated",
+             f"team {d.team}" if d.team else None, f"services {services}" if services else None,
+             f"status {d.status}" if d.status else None, f"`{d.incident_id}`"]
+    st.markdown(render.safe_inline(" · ".join(x for x in facts if x)))
+    cols = st.columns(4)
+    cols[0].metric("Time to detect", _after_start(d.started_at, d.detected_at), help="From start to detection")
+    cols[1].metric("Time to mitigate", _after_start(d.started_at, d.mitigated_at), help="From start to mitigation")
+    cols[2].metric("Time to resolve", _after_start(d.started_at, d.resolved_at), help="From start to resolution")
+    cols[3].metric("Completeness", "–" if pd.isna(d.completeness) else f"{int(d.completeness)}/100",
+                   help="Postmortem completeness score from the linter")
+    stamps = {"started": d.started_at, "detected": d.detected_at, "mitigated": d.mitigated_at, "resolved": d.resolved_at}
+    st.caption(" · ".join(f"{k} {v.strftime('%Y-%m-%d %H:%M')} UTC" for k, v in stamps.items() if pd.notna(v))
+               or "No incident times recorded.")

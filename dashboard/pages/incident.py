@@ -28,24 +28,7 @@ if not bool(d.visible):
     st.info("This postmortem is restricted. Sign in with an account in one of its allowed groups to read it.")
     st.stop()
 
-st.title(render.safe_inline(d.title))
-facts = [f"**{d.severity}**", str(d.incident_date.date()) if pd.notna(d.incident_date) else "undated",
-         f"team {d.team}" if d.team else None, "services " + ", ".join(d.services) if d.services is not None and len(d.services) else None,
-         f"status {d.status}" if d.status else None, f"`{d.incident_id}`"]
-st.markdown(render.safe_inline(" · ".join(x for x in facts if x)))
-def _after_start(t: pd.Timestamp) -> str:
-    if pd.isna(d.started_at) or pd.isna(t) or t < d.started_at:
-        return "–"
-    return ui.hours((t - d.started_at).total_seconds() / 3600)
-
-
-cols = st.columns(4)
-cols[0].metric("Time to detect", _after_start(d.detected_at), help="From start to detection")
-cols[1].metric("Time to mitigate", _after_start(d.mitigated_at), help="From start to mitigation")
-cols[2].metric("Time to resolve", _after_start(d.resolved_at), help="From start to resolution")
-cols[3].metric("Completeness", "–" if pd.isna(d.completeness) else f"{int(d.completeness)}/100", help="Postmortem completeness score from the linter")
-stamps = {"started": d.started_at, "detected": d.detected_at, "mitigated": d.mitigated_at, "resolved": d.resolved_at}
-st.caption(" · ".join(f"{k} {v.strftime('%Y-%m-%d %H:%M')} UTC" for k, v in stamps.items() if pd.notna(v)) or "No incident times recorded.")
+ui.incident_header(d)
 sections = data.load("incident_sections", viewer=viewer, incident_id=incident_id)
 if d.summary and "summary" not in set(sections["kind"]):
     st.markdown(render.safe_markdown(d.summary))
