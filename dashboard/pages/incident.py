@@ -1,6 +1,5 @@
 """One postmortem, readable: facts, sections (as safe Markdown), timeline, action items, themes, related, quality."""
 
-import pandas as pd
 import streamlit as st
 
 from dashboard import auth, charts, components as ui, data, render
