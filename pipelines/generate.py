@@ -602,49 +602,54 @@ def generate(out: Path, count: int, seed: int) -> GenerateSummary:
     root.mkdir(parents=True, exist_ok=True)
 
     used_paths: set[str] = set()
-    files: dict[str, bytes] = {}
     rendered: list[tuple[IncidentPlan, render.Rendered]] = []
     jsonl_rows: list[str] = []
     json_records: list[dict] = []
-    csv_buf = io.StringIO()
-    csv_writer = csv.DictWriter(csv_buf, fieldnames=render.CSV_COLUMNS, lineterminator="\n")
-    csv_writer.writeheader()
-    csv_line = 2  # where the next CSV record starts; bodies span several lines
-    for plan in plans:
-        rng = random.Random(plan.text_seed ^ 0x5EED)  # near-duplicates share their original's seed
-        doc = render.render(plan, rng, by_id)
-        if plan.fmt == "jsonl":
-            jsonl_rows.append(json.dumps(doc.record, ensure_ascii=False))
-            doc.source_path = f"{JSONL_EXPORT}:{len(jsonl_rows)}"
-        elif plan.fmt == "json":
-            json_records.append(doc.record)
-            doc.source_path = f"{JSON_EXPORT}:{len(json_records)}"
-        elif plan.fmt == "csv":
-            before = csv_buf.tell()
-            csv_writer.writerow(doc.record)
-            doc.source_path = f"{CSV_EXPORT}:{csv_line}"
-            csv_line += csv_buf.getvalue().count("\n", before)
-        else:
-            base = f"{plan.started:%Y}/{plan.started:%Y-%m-%d}-{_slug(plan.title)}"
-            path, k = f"{base}.md", 2
-            while path in used_paths:
-                path, k = f"{base}-{k}.md", k + 1
-            used_paths.add(path)
-            doc.source_path = path
-            files[path] = doc.data
-        rendered.append((plan, doc))
-
-    if jsonl_rows:
-        files[JSONL_EXPORT] = ("\n".join(jsonl_rows) + "\n").encode()
-    if json_records:
-        files[JSON_EXPORT] = (json.dumps({"incidents": json_records}, ensure_ascii=False, indent=2) + "\n").encode()
-    if csv_line > 2:
-        files[CSV_EXPORT] = csv_buf.getvalue().encode()
-    for folder in sorted({(root / rel).parent for rel in files}):
-        folder.mkdir(parents=True, exist_ok=True)
-    # Creating thousands of small files is latency-bound on a busy disk; threads overlap the waits.
+    csv_rows: list[str] = []
+    csv_line = 2  # where the next CSV record starts (header = line 1); bodies span several lines
+    for year in sorted({p.started.year for p in plans if p.fmt == "markdown"}):
+        (root / str(year)).mkdir(parents=True, exist_ok=True)
+    # Creating thousands of small files is latency-bound on a busy disk: writer threads overlap
+    # those waits with each other and with rendering (file writes release the GIL).
     with ThreadPoolExecutor(max_workers=8) as pool:
-        list(pool.map(lambda item: (root / item[0]).write_bytes(item[1]), sorted(files.items())))
+        writes = []
+        for plan in plans:
+            rng = random.Random(plan.text_seed ^ 0x5EED)  # near-duplicates share their original's seed
+            doc = render.render(plan, rng, by_id)
+            if plan.fmt == "jsonl":
+                jsonl_rows.append(json.dumps(doc.record, ensure_ascii=False))
+                doc.source_path = f"{JSONL_EXPORT}:{len(jsonl_rows)}"
+            elif plan.fmt == "json":
+                json_records.append(doc.record)
+                doc.source_path = f"{JSON_EXPORT}:{len(json_records)}"
+            elif plan.fmt == "csv":
+                row = io.StringIO()
+                csv.DictWriter(row, fieldnames=render.CSV_COLUMNS, lineterminator="\n").writerow(doc.record)
+                csv_rows.append(row.getvalue())
+                doc.source_path = f"{CSV_EXPORT}:{csv_line}"
+                csv_line += csv_rows[-1].count("\n")
+            else:
+                base = f"{plan.started:%Y}/{plan.started:%Y-%m-%d}-{_slug(plan.title)}"
+                path, k = f"{base}.md", 2
+                while path in used_paths:
+                    path, k = f"{base}-{k}.md", k + 1
+                used_paths.add(path)
+                doc.source_path = path
+                writes.append(pool.submit((root / path).write_bytes, doc.data))
+            rendered.append((plan, doc))
+
+        exports: dict[str, bytes] = {}
+        if jsonl_rows:
+            exports[JSONL_EXPORT] = ("\n".join(jsonl_rows) + "\n").encode()
+        if json_records:
+            exports[JSON_EXPORT] = (json.dumps({"incidents": json_records}, ensure_ascii=False, indent=2) + "\n").encode()
+        if csv_rows:
+            exports[CSV_EXPORT] = (",".join(render.CSV_COLUMNS) + "\n" + "".join(csv_rows)).encode()
+        if exports:
+            (root / "exports").mkdir(parents=True, exist_ok=True)
+        writes += [pool.submit((root / rel).write_bytes, data) for rel, data in exports.items()]
+        for w in writes:
+            w.result()  # re-raise the first failed write
 
     lines = [json.dumps(_truth(p, d, repeats, by_id), ensure_ascii=False) for p, d in rendered]
     (out / "truth.jsonl").write_bytes(("\n".join(lines) + "\n").encode())
