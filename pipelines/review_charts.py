@@ -80,15 +80,16 @@ def duration_chart(review: QuarterlyReview, measure: str = "resolve") -> alt.Cha
         alt.Tooltip("median:Q", title="Median (hours)", format=".2f"),
         alt.Tooltip("p90:Q", title="p90 (hours)", format=".2f"),
     ]
-    base = alt.Chart(df, title=alt.Title(
+    # Layers without data of their own share the top-level data: much cheaper for Altair to build.
+    whiskers = alt.Chart().mark_rule().encode(y=y, x=alt.X("p5:Q", title=f"Time to {word} (hours)"), x2="p95:Q", color=color)
+    box = alt.Chart().mark_bar(size=22).encode(y=y, x="q1:Q", x2="q3:Q", color=color, tooltip=tooltip)
+    median = alt.Chart().mark_tick(color="white", thickness=3, size=22).encode(y=y, x="median:Q", tooltip=tooltip)
+    p90 = alt.Chart().mark_point(filled=True, color="black", size=40).encode(y=y, x="p90:Q", tooltip=tooltip)
+    title = alt.Title(
         f"Time to {word} per incident (hours from start)",
         subtitle="box: 25th-75th percentile; whiskers: 5th-95th; tick: median; dot: p90",
-    )).encode(y=y, tooltip=tooltip)
-    whiskers = base.mark_rule().encode(x=alt.X("p5:Q", title=f"Time to {word} (hours)"), x2="p95:Q", color=color)
-    box = base.mark_bar(size=22).encode(x="q1:Q", x2="q3:Q", color=color)
-    median = base.mark_tick(color="white", thickness=3, size=22).encode(x="median:Q")
-    p90 = base.mark_point(filled=True, color="black", size=40).encode(x="p90:Q")
-    return (whiskers + box + median + p90).properties(width=WIDTH, height=110)
+    )
+    return alt.layer(whiskers, box, median, p90, data=df, title=title).properties(width=WIDTH, height=110)
 
 
 def themes_chart(review: QuarterlyReview) -> alt.Chart | None:
