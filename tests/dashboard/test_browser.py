@@ -169,6 +169,15 @@ def test_every_page_renders_in_a_real_browser(built_db: Path) -> None:
         assert "sev=SEV1" in page.url
         assert "DROP" not in page.url
         shoot(page, "overview-sev1")
+        # ...and follow the reader to another page and through a reload
+        page.get_by_role("link", name="Trends").click()
+        wait_rendered(page, "Trends", True)
+        page.wait_for_timeout(1000)
+        assert "/trends" in page.url and "sev=SEV1" in page.url
+        page.reload()
+        wait_rendered(page, "Trends", True)
+        assert "sev=SEV1" in page.url
+        assert_no_errors(page, "trends with URL filters")
 
 
 def test_postmortem_html_does_not_execute(fixture_db: Path) -> None:
