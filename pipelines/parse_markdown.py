@@ -292,6 +292,8 @@ def parse_markdown(
         apply_metadata(incident, extra_meta, local_tz=local_tz)
 
     body = lines[body_start:]
+    if any("<!--" in ln for ln in body):
+        body = _blank_html_comments(body)
     headings = find_headings(body)
     title_heading: Heading | None = None
     if headings and _is_title_heading(headings[0], headings):
@@ -344,6 +346,27 @@ def parse_markdown(
 
 
 _WRAP = re.compile(r"^(\*\*|__)(.+)\1$")
+
+
+def _blank_html_comments(lines: list[str]) -> list[str]:
+    """Template instructions (`<!-- Describe the root cause -->`) are not content: blank them,
+    keeping every line so line numbers still match the file. An unclosed comment is left as
+    text (a scan with str.find, so a flood of `<!--` stays linear)."""
+    text = "\n".join(lines)
+    out: list[str] = []
+    pos = 0
+    while True:
+        start = text.find("<!--", pos)
+        if start < 0:
+            break
+        end = text.find("-->", start + 4)
+        if end < 0:
+            break
+        out.append(text[pos:start])
+        out.append("\n" * text.count("\n", start, end))
+        pos = end + 3
+    out.append(text[pos:])
+    return "".join(out).split("\n")
 
 
 def _fallback_title(

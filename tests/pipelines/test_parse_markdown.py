@@ -409,3 +409,15 @@ def test_pipe_tables_without_outer_pipes() -> None:
         (datetime(2024, 3, 5, 14, 2), "outage begins"), (datetime(2024, 3, 5, 14, 30), "resolved"),
     ]
     assert items(inc) == [("Add an alert", "bob", None, "done", None, None, None)]
+
+
+def test_html_comments_from_templates_are_not_content() -> None:
+    text = (
+        b"# Outage\n\n## Root cause\n\n<!-- Describe the root cause.\n## Not a heading -->\n\n- A cache expired early.\n\n"
+        b"## Action items\n\n<!-- - [ ] example item -->\n- [ ] Renew caches @ana\n"
+    )
+    inc = parse_file(text, "x.md").incidents[0]
+    assert kinds(inc) == [("root_cause", "Root cause"), ("action_items", "Action items")]
+    assert [f.text for f in inc.factors] == ["A cache expired early."]
+    assert [(a.text, a.line) for a in inc.action_items] == [("Renew caches", 13)]
+    assert "<!--" in inc.raw_text  # the linter still sees the file as written
