@@ -183,7 +183,7 @@ def test_danluu_jsonl_loads_as_an_export() -> None:
 
 _FLOOD_UNITS = [
     b" ", b"*", b"_", b"`", b"[", b"(", b"|", b":", b"#", b"@", b".", b"-", b"~~", b"**a", b"[](", b": ",
-    b"- ", b"| ", b":-: | ", b"P1 ", b"due ", b"by ", b"owner: ", b"12:00 ", b"A-1 ", b"#1 ", b"because ",
+    b"- ", b"| ", b":-: | ", b"P1 ", b"due ", b"by ", b"owner: ", b"12:00 ", b"A-1 ", b"#1 ", b"because ", b"<!--",
 ]
 
 
