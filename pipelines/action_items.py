@@ -88,7 +88,7 @@ _KV_FIELD = {
     "status": "status", "state": "status", "priority": "priority", "prio": "priority",
     "type": "kind", "kind": "kind", "ticket": "ticket", "bug": "ticket", "issue": "ticket", "jira": "ticket",
 }
-_MENTION = re.compile(r"(?<![\w.@/])@([A-Za-z0-9](?:[\w.\-]*[A-Za-z0-9])?)")
+_MENTION = re.compile(r"(?<![\w.@/])@([A-Za-z0-9](?:[\w.\-/]*[A-Za-z0-9])?)")  # @ana, @ben.c, @org/sre-team
 _ASSIGNED = re.compile(r"\b(?:assigned to|owned by)\s+(@?[A-Z][\w.\-]*(?:\s[A-Z][\w\-]*)?)")
 _DUE = re.compile(rf"\b(?:due(?:\s+date)?|deadline|eta|target|by)\s*(?:on\s+)?[:=]?\s*({_DATE_TEXT})", re.I)
 _DATE_ONLY = re.compile(rf"^{_DATE_TEXT}$", re.I)

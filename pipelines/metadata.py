@@ -338,6 +338,9 @@ def to_list(value: object) -> list[str]:
         items = [value]
     out: list[str] = []
     for item in items:
+        if isinstance(item, dict):
+            # services: [{name: checkout}, ...]
+            item = next((item[k] for k in ("name", "service", "id", "title", "value") if isinstance(item.get(k), str)), None)
         if item is None or isinstance(item, (dict, list)):
             continue
         text = str(item).strip().strip("[]").strip()

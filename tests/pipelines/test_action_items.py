@@ -48,6 +48,7 @@ def one(line: str) -> tuple:
         ("- Add an alert (status: done)", ("Add an alert", None, None, "done", None, None, None)),
         ("1. Add an alert — owner: Sam", ("Add an alert", "Sam", None, "open", None, None, None)),
         ("- Email ops@example.com weekly", ("Email ops@example.com weekly", None, None, "open", None, None, None)),
+        ("- Add an alert @acme/sre-team", ("Add an alert", "acme/sre-team", None, "open", None, None, None)),
         ("- [ABC-12](https://j/ABC-12) Add an alert", ("Add an alert", None, None, "open", None, None, "ABC-12")),
         ("- OPS-7: Add an alert", ("Add an alert", None, None, "open", None, None, "OPS-7")),
         ("- [Add an alert](https://git/pull/9)", ("Add an alert", None, None, "open", None, None, "https://git/pull/9")),

@@ -98,6 +98,7 @@ def test_lists_from_strings_lists_and_scalars() -> None:
     assert to_list("[x, y]") == ["x", "y"]
     assert to_list(None) == []
     assert to_list(5) == ["5"]
+    assert to_list([{"name": "api"}, {"service": "db"}, {"x": 1}]) == ["api", "db"]
 
 
 def test_apply_metadata_restricted_and_visibility() -> None:
