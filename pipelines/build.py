@@ -247,6 +247,7 @@ def _parse_all(todo: list[SourceFile], jobs: int, on_done: Callable[[int], None]
     chunks = _chunks_by_size(sized, budget=sum(n for n, _ in sized) / (jobs * 8), max_files=64)
     # fork: workers inherit the imported parser instead of importing it again. This process
     # has no threads at this point (the progress bar refreshes by hand, DuckDB is closed).
+    _warm_up_parser()
     ctx = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
         try:
@@ -259,6 +260,37 @@ def _parse_all(todo: list[SourceFile], jobs: int, on_done: Callable[[int], None]
             raise BuildError(
                 "a parser process died (out of memory or killed); rerun with --jobs 1 to find the file"
             ) from e
+
+
+_WARM_UP_DOC = b"""---
+id: warm-up
+title: Warm-up
+severity: SEV3
+---
+# Warm-up
+
+## Summary
+A cache expired at 14:02 UTC.
+
+## Root cause
+- The TTL was too short.
+
+## Action items
+- [ ] Lengthen the TTL @ops (due 2024-01-01)
+"""
+
+
+def _warm_up_parser() -> None:
+    """Parse and lint a tiny document so lazily built state (compiled rules, Markdown parser)
+    exists before the workers fork; otherwise every worker builds it again."""
+    try:
+        from pipelines.parse import parse_file
+
+        for inc in parse_file(_WARM_UP_DOC, "warm-up.md").incidents:
+            if _lint is not None:
+                _lint(inc)
+    except Exception as e:  # only an optimisation; the real parse reports real problems
+        log.debug("parser warm-up failed: %s", e)
 
 
 def _warm_up_loader() -> None:
