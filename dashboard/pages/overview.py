@@ -18,7 +18,9 @@ kpis = data.load("overview_kpis", filters=f, today=date.today()).set_index("peri
 this, last = kpis.loc["this"], kpis.loc["last"]
 q = data.reference_quarter(f)
 q_label = f"{q[0].year}Q{(q[0].month - 1) // 3 + 1}" if q else "this quarter"
-st.caption(f"KPIs compare {q_label} (the quarter of the latest incident in view) with the quarter before.")
+in_progress = q is not None and date.today() < q[1]
+st.caption(f"KPIs compare {q_label} (the quarter of the latest incident in view) with the quarter before."
+           + (f" {q_label} is not over yet, so its counts are partial: compare rates, not totals." if in_progress else ""))
 
 cols = st.columns(5)
 cols[0].metric(f"Incidents in {q_label}", int(this.incidents), delta=int(this.incidents - last.incidents), delta_color="inverse")
