@@ -2,9 +2,10 @@
 
 The connection is cached per file identity (path, inode, mtime_ns). The build publishes a new
 database by atomic rename, which changes the inode, so the next rerun opens the new file
-while sessions still running a query on the old connection finish undisturbed (the old
-inode stays readable until its last handle closes; old connections are closed when evicted). Every query gets its own cursor because
-Streamlit runs sessions in threads and a DuckDB connection is not shared across threads.
+while sessions still running a query on the old connection finish undisturbed (the old inode
+stays readable until its last handle closes; old connections are closed when evicted). Every
+query gets its own cursor because Streamlit runs sessions in threads and a DuckDB connection
+is not shared across threads.
 """
 
 from __future__ import annotations
