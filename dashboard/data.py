@@ -15,6 +15,7 @@ import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import TypeVar
 
@@ -28,6 +29,7 @@ from pipelines.publish import open_read_only
 T = TypeVar("T")
 _ATTACHED = "hindsight"  # the alias publish.open_read_only attaches the file under
 DB_ENV = "HINDSIGHT_DB"
+TODAY_ENV = "HINDSIGHT_TODAY"
 DEFAULT_DB = Path("data/hindsight.duckdb")
 
 
@@ -36,6 +38,16 @@ class DbIdentity:
     path: str
     inode: int
     mtime_ns: int
+
+
+def today() -> date:
+    """The as-of date for "overdue" and "in progress": HINDSIGHT_TODAY (YYYY-MM-DD) when set, for
+    reproducible demos and tests; otherwise the real date."""
+    raw = os.environ.get(TODAY_ENV, "")
+    try:
+        return date.fromisoformat(raw) if raw else date.today()
+    except ValueError:
+        return date.today()
 
 
 def db_path() -> Path:

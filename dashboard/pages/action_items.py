@@ -1,7 +1,5 @@
 """Action items: completion by quarter/team/priority/type, overdue, unowned or undated, incidents without any."""
 
-from datetime import date
-
 import streamlit as st
 
 from dashboard import auth, charts, components as ui, data, filters
@@ -9,7 +7,7 @@ from pipelines.queries import COMPLETION_GROUPS
 
 st.title("Action-item follow-through")
 st.caption("Owners appear only so follow-up can happen; this page does not rank people.")
-f, viewer, today = filters.current(), auth.current_viewer(), date.today()
+f, viewer, today = filters.current(), auth.current_viewer(), data.today()
 totals = data.load("action_item_totals", filters=f, today=today).iloc[0]
 if int(totals.incidents) == 0:
     ui.nothing_matches(f)

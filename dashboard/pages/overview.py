@@ -1,7 +1,5 @@
 """Overview: incidents per month by severity, this quarter's KPIs, top services and themes."""
 
-from datetime import date
-
 import streamlit as st
 
 from dashboard import charts, components as ui, data, filters
@@ -14,11 +12,11 @@ if per_month.empty:
     ui.nothing_matches(f)
     st.stop()
 
-kpis = data.load("overview_kpis", filters=f, today=date.today()).set_index("period")
+kpis = data.load("overview_kpis", filters=f, today=data.today()).set_index("period")
 this, last = kpis.loc["this"], kpis.loc["last"]
 q = data.reference_quarter(f)
 q_label = f"{q[0].year}Q{(q[0].month - 1) // 3 + 1}" if q else "this quarter"
-in_progress = q is not None and date.today() < q[1]
+in_progress = q is not None and data.today() < q[1]
 st.caption(f"KPIs compare {q_label} (the quarter of the latest incident in view) with the quarter before."
            + (f" {q_label} is not over yet, so its counts are partial: compare rates, not totals." if in_progress else ""))
 
@@ -38,7 +36,7 @@ cols[2].metric(
     delta=None if ai_this is None or ai_last is None else f"{ai_this - ai_last:+.0f} pts",
     help=f"{int(this.action_items_done)} of {int(this.action_items)} items from {q_label} incidents.",
 )
-totals = data.load("action_item_totals", filters=f, today=date.today()).iloc[0]
+totals = data.load("action_item_totals", filters=f, today=data.today()).iloc[0]
 cols[3].metric("Overdue action items", int(totals.overdue), help="Open items past their due date today, across all incidents in view.")
 cols[4].metric(
     "Median time to resolve", ui.hours(this.ttr_median_hours),

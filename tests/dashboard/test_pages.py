@@ -1,7 +1,7 @@
 """Every dashboard page under AppTest against the hand-written fixture DB: key figures equal the known answers.
 
-The fixture's answers are listed in tests/dashboard/conftest.py. Overdue counts use the real
-today, which is after every due date in the fixture.
+The fixture's answers are listed in tests/dashboard/conftest.py; HINDSIGHT_TODAY pins "today"
+to the fixture's TODAY so overdue counts do not depend on the calendar.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from tests.dashboard.conftest import SECRET_FACTOR, SECRET_OWNER, SECRET_TITLE
+from tests.dashboard.conftest import SECRET_FACTOR, SECRET_OWNER, SECRET_TITLE, TODAY
 
 APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")
 
@@ -29,6 +29,7 @@ def clear_caches():
 @pytest.fixture
 def app(fixture_db, monkeypatch):
     monkeypatch.setenv("HINDSIGHT_DB", str(fixture_db))
+    monkeypatch.setenv("HINDSIGHT_TODAY", TODAY.isoformat())
 
     def open_page(page: str = "overview", *, query: dict | None = None, user: dict | None = None) -> AppTest:
         at = AppTest.from_file(APP, default_timeout=30)
