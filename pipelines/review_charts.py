@@ -89,7 +89,9 @@ def duration_chart(review: QuarterlyReview, measure: str = "resolve") -> alt.Cha
         f"Time to {word} per incident (hours from start)",
         subtitle="box: 25th-75th percentile; whiskers: 5th-95th; tick: median; dot: p90",
     )
-    return alt.layer(whiskers, box, median, p90, data=df, title=title).properties(width=WIDTH, height=110)
+    # Height by step, not pixels: Streamlit fits a fixed pixel height around the title and
+    # subtitle, which left no room for the plot.
+    return alt.layer(whiskers, box, median, p90, data=df, title=title).properties(width=WIDTH, height=alt.Step(36))
 
 
 def themes_chart(review: QuarterlyReview) -> alt.Chart | None:

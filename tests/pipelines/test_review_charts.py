@@ -38,6 +38,8 @@ def test_duration_chart_carries_percentiles_not_raw_values(reviews):
     assert cur["p90"] == pytest.approx(456 / 60)
     assert cur["q1"] <= cur["median"] <= cur["q3"] <= cur["p95"]
     assert len(rows) == 2
+    # A fixed pixel height left no room for the plot under the title in Streamlit (seen in a browser).
+    assert duration_chart(reviews[0], "resolve").to_dict()["height"] == {"step": 36}
 
 
 def test_themes_chart_marks_new_themes(reviews):
