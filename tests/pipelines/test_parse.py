@@ -197,17 +197,31 @@ def test_long_runs_of_one_token_stay_linear(unit: bytes) -> None:
     docs = [b"# T\n\n## " + sec + b"\n\nA | B\n" + payload + b"x\n- " + payload + b"\n" for sec in (b"Timeline", b"Action items", b"Root cause")]
     docs.append(b"---\ntitle: " + payload + b"\n---\n## " + payload + b"\n\n**" + payload + b":** x\nSeverity: " + payload + b"\n")
     for doc in docs:
+        # Best of two: a linear parse of 10 KB takes milliseconds; quadratic ones took seconds.
+        elapsed = []
+        for _ in range(2):
+            started = time.perf_counter()
+            _check(doc, "flood.md")
+            elapsed.append(time.perf_counter() - started)
+        assert min(elapsed) < 2.0
+
+
+def _best_time(doc: bytes, repeat: int = 3) -> float:
+    import time
+
+    best = float("inf")
+    for _ in range(repeat):
         started = time.perf_counter()
-        _check(doc, "flood.md")
-        assert time.perf_counter() - started < 2.0
+        _check(doc, "many.md")
+        best = min(best, time.perf_counter() - started)
+    return best
 
 
 @pytest.mark.parametrize("line", [b"Root cause:", b"**a**", b"### a", b"**Root cause:** x"])
 def test_many_merged_sub_headings_stay_linear(line: bytes) -> None:
-    """Thousands of sub-headings joining one section (each once re-joined the whole body)."""
-    import time
-
-    doc = b"# T\n\n## Timeline\n\n" + (line + b"\n") * 12_000
-    started = time.perf_counter()
-    _check(doc, "many.md")
-    assert time.perf_counter() - started < 3.0
+    """Thousands of sub-headings joining one section (each once re-joined the whole body).
+    Compared by growth, best of three, so a busy machine does not fail it: 4x the lines may
+    cost about 4x the time, a quadratic join costs 16x."""
+    small = _best_time(b"# T\n\n## Timeline\n\n" + (line + b"\n") * 2_000)
+    large = _best_time(b"# T\n\n## Timeline\n\n" + (line + b"\n") * 8_000)
+    assert large < 9 * max(small, 0.005)
