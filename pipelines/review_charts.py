@@ -73,7 +73,7 @@ def duration_chart(review: QuarterlyReview, measure: str = "resolve") -> alt.Cha
         return None
     df = pd.DataFrame(rows)
     word = "resolve" if measure == "resolve" else "detect"
-    y = alt.Y("label:N", sort=list(df["label"]), title="Quarter (incidents with a time)")
+    y = alt.Y("label:N", sort=list(df["label"]), title="Quarter (n timed)")
     color = alt.Color("quarter:N", title="Quarter", scale=_quarter_scale(review), legend=None)
     tooltip = [
         alt.Tooltip("label:N", title="Quarter"),
