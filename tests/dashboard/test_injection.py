@@ -197,3 +197,23 @@ def test_hostile_url_parameters_on_every_page(page_env: Path, page: str):
     st.cache_resource.clear()
     with duckdb.connect(str(page_env), read_only=True) as con:
         assert _counts(con) == before
+
+
+# ---- the CLI's user-supplied values -----------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_cli_related_and_report_take_hostile_values(built_db: Path, capsys):
+    from pipelines import cli
+
+    with duckdb.connect(str(built_db), read_only=True) as con:
+        before = _counts(con)
+    for hostile in ["'; DROP TABLE incidents; --", "' OR '1'='1", "%", "x" * 10_000]:
+        assert cli.main(["related", "--incident", hostile, "--db", str(built_db)]) == 2
+        assert "no incident" in capsys.readouterr().out
+        assert cli.main(["related", "--text", hostile, "--db", str(built_db), "--json"]) == 0
+        capsys.readouterr()
+        assert cli.main(["report", "--quarter", hostile, "--db", str(built_db)]) == 2
+        assert "YYYYQn" in capsys.readouterr().err
+    with duckdb.connect(str(built_db), read_only=True) as con:
+        assert _counts(con) == before
