@@ -50,6 +50,7 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python bench/blameless.py
 	$(BIN)/python bench/themes.py
 	$(BIN)/python bench/dashboard.py
+	$(BIN)/python bench/load.py
 
 clean:
 	rm -rf $(VENV) $(DB) data/hindsight.duckdb.* tests/artifacts
