@@ -517,8 +517,23 @@ def build(
                 staging.with_name(staging.name + ".wal").unlink(missing_ok=True)
     except PublishError as e:
         raise BuildError(str(e)) from e
+    except (duckdb.Error, OSError) as e:
+        raise BuildError(_write_failure(e, db_path)) from e
     result.seconds = time.perf_counter() - t0
     return result
+
+
+_DISK_FULL = ("no space left", "file too large", "disk quota", "could not write", "could not fsync")
+
+
+def _write_failure(e: Exception, db_path: Path) -> str:
+    text = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+    if isinstance(e, (OSError, duckdb.IOException)) or any(m in str(e).lower() for m in _DISK_FULL):
+        return (
+            f"could not write the new database in {db_path.parent} ({text}); is the disk full? "
+            f"Free some space or choose another --db, then build again. {db_path} is untouched"
+        )
+    return f"could not build the database ({type(e).__name__}: {text}); {db_path} is untouched"
 
 
 def _build_locked(
