@@ -5,11 +5,12 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 DB     := data/hindsight.duckdb
 SAMPLE := data/sample/postmortems
+PORT   ?= 8501
 
 .PHONY: run test build dashboard bench chromium clean
 
 run: $(DB)
-	$(BIN)/hindsight dashboard --db $(DB)
+	$(BIN)/hindsight dashboard --db $(DB) --port $(PORT)
 
 test: $(VENV)/.installed-test chromium
 	$(BIN)/python -m pytest
