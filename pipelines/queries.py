@@ -268,18 +268,34 @@ def incidents_by_dimension(con: duckdb.DuckDBPyConnection, filters: Filters = NO
 
 _DURATIONS = """
 , d AS (
-    SELECT quarter, 'Time to detect' AS metric, date_diff('second', started_at, detected_at) / 3600.0 AS hours
+    SELECT incident_id, quarter, 'Time to detect' AS metric, date_diff('second', started_at, detected_at) / 3600.0 AS hours
     FROM scope WHERE quarter IS NOT NULL AND started_at IS NOT NULL AND detected_at >= started_at
     UNION ALL
-    SELECT quarter, 'Time to resolve', date_diff('second', started_at, resolved_at) / 3600.0
+    SELECT incident_id, quarter, 'Time to resolve', date_diff('second', started_at, resolved_at) / 3600.0
     FROM scope WHERE quarter IS NOT NULL AND started_at IS NOT NULL AND resolved_at >= started_at
 )
 """
 
 
-def durations(con: duckdb.DuckDBPyConnection, filters: Filters = NO_FILTERS) -> pd.DataFrame:
-    """quarter, metric ('Time to detect' | 'Time to resolve'), hours: one row per incident and metric."""
-    return _scoped(con, _DURATIONS + "SELECT * FROM d ORDER BY quarter, metric, hours", filters, ANONYMOUS)
+def durations(con: duckdb.DuckDBPyConnection, filters: Filters = NO_FILTERS, *, per_quarter: int | None = None) -> pd.DataFrame:
+    """quarter, metric ('Time to detect' | 'Time to resolve'), hours: one row per incident and metric.
+
+    With `per_quarter`, at most that many rows per quarter and metric: a fixed pseudo-random
+    sample (by incident id hash), enough to draw the spread; summaries use duration_summary.
+    """
+    return _scoped(
+        con,
+        _DURATIONS
+        + """
+        SELECT quarter, metric, hours FROM d
+        QUALIFY $per_quarter::INTEGER IS NULL
+             OR row_number() OVER (PARTITION BY quarter, metric ORDER BY hash(incident_id), incident_id) <= $per_quarter::INTEGER
+        ORDER BY quarter, metric, hours
+        """,
+        filters,
+        ANONYMOUS,
+        per_quarter=per_quarter,
+    )
 
 
 def duration_summary(con: duckdb.DuckDBPyConnection, filters: Filters = NO_FILTERS) -> pd.DataFrame:

@@ -21,7 +21,7 @@ st.caption(
     "Durations are skewed: a few long incidents dominate any average, so each quarter shows every "
     "incident, the median and the 90th percentile (p90), with the sample size n."
 )
-points = data.load("durations", filters=f)
+points = data.load("durations", filters=f, per_quarter=charts.MAX_DOTS)
 summary = data.load("duration_summary", filters=f)
 for metric in ("Time to detect", "Time to resolve"):
     ui.show_chart(

@@ -88,6 +88,8 @@ def test_duration_summary_median_p90_and_n(con):
     ttd = s.loc[("Time to detect", "2026Q2")]
     assert ttd["median"] == pytest.approx((10 / 60 + 0.5) / 2)
     assert len(q.durations(con)) == 10  # 5 incidents with times x 2 metrics
+    sample = q.durations(con, per_quarter=1)  # one dot per quarter and metric, same every time
+    assert len(sample) == 6 and sample.equals(q.durations(con, per_quarter=1))
 
 
 def test_themes_summary_hides_restricted_representative(con):
