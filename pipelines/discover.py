@@ -43,14 +43,22 @@ class Discovery:
 
 
 def _root_labels(roots: list[Path]) -> list[str]:
-    """The shortest trailing path of each root that tells it apart from the others."""
+    """Each root's name, lengthened by parent folders only where two roots share a name."""
     parts = [r.resolve().parts for r in roots]
-    depth = 1
+    depth = [1] * len(roots)
+
+    def label(i: int) -> str:
+        return "/".join(p for p in parts[i][-depth[i]:] if p != "/") or "root"
+
     while True:
-        labels = ["/".join(p[-depth:]) if len(p) > 1 else p[0].strip("/") or "root" for p in parts]
-        if len(set(labels)) == len(labels) or depth >= max(len(p) for p in parts):
-            return labels
-        depth += 1
+        groups: dict[str, list[int]] = {}
+        for i in range(len(roots)):
+            groups.setdefault(label(i), []).append(i)
+        clashes = [i for members in groups.values() if len(members) > 1 for i in members if depth[i] < len(parts[i])]
+        if not clashes:
+            return [label(i) for i in range(len(roots))]
+        for i in clashes:
+            depth[i] += 1
 
 
 def _walk(root: Path) -> list[tuple[Path, str]]:
