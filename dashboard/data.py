@@ -132,7 +132,7 @@ _QUERIES = {
 }
 
 
-@st.cache_data(max_entries=1024, show_spinner=False)
+@st.cache_data(max_entries=256, ttl="1h", show_spinner=False)  # bounded: results of old builds age out
 def _load(identity: DbIdentity, name: str, params: dict[str, object]) -> pd.DataFrame:
     return _with_cursor(identity, lambda con: getattr(queries, name)(con, **params))
 
