@@ -3,4 +3,4 @@
 This package never imports Streamlit; the dashboard reads what it writes.
 """
 
-PARSER_VERSION = "3"  # bump when parsing output changes, so cached rows are re-parsed
+PARSER_VERSION = "4"  # bump when parsing output changes, so cached rows are re-parsed
