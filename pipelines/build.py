@@ -35,15 +35,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
-import pyarrow as pa
-import pyarrow.compute as pc
 
 import pipelines
 from pipelines import schema
 from pipelines.discover import CorpusNotFound, SourceFile, discover
-from pipelines.load import INCIDENT_TABLES, IncidentRows, arrow_table, incident_rows, insert_arrow, insert_rows
 from pipelines.model import IngestError
 from pipelines.publish import (
     PublishError,
@@ -56,6 +54,14 @@ from pipelines.publish import (
     remove_unreferenced_artifacts,
     staging_path,
 )
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+    from pipelines.load import IncidentRows
+
+# pyarrow and the loader are imported where they are used: an unchanged rebuild never needs
+# them, and their import is a good part of its time budget.
 
 log = logging.getLogger(__name__)
 
@@ -148,6 +154,7 @@ _lint: Callable | None = None  # resolved once in the parent; forked workers inh
 
 def parse_source(path: str, source_path: str) -> tuple[FileResult, list[IncidentRows]]:
     """Read, hash, parse and lint one file; never raises for a bad file."""
+    from pipelines.load import incident_rows
     from pipelines.parse import parse_file
 
     try:
@@ -183,6 +190,10 @@ def parse_source(path: str, source_path: str) -> tuple[FileResult, list[Incident
 
 
 def parse_chunk(items: list[tuple[str, str]]) -> ChunkResult:
+    import pyarrow as pa
+
+    from pipelines.load import INCIDENT_TABLES, arrow_table
+
     files = []
     by_table: dict[str, list[tuple]] = {t: [] for t in INCIDENT_TABLES}
     keys: dict[str, list[int]] = {t: [] for t in INCIDENT_TABLES}
@@ -286,6 +297,7 @@ def _warm_up_parser() -> None:
     try:
         from pipelines.parse import parse_file
 
+        parse_chunk([])  # imports pyarrow and the loader
         for inc in parse_file(_WARM_UP_DOC, "warm-up.md").incidents:
             if _lint is not None:
                 _lint(inc)
@@ -669,6 +681,11 @@ def _load(
     Files are taken in source_path order, so when two files claim one incident id the first
     one keeps it and the second becomes an ingest error naming the first.
     """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from pipelines.load import INCIDENT_TABLES, insert_arrow, insert_rows
+
     parsed = {r.source_path: (n, r) for n, chunk in enumerate(chunks) for r in chunk.files}
     dropped: dict[int, list[int]] = {}  # chunk -> row keys of incidents that lost to a duplicate
     owner: dict[str, str] = {}  # incident_id -> source path it was loaded from
@@ -721,6 +738,10 @@ def _load(
 
 
 def _copy_reused(con: duckdb.DuckDBPyConnection, prev: PreviousBuild | None, ids: list[str]) -> None:
+    import pyarrow as pa
+
+    from pipelines.load import INCIDENT_TABLES
+
     assert prev is not None
     con.execute(f"ATTACH {_quoted(prev.path)} AS prev (READ_ONLY)")
     try:
