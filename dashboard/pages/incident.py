@@ -14,6 +14,9 @@ if detail is None or detail.empty:
     if incident_id:
         st.warning("No incident with that id in this database.")
     choices = data.load("incident_choices", viewer=viewer)
+    if choices.empty:
+        st.info("There are no incidents you may read in this database yet.")
+        st.stop()
     labels = dict(zip(choices["incident_id"], choices["label"]))
     picked = st.selectbox("Open an incident", list(labels), index=None, format_func=lambda i: labels.get(i, i), placeholder="Pick an incident")
     if picked:

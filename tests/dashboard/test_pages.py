@@ -254,3 +254,21 @@ def test_related_search_on_a_built_database(built_db, monkeypatch):
     for hostile in ("'; DROP TABLE incidents; --", "%_%", "<script>alert(1)</script>", "x" * 5000):
         at.text_area(key="related_text").input(hostile).run()
         assert not at.exception, hostile
+
+
+def test_every_page_copes_with_an_empty_database(tmp_path, monkeypatch):
+    import duckdb
+
+    from pipelines.schema import create_schema
+
+    db = tmp_path / "empty.duckdb"
+    with duckdb.connect(str(db)) as con:
+        create_schema(con)
+    monkeypatch.setenv("HINDSIGHT_DB", str(db))
+    at = AppTest.from_file(APP, default_timeout=30).run()
+    for page in ("overview", "trends", "themes", "repeats", "action_items", "data_quality", "related", "incident"):
+        if page != "overview":
+            at.switch_page(f"pages/{page}.py").run()
+        assert not at.exception, (page, [e.value for e in at.exception])
+        assert at.title, page
+        assert at.info or at.success or at.warning, f"{page}: no message on an empty database"
