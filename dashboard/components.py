@@ -35,7 +35,7 @@ def show_chart(chart: alt.TopLevelMixin | None, empty_message: str) -> None:
 
 def nothing_matches(filters: Filters, what: str = "incidents") -> None:
     st.info(
-        f"No {what} match the current filters ({filter_bar.describe(filters)}). "
+        f"No {what} match the current filters ({render.safe_inline(filter_bar.describe(filters))}). "
         "Widen the date range or clear some filters in the sidebar."
     )
 
