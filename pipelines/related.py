@@ -41,21 +41,30 @@ THEME_WEIGHT = 0.1
 SERVICE_WEIGHT = 0.0
 NAMED_SERVICE_WEIGHT = 0.05
 TOP_K = 10
+QUERY_TERMS = 32  # strongest terms per incident used to find candidate neighbours
+CANDIDATES = 25  # candidates per incident rescored exactly
 FEEDBACK_DOCS = 10  # top text matches whose themes stand in for a free-text query's themes
 WHY_TERMS = 5
 INDEX_VERSION = 1
 VECTORIZER_PARAMS = {"ngram_range": [1, 2], "min_df": 2, "max_df": 0.5}
 
+# What an incident is about: title, summary, factors and the sections that describe the failure
+# and its fixes. Left out: the timeline (timestamps and chatter), sections that repeat the
+# summary or the factors, and what went well / where we got lucky (not about the failure).
+# The root cause section stands in for factors when a postmortem names none.
 DOCUMENTS_SQL = """
-WITH sec AS (
-    SELECT incident_id, string_agg(COALESCE(heading, '') || ' ' || COALESCE(body, ''), ' ' ORDER BY seq) AS body
-    FROM sections GROUP BY incident_id
-), fac AS (
+WITH fac AS (
     SELECT incident_id, string_agg(text, ' ' ORDER BY seq) AS factors
     FROM contributing_factors GROUP BY incident_id
+), sec AS (
+    SELECT s.incident_id, string_agg(COALESCE(s.heading, '') || ' ' || COALESCE(s.body, ''), ' ' ORDER BY s.seq) AS body
+    FROM sections s LEFT JOIN fac USING (incident_id)
+    WHERE s.kind NOT IN ('timeline', 'summary', 'what_went_well', 'where_we_got_lucky')
+      AND (s.kind <> 'root_cause' OR fac.incident_id IS NULL)
+    GROUP BY s.incident_id
 )
 SELECT i.incident_id,
-       concat_ws(' ', i.title, i.summary, sec.body, fac.factors) AS doc
+       concat_ws(' ', i.title, i.summary, fac.factors, sec.body) AS doc
 FROM incidents i LEFT JOIN sec USING (incident_id) LEFT JOIN fac USING (incident_id)
 ORDER BY i.incident_id
 """
@@ -178,39 +187,63 @@ def build_index(con: duckdb.DuckDBPyConnection) -> RelatedIndex:
     return attach_structure(fit_documents(con), con)
 
 
-def top_related(index: RelatedIndex, k: int = TOP_K, chunk: int = 512) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _prune_rows(X: sp.csr_matrix, keep: int) -> sp.csr_matrix:
+    """Each row's `keep` highest weights (the terms that say most about it); the rest dropped."""
+    X = X.tocsr()
+    lengths = np.diff(X.indptr)
+    if lengths.max(initial=0) <= keep:
+        return X
+    rows, cols, vals = [], [], []
+    for i in np.flatnonzero(lengths):
+        lo, hi = X.indptr[i], X.indptr[i + 1]
+        d = X.data[lo:hi]
+        top = np.argpartition(-d, keep - 1)[:keep] if hi - lo > keep else np.arange(hi - lo)
+        rows.append(np.full(len(top), i))
+        cols.append(X.indices[lo:hi][top])
+        vals.append(d[top])
+    return sp.csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=X.shape)
+
+
+def top_related(index: RelatedIndex, k: int = TOP_K, chunk: int = 1024) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(row, neighbour row, score) for the k best neighbours of every incident.
 
-    Computed chunk by chunk of query rows: each chunk's scores against all incidents are a
-    (chunk x N) block, never the N x N matrix.
+    Two steps per chunk of query rows, never an N x N matrix: candidates from a product that
+    uses only each query's QUERY_TERMS strongest terms (common words make up most of the work
+    and little of the ranking), then exact scores (full cosine + theme boost) for the
+    CANDIDATES best candidates.
     """
     n = index.X.shape[0]
     k = min(k, n - 1)
     if k <= 0:
         empty = np.empty(0, dtype=np.int64)
         return empty, empty, np.empty(0, dtype=np.float32)
+    X = index.X
     XT = index.XT
+    Q = _prune_rows(X, QUERY_TERMS)
     TT = index.themes.T.tocsr()
-    ST = index.services.T.tocsr()
+    n_cand = min(n - 1, max(CANDIDATES, k))
     out_r, out_c, out_s = [], [], []
     for start in range(0, n, chunk):
         stop = min(n, start + chunk)
-        block = (index.X[start:stop] @ XT).toarray()
+        rows = np.arange(stop - start)
+        block = (Q[start:stop] @ XT).toarray()
         if THEME_WEIGHT:
             block += THEME_WEIGHT * (index.themes[start:stop] @ TT).toarray()
-        if SERVICE_WEIGHT:
-            block += SERVICE_WEIGHT * (index.services[start:stop] @ ST).toarray()
-        rows = np.arange(stop - start)
         block[rows, rows + start] = -np.inf
-        part = np.argpartition(-block, k - 1, axis=1)[:, :k]
-        scores = np.take_along_axis(block, part, axis=1)
-        # Ties broken by row number, so results do not depend on argpartition's internals.
-        order = np.lexsort((part, -scores), axis=1)
-        part = np.take_along_axis(part, order, axis=1)
-        scores = np.take_along_axis(scores, order, axis=1)
+        cand = np.argpartition(-block, n_cand - 1, axis=1)[:, :n_cand]
+        # Exact scores for the candidates: row-wise dot products of full vectors.
+        qi = np.repeat(np.arange(start, stop), n_cand)
+        cj = cand.ravel()
+        exact = np.asarray(X[qi].multiply(X[cj]).sum(axis=1)).ravel()
+        if THEME_WEIGHT:
+            exact += THEME_WEIGHT * np.asarray(index.themes[qi].multiply(index.themes[cj]).sum(axis=1)).ravel()
+        if SERVICE_WEIGHT:
+            exact += SERVICE_WEIGHT * np.asarray(index.services[qi].multiply(index.services[cj]).sum(axis=1)).ravel()
+        exact = exact.reshape(cand.shape)
+        order = np.lexsort((cand, -exact), axis=1)[:, :k]  # ties broken by row number: deterministic
         out_r.append(np.repeat(np.arange(start, stop), k))
-        out_c.append(part.ravel())
-        out_s.append(scores.ravel())
+        out_c.append(np.take_along_axis(cand, order, axis=1).ravel())
+        out_s.append(np.take_along_axis(exact, order, axis=1).ravel())
     return np.concatenate(out_r), np.concatenate(out_c), np.concatenate(out_s).astype(np.float32)
 
 

@@ -81,12 +81,16 @@ _TOKEN = re.compile(TOKEN_PATTERN)
 _STOP = frozenset(STOP_WORDS)
 
 
+_NEEDS_REWRITE = re.compile(r"[\d.@:/]")  # every rewrite rule needs one of these characters
+
+
 @lru_cache(maxsize=1 << 18)
 def _chunk_tokens(chunk: str) -> tuple[str, ...]:
-    if chunk.isalpha():  # the common case: a plain word needs no rewriting
+    chunk = chunk.rstrip(".:!?")
+    if chunk.isalpha():  # the common case: a plain word
         word = chunk.lower()
         return () if word in _STOP or len(word) < 2 else (word,)
-    text = normalize_incident_text(chunk.rstrip(".:!?"))
+    text = normalize_incident_text(chunk) if _NEEDS_REWRITE.search(chunk) else chunk.lower()
     return tuple(t for t in _TOKEN.findall(text) if t not in _STOP)
 
 

@@ -7,7 +7,7 @@ was stuck", "clients rejected the handshake"), so clustering sentences by wordin
 
 1. Patterns. Factor texts are deduplicated, embedded with the shared text pipeline (TF-IDF
    with incident-text normalization, LSA via TruncatedSVD, L2-normalized) and clustered with
-   k-means into many small, tight patterns (about 3 * sqrt(distinct texts), between
+   k-means (fitted on a sample of at most `PATTERN_SAMPLE` distinct texts) into many small, tight patterns (about 3 * sqrt(distinct texts), between
    `MIN_PATTERNS` and `MAX_PATTERNS`; fewer distinct texts than that are a pattern each). A factor whose cosine to its pattern centroid is below
    `UNCLUSTERED_SIMILARITY` goes to the explicit "Unclustered" bucket (theme_id -1) instead of
    being forced into a theme it does not resemble.
@@ -42,7 +42,7 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 from scipy.optimize import linear_sum_assignment
-from sklearn.cluster import KMeans, MiniBatchKMeans, SpectralClustering
+from sklearn.cluster import KMeans
 from sklearn.decomposition import TruncatedSVD
 from sklearn.metrics import silhouette_score
 from sklearn.preprocessing import normalize
@@ -64,7 +64,7 @@ WORDING_WEIGHT = 0.3
 COOCCURRENCE_WEIGHT = 0.7
 DOCUMENT_WEIGHT = 0.7
 LSA_DIMS = 100
-MINIBATCH_ABOVE = 5000  # distinct texts; beyond this mini-batch k-means is used
+PATTERN_SAMPLE = 6000  # distinct texts k-means is fitted on; the rest are assigned
 STATE_SUFFIX = "themes.json"
 
 
@@ -143,16 +143,27 @@ def embed(texts: list[str], seed: int = 0) -> tuple[sp.csr_matrix, np.ndarray, n
 
 
 def find_patterns(Z: np.ndarray, weights: np.ndarray, n_patterns: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """(pattern per row, unit-length pattern centroids)."""
-    if n_patterns <= 1 or Z.shape[0] <= 1:
+    """(pattern per row, unit-length pattern centroids).
+
+    k-means is fitted on at most PATTERN_SAMPLE distinct texts (a weighted sample), then every
+    text joins its nearest centroid: hundreds of clusters over 100,000+ texts stay cheap.
+    """
+    n = Z.shape[0]
+    if n_patterns <= 1 or n <= 1:
         c = normalize(np.asarray(Z.T @ weights, dtype=np.float64).reshape(1, -1))
-        return np.zeros(Z.shape[0], dtype=np.int64), c
-    if Z.shape[0] > MINIBATCH_ABOVE:
-        km = MiniBatchKMeans(n_clusters=n_patterns, random_state=seed, n_init=3, batch_size=4096, max_no_improvement=30)
+        return np.zeros(n, dtype=np.int64), c
+    if n > PATTERN_SAMPLE:
+        rng = np.random.default_rng(seed)
+        idx = np.sort(rng.choice(n, size=PATTERN_SAMPLE, replace=False, p=weights / weights.sum()))
     else:
-        km = KMeans(n_clusters=n_patterns, random_state=seed, n_init=1)
-    km.fit(Z, sample_weight=weights)
-    return km.labels_.astype(np.int64), normalize(km.cluster_centers_)
+        idx = np.arange(n)
+    km = KMeans(n_clusters=min(n_patterns, len(idx)), random_state=seed, n_init=1, max_iter=50)
+    km.fit(Z[idx], sample_weight=weights[idx])
+    centroids = normalize(km.cluster_centers_).astype(np.float32)
+    labels = np.empty(n, dtype=np.int64)
+    for start in range(0, n, 8192):
+        labels[start : start + 8192] = np.argmax(Z[start : start + 8192] @ centroids.T, axis=1)
+    return labels, centroids
 
 
 def pattern_affinity(
@@ -193,18 +204,39 @@ def pattern_affinity(
     return A
 
 
+def _cluster_qr(vectors: np.ndarray) -> np.ndarray:
+    """Labels from a spectral embedding by column-pivoted QR (Damle, Minden and Ying, 2019).
+
+    The same method as scikit-learn's SpectralClustering(assign_labels="cluster_qr").
+    """
+    from scipy.linalg import qr, svd
+
+    k = vectors.shape[1]
+    _, _, piv = qr(vectors.T, pivoting=True)
+    ut, _, v = svd(vectors[piv[:k], :].T)
+    return np.abs(vectors @ (ut @ v.conj())).argmax(axis=1).astype(np.int64)
+
+
 def group_patterns(A: np.ndarray, n_themes: int | None, seed: int = 0) -> tuple[np.ndarray, dict[int, float]]:
-    """Theme per pattern by spectral clustering; k by silhouette on 1 - affinity unless given."""
+    """Theme per pattern by spectral clustering; k by silhouette on 1 - affinity unless given.
+
+    The spectral embedding (eigenvectors of the normalized graph Laplacian) is computed once;
+    each candidate k assigns labels from its first k coordinates with CPQR (`_cluster_qr`),
+    which is deterministic and needs no k-means restarts.
+    """
+    from sklearn.manifold import spectral_embedding
+
     P = A.shape[0]
     if P <= 2:
         return np.arange(P, dtype=np.int64), {}
+    top = min(P - 1, max(MAX_THEMES, n_themes or 0))
+    emb = spectral_embedding(A, n_components=top, random_state=seed, drop_first=False, norm_laplacian=True)
 
     def fit(k: int) -> np.ndarray:
-        sc = SpectralClustering(n_clusters=k, affinity="precomputed", random_state=seed, assign_labels="cluster_qr")
-        return sc.fit(A).labels_.astype(np.int64)
+        return _cluster_qr(emb[:, :k])
 
     if n_themes:
-        return fit(max(1, min(n_themes, P))), {}
+        return fit(max(1, min(n_themes, top))), {}
     D = 1.0 - A
     np.fill_diagonal(D, 0.0)
     scores: dict[int, float] = {}
@@ -420,8 +452,8 @@ def refine_by_documents(X: sp.csr_matrix, seed_theme: np.ndarray, n_iter: int = 
         for _ in range(n_iter):
             ok = assign >= 0
             onehot = sp.csr_matrix((np.ones(int(ok.sum()), dtype=np.float32), (assign[ok], np.flatnonzero(ok))), shape=(len(ids), X.shape[0]))
-            centroids = normalize(onehot @ X)  # themes x terms, sparse
-            sims = (X @ centroids.T).toarray()
+            centroids = normalize((onehot @ X).toarray())  # dense themes x terms: one fast sparse-dense product
+            sims = np.asarray(X @ centroids.T)
             new = np.where(has_terms, sims.argmax(axis=1), assign)
             # A theme that lost every member keeps its seeds rather than vanishing.
             for j in range(len(ids)):

@@ -97,6 +97,7 @@ def make_incident_rows(n: int, seed: int = 0, start: date = date(2024, 1, 1), da
 
 
 def load_rows(con: duckdb.DuckDBPyConnection, rows: list[dict]) -> None:
+    con.execute("BEGIN")  # one commit, not one per row: file databases sync on every commit
     for r in rows:
         con.execute(
             "INSERT INTO incidents (incident_id, title, source_path, source_format, incident_date, started_at, summary, restricted) "
@@ -120,6 +121,7 @@ def load_rows(con: duckdb.DuckDBPyConnection, rows: list[dict]) -> None:
                 "INSERT INTO action_items (incident_id, seq, text, status, due_date) VALUES (?, ?, ?, ?, ?)",
                 [r["incident_id"], seq, text, status, due],
             )
+    con.execute("COMMIT")
 
 
 def make_db(rows: list[dict]) -> duckdb.DuckDBPyConnection:
