@@ -31,6 +31,7 @@ if not bool(d.visible):
     st.stop()
 
 ui.incident_header(d)
+st.page_link("pages/related.py", label="Find similar incidents", icon=":material/search:", query_params={"incident": incident_id})
 sections = data.load("incident_sections", viewer=viewer, incident_id=incident_id)
 if d.summary and "summary" not in set(sections["kind"]):
     st.markdown(render.safe_markdown(d.summary))

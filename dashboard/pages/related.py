@@ -11,12 +11,17 @@ if not data.has_search_index():
     st.info("This database has no related-incident index. Rebuild it with `hindsight build` (without --no-analysis).")
     st.stop()
 
-mode = st.segmented_control("Search by", ["Description", "Incident"], default="Description", required=True, key="related_mode")
+preset = st.query_params.get("incident")  # from an incident page's "Find similar incidents"
+preset = preset if isinstance(preset, str) and 0 < len(preset) <= 300 else None
+mode = st.segmented_control("Search by", ["Description", "Incident"], default="Incident" if preset else "Description",
+                            required=True, key="related_mode")
 results = None
 if mode == "Incident":
     choices = data.load("incident_choices", viewer=viewer)
     labels = dict(zip(choices["incident_id"], choices["label"]))
-    picked = st.selectbox("Incident", list(labels), format_func=lambda i: labels.get(i, i), index=None, placeholder="Pick an incident", key="related_pick")
+    ids = list(labels)
+    picked = st.selectbox("Incident", ids, format_func=lambda i: labels.get(i, i), placeholder="Pick an incident", key="related_pick",
+                          index=ids.index(preset) if preset in labels else None)
     if picked:
         results = data.search_related(viewer, incident_id=str(picked), k=10)
 else:

@@ -254,6 +254,16 @@ def test_related_search_on_a_built_database(built_db, monkeypatch):
     for hostile in ("'; DROP TABLE incidents; --", "%_%", "<script>alert(1)</script>", "x" * 5000):
         at.text_area(key="related_text").input(hostile).run()
         assert not at.exception, hostile
+    # an incident page's "Find similar incidents" link preselects that incident
+    from urllib.parse import unquote
+
+    first = unquote(results["link"].iloc[0].split("incident=", 1)[1])
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["incident"] = first
+    at.switch_page("pages/related.py").run()
+    assert at.selectbox(key="related_pick").value == first
+    similar = at.dataframe[0].value
+    assert len(similar) >= 1 and f"incident?incident={first}" not in similar["link"].tolist()
 
 
 def test_every_page_copes_with_an_empty_database(tmp_path, monkeypatch):
