@@ -352,15 +352,30 @@ def code_version() -> str:
 
 
 def _read_previous(db_path: Path, version: str) -> PreviousBuild | None:
-    """The published database's build info, or None when there is no readable one."""
-    if not db_path.exists():
+    """The published database's build info; None when there is none yet.
+
+    Refuses (BuildError) to replace a file that is not a Hindsight database: `--db notes.md`
+    is a typo, and publishing over it would destroy the file.
+    """
+    try:
+        with db_path.open("rb") as f:
+            header = f.read(12)
+    except FileNotFoundError:
         return None
+    except OSError as e:
+        raise BuildError(f"cannot read the existing {db_path}: {e.strerror}; choose another --db") from e
+    if not header:
+        return None  # an empty file holds nothing to lose
+    not_ours = f"{db_path} exists and is not a Hindsight database, so the build will not replace it"
+    if header[8:12] != b"DUCK":
+        raise BuildError(f"{not_ours}; choose another --db, or delete the file if it is not needed")
     try:
         with open_read_only(db_path) as con:
             info = dict(con.execute("SELECT key, value FROM build_info").fetchall())
     except duckdb.Error as e:
-        log.info("cannot read the previous database (%s): parsing every file", e)
-        return None
+        raise BuildError(
+            f"{not_ours} ({str(e).splitlines()[0]}); choose another --db, or delete the file if it is not needed"
+        ) from e
     same_code = info.get("code_version") == version
     if not same_code:
         log.info("previous database was built by other code: parsing every file")

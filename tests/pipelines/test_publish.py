@@ -169,3 +169,20 @@ def test_failed_analysis_publishes_nothing_and_removes_its_model_files(
         build([corpus_of(tmp_path / "b", 3, "B")], db, jobs=1)
     assert table_contents(db) == before
     assert sorted(p.name for p in tmp_path.iterdir() if p.is_file() and p.name.startswith("h.duckdb")) == ["h.duckdb"]
+
+
+def test_a_file_that_is_not_a_hindsight_database_is_not_replaced(tmp_path: Path) -> None:
+    corpus = corpus_of(tmp_path / "a", 2, "A")
+    notes = tmp_path / "notes.md"
+    notes.write_text("# my notes\n")
+    with pytest.raises(BuildError, match="not a Hindsight database"):
+        build([corpus], notes, analysis=False, jobs=1)
+    assert notes.read_text() == "# my notes\n"
+
+    other = tmp_path / "other.duckdb"
+    with duckdb.connect(str(other)) as con:
+        con.execute("CREATE TABLE precious AS SELECT 42 AS answer")
+    with pytest.raises(BuildError, match="not a Hindsight database"):
+        build([corpus], other, analysis=False, jobs=1)
+    with duckdb.connect(str(other), read_only=True) as con:
+        assert con.execute("SELECT answer FROM precious").fetchone() == (42,)
