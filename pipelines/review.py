@@ -305,14 +305,17 @@ def available_quarters(con: duckdb.DuckDBPyConnection) -> list[Quarter]:
     return [Quarter(int(r.year), int(r.quarter)) for r in df.itertuples(index=False)]
 
 
-def default_quarter(con: duckdb.DuckDBPyConnection, today: date | None = None) -> Quarter | None:
+def pick_default(quarters: Sequence[Quarter], today: date | None = None) -> Quarter | None:
     """The last complete quarter with data; the latest quarter with data when none is complete yet."""
-    quarters = available_quarters(con)
     if not quarters:
         return None
     current = Quarter.of(today or date.today())
-    complete = [q for q in quarters if q < current]
-    return complete[-1] if complete else quarters[-1]
+    complete = sorted(q for q in quarters if q < current)
+    return complete[-1] if complete else max(quarters)
+
+
+def default_quarter(con: duckdb.DuckDBPyConnection, today: date | None = None) -> Quarter | None:
+    return pick_default(available_quarters(con), today)
 
 
 def owner_names(con: duckdb.DuckDBPyConnection) -> list[str]:

@@ -45,14 +45,10 @@ quarters = data.load("review_quarters")
 if quarters.empty:
     st.info("No dated incidents yet, so there is no quarter to review. Check the Data quality page for incidents without dates.")
     st.stop()
-choices = [f"{int(r.year)}Q{int(r.quarter)}" for r in quarters.itertuples(index=False)][::-1]
+available = [rv.Quarter(int(r.year), int(r.quarter)) for r in quarters.itertuples(index=False)]
+choices = [str(q) for q in sorted(available, reverse=True)]
 if "hs_review_quarter" not in st.session_state or st.session_state["hs_review_quarter"] not in choices:
-    con = data.cursor()
-    try:
-        fallback = str(rv.default_quarter(con))
-    finally:
-        con.close()
-    st.session_state["hs_review_quarter"] = _quarter_from_url(choices) or fallback
+    st.session_state["hs_review_quarter"] = _quarter_from_url(choices) or str(rv.pick_default(available))
 quarter = st.selectbox("Quarter", choices, key="hs_review_quarter", help="Defaults to the last complete quarter with incidents.")
 if st.query_params.get("quarter") != quarter:
     st.query_params["quarter"] = quarter
