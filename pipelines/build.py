@@ -4,11 +4,10 @@ Every input file ends up either loaded or in `ingest_errors` with a reason a per
 Nothing is published when no incident could be loaded, so a bad invocation never replaces a good
 database with an empty one.
 
-Incremental rebuilds: `source_files` records each file's content hash. When the previous
-published database was written by the same code (PARSER_VERSION plus a fingerprint of the
-pipelines package, so an edited parser never serves stale rows), an unchanged file's rows are
-copied from it instead of re-parsing; when the whole corpus and the options are unchanged, the
-previous database is copied wholesale, analysis tables and model files included.
+Incremental rebuilds (see pipelines/reuse.py): an unchanged file's rows are copied from the
+previous database instead of re-parsing; when the whole corpus, the options and the code are
+unchanged, the previous database is copied wholesale, analysis tables and model files included.
+Parsing runs in pipelines/parse_pool.py, publishing in pipelines/publish.py.
 
 Test-only hook: with HINDSIGHT_TEST_PAUSE_AT=<stage> the build prints
 "hindsight-test: paused at <stage>" on stderr and sleeps (HINDSIGHT_TEST_PAUSE_SECONDS, default
@@ -18,35 +17,29 @@ analysed, staged (staging file closed and synced, just before the rename).
 
 from __future__ import annotations
 
-import hashlib
 import importlib
 import json
 import logging
-import multiprocessing
 import os
 import secrets
 import shutil
 import sys
 import time
-from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import duckdb
 
 import pipelines
 from pipelines import schema
 from pipelines.discover import CorpusNotFound, SourceFile, discover
-from pipelines.model import IngestError
+from pipelines.parse_pool import ChunkResult, WorkerDied, parse_all
 from pipelines.publish import (
     PublishError,
     build_lock,
-    open_read_only,
     prepare_target_dir,
     publish,
     remove_build_artifacts,
@@ -54,20 +47,12 @@ from pipelines.publish import (
     remove_unreferenced_artifacts,
     staging_path,
 )
-
-if TYPE_CHECKING:
-    import pyarrow as pa
-
-    from pipelines.load import IncidentRows
+from pipelines.reuse import NotOurDatabase, PreviousBuild, code_version, corpus_digest, hash_files, read_previous
 
 # pyarrow and the loader are imported where they are used: an unchanged rebuild never needs
 # them, and their import is a good part of its time budget.
 
 log = logging.getLogger(__name__)
-
-# Below this many files to parse, starting worker processes costs more than it saves.
-_MIN_FILES_FOR_POOL = 24
-
 
 class BuildError(Exception):
     """The build published nothing; the message says why and what to do."""
@@ -108,297 +93,6 @@ class BuildResult:
             "analysis": self.analysis,
             "timings": {k: round(v, 3) for k, v in self.timings.items()},
         }
-
-
-# ---------------------------------------------------------------- parsing (runs in workers)
-
-
-@dataclass
-class FileResult:
-    source_path: str
-    content_hash: str
-    size_bytes: int
-    incidents: list[tuple[str, str, int]] = field(default_factory=list)  # (id, source path, row key)
-    errors: list[tuple[str, str]] = field(default_factory=list)  # (source_path, reason)
-
-
-@dataclass
-class ChunkResult:
-    """Parsed files plus all their incidents' rows as Arrow tables (cheap to send between processes).
-
-    Each table has an extra `_k` column, the row key of the incident a row belongs to, so rows
-    of an incident that loses a duplicate-id contest can be dropped without parsing again.
-    """
-
-    files: list[FileResult]
-    tables: dict[str, pa.Table]
-
-
-def content_hash(data: bytes) -> str:
-    return hashlib.blake2b(data, digest_size=16).hexdigest()
-
-
-def _linter() -> Callable | None:
-    """`pipelines.lint.lint_incident`, or None (with a warning) when the linter cannot be imported."""
-    try:
-        from pipelines.lint import lint_incident
-    except ImportError as e:
-        if getattr(e, "name", None) != "pipelines.lint":
-            log.warning("the linter cannot be imported (%s): completeness and lint findings are not recorded", e)
-        return None
-    return lint_incident
-
-
-_lint: Callable | None = None  # resolved once in the parent; forked workers inherit it
-
-
-def parse_source(path: str, source_path: str) -> tuple[FileResult, list[IncidentRows]]:
-    """Read, hash, parse and lint one file; never raises for a bad file."""
-    from pipelines.load import incident_rows
-    from pipelines.parse import parse_file
-
-    try:
-        data = Path(path).read_bytes()
-    except OSError as e:
-        return FileResult(source_path, "", 0, errors=[(source_path, f"cannot read the file: {e.strerror}")]), []
-    result = FileResult(source_path, content_hash(data), len(data))
-    try:
-        parsed = parse_file(data, source_path)
-    except IngestError as e:
-        result.errors.append((source_path, str(e)))
-        return result, []
-    except Exception as e:  # a parser bug must cost one file, not the whole build
-        result.errors.append((
-            source_path,
-            f"the parser failed unexpectedly ({type(e).__name__}: {e}); this is a Hindsight bug, "
-            "please report it with this file",
-        ))
-        return result, []
-    result.errors.extend(parsed.errors)
-    if not parsed.incidents and not parsed.errors:
-        result.errors.append((source_path, "no postmortem found in this file (it is empty or holds no records)"))
-    rows = []
-    for inc in parsed.incidents:
-        outcome = None
-        if _lint is not None:
-            try:
-                outcome = _lint(inc)
-            except Exception as e:  # lint is advisory: keep the incident, note the failure
-                log.warning("lint failed on %s: %s: %s", inc.source_path, type(e).__name__, e)
-        rows.append(incident_rows(inc, outcome))
-    return result, rows
-
-
-def parse_chunk(items: list[tuple[str, str]]) -> ChunkResult:
-    import pyarrow as pa
-
-    from pipelines.load import INCIDENT_TABLES, arrow_table
-
-    files = []
-    by_table: dict[str, list[tuple]] = {t: [] for t in INCIDENT_TABLES}
-    keys: dict[str, list[int]] = {t: [] for t in INCIDENT_TABLES}
-    k = 0
-    for path, source_path in items:
-        result, incidents = parse_source(path, source_path)
-        for inc in incidents:
-            result.incidents.append((inc.incident_id, inc.rows["incidents"][0][2], k))
-            for table, rows in inc.rows.items():
-                by_table[table].extend(rows)
-                keys[table].extend([k] * len(rows))
-            k += 1
-        files.append(result)
-    tables = {
-        t: arrow_table(t, rows).append_column("_k", pa.array(keys[t], type=pa.int32()))
-        for t, rows in by_table.items()
-    }
-    return ChunkResult(files, tables)
-
-
-def _size(path: str) -> int:
-    try:
-        return os.stat(path).st_size
-    except OSError:
-        return 0
-
-
-def _chunks(items: list, size: int) -> list[list]:
-    return [items[i : i + size] for i in range(0, len(items), size)]
-
-
-def _chunks_by_size(sized: list[tuple[int, tuple[str, str]]], budget: float, max_files: int) -> list[list]:
-    """Consecutive chunks of at most `max_files` items and about `budget` bytes each."""
-    chunks: list[list] = []
-    current: list = []
-    total = 0
-    for size, item in sized:
-        if current and (total + size > budget or len(current) >= max_files):
-            chunks.append(current)
-            current, total = [], 0
-        current.append(item)
-        total += size
-    if current:
-        chunks.append(current)
-    return chunks
-
-
-def _parse_all(todo: list[SourceFile], jobs: int, on_done: Callable[[int], None]) -> Iterator[ChunkResult]:
-    """Parse `todo` in chunks, in order; in this process when it is small or jobs == 1."""
-    global _lint
-    _lint = _linter()
-    items = [(str(f.path), f.source_path) for f in todo]
-    if jobs == 1 or len(items) < _MIN_FILES_FOR_POOL:
-        for chunk in _chunks(items, 64):
-            yield parse_chunk(chunk)
-            on_done(len(chunk))
-        return
-    # Largest files first, so a big export is not the last thing one worker chews on while
-    # the others idle; the loader does not care about chunk order. Chunks are small enough to
-    # balance the workers, large enough to amortise the hand-off.
-    sized = sorted(((_size(path), (path, sp)) for path, sp in items), key=lambda x: -x[0])
-    chunks = _chunks_by_size(sized, budget=sum(n for n, _ in sized) / (jobs * 8), max_files=64)
-    # fork: workers inherit the imported parser instead of importing it again. This process
-    # has no threads at this point (the progress bar refreshes by hand, DuckDB is closed).
-    _warm_up_parser()
-    ctx = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
-        try:
-            results = pool.map(parse_chunk, chunks)  # submits every chunk now
-            _warm_up_loader()
-            for chunk, res in zip(chunks, results):
-                yield res
-                on_done(len(chunk))
-        except BrokenProcessPool as e:
-            raise BuildError(
-                "a parser process died (out of memory or killed); rerun with --jobs 1 to find the file"
-            ) from e
-
-
-_WARM_UP_DOC = b"""---
-id: warm-up
-title: Warm-up
-severity: SEV3
----
-# Warm-up
-
-## Summary
-A cache expired at 14:02 UTC.
-
-## Root cause
-- The TTL was too short.
-
-## Action items
-- [ ] Lengthen the TTL @ops (due 2024-01-01)
-"""
-
-
-def _warm_up_parser() -> None:
-    """Parse and lint a tiny document so lazily built state (compiled rules, Markdown parser)
-    exists before the workers fork; otherwise every worker builds it again."""
-    try:
-        from pipelines.parse import parse_file
-
-        parse_chunk([])  # imports pyarrow and the loader
-        for inc in parse_file(_WARM_UP_DOC, "warm-up.md").incidents:
-            if _lint is not None:
-                _lint(inc)
-    except Exception as e:  # only an optimisation; the real parse reports real problems
-        log.debug("parser warm-up failed: %s", e)
-
-
-def _warm_up_loader() -> None:
-    """Import pandas (DuckDB imports it on the first Arrow scan) while the workers parse."""
-    import pandas  # noqa: F401
-
-
-# ---------------------------------------------------------------- the previous build
-
-
-@dataclass
-class PreviousBuild:
-    path: Path
-    info: dict[str, str]
-    same_code: bool  # written by this code version, so its rows can be reused
-    _files: dict | None = None
-
-    @property
-    def artifacts_prefix(self) -> Path | None:
-        prefix = self.info.get("artifacts_prefix")
-        return Path(prefix) if prefix else None
-
-    @property
-    def files(self) -> dict[str, tuple[str, list[str], list[tuple[str, str]], bool]]:
-        """source_path -> (content hash, incident ids, parser errors, reusable); read on first use,
-        since an unchanged corpus is recognised from build_info alone."""
-        if self._files is None:
-            with open_read_only(self.path) as con:
-                rows = con.execute(
-                    "SELECT source_path, content_hash, incident_ids, errors, reusable FROM source_files"
-                ).fetchall()
-            self._files = {
-                sp: (h, list(ids or []), [(e["source_path"], e["reason"]) for e in (errs or [])], bool(reusable))
-                for sp, h, ids, errs, reusable in rows
-            }
-        return self._files
-
-
-def code_version() -> str:
-    """PARSER_VERSION plus a digest of the pipelines package source: any code edit invalidates reuse."""
-    h = hashlib.blake2b(digest_size=8)
-    pkg = Path(pipelines.__file__).parent
-    for p in sorted(pkg.glob("*")):
-        if p.suffix in (".py", ".toml", ".sql"):
-            h.update(p.name.encode() + b"\0" + p.read_bytes() + b"\0")
-    return f"{pipelines.PARSER_VERSION}+{h.hexdigest()}"
-
-
-def _read_previous(db_path: Path, version: str) -> PreviousBuild | None:
-    """The published database's build info; None when there is none yet.
-
-    Refuses (BuildError) to replace a file that is not a Hindsight database: `--db notes.md`
-    is a typo, and publishing over it would destroy the file.
-    """
-    try:
-        with db_path.open("rb") as f:
-            header = f.read(12)
-    except FileNotFoundError:
-        return None
-    except OSError as e:
-        raise BuildError(f"cannot read the existing {db_path}: {e.strerror}; choose another --db") from e
-    if not header:
-        return None  # an empty file holds nothing to lose
-    not_ours = f"{db_path} exists and is not a Hindsight database, so the build will not replace it"
-    if header[8:12] != b"DUCK":
-        raise BuildError(f"{not_ours}; choose another --db, or delete the file if it is not needed")
-    try:
-        with open_read_only(db_path) as con:
-            info = dict(con.execute("SELECT key, value FROM build_info").fetchall())
-    except duckdb.Error as e:
-        raise BuildError(
-            f"{not_ours} ({str(e).splitlines()[0]}); choose another --db, or delete the file if it is not needed"
-        ) from e
-    same_code = info.get("code_version") == version
-    if not same_code:
-        log.info("previous database was built by other code: parsing every file")
-    return PreviousBuild(db_path, info, same_code)
-
-
-def _hash_files(files: list[SourceFile]) -> dict[str, tuple[str, int]]:
-    hashes = {}
-    for f in files:
-        try:
-            data = f.path.read_bytes()
-        except OSError:
-            continue  # parse_source reports it
-        hashes[f.source_path] = (content_hash(data), len(data))
-    return hashes
-
-
-def _corpus_hash(version: str, n_themes: int | None, analysis: bool, hashes: dict[str, tuple[str, int]]) -> str:
-    h = hashlib.blake2b(digest_size=16)
-    h.update(f"{version}\0{n_themes}\0{analysis}\0".encode())
-    for sp in sorted(hashes):
-        h.update(f"{sp}\0{hashes[sp][0]}\0".encode())
-    return h.hexdigest()
 
 
 # ---------------------------------------------------------------- helpers
@@ -542,7 +236,7 @@ def build(
             finally:
                 staging.unlink(missing_ok=True)
                 staging.with_name(staging.name + ".wal").unlink(missing_ok=True)
-    except PublishError as e:
+    except (PublishError, WorkerDied, NotOurDatabase) as e:
         raise BuildError(str(e)) from e
     except (duckdb.Error, OSError) as e:
         raise BuildError(_write_failure(e, db_path)) from e
@@ -577,10 +271,10 @@ def _build_locked(
 ) -> BuildResult:
     lap = _Laps()
     version = code_version()
-    prev = _read_previous(db_path, version)
+    prev = read_previous(db_path, version)
     reusable_prev = prev if prev and prev.same_code else None
-    hashes = _hash_files(files) if reusable_prev else {}
-    corpus_hash = _corpus_hash(version, n_themes, analysis, hashes) if reusable_prev else None
+    hashes = hash_files(files) if reusable_prev else {}
+    corpus_hash = corpus_digest(version, n_themes, analysis, hashes) if reusable_prev else None
     lap("hash")
     base_info = {
         "build_id": build_id,
@@ -609,7 +303,7 @@ def _build_locked(
     todo = [f for f in files if f.source_path not in reuse]
     with bar.running():
         bar.stage("Parsing", total=len(todo))
-        chunks = list(_parse_all(todo, jobs, bar.advance))
+        chunks = list(parse_all(todo, jobs, bar.advance))
         lap("parse")
         _pause_at("parsed")
 
@@ -655,7 +349,7 @@ def _build_locked(
                 base_info,
                 artifacts_prefix=str(artifacts_prefix),
                 analysis=status,
-                corpus_hash=corpus_hash or _corpus_hash(
+                corpus_hash=corpus_hash or corpus_digest(
                     version,
                     n_themes,
                     analysis,
