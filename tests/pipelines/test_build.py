@@ -17,6 +17,7 @@ BROKEN_FILES: dict[str, str | bytes] = {
     "broken/latin1.md": "---\nid: INC-0900\n---\n# Caf\xe9 outage\n".encode("latin-1"),
     "broken/empty.md": b"",
     "zz-duplicate.md": "---\nid: INC-0101\ntitle: A copy of the failover review\n---\n# Copy\n\nSame id.\n",
+    "broken/records.jsonl": '{"id": "INC-0950", "title": "Good record", "summary": "A cron job ran twice."}\n{"id": oops\n',
 }
 
 
@@ -61,6 +62,9 @@ def test_every_file_is_loaded_or_explained(sample_corpus: Path, tmp_path: Path) 
     assert loaded | failed == seen
     assert set(SAMPLE_FILES) <= loaded
     assert {"broken/binary.md", "broken/empty.md", "zz-duplicate.md"} <= failed
+    # a bad record costs that record only, reported with its line number
+    assert rows(db, "SELECT source_path FROM incidents WHERE incident_id = 'INC-0950'") == [("broken/records.jsonl:1",)]
+    assert "broken/records.jsonl:2" in {p for (p,) in rows(db, "SELECT source_path FROM ingest_errors")}
     ids = {i for (i,) in rows(db, "SELECT incident_id FROM incidents")}
     assert SAMPLE_IDS <= ids
     assert result.incidents_loaded == len(ids)
