@@ -30,7 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Turn a corpus of incident postmortems into recurring themes, trends and follow-up.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog=_examples(
-            "hindsight build data/sample",
+            "hindsight build data/sample/postmortems",
             "hindsight dashboard",
             "hindsight related --text 'connection pool exhausted after deploy'",
             "hindsight lint postmortems/ --fail-on error",
@@ -54,9 +54,9 @@ def build_parser() -> argparse.ArgumentParser:
         "pipelines.build:cli_main",
         "Parse every postmortem under CORPUS, load DuckDB, run the analysis and publish atomically.",
         (
-            "hindsight build data/sample",
+            "hindsight build data/sample/postmortems",
             "hindsight build postmortems/ exports/incidents.jsonl --db /tmp/h.duckdb --json",
-            "hindsight build data/sample --themes 12",
+            "hindsight build data/sample/postmortems --themes 12",
         ),
     )
     p.add_argument("corpus", nargs="+", type=Path, metavar="CORPUS", help="files or folders of postmortems")
