@@ -71,20 +71,25 @@ def mask_services(texts: list[str], incident_of: list[str], services: dict[str, 
 
 
 def incident_theme_weights(
-    index: related.RelatedIndex, incident_of: list[str], assignment: np.ndarray, weights: np.ndarray
+    index: related.RelatedIndex,
+    incident_of: list[str],
+    assignment: np.ndarray,
+    weights: np.ndarray,
+    cross_cutting: set[int] = frozenset(),
 ) -> pd.DataFrame:
     """incident_themes rows: half the incident's weighted factor shares, half its document theme.
 
     Factor shares say which themes an incident touches (root-cause factors weigh more, see
     SECTION_WEIGHT); the whole postmortem says which one it is mainly about
-    (themes.refine_by_documents). An incident with no factors gets its document theme only.
+    (themes.refine_by_documents, seeded by each incident's biggest theme that is not
+    cross-cutting). An incident with no factors gets its document theme only.
     Weights sum to 1 per incident; the Unclustered bucket (-1) keeps its factor share.
     """
     cols = ["incident_id", "theme_id", "weight"]
     factor = pd.DataFrame({"incident_id": incident_of, "theme_id": assignment, "w": weights})
     factor = factor.groupby(["incident_id", "theme_id"], as_index=False)["w"].sum()
     factor["share"] = factor["w"] / factor.groupby("incident_id")["w"].transform("sum")
-    seeds = factor[factor["theme_id"] >= 0].sort_values(["incident_id", "share", "theme_id"], ascending=[True, False, True])
+    seeds = factor[(factor["theme_id"] >= 0) & ~factor["theme_id"].isin(list(cross_cutting))].sort_values(["incident_id", "share", "theme_id"], ascending=[True, False, True])
     seed_of = seeds.drop_duplicates("incident_id").set_index("incident_id")["theme_id"]
     ids = pd.Index(index.incident_ids.astype(str))
     seed = seed_of.reindex(ids).fillna(-1).astype("int64").to_numpy()
@@ -201,7 +206,8 @@ def run(
     lap("categories")
 
     with threadpool_limits(limits=1):  # see pipelines/themes.py: deterministic, and no thread thrashing
-        shares = incident_theme_weights(index, incident_of, result.assignment, weights)
+        cross = {t.theme_id for t in result.themes if t.cross_cutting}
+        shares = incident_theme_weights(index, incident_of, result.assignment, weights, cross)
         con.register("_it_new", shares)
         con.execute("INSERT INTO incident_themes SELECT incident_id, theme_id, weight FROM _it_new")
         con.unregister("_it_new")

@@ -21,8 +21,9 @@ was stuck", "clients rejected the handshake"), so clustering sentences by wordin
    (below `ORPHAN_AFFINITY`) is moved to Unclustered: spectral clustering has to put it
    somewhere, but it fits nowhere.
 
-Labels: the top terms of the theme's TF-IDF centroid (a bigram replaces the words it contains)
-plus the member sentence nearest the theme centroid (never from a restricted incident).
+Labels: the theme's top terms by class-based TF-IDF (what sets it apart from the other themes;
+a bigram replaces the words it contains) plus the member sentence nearest the theme centroid
+(never from a restricted incident).
 
 Stable ids: each theme's TF-IDF centroid (top terms and weights) is saved with the build. The
 next build matches its themes to the previous ones by cosine of those term centroids (Hungarian
@@ -58,6 +59,7 @@ CENTROID_TERMS = 200  # terms kept per saved centroid
 MAX_PATTERNS = 300
 MIN_PATTERNS = 60
 ORPHAN_AFFINITY = 0.1
+CROSS_CUTTING_COHERENCE = 0.3
 MAX_THEMES = 40
 # Shares of the three signals in the pattern affinity (see pattern_affinity).
 WORDING_WEIGHT = 0.3
@@ -76,6 +78,7 @@ class Theme:
     representative_text: str | None
     size: int  # factors (not distinct texts)
     centroid_terms: dict[str, float] = field(default_factory=dict)
+    cross_cutting: bool = False  # a recurring factor met with every kind of failure (see _split_cross_cutting)
 
 
 @dataclass
@@ -267,6 +270,63 @@ def _drop_orphans(A: np.ndarray, theme_of_pattern: np.ndarray) -> np.ndarray:
     return out
 
 
+def class_tfidf(term_centroids: np.ndarray, sizes: np.ndarray, live: list[int]) -> np.ndarray:
+    """Class-based TF-IDF (as in BERTopic): a term's share of a theme's text times how rare it
+    is across themes, so labels name what sets a theme apart, not words every theme uses."""
+    out = np.zeros_like(term_centroids)
+    if not live or term_centroids.shape[1] == 0:
+        return out
+    mass = term_centroids[live] * sizes[live, None]  # total TF-IDF weight per theme and term
+    per_term = mass.sum(axis=0)
+    avg = mass.sum() / len(live)
+    tf = mass / np.maximum(mass.sum(axis=1, keepdims=True), 1e-12)
+    out[live] = tf * np.log1p(avg / np.maximum(per_term, 1e-12))
+    return out
+
+
+def _split_cross_cutting(theme_of_pattern: np.ndarray, pattern: np.ndarray, groups: np.ndarray) -> np.ndarray:
+    """Give cross-cutting patterns ("the runbook was out of date") their own themes.
+
+    Some factors recur with every kind of failure. Co-occurrence and document similarity pull
+    such a pattern into whichever theme it happens to meet most, where it swamps that theme's
+    label. A pattern is cross-cutting when, in the incidents where it appears next to other
+    patterns, it meets another pattern of its own theme less than CROSS_CUTTING_COHERENCE of
+    the time; it then becomes a theme of its own (its wording is already one tight cluster).
+    """
+    P = len(theme_of_pattern)
+    ok = pattern >= 0
+    if P == 0 or not ok.any():
+        return theme_of_pattern
+    names, g = np.unique(groups[ok], return_inverse=True)
+    M = sp.csr_matrix((np.ones(int(ok.sum())), (pattern[ok], g)), shape=(P, len(names)))
+    M.data[:] = 1.0
+    M = M.tocsr()
+    k = int(theme_of_pattern.max()) + 1 if theme_of_pattern.max() >= 0 else 0
+    if k == 0:
+        return theme_of_pattern
+    T = sp.csr_matrix(
+        (np.ones(int((theme_of_pattern >= 0).sum())), (np.flatnonzero(theme_of_pattern >= 0), theme_of_pattern[theme_of_pattern >= 0])),
+        shape=(P, k),
+    )
+    per_incident = (M.T @ T).toarray()  # incidents x themes: patterns of each theme present
+    n_patterns = np.asarray(M.sum(axis=0)).ravel()
+    out = theme_of_pattern.copy()
+    next_theme = k
+    for p in range(P):
+        t = theme_of_pattern[p]
+        if t < 0:
+            continue
+        inc = M.indices[M.indptr[p] : M.indptr[p + 1]]
+        inc = inc[n_patterns[inc] >= 2]
+        if len(inc) < 5:
+            continue  # too little evidence either way
+        coherence = np.mean(per_incident[inc, t] - 1 >= 1)  # another pattern of its own theme
+        if coherence < CROSS_CUTTING_COHERENCE:
+            out[p] = next_theme
+            next_theme += 1
+    return out
+
+
 def _top_terms(centroid: np.ndarray, vocab: np.ndarray, n: int = 8) -> list[str]:
     """Highest-weight centroid terms, dropping a word when a chosen bigram already contains it."""
     order = np.argsort(-centroid, kind="stable")[: n * 4]
@@ -364,6 +424,9 @@ def _mine(texts, groups, n_themes, previous, representable, display, min_theme_s
     A = pattern_affinity(centroids, pattern, None if groups is None else np.asarray(groups, dtype=object), group_vectors)
     theme_of_pattern, k_scores = group_patterns(A, n_themes, seed)
     theme_of_pattern = _drop_orphans(A, theme_of_pattern)
+    n_topical = int(theme_of_pattern.max()) + 1 if len(theme_of_pattern) else 0
+    if groups is not None and n_themes is None:
+        theme_of_pattern = _split_cross_cutting(theme_of_pattern, pattern, np.asarray(groups, dtype=object))
     k = int(theme_of_pattern.max()) + 1 if len(theme_of_pattern) and theme_of_pattern.max() >= 0 else 0
     label_u = np.where(pattern_u >= 0, theme_of_pattern[np.maximum(pattern_u, 0)], -1)
 
@@ -382,6 +445,7 @@ def _mine(texts, groups, n_themes, previous, representable, display, min_theme_s
     theme_sim_u = np.where(members, np.einsum("ij,ij->i", Z, lsa_centroids[np.maximum(label_u, 0)]), 0.0)
     term_centroids = np.asarray((onehot @ X).todense()) / np.maximum(sizes[:, None], 1) if X.shape[1] else np.zeros((max(k, 1), 0))
 
+    distinct = class_tfidf(term_centroids, sizes, live)
     new_terms: list[dict[str, float]] = []
     for c in live:
         row = term_centroids[c]
@@ -405,9 +469,9 @@ def _mine(texts, groups, n_themes, previous, representable, display, min_theme_s
         idx = np.flatnonzero(label_u == c)
         shown = idx[rep_ok[idx]]
         rep = shown_text[shown[np.argmax(theme_sim_u[shown])]] if len(shown) else None
-        top_terms = _top_terms(term_centroids[c], vocab) if len(vocab) else []
+        top_terms = _top_terms(distinct[c], vocab) if len(vocab) else []
         label = ", ".join(top_terms[:3]) if top_terms else f"theme {ids[c]}"
-        themes.append(Theme(ids[c], label, top_terms, rep, int(sizes[c]), new_terms[i]))
+        themes.append(Theme(ids[c], label, top_terms, rep, int(sizes[c]), new_terms[i], cross_cutting=c >= n_topical))
     themes.sort(key=lambda t: t.theme_id)
 
     unique_ids = np.array([ids.get(c, UNCLUSTERED) if c >= 0 else UNCLUSTERED for c in label_u], dtype=np.int64)
@@ -503,30 +567,27 @@ def cli_main(args: argparse.Namespace) -> int:
             if hasattr(value, "tolist"):
                 r[key] = value.tolist()
             elif hasattr(value, "isoformat"):
-                r[key] = value.isoformat()
+                r[key] = value.isoformat()[:10]
     if getattr(args, "json", False):
         print(json.dumps(records, indent=2, default=str))
         return 0
     if not records:
         print("No themes yet: the corpus has no contributing factors, or the build ran with --no-analysis.")
         return 0
-    from rich.console import Console
-    from rich.table import Table
-
-    table = Table(title=f"Recurring themes ({len(records)})", show_lines=False)
-    for col in ("id", "theme", "factors", "incidents", "quarters", "services", "first", "last", "recurred after fix"):
-        table.add_column(col, overflow="fold")
+    print(f"{len(records)} themes in {db} (incidents of a theme: those it makes up at least 30% of)\n")
     for r in records:
-        table.add_row(
-            str(r["theme_id"]),
-            f"{r['label']}\n[dim]{', '.join(r['top_terms'] or [])}[/dim]",
-            str(r["size"]),
-            str(r["incidents"]),
-            str(r["quarters_active"]),
-            ", ".join((r["services"] or [])[:5]) + (" ..." if len(r["services"] or []) > 5 else ""),
-            str(r["first_seen"] or ""),
-            str(r["last_seen"] or ""),
-            str(r["recurred_after_fix"]),
+        services = r["services"] or []
+        span = f"{str(r['first_seen'])[:10]} to {str(r['last_seen'])[:10]}" if r["first_seen"] else "no dates"
+        print(f"#{r['theme_id']:<3} {r['label']}")
+        print(
+            f"     {r['size']} factors, {r['incidents']} incidents, {r['quarters_active']} quarters active ({span}), "
+            f"{r['repeat_incidents']} repeats, recurred after fix: {r['recurred_after_fix']}"
         )
-    Console().print(table)
+        if r["top_terms"]:
+            print(f"     terms: {', '.join(r['top_terms'])}")
+        if services:
+            print(f"     services: {', '.join(services[:6])}{' ...' if len(services) > 6 else ''}")
+        if r["representative_text"] and r["theme_id"] != UNCLUSTERED:
+            print(f'     e.g. "{r["representative_text"]}"')
+        print()
     return 0
