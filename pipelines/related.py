@@ -42,6 +42,7 @@ SERVICE_WEIGHT = 0.0
 NAMED_SERVICE_WEIGHT = 0.05
 TOP_K = 10
 QUERY_TERMS = 32  # strongest terms per incident used to find candidate neighbours
+VOCABULARY_SAMPLE = 20_000  # documents the vocabulary is learned from (see fit_documents)
 CANDIDATES = 25  # candidates per incident rescored exactly
 FEEDBACK_DOCS = 10  # top text matches whose themes stand in for a free-text query's themes
 WHY_TERMS = 5
@@ -146,7 +147,14 @@ def fit_documents(con: duckdb.DuckDBPyConnection) -> RelatedIndex:
     vectorizer = make_vectorizer(ngram_range=tuple(params["ngram_range"]), min_df=params["min_df"], max_df=params["max_df"])
     texts = docs["doc"].fillna("").astype(str).tolist()
     try:
-        X = vectorizer.fit_transform(texts)
+        if n > VOCABULARY_SAMPLE:
+            # Vocabulary and idf from an even sample: counting every bigram of 100,000 documents
+            # before pruning rare ones costs gigabytes; a 20,000-document sample keeps every term
+            # that matters for ranking, and idf estimated on it is as good.
+            vectorizer.fit(texts[:: int(np.ceil(n / VOCABULARY_SAMPLE))])
+            X = vectorizer.transform(texts)
+        else:
+            X = vectorizer.fit_transform(texts)
     except ValueError:  # empty vocabulary: every document is empty or stop words only
         vectorizer = make_vectorizer(ngram_range=(1, 1), min_df=1, max_df=1.0)
         X = vectorizer.fit_transform([t or "empty" for t in texts])
