@@ -531,6 +531,7 @@ def cli_main(args: argparse.Namespace) -> int:
         print("No similar incidents found.")
         return 0
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     table = Table(title="Related incidents", show_lines=True)
@@ -544,7 +545,8 @@ def cli_main(args: argparse.Namespace) -> int:
             why.append("themes: " + "; ".join(str(t["label"]) for t in r["shared_themes"]))
         if r["shared_services"]:
             why.append("services: " + ", ".join(r["shared_services"]))
-        head = f"{r['incident_id']}\n{r['title'] or ''}" + (f"\n[dim]{r['date']} {r['severity'] or ''}[/dim]" if r["date"] else "")
-        table.add_row(str(r["rank"]), head, f"{r['score']:.3f}", "\n".join(why))
+        # Titles and terms are document text: escape them so "[...]" is not read as markup.
+        head = escape(f"{r['incident_id']}\n{r['title'] or ''}") + (f"\n[dim]{r['date']} {r['severity'] or ''}[/dim]" if r["date"] else "")
+        table.add_row(str(r["rank"]), head, f"{r['score']:.3f}", escape("\n".join(why)))
     Console().print(table)
     return 0

@@ -62,6 +62,10 @@ DOMAIN_STOP_WORDS = frozenset(
     xnum xduration xpercent xclock xdate xurl xemail xuuid xhex xticket xservice
     """.split()
 )
+# Every word the normalizer writes in place of an incident-specific token.
+PLACEHOLDERS = frozenset(
+    "xurl xemail xuuid xticket xip xversion xclock xdate xhost xhex xduration xpercent xnum xservice".split()
+)
 STOP_WORDS = sorted(ENGLISH_STOP_WORDS | DOMAIN_STOP_WORDS)
 TOKEN_PATTERN = r"(?u)\b[a-z][a-z0-9_]+\b"
 

@@ -49,7 +49,7 @@ from sklearn.metrics import silhouette_score
 from sklearn.preprocessing import normalize
 from threadpoolctl import threadpool_limits
 
-from pipelines.textfeatures import make_text_pipeline
+from pipelines.textfeatures import PLACEHOLDERS, make_text_pipeline
 
 UNCLUSTERED = -1
 UNCLUSTERED_LABEL = "Unclustered"
@@ -336,6 +336,8 @@ def _top_terms(centroid: np.ndarray, vocab: np.ndarray, n: int = 8) -> list[str]
             break
         term = str(vocab[j])
         words = term.split()
+        if any(w in PLACEHOLDERS for w in words):
+            continue  # "certificate xhost" reads badly; the placeholder stays in the centroid
         if any(term in c.split() or term == c for c in chosen):
             continue
         if len(words) > 1:

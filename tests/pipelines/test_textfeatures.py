@@ -45,3 +45,22 @@ def test_rows_are_l2_normalized_with_and_without_lsa():
         out = pipe.fit_transform(docs)
         dense = out.toarray() if hasattr(out, "toarray") else out
         assert np.allclose(np.linalg.norm(dense, axis=1), 1.0, atol=1e-5)
+
+
+def test_placeholders_cover_every_rewrite():
+    import re
+
+    from pipelines import textfeatures as tf
+
+    written = set(re.findall(r"\bx[a-z]+\b", " ".join(r for _p, r in tf._CASE_SENSITIVE_RULES + tf._RULES)))
+    assert written <= tf.PLACEHOLDERS
+
+
+def test_fast_tokenizer_matches_the_regex_pipeline():
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from pipelines.textfeatures import STOP_WORDS, TOKEN_PATTERN, analyze
+
+    text = "Deploy v2.3.1 to db-07.prod.example.com failed; JIRA-1234 (10.0.3.4:8080) timed-out after 45s, the pool was exhausted."
+    slow = TfidfVectorizer(preprocessor=normalize_incident_text, token_pattern=TOKEN_PATTERN, stop_words=STOP_WORDS, ngram_range=(1, 2))
+    assert analyze(text) == slow.build_analyzer()(text)
