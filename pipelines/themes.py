@@ -66,6 +66,7 @@ WORDING_WEIGHT = 0.3
 COOCCURRENCE_WEIGHT = 0.7
 DOCUMENT_WEIGHT = 0.7
 LSA_DIMS = 100
+SVD_SAMPLE = 50_000  # distinct texts the LSA projection is fitted on
 PATTERN_SAMPLE = 6000  # distinct texts k-means is fitted on; the rest are assigned
 STATE_SUFFIX = "themes.json"
 
@@ -138,8 +139,15 @@ def embed(texts: list[str], seed: int = 0) -> tuple[sp.csr_matrix, np.ndarray, n
         return sp.csr_matrix((n, 0), dtype=np.float32), np.zeros((n, 1), dtype=np.float32), np.array([], dtype=object)
     dims = min(LSA_DIMS, X.shape[1] - 1, n - 1)
     if dims >= 2:
-        Z = TruncatedSVD(n_components=dims, random_state=seed, n_iter=5).fit_transform(X)
-        Z = normalize(Z).astype(np.float32)
+        svd = TruncatedSVD(n_components=dims, random_state=seed, n_iter=5)
+        if n > SVD_SAMPLE:
+            # The randomized SVD's dense n x (dims + oversampling) work arrays cost gigabytes at
+            # half a million texts; the topic directions of a 50,000-text sample are the same.
+            svd.fit(X[np.random.default_rng(seed).choice(n, size=SVD_SAMPLE, replace=False)])
+            Z = np.vstack([svd.transform(X[i : i + 65536]).astype(np.float32) for i in range(0, n, 65536)])
+        else:
+            Z = svd.fit_transform(X).astype(np.float32)
+        Z = normalize(Z, copy=False)
     else:
         Z = X.toarray()
     return X, Z, vocab
