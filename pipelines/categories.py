@@ -100,10 +100,19 @@ def category_scores(text: str) -> dict[str, float]:
     return scores
 
 
-@lru_cache(maxsize=1 << 16)  # factors repeat (templates, copy-paste); classify each once
+# Host names, IPs and versions (a token with a digit and a dot) never decide a category; dropping
+# them first lets the cache below see "db-07.prod disk full" and "db-12.prod disk full" as one.
+_HOST_LIKE = re.compile(r"[\w-]*\d[\w-]*(?:\.[\w-]+)+")
+
+
 def classify(text: str) -> str:
     """The fishbone category of one contributing factor."""
-    scores = category_scores(text or "")
+    return _classify(_HOST_LIKE.sub(" ", text or ""))
+
+
+@lru_cache(maxsize=1 << 17)  # factors repeat (templates, copy-paste); classify each once
+def _classify(text: str) -> str:
+    scores = category_scores(text)
     if not scores:
         return "other"
     order = {cat: i for i, cat in enumerate(CATEGORIES)}
