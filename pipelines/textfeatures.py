@@ -111,7 +111,10 @@ def analyze(text: str, ngram_range: tuple[int, int] = (1, 2)) -> list[str]:
     lo, hi = ngram_range
     out = tokens if lo == 1 else []
     for n in range(max(2, lo), hi + 1):
-        out = out + [" ".join(tokens[i : i + n]) for i in range(len(tokens) - n + 1)]
+        if n == 2:  # the common case, without slicing
+            out = out + [a + " " + b for a, b in zip(tokens, tokens[1:])]
+        else:
+            out = out + [" ".join(tokens[i : i + n]) for i in range(len(tokens) - n + 1)]
     return out
 
 
