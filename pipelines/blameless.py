@@ -300,7 +300,11 @@ _BLOCKQUOTE = re.compile(r"^\s{0,3}>")
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s")
 _INLINE_CODE = re.compile(r"(`+)(?:(?!\1).)+?\1")
 _QUOTED = re.compile(r"\"[^\"\n]*\"|“[^”\n]*”|„[^“”\n]*[“”]|«[^»\n]*»|‘[^’\n]*’|(?<![\w'])'[^'\n]+?'(?![\w'])")
-_LINK = re.compile(r"!?\[([^\]\n]*)\]\([^)\n]*\)")
+# `[text](url)` keeps its text. The link target is optional in the pattern so that a `[` which
+# starts no link consumes its whole bracket run and the scan resumes after it: requiring the
+# target made `re` rescan to the line end from every `[` of a flood (quadratic, seconds per KB).
+# Same matches as `!?\[([^\]\n]*)\]\([^)\n]*\)`: every `[` of a run fails at the same `]`.
+_LINK = re.compile(r"!?\[([^\]\n]*)(\]\([^)\n]*\))?")
 _URL = re.compile(r"https?://\S+")
 _COMMENT_INLINE = re.compile(r"<!--.*?-->")
 _FRONT_PROSE_KEY = re.compile(
@@ -308,13 +312,27 @@ _FRONT_PROSE_KEY = re.compile(
 )
 
 
+_QUOTE_CHARS = re.compile("[\"“„«‘']")
+
+
+def _link_text(m: re.Match[str]) -> str:
+    return m.group(1) if m.group(2) else m.group(0)
+
+
 def mask_prose(line: str) -> str:
     """Blank out what is not the author's own prose in one line: inline code, quotes, URLs."""
-    line = _COMMENT_INLINE.sub(" ", line)
-    line = _INLINE_CODE.sub(" xcode ", line)
-    line = _LINK.sub(r"\1", line)
-    line = _URL.sub(" ", line)
-    line = _QUOTED.sub(" xquote ", line)
+    # Each substitution runs only when its marker character is on the line: most lines have
+    # none, and five regex passes over every line were a tenth of the lint time.
+    if "<!--" in line:
+        line = _COMMENT_INLINE.sub(" ", line)
+    if "`" in line:
+        line = _INLINE_CODE.sub(" xcode ", line)
+    if "](" in line:
+        line = _LINK.sub(_link_text, line)
+    if "://" in line:
+        line = _URL.sub(" ", line)
+    if _QUOTE_CHARS.search(line):
+        line = _QUOTED.sub(" xquote ", line)
     return line.replace("’", "'").replace("**", "").replace("__", "")
 
 
