@@ -212,7 +212,7 @@ def _prune_rows(X: sp.csr_matrix, keep: int) -> sp.csr_matrix:
     return sp.csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=X.shape)
 
 
-def top_related(index: RelatedIndex, k: int = TOP_K, chunk: int = 1024) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def top_related(index: RelatedIndex, k: int = TOP_K, chunk: int = 256) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(row, neighbour row, score) for the k best neighbours of every incident.
 
     Two steps per chunk of query rows, never an N x N matrix: candidates from a product that
