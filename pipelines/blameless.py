@@ -45,6 +45,10 @@ class LazyPattern:
                 self._compiled = re.compile(self.source, _FLAGS)
             except re.error as exc:
                 raise ValueError(f"bad regex in {self.where}: {exc}") from exc
+            # Plain attributes from now on: `__getattr__` on every search of every line added up.
+            self.search = self._compiled.search
+            self.finditer = self._compiled.finditer
+            self.groupindex = self._compiled.groupindex
         return self._compiled
 
     def __getattr__(self, name: str):  # search, finditer, groupindex ... of the compiled regex
@@ -456,9 +460,30 @@ def _person_alternation(roles: list[str]) -> str:
 def _names_pattern(names: list[str]) -> re.Pattern[str] | None:
     if not names:
         return None
-    alt = "|".join(re.escape(n) for n in sorted(set(names), key=len, reverse=True))
     # Case-sensitive on purpose: names count only capitalised, so "jack up the limit" is no person.
-    return re.compile(rf"(?<![\w@{NAME_MARK}])(?:{alt})\b")
+    # A prefix trie, not a flat alternation (which `re` tried name by name at every position of
+    # every line): greedy optional endings try the longest name first, as the alternation sorted
+    # longest first did.
+    return re.compile(rf"(?<![\w@{NAME_MARK}]){_exact_trie(set(names))}\b")
+
+
+def _exact_trie(words: set[str]) -> str:
+    """Words as one regex factored by prefix, case and spaces as written, longest match first."""
+    trie: dict = {}
+    for word in words:
+        node = trie
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def emit(node: dict) -> str:
+        branches = [re.escape(ch) + emit(child) for ch, child in sorted(node.items()) if ch]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return f"(?:{body})?" if "" in node else body
+
+    return "(?:" + emit(trie) + ")"
 
 
 def _compile(pattern: str, person: str, where: str) -> re.Pattern[str]:
