@@ -43,6 +43,7 @@ NAMED_SERVICE_WEIGHT = 0.05
 TOP_K = 10
 QUERY_TERMS = 32  # strongest terms per incident used to find candidate neighbours
 VOCABULARY_SAMPLE = 20_000  # documents the vocabulary is learned from (see fit_documents)
+CANDIDATE_DF = 0.05  # share of incidents above which a term does not propose candidates
 CANDIDATES = 25  # candidates per incident rescored exactly
 FEEDBACK_DOCS = 10  # top text matches whose themes stand in for a free-text query's themes
 WHY_TERMS = 5
@@ -216,9 +217,9 @@ def top_related(index: RelatedIndex, k: int = TOP_K, chunk: int = 256) -> tuple[
     """(row, neighbour row, score) for the k best neighbours of every incident.
 
     Two steps per chunk of query rows, never an N x N matrix: candidates from a product that
-    uses only each query's QUERY_TERMS strongest terms (common words make up most of the work
-    and little of the ranking), then exact scores (full cosine + theme boost) for the
-    CANDIDATES best candidates.
+    uses only each query's QUERY_TERMS strongest terms among those used by at most
+    CANDIDATE_DF of incidents (common words make up most of the work and little of the
+    ranking), then exact scores (full cosine + theme boost) for the CANDIDATES best candidates.
     """
     n = index.X.shape[0]
     k = min(k, n - 1)
@@ -227,31 +228,54 @@ def top_related(index: RelatedIndex, k: int = TOP_K, chunk: int = 256) -> tuple[
         return empty, empty, np.empty(0, dtype=np.float32)
     X = index.X
     XT = index.XT
-    Q = _prune_rows(X, QUERY_TERMS)
+    # Candidates come from terms that at most CANDIDATE_DF of incidents use: a term in half the
+    # corpus adds a posting list of N/2 to every product and almost nothing to the ranking.
+    df = np.bincount(X.indices, minlength=X.shape[1])
+    common = np.flatnonzero(df > max(50, CANDIDATE_DF * n))
+    Q = X.copy()
+    Q.data[np.isin(Q.indices, common)] = 0
+    Q.eliminate_zeros()
+    Q = _prune_rows(Q, QUERY_TERMS)
     TT = index.themes.T.tocsr()
     n_cand = min(n - 1, max(CANDIDATES, k))
     out_r, out_c, out_s = [], [], []
     for start in range(0, n, chunk):
         stop = min(n, start + chunk)
-        rows = np.arange(stop - start)
-        block = (Q[start:stop] @ XT).toarray()
-        if THEME_WEIGHT:
-            block += THEME_WEIGHT * (index.themes[start:stop] @ TT).toarray()
-        block[rows, rows + start] = -np.inf
-        cand = np.argpartition(-block, n_cand - 1, axis=1)[:, :n_cand]
+        S = (Q[start:stop] @ XT).tocsr()  # sparse: only incidents sharing a distinctive term
+        qi_parts, cj_parts = [], []
+        for i in range(stop - start):
+            row = start + i
+            cols = S.indices[S.indptr[i] : S.indptr[i + 1]]
+            vals = S.data[S.indptr[i] : S.indptr[i + 1]]
+            keep = cols != row
+            cols, vals = cols[keep], vals[keep]
+            if len(cols) < n_cand:
+                # Too few incidents share a distinctive term: score this one against all.
+                full = np.asarray((X[row] @ XT).todense()).ravel()
+                if THEME_WEIGHT:
+                    full += THEME_WEIGHT * np.asarray((index.themes[row] @ TT).todense()).ravel()
+                full[row] = -np.inf
+                cols = np.argpartition(-full, n_cand - 1)[:n_cand]
+            elif len(cols) > n_cand:
+                cols = cols[np.argpartition(-vals, n_cand - 1)[:n_cand]]
+            qi_parts.append(np.full(len(cols), row))
+            cj_parts.append(cols)
+        qi = np.concatenate(qi_parts)
+        cj = np.concatenate(cj_parts).astype(np.int64)
         # Exact scores for the candidates: row-wise dot products of full vectors.
-        qi = np.repeat(np.arange(start, stop), n_cand)
-        cj = cand.ravel()
         exact = np.asarray(X[qi].multiply(X[cj]).sum(axis=1)).ravel()
         if THEME_WEIGHT:
             exact += THEME_WEIGHT * np.asarray(index.themes[qi].multiply(index.themes[cj]).sum(axis=1)).ravel()
         if SERVICE_WEIGHT:
             exact += SERVICE_WEIGHT * np.asarray(index.services[qi].multiply(index.services[cj]).sum(axis=1)).ravel()
-        exact = exact.reshape(cand.shape)
-        order = np.lexsort((cand, -exact), axis=1)[:, :k]  # ties broken by row number: deterministic
-        out_r.append(np.repeat(np.arange(start, stop), k))
-        out_c.append(np.take_along_axis(cand, order, axis=1).ravel())
-        out_s.append(np.take_along_axis(exact, order, axis=1).ravel())
+        order = np.lexsort((cj, -exact, qi))  # per row: best first, ties by row number
+        qi, cj, exact = qi[order], cj[order], exact[order]
+        first = np.searchsorted(qi, np.arange(start, stop))
+        pos = np.arange(len(qi)) - first[qi - start]
+        top = pos < k
+        out_r.append(qi[top])
+        out_c.append(cj[top])
+        out_s.append(exact[top])
     return np.concatenate(out_r), np.concatenate(out_c), np.concatenate(out_s).astype(np.float32)
 
 
