@@ -14,15 +14,15 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
 import time
 from pathlib import Path
 
+from bench_db import ensure_db, latest_incident  # bench/ is on sys.path when run as a script
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 APP = str(ROOT / "dashboard" / "app.py")
-OUT = ROOT / "bench" / "out"
 
 # page file, query params, a widget to drive after the first render (for the search page)
 PAGES: list[tuple[str, dict[str, str]]] = [
@@ -37,28 +37,6 @@ PAGES: list[tuple[str, dict[str, str]]] = [
     ("review", {}),
 ]
 SEARCH_TEXT = "database connection pool exhausted after a deploy, checkout errors"
-
-
-def ensure_db(count: int, seed: int) -> Path:
-    db = OUT / f"dashboard-{count}.duckdb"
-    if db.exists():
-        return db
-    corpus = OUT / f"corpus-{count}"
-    OUT.mkdir(parents=True, exist_ok=True)
-    hindsight = [sys.executable, "-m", "pipelines.cli"]
-    if not (corpus / "postmortems").exists():
-        subprocess.run([*hindsight, "generate", "--out", str(corpus), "--count", str(count), "--seed", str(seed)], check=True, cwd=ROOT)
-    subprocess.run([*hindsight, "build", str(corpus / "postmortems"), "--db", str(db)], check=True, cwd=ROOT)
-    return db
-
-
-def latest_incident(db: Path) -> str:
-    import duckdb
-
-    with duckdb.connect(str(db), read_only=True) as con:
-        return con.execute(
-            "SELECT incident_id FROM incidents WHERE NOT restricted ORDER BY incident_date DESC NULLS LAST LIMIT 1"
-        ).fetchone()[0]
 
 
 def render(page: str, query: dict[str, str]) -> tuple[float, float, float, list[str]]:

@@ -30,8 +30,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bench_db import ensure_db, latest_incident  # bench/ is on sys.path when run as a script
+
 ROOT = Path(__file__).resolve().parents[1]
-OUT = ROOT / "bench" / "out"
 MAX_SESSIONS, MAX_SECONDS = 100, 600  # bounded by design: this is a benchmark, not a stress tool
 
 
@@ -54,26 +55,6 @@ def _pages(incident_id: str) -> list[tuple[str, str]]:
 class Stats:
     times: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     errors: list[str] = field(default_factory=list)
-
-
-def ensure_db(count: int, seed: int) -> Path:
-    db = OUT / f"dashboard-{count}.duckdb"
-    if db.exists():
-        return db
-    corpus = OUT / f"corpus-{count}"
-    OUT.mkdir(parents=True, exist_ok=True)
-    hindsight = [sys.executable, "-m", "pipelines.cli"]
-    if not (corpus / "postmortems").exists():
-        subprocess.run([*hindsight, "generate", "--out", str(corpus), "--count", str(count), "--seed", str(seed)], check=True, cwd=ROOT)
-    subprocess.run([*hindsight, "build", str(corpus / "postmortems"), "--db", str(db)], check=True, cwd=ROOT)
-    return db
-
-
-def latest_incident(db: Path) -> str:
-    import duckdb
-
-    with duckdb.connect(str(db), read_only=True) as con:
-        return con.execute("SELECT incident_id FROM incidents WHERE NOT restricted ORDER BY incident_date DESC NULLS LAST LIMIT 1").fetchone()[0]
 
 
 def free_port() -> int:
