@@ -20,6 +20,7 @@ import duckdb
 import pandas as pd
 
 from pipelines.access import ANONYMOUS, RESTRICTED_LABEL, Viewer
+from pipelines.repeats import MIN_WEIGHT as RECURRENCE_MIN_WEIGHT, RECURRED_AFTER_FIX_CTES
 
 # A postmortem at or above this completeness score (0-100, from the linter) counts as complete.
 COMPLETE_AT = 80
@@ -505,31 +506,33 @@ def repeat_chain(
 
 
 def recurred_after_fix(con: duckdb.DuckDBPyConnection, filters: Filters = NO_FILTERS) -> pd.DataFrame:
-    """theme_id, theme, recurrences, services, last_recurrence: repeat links whose earlier incident had
-    all its action items done (at least one) and the theme still came back; ranked by recurrences.
+    """theme_id, theme, recurrences, services, last_recurrence per theme, most recurrences first.
 
-    Without close dates we cannot prove the fix landed before the recurrence; "done" is the
-    current status of the earlier incident's items.
+    A recurrence is an incident in the filtered scope that happened after every action item of an
+    earlier incident of the same theme was done, with the fix dated by the latest due date of those
+    items: the definition in pipelines.repeats (RECURRED_AFTER_FIX_CTES), shared, not copied. The
+    earlier, fixed incident may lie outside the filters. Aggregates only, so restricted incidents
+    count without showing anything of theirs; `services` are the recurring incidents' services.
     """
     return _scoped(
         con,
-        """
-        , fixed AS (
-            SELECT incident_id FROM action_items GROUP BY incident_id
-            HAVING count(*) > 0 AND bool_and(status = 'done')
-        )
-        SELECT r.theme_id, coalesce(t.label, 'theme ' || r.theme_id) AS theme, count(DISTINCT r.incident_id) AS recurrences,
-               string_agg(DISTINCT r.service, ', ' ORDER BY r.service) AS services,
+        f"""
+        , {RECURRED_AFTER_FIX_CTES}
+        SELECT l.theme_id, coalesce(t.label, 'theme ' || l.theme_id) AS theme, count(DISTINCT l.incident_id) AS recurrences,
+               string_agg(DISTINCT s.service, ', ' ORDER BY s.service) AS services,
                max(sc.incident_date) AS last_recurrence
-        FROM repeat_incidents r
-        JOIN scope sc ON sc.incident_id = r.incident_id
-        JOIN fixed f ON f.incident_id = r.earlier_incident_id
-        LEFT JOIN themes t ON t.theme_id = r.theme_id
-        GROUP BY r.theme_id, t.label
+        FROM later l
+        JOIN scope sc ON sc.incident_id = l.incident_id
+        LEFT JOIN incident_services s ON s.incident_id = l.incident_id
+        LEFT JOIN themes t ON t.theme_id = l.theme_id
+        WHERE len($themes::INTEGER[]) = 0 OR list_contains($themes::INTEGER[], l.theme_id)
+        GROUP BY l.theme_id, t.label
         ORDER BY recurrences DESC, theme
         """,
         filters,
         ANONYMOUS,
+        theme_id=None,
+        min_weight=RECURRENCE_MIN_WEIGHT,
     )
 
 

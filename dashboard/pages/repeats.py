@@ -22,11 +22,12 @@ st.dataframe(
 )
 
 st.header("Recurred after fix")
-st.caption("Themes that came back after every action item of the earlier incident was marked done, most recurrences first. "
-           "Close dates are not recorded, so 'done' is the items' current status.")
+st.caption("Incidents of a theme that came back after every action item of an earlier incident of the theme was done, "
+           "most recurrences first. Completion dates are not recorded, so a fix counts from its items' latest due date; "
+           "a recurrence before that date does not count.")
 after_fix = data.load("recurred_after_fix", filters=f)
 if after_fix.empty:
-    st.info("No theme recurred after its earlier incident's action items were all done.")
+    st.info("No theme came back after every action item of an earlier incident of the theme was done.")
 else:
     st.dataframe(after_fix[["theme", "recurrences", "last_recurrence", "services"]], hide_index=True,
                  column_config={"theme": "Theme", "recurrences": "Recurrences", "services": "Services", "last_recurrence": ui.date_column("Latest recurrence")})

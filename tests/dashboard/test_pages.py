@@ -135,6 +135,9 @@ def test_repeats_page(app):
     at = app("repeats")
     groups = at.dataframe[0].value
     assert groups[["theme", "service", "repeats", "incidents"]].values.tolist() == [["connection pool exhaustion", "api", 2, 3]]
+    after_fix = at.dataframe[1].value  # INC-4 came back after INC-2's only item (due 2026-06-01) was done
+    assert after_fix[["theme", "recurrences", "services"]].values.tolist() == [["connection pool exhaustion", 1, "api"]]
+    assert any("came back after every action item of an earlier incident of the theme was done" in c.value for c in at.caption)
     chain = at.dataframe[2].value
     assert chain["title"].tolist() == ["Checkout API connection pool exhausted", "Checkout API pool exhausted again", "restricted incident"]
     assert_no_secrets(at)

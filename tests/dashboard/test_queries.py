@@ -127,8 +127,35 @@ def test_repeats_chain_and_recurred_after_fix(con):
     assert chain.title.tolist()[2] == "restricted incident"
     assert chain.days_since_previous.tolist()[1:] == [40, 87]
     raf = q.recurred_after_fix(con)
-    # INC-4 recurred after INC-2, whose only item is done; INC-2 after INC-1 does not count (an item is open)
+    # INC-4 (2026-08-15) recurred after INC-2, whose only item is done and was due 2026-06-01;
+    # INC-2 after INC-1 does not count (an item is open)
+    assert raf[["theme_id", "recurrences", "services"]].values.tolist() == [[1, 1, "api"]]
+    assert pd.Timestamp(raf.last_recurrence.iloc[0]).date() == date(2026, 8, 15)
+    assert SECRET_TITLE not in _all_text(raf)
+
+
+def test_recurred_after_fix_follows_the_filters(con):
+    assert q.recurred_after_fix(con, q.Filters(end=date(2026, 6, 30))).empty  # INC-4 is outside the range
+    assert q.recurred_after_fix(con, q.Filters(themes=(2,))).empty
+    # INC-2, the fixed incident, may lie outside the range: only the recurrence has to be inside it
+    raf = q.recurred_after_fix(con, q.Filters(start=date(2026, 7, 1)))
     assert raf[["theme_id", "recurrences"]].values.tolist() == [[1, 1]]
+
+
+def test_a_fix_due_after_the_recurrence_does_not_count(fixture_db, tmp_path):
+    db = tmp_path / "late_fix.duckdb"
+    db.write_bytes(fixture_db.read_bytes())
+    with duckdb.connect(str(db)) as c:
+        # INC-2's only (done) item now falls due 2026-09-01, after INC-4 (2026-08-15) came back:
+        # the fix cannot be shown to precede the recurrence, and INC-1 still has an open item.
+        c.execute("UPDATE action_items SET due_date = DATE '2026-09-01' WHERE incident_id = 'INC-2'")
+        assert q.recurred_after_fix(c).empty
+        # due the day before INC-4 started: counts again
+        c.execute("UPDATE action_items SET due_date = DATE '2026-08-14' WHERE incident_id = 'INC-2'")
+        assert q.recurred_after_fix(c)[["theme_id", "recurrences"]].values.tolist() == [[1, 1]]
+        # repeat_incidents links are not what decides: with none, INC-4 still recurred after INC-2's fix
+        c.execute("DELETE FROM repeat_incidents")
+        assert q.recurred_after_fix(c)[["theme_id", "recurrences"]].values.tolist() == [[1, 1]]
 
 
 def test_action_item_figures(con):

@@ -87,6 +87,16 @@ def test_wont_fix_is_not_a_fix_and_late_fixes_do_not_count():
     assert set(zip(got["incident_id"], got["fixed_incident_id"])) == {("C", "D")}
 
 
+def test_a_fix_due_after_the_recurrence_does_not_count():
+    # A's only item is done but due 2024-03-15, after B (2024-03-01): B does not count; C (December) does.
+    con = _db(INCIDENTS, THEMES, [("A", "done", date(2024, 3, 15))])
+    got = repeats.recurred_after_fix(con)
+    assert set(zip(got["incident_id"], got["fixed_incident_id"])) == {("C", "A")}
+    assert str(got["fixed_at"].iloc[0])[:10] == "2024-03-15"
+    # an incident with no action items at all was never fixed
+    assert repeats.recurred_after_fix(_db(INCIDENTS, THEMES)).empty
+
+
 def test_theme_summary():
     con = _db(INCIDENTS, THEMES, [("A", "done", date(2024, 2, 1))])
     repeats.write_repeats(con)
@@ -104,3 +114,13 @@ def test_theme_quarterly():
     con = _db(INCIDENTS, THEMES)
     q = repeats.theme_quarterly(con)
     assert set(zip(q["theme_id"], q["quarter"], q["incidents"])) >= {(1, "2024Q1", 3), (1, "2024Q4", 1)}
+
+
+def test_the_latest_fix_before_the_recurrence_is_named_and_ties_go_to_the_smaller_id():
+    incidents = [("Z", "s", datetime(2024, 1, 1)), ("Y", "s", datetime(2024, 1, 1)), ("W", "s", datetime(2024, 1, 2)),
+                 ("X", "s", datetime(2024, 5, 1))]
+    actions = [("Z", "done", date(2024, 2, 1)), ("Y", "done", date(2024, 2, 1)), ("W", "done", date(2024, 1, 10))]
+    con = _db(incidents, [(i, 1, 1.0) for i in "ZYWX"], actions)
+    got = repeats.recurred_after_fix(con)
+    # X: Y and Z fixed 2024-02-01 (latest, tie -> Y); Y, Z: W fixed 2024-01-10, after them, so not counted
+    assert set(zip(got["incident_id"], got["fixed_incident_id"])) == {("X", "Y")}
