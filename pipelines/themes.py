@@ -21,9 +21,14 @@ was stuck", "clients rejected the handshake"), so clustering sentences by wordin
    (below `ORPHAN_AFFINITY`) is moved to Unclustered: spectral clustering has to put it
    somewhere, but it fits nowhere.
 
-Labels: the theme's top terms by class-based TF-IDF (what sets it apart from the other themes;
-a bigram replaces the words it contains) plus the member sentence nearest the theme centroid
-(never from a restricted incident).
+Labels: the theme's top terms by class-based TF-IDF (what sets it apart from the other themes)
+over the texts that may be shown (restricted incidents never lend a label word), with two-word
+phrases boosted (`BIGRAM_BOOST`; a bigram replaces the words it contains), narrative words
+skipped (`LABEL_STOP_WORDS` and past-tense "-ed" forms: "took", "lost", "changed" say how an
+incident went, not what failed) and singular/plural repeats dropped. The label is the first
+`LABEL_TERMS` of them sharing no word; `top_terms` is the longer list. Membership and ids do not
+depend on the label. Plus the member sentence nearest the theme centroid (never from a
+restricted incident).
 
 Stable ids: each theme's TF-IDF centroid (top terms and weights) is saved with the build. The
 next build matches its themes to the previous ones by cosine of those term centroids (Hungarian
@@ -335,9 +340,51 @@ def _split_cross_cutting(theme_of_pattern: np.ndarray, pattern: np.ndarray, grou
     return out
 
 
+# Words that tell how an incident went, not what failed: narrative verbs, adjectives and
+# generic nouns. They are fine inside the clustered text but make a label unreadable
+# ("support, took, attempts"), so a label term containing one is skipped.
+LABEL_STOP_WORDS = frozenset(
+    """
+    took take taking know knew known hard easy status support attempt attempts change changed changes
+    changing single view lost needed need needs rotated people context mistake removed turning default
+    missed automatically longer exists assumed reviewed wrong moved written rewrote rolled integrated
+    synchronously short logged contributing factor factors recently red herring chased apply used valid
+    broke ran timing unavailable held grow grew killed faster readable human reads long roll checked
+    stayed closed showing lacked watches meant look hosts double josé joined looked looking saw seen
+    went got get gets made make makes set sets way ways thing things kind lot lots able unable new old
+    real really quickly slow slowly sudden suddenly immediately instead still already enough whole
+    multiple several many few other others different same right left best better worse bad good
+    heavy cold small large big high low full empty late early first last next previous current
+    nobody someone everyone anyone sure unsure clear unclear rose wrote kept shown showed hid run
+    runs sent sending returning years ago usual lack attention risky true false mb gb kb tb
+    """.split()
+)
+
+
+def _is_narrative(word: str) -> bool:
+    """A label stop word, or a past-tense verb / participle ("fired", "revoked", "waited")."""
+    return word in LABEL_STOP_WORDS or (len(word) > 4 and word.endswith("ed") and not word.endswith("eed"))
+BIGRAM_BOOST = 1.5  # a two-word phrase ("connection pool") names a failure better than either word
+LABEL_TERMS = 3
+
+
+def _singular(word: str) -> str:
+    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
+
+
 def _top_terms(centroid: np.ndarray, vocab: np.ndarray, n: int = 8) -> list[str]:
-    """Highest-weight centroid terms, dropping a word when a chosen bigram already contains it."""
-    order = np.argsort(-centroid, kind="stable")[: n * 4]
+    """Highest-weight centroid terms without narrative words; a theme told only in narrative
+    words ("rolled back within minutes") keeps them rather than going unnamed."""
+    return _ranked_terms(centroid, vocab, n, skip_narrative=True) or _ranked_terms(centroid, vocab, n, skip_narrative=False)
+
+
+def _ranked_terms(centroid: np.ndarray, vocab: np.ndarray, n: int, skip_narrative: bool) -> list[str]:
+    """Terms by weight (bigrams boosted), skipping placeholders and a word already shown
+    (singular or plural); a chosen bigram replaces the words it contains."""
+    # Candidates by raw weight first: building the boost over a 100,000-term vocabulary per theme costs more.
+    candidates = np.argsort(-centroid, kind="stable")[: n * 40]
+    boost = np.array([BIGRAM_BOOST if " " in str(vocab[j]) else 1.0 for j in candidates])
+    order = candidates[np.argsort(-(centroid[candidates] * boost), kind="stable")]
     chosen: list[str] = []
     for j in order:
         if centroid[j] <= 0:
@@ -346,14 +393,33 @@ def _top_terms(centroid: np.ndarray, vocab: np.ndarray, n: int = 8) -> list[str]
         words = term.split()
         if any(w in PLACEHOLDERS for w in words):
             continue  # "certificate xhost" reads badly; the placeholder stays in the centroid
-        if any(term in c.split() or term == c for c in chosen):
+        if (skip_narrative and any(_is_narrative(w) for w in words)) or len(set(words)) < len(words):
             continue
+        stems = {_singular(w) for w in words}
+        if any(stems <= {_singular(w) for w in c.split()} for c in chosen):
+            continue  # "record" after "dns record" or "records"; "synthetic check" after "synthetic checks"
         if len(words) > 1:
-            chosen = [c for c in chosen if c not in words]
+            chosen = [c for c in chosen if _singular(c) not in stems]
         chosen.append(term)
         if len(chosen) >= n:
             break
     return chosen
+
+
+def _label(top_terms: list[str]) -> str:
+    """Up to `LABEL_TERMS` top terms with no word in common, so a label never says a word twice
+    ("single view, view changed")."""
+    picked: list[str] = []
+    seen: set[str] = set()
+    for term in top_terms:
+        stems = {_singular(w) for w in term.split()}
+        if stems & seen:
+            continue
+        picked.append(term)
+        seen |= stems
+        if len(picked) >= LABEL_TERMS:
+            break
+    return ", ".join(picked)
 
 
 def _match_previous(new: list[dict[str, float]], previous: dict | None) -> list[int | None]:
@@ -455,7 +521,14 @@ def _mine(texts, groups, n_themes, previous, representable, display, min_theme_s
     theme_sim_u = np.where(members, np.einsum("ij,ij->i", Z, lsa_centroids[np.maximum(label_u, 0)]), 0.0)
     term_centroids = np.asarray((onehot @ X).todense()) / np.maximum(sizes[:, None], 1) if X.shape[1] else np.zeros((max(k, 1), 0))
 
-    distinct = class_tfidf(term_centroids, sizes, live)
+    # Labels come from the texts that may be shown (rep_ok), so a restricted incident's own
+    # words never name a theme; ids and membership still use every text.
+    shown_onehot = onehot @ sp.diags(rep_ok.astype(np.float64))
+    shown_sizes = np.asarray(shown_onehot.sum(axis=1)).ravel()
+    shown_centroids = (
+        np.asarray((shown_onehot @ X).todense()) / np.maximum(shown_sizes[:, None], 1) if X.shape[1] else term_centroids
+    )
+    label_terms = class_tfidf(shown_centroids, shown_sizes, [c for c in live if shown_sizes[c] > 0])
     new_terms: list[dict[str, float]] = []
     for c in live:
         row = term_centroids[c]
@@ -479,8 +552,8 @@ def _mine(texts, groups, n_themes, previous, representable, display, min_theme_s
         idx = np.flatnonzero(label_u == c)
         shown = idx[rep_ok[idx]]
         rep = shown_text[shown[np.argmax(theme_sim_u[shown])]] if len(shown) else None
-        top_terms = _top_terms(distinct[c], vocab) if len(vocab) else []
-        label = ", ".join(top_terms[:3]) if top_terms else f"theme {ids[c]}"
+        top_terms = _top_terms(label_terms[c], vocab) if len(vocab) else []
+        label = _label(top_terms) if top_terms else f"theme {ids[c]}"
         themes.append(Theme(ids[c], label, top_terms, rep, int(sizes[c]), new_terms[i], cross_cutting=c >= n_topical))
     themes.sort(key=lambda t: t.theme_id)
 

@@ -129,3 +129,61 @@ def test_documents_settle_the_main_theme():
 def test_empty_input():
     result = themes.mine_themes([])
     assert result.themes == [] and len(result.assignment) == 0
+
+
+def _narrative_corpus():
+    # Two failures told in the words postmortems use: narrative verbs and adjectives ("took",
+    # "single view", "view changed") next to the nouns that name what broke.
+    cert = [
+        "The certificate expiry took everyone by surprise.",
+        "Nobody had a single view of the certificate expiry dates.",
+        "The certificate expiry alert was lost after the view changed.",
+        "Automatic renewal of the certificate had stopped months ago.",
+        "The automatic renewal job took a long time to notice the certificate expiry.",
+        "The certificate expiry dashboard view changed and was hard to read.",
+    ]
+    pool = [
+        "The connection pool was exhausted and requests took too long.",
+        "A single view of connection pool usage was missing.",
+        "The connection pool limit changed and it was hard to know why.",
+        "Idle transactions held the connection pool for minutes.",
+        "Idle transactions took every connection pool slot.",
+        "The connection pool view changed after the upgrade.",
+    ]
+    texts = cert * 2 + pool * 2
+    groups = [f"c{i % 4}" for i in range(len(cert) * 2)] + [f"p{i % 4}" for i in range(len(pool) * 2)]
+    return texts, groups
+
+
+def test_labels_have_no_repeated_or_narrative_words():
+    texts, groups = _narrative_corpus()
+    result = themes.mine_themes(texts, groups=groups, n_themes=2, min_theme_size=2)
+    real = [t for t in result.themes if t.theme_id != themes.UNCLUSTERED]
+    assert real
+    labels = " | ".join(t.label for t in real)
+    assert "certificate expiry" in labels and "connection pool" in labels
+    for t in real:
+        items = t.label.split(", ")
+        assert 1 <= len(items) <= themes.LABEL_TERMS and len(t.top_terms) >= len(items)
+        words = [w for item in items for w in item.split()]
+        assert len(words) == len(set(words)), t.label
+        assert not set(words) & themes.LABEL_STOP_WORDS, t.label
+
+
+def test_restricted_words_never_reach_labels():
+    texts, groups = _narrative_corpus()
+    secret = [
+        "The bluebird keystore held the expired certificate.",
+        "Bluebird keystore renewal was never automated.",
+        "The certificate expiry hit the bluebird keystore first.",
+        "Bluebird keystore certificates had no expiry alert.",
+    ]
+    texts = texts + secret * 2
+    groups = groups + ["secret"] * len(secret) * 2
+    representable = np.array([g != "secret" for g in groups])
+    result = themes.mine_themes(texts, groups=groups, n_themes=2, min_theme_size=2, representable=representable)
+    shown = " ".join(t.label + " " + " ".join(t.top_terms) for t in result.themes)
+    assert "bluebird" not in shown and "keystore" not in shown
+    # The same texts, all representable, do surface the distinctive word: the check above bites.
+    open_result = themes.mine_themes(texts, groups=groups, n_themes=2, min_theme_size=2)
+    assert "bluebird" in " ".join(" ".join(t.top_terms) for t in open_result.themes)
