@@ -105,6 +105,21 @@ def incident_theme_weights(
     return both.rename(columns={"share": "weight"})[cols]
 
 
+# Owner words that name a role or a team, not a person: they may stay in labels.
+_ROLE_WORDS = frozenset(
+    "team teams squad group oncall call sre ops eng engineering platform infra infrastructure data "
+    "security lead manager owner tbd unassigned none nobody the and of".split()
+)
+
+
+def owner_name_words(con: duckdb.DuckDBPyConnection) -> frozenset[str]:
+    """Lower-case words of action-item owners' names ("@nadia.chen" -> nadia, chen), so theme
+    labels never name a person: blameless reviews talk about systems, not people."""
+    owners = con.execute("SELECT DISTINCT owner FROM action_items WHERE owner IS NOT NULL").fetchall()
+    words = {w for (owner,) in owners for w in re.findall(r"[^\W\d_]+", owner.lower())}
+    return frozenset(w for w in words if len(w) >= 3 and w not in _ROLE_WORDS)
+
+
 def _state_path(prefix: Path | str | None) -> Path | None:
     return None if prefix is None else related.artifact_path(prefix, themes.STATE_SUFFIX)
 
@@ -166,6 +181,7 @@ def run(
         display=texts,
         group_vectors=group_vectors,
         seed=seed,
+        person_words=owner_name_words(con),
     )
     lap("themes")
 

@@ -372,13 +372,15 @@ def _singular(word: str) -> str:
     return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
 
 
-def _top_terms(centroid: np.ndarray, vocab: np.ndarray, n: int = 8) -> list[str]:
-    """Highest-weight centroid terms without narrative words; a theme told only in narrative
-    words ("rolled back within minutes") keeps them rather than going unnamed."""
-    return _ranked_terms(centroid, vocab, n, skip_narrative=True) or _ranked_terms(centroid, vocab, n, skip_narrative=False)
+def _top_terms(centroid: np.ndarray, vocab: np.ndarray, n: int = 8, person_words: frozenset[str] = frozenset()) -> list[str]:
+    """Highest-weight centroid terms without narrative words or people's names; a theme told only
+    in narrative words ("rolled back within minutes") keeps them rather than going unnamed."""
+    return _ranked_terms(centroid, vocab, n, True, person_words) or _ranked_terms(centroid, vocab, n, False, person_words)
 
 
-def _ranked_terms(centroid: np.ndarray, vocab: np.ndarray, n: int, skip_narrative: bool) -> list[str]:
+def _ranked_terms(
+    centroid: np.ndarray, vocab: np.ndarray, n: int, skip_narrative: bool, person_words: frozenset[str]
+) -> list[str]:
     """Terms by weight (bigrams boosted), skipping placeholders and a word already shown
     (singular or plural); a chosen bigram replaces the words it contains."""
     # Candidates by raw weight first: building the boost over a 100,000-term vocabulary per theme costs more.
@@ -393,6 +395,8 @@ def _ranked_terms(centroid: np.ndarray, vocab: np.ndarray, n: int, skip_narrativ
         words = term.split()
         if any(w in PLACEHOLDERS for w in words):
             continue  # "certificate xhost" reads badly; the placeholder stays in the centroid
+        if any(w in person_words for w in words):
+            continue  # blameless: a theme is never named after a person ("response, nadia, chen")
         if (skip_narrative and any(_is_narrative(w) for w in words)) or len(set(words)) < len(words):
             continue
         stems = {_singular(w) for w in words}
@@ -459,6 +463,7 @@ def mine_themes(
     min_theme_size: int | None = None,
     group_vectors: dict[str, np.ndarray] | None = None,
     seed: int = 0,
+    person_words: frozenset[str] = frozenset(),
 ) -> ThemeResult:
     """Cluster factor sentences into themes.
 
@@ -466,13 +471,16 @@ def mine_themes(
     that may be shown as a theme's representative sentence (False for restricted incidents);
     `display` holds the text to show when the clustered text was rewritten (service names
     masked); `previous` is the state saved by the previous build; `group_vectors` maps an
-    incident to a unit vector of its whole postmortem (see `document_vectors`).
+    incident to a unit vector of its whole postmortem (see `document_vectors`); `person_words`
+    are lower-case name words (from action-item owners) that never appear in a label or top terms.
     """
     with threadpool_limits(limits=1):
-        return _mine(texts, groups, n_themes, previous, representable, display, min_theme_size, group_vectors, seed)
+        return _mine(texts, groups, n_themes, previous, representable, display, min_theme_size, group_vectors, seed, person_words)
 
 
-def _mine(texts, groups, n_themes, previous, representable, display, min_theme_size, group_vectors, seed) -> ThemeResult:
+def _mine(
+    texts, groups, n_themes, previous, representable, display, min_theme_size, group_vectors, seed, person_words
+) -> ThemeResult:
     n_texts = len(texts)
     if n_texts == 0:
         return ThemeResult(np.empty(0, dtype=np.int64), np.empty(0), [], 0)
@@ -552,7 +560,7 @@ def _mine(texts, groups, n_themes, previous, representable, display, min_theme_s
         idx = np.flatnonzero(label_u == c)
         shown = idx[rep_ok[idx]]
         rep = shown_text[shown[np.argmax(theme_sim_u[shown])]] if len(shown) else None
-        top_terms = _top_terms(label_terms[c], vocab) if len(vocab) else []
+        top_terms = _top_terms(label_terms[c], vocab, person_words=person_words) if len(vocab) else []
         label = _label(top_terms) if top_terms else f"theme {ids[c]}"
         themes.append(Theme(ids[c], label, top_terms, rep, int(sizes[c]), new_terms[i], cross_cutting=c >= n_topical))
     themes.sort(key=lambda t: t.theme_id)

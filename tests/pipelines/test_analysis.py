@@ -151,3 +151,31 @@ def test_generated_corpus_themes_and_near_duplicate(built_db, generated_corpus):
                 "SELECT related_id FROM related_incidents WHERE incident_id = ? AND rank = 1", [t["near_duplicate_of"]]
             ).fetchone()
             assert top and top[0] == t["incident_id"]
+
+
+def test_owner_name_words_keep_people_out_of_theme_labels():
+    import duckdb
+
+    from pipelines.analysis import owner_name_words
+    from pipelines.schema import create_schema
+
+    con = duckdb.connect()
+    create_schema(con)
+    con.execute(
+        "INSERT INTO action_items (incident_id, seq, text, owner, status) VALUES "
+        "('a', 0, 'x', '@nadia.chen', 'open'), ('a', 1, 'y', 'Dave Morgan', 'done'), "
+        "('b', 0, 'z', 'platform team', 'open'), ('b', 1, 'w', NULL, 'open'), ('b', 2, 'v', 'José Ng', 'open')"
+    )
+    # People's name words are listed; role and team words are not (they may name a theme).
+    assert owner_name_words(con) == frozenset({"nadia", "chen", "dave", "morgan", "josé"})
+
+
+def test_person_words_never_label_a_theme():
+    from pipelines.themes import mine_themes
+
+    texts = [f"nadia restarted the connection pool on host {i} and the connection pool was exhausted" for i in range(12)]
+    texts += [f"the tls certificate expired on edge {i} because renewal of the certificate failed" for i in range(12)]
+    result = mine_themes(texts, seed=0, person_words=frozenset({"nadia"}))
+    for theme in result.themes:
+        assert all("nadia" not in term.split() for term in theme.top_terms), theme
+        assert "nadia" not in theme.label.split(", ")
