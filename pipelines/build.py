@@ -45,6 +45,7 @@ from pipelines.publish import (
     remove_build_artifacts,
     remove_stale_staging,
     remove_unreferenced_artifacts,
+    sql_path_literal,
     staging_path,
 )
 from pipelines.reuse import NotOurDatabase, PreviousBuild, code_version, corpus_digest, hash_files, read_previous
@@ -173,10 +174,6 @@ def _analysis_module():
             raise
         log.debug("pipelines.analysis does not exist yet: analysis skipped")
         return None
-
-
-def _quoted(path: Path) -> str:
-    return "'" + str(path).replace("'", "''") + "'"
 
 
 # ---------------------------------------------------------------- the build
@@ -452,7 +449,7 @@ def _copy_reused(con: duckdb.DuckDBPyConnection, prev: PreviousBuild | None, ids
     from pipelines.load import INCIDENT_TABLES
 
     assert prev is not None
-    con.execute(f"ATTACH {_quoted(prev.path)} AS prev (READ_ONLY)")
+    con.execute(f"ATTACH {sql_path_literal(prev.path)} AS prev (READ_ONLY)")
     try:
         con.execute("CREATE TEMP TABLE reuse_ids (incident_id VARCHAR PRIMARY KEY)")
         con.register("_reuse", pa.table({"incident_id": pa.array(ids, type=pa.string())}))

@@ -30,6 +30,11 @@ import duckdb
 log = logging.getLogger(__name__)
 
 
+def sql_path_literal(path: Path) -> str:
+    """A path as a quoted SQL string literal, for ATTACH, which takes no bound parameters."""
+    return "'" + str(path).replace("'", "''") + "'"
+
+
 def open_read_only(db_path: Path) -> duckdb.DuckDBPyConnection:
     """A read-only connection that always sees the file currently published at `db_path`.
 
@@ -38,7 +43,7 @@ def open_read_only(db_path: Path) -> duckdb.DuckDBPyConnection:
     open. ATTACHing from a fresh in-memory database opens the file anew.
     """
     con = duckdb.connect()
-    con.execute(f"ATTACH '{str(db_path).replace(chr(39), chr(39) * 2)}' AS hindsight (READ_ONLY)")
+    con.execute(f"ATTACH {sql_path_literal(db_path)} AS hindsight (READ_ONLY)")
     con.execute("USE hindsight")
     return con
 
