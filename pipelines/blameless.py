@@ -621,32 +621,13 @@ def _factored(pattern: str) -> str:
     return "|".join([_literal_trie(plain)] + [b for b in branches if b not in plain])
 
 
-def _balanced(pattern: str) -> bool:
+def _scan(pattern: str) -> tuple[list[int], bool]:
+    """Positions of the top-level `|`s of a regex, and whether its groups and classes close;
+    escapes and character classes are skipped."""
+    bars: list[int] = []
     depth = 0
     escaped = in_class = False
-    for ch in pattern:
-        if escaped:
-            escaped = False
-        elif ch == "\\":
-            escaped = True
-        elif in_class:
-            in_class = ch != "]"
-        elif ch == "[":
-            in_class = True
-        elif ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-            if depth < 0:
-                return False
-    return depth == 0 and not in_class
-
-
-def _split_top(pattern: str) -> list[str]:
-    parts: list[str] = []
-    depth = 0
-    escaped = in_class = False
-    start = 0
+    closes = True
     for i, ch in enumerate(pattern):
         if escaped:
             escaped = False
@@ -660,11 +641,19 @@ def _split_top(pattern: str) -> list[str]:
             depth += 1
         elif ch == ")":
             depth -= 1
+            closes = closes and depth >= 0
         elif ch == "|" and depth == 0:
-            parts.append(pattern[start:i])
-            start = i + 1
-    parts.append(pattern[start:])
-    return parts
+            bars.append(i)
+    return bars, closes and depth == 0 and not in_class
+
+
+def _balanced(pattern: str) -> bool:
+    return _scan(pattern)[1]
+
+
+def _split_top(pattern: str) -> list[str]:
+    bars = _scan(pattern)[0]
+    return [pattern[start + 1 : end] for start, end in zip([-1, *bars], [*bars, len(pattern)])]
 
 
 def _compile_lower(pattern: str, where: str) -> re.Pattern[str]:
