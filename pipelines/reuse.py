@@ -56,13 +56,18 @@ class PreviousBuild:
         return self._files
 
 
-def code_version() -> str:
-    """PARSER_VERSION plus a digest of the pipelines package source: any code edit invalidates reuse."""
+CODE_SUFFIXES = (".py", ".toml", ".sql")
+
+
+def code_version(package_dir: Path | None = None) -> str:
+    """PARSER_VERSION plus a digest of every source file under the pipelines package, sub-packages
+    included: any code edit, anywhere in the tree, invalidates reuse. Paths are hashed relative to
+    the package, so moving a module between sub-packages changes the digest too."""
     h = hashlib.blake2b(digest_size=8)
-    pkg = Path(pipelines.__file__).parent
-    for p in sorted(pkg.glob("*")):
-        if p.suffix in (".py", ".toml", ".sql"):
-            h.update(p.name.encode() + b"\0" + p.read_bytes() + b"\0")
+    pkg = package_dir or Path(pipelines.__file__).parent
+    for p in sorted(pkg.rglob("*")):
+        if p.suffix in CODE_SUFFIXES and p.is_file() and "__pycache__" not in p.parts:
+            h.update(p.relative_to(pkg).as_posix().encode() + b"\0" + p.read_bytes() + b"\0")
     return f"{pipelines.PARSER_VERSION}+{h.hexdigest()}"
 
 

@@ -241,3 +241,27 @@ def test_unchanged_rebuild_reuses_the_analysis_and_a_change_reruns_it(
     assert changed.analysis == "ran" and changed.files_parsed == 1
     assert rows(db, "SELECT count(*) FROM themes")[0][0] > 0
     assert rows(db, "SELECT count(*) FROM contributing_factors WHERE theme_id IS NULL")[0][0] == 0
+
+
+def test_code_version_covers_modules_in_sub_packages(tmp_path: Path) -> None:
+    """An edit to a module deep in a sub-package must invalidate reused rows, as one at the top does."""
+    from pipelines.reuse import code_version
+
+    pkg = tmp_path / "pkg"
+    (pkg / "parsing" / "deeper").mkdir(parents=True)
+    (pkg / "__init__.py").write_text("")
+    deep = pkg / "parsing" / "deeper" / "timeline.py"
+    deep.write_text("A = 1\n")
+    (pkg / "parsing" / "rules.toml").write_text("x = 1\n")
+    before = code_version(pkg)
+
+    deep.write_text("A = 2\n")
+    after_edit = code_version(pkg)
+    (pkg / "parsing" / "rules.toml").write_text("x = 2\n")
+    after_toml = code_version(pkg)
+    deep.rename(pkg / "parsing" / "timeline.py")  # same bytes, moved up a level
+    after_move = code_version(pkg)
+    (pkg / "notes.txt").write_text("not code")
+
+    assert len({before, after_edit, after_toml, after_move}) == 4
+    assert code_version(pkg) == after_move
