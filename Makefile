@@ -34,7 +34,7 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	touch $@ $(VENV)/.installed-run
 
 # The build itself skips unchanged files by content hash; make only decides whether to call it.
-$(DB): $(VENV)/.installed-run $(shell find $(SAMPLE) -type f 2>/dev/null) $(wildcard pipelines/*.py pipelines/*.toml)
+$(DB): $(VENV)/.installed-run $(shell find $(SAMPLE) -type f 2>/dev/null) $(shell find pipelines -name "*.py" -o -name "*.toml")
 	$(BIN)/hindsight build $(SAMPLE) --db $(DB)
 
 # The browser smoke test drives Debian's chromium (Playwright cannot download its own here).

@@ -17,7 +17,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from pipelines.blameless import default_rules, scan_text  # noqa: E402
+from pipelines.lint.blameless import default_rules, scan_text  # noqa: E402
 
 LABELLED = ROOT / "tests" / "fixtures" / "lint" / "blameless_sentences.tsv"
 

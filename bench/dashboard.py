@@ -87,7 +87,7 @@ def main() -> int:
     with duckdb.connect(str(db), read_only=True) as con:
         n = con.execute("SELECT count(*) FROM incidents").fetchone()[0]
     render("overview", {})  # pay Python imports once, as a server does at start-up
-    import pipelines.related  # noqa: F401  (app.py imports it in the background on first run)
+    import pipelines.analysis.related  # noqa: F401  (app.py imports it in the background on first run)
 
     print(f"database: {db} ({n} incidents); cores: {os.cpu_count()}; load average: {os.getloadavg()[0]:.1f}")
     print(f"{'page':<14} {'cold wall (s)':>13} {'cold CPU (s)':>12} {'warm wall (s)':>13}  status")

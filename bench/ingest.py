@@ -32,7 +32,7 @@ TARGETS = {"cold": 20.0, "unchanged": 3.0}  # seconds, for 10,000 postmortems
 
 def corpus_for(count: int, seed: int) -> Path:
     """The generated corpus for (count, seed), generated once and then reused."""
-    from pipelines.generate import generate
+    from pipelines.synthetic.generate import generate
 
     folder = OUT / f"corpus-{count}-seed{seed}"
     done = folder / ".complete"
@@ -46,7 +46,7 @@ def corpus_for(count: int, seed: int) -> Path:
 
 def io_floor(corpus: Path) -> tuple[float, int, int]:
     """Seconds to list and read every file (page cache warm, like the builds), files, bytes."""
-    from pipelines.discover import discover
+    from pipelines.parsing.discover import discover
 
     files = discover([corpus]).files  # warm the cache and the directory entries first
     for f in files:

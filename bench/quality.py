@@ -15,7 +15,7 @@ hand-labelled public list in ../shared/corpora/danluu.jsonl (label = its section
             formula in scipy: k1 = 1.2, b = 0.75, English stop words, no stemming). Also shown:
             Hindsight's text similarity alone, to show what structure (themes, services) adds.
 
-Every build goes through `pipelines.build.build`, like `hindsight build`.
+Every build goes through `pipelines.build.run.build`, like `hindsight build`.
 
     python bench/quality.py                      # 2,000 incidents, seed 1, plus danluu
     python bench/quality.py --count 500 --seed 3
@@ -39,15 +39,15 @@ OUT = ROOT / "bench" / "out"
 DANLUU = ROOT.parent / "shared" / "corpora" / "danluu.jsonl"
 WINDOW_DAYS = 180
 
-from pipelines import related  # noqa: E402
-from pipelines.build import build  # noqa: E402
+from pipelines.analysis import related  # noqa: E402
+from pipelines.build.run import build  # noqa: E402
 
 
 # --------------------------------------------------------------------------- corpora
 
 
 def generated(count: int, seed: int) -> tuple[Path, dict[str, dict]]:
-    from pipelines.generate import generate
+    from pipelines.synthetic.generate import generate
 
     folder = OUT / f"corpus-{count}-seed{seed}"
     if not (folder / ".complete").exists():
@@ -71,7 +71,7 @@ def build_db(corpus: Path, name: str, reanalyse: bool = False) -> tuple[Path, fl
     db = OUT / f"quality-{name}.duckdb"
     t = time.perf_counter()
     if reanalyse and db.exists():
-        from pipelines import analysis
+        from pipelines.build import analyse as analysis
 
         with duckdb.connect(str(db)) as con:
             prefix = con.execute("SELECT value FROM build_info WHERE key = 'artifacts_prefix'").fetchone()[0]

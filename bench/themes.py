@@ -1,8 +1,8 @@
 """Speed benchmark: theme analysis + related-incident index, and free-text query latency.
 
 For each size (default 10,000 and 100,000 incidents) it takes a database loaded by
-`pipelines.build.build(..., analysis=False)` from a `hindsight generate` corpus (both cached
-under bench/out/), copies it, and runs `pipelines.analysis.run` in a child process, which is
+`pipelines.build.run.build(..., analysis=False)` from a `hindsight generate` corpus (both cached
+under bench/out/), copies it, and runs `pipelines.build.analyse.run` in a child process, which is
 exactly the analysis step of `hindsight build`. Printed per size:
 
   * seconds per analysis stage and in total, and the child's peak memory (ru_maxrss via wait4);
@@ -57,8 +57,8 @@ def base_db(count: int, seed: int = 1) -> Path:
     db = OUT / f"themes-base-{count}.duckdb"
     if db.exists():
         return db
-    from pipelines.build import build
-    from pipelines.generate import generate
+    from pipelines.build.run import build
+    from pipelines.synthetic.generate import generate
 
     folder = OUT / f"corpus-{count}-seed{seed}"
     if not (folder / ".complete").exists():
@@ -139,7 +139,7 @@ def run_child(args: list[str]) -> tuple[dict, float, float]:
 def child_analysis(db: str) -> None:
     import duckdb
 
-    from pipelines import analysis
+    from pipelines.build import analyse as analysis
 
     timings: dict[str, float] = {}
     con = duckdb.connect(db)
@@ -158,7 +158,7 @@ def child_kmeans_baseline(db: str, k: int) -> None:
     from sklearn.cluster import MiniBatchKMeans
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    from pipelines.related import DOCUMENTS_SQL
+    from pipelines.analysis.related import DOCUMENTS_SQL
 
     con = duckdb.connect(db, read_only=True)
     docs = [d or "" for _, d in con.execute(DOCUMENTS_SQL).fetchall()]
@@ -172,7 +172,7 @@ def child_kmeans_baseline(db: str, k: int) -> None:
 def child_queries(db: str) -> None:
     import duckdb
 
-    from pipelines import related
+    from pipelines.analysis import related
 
     con = duckdb.connect(db, read_only=True)
     prefix = con.execute("SELECT value FROM build_info WHERE key = 'artifacts_prefix'").fetchone()

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pipelines.access import ANONYMOUS, Viewer
-from pipelines.access_groups import AccessConfigError, load_access_map
+from pipelines.read.access import ANONYMOUS, Viewer
+from pipelines.read.access_groups import AccessConfigError, load_access_map
 
 
 def _claims() -> dict:

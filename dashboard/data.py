@@ -23,8 +23,8 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from pipelines import queries
-from pipelines.publish import open_read_only
+from pipelines.read import queries
+from pipelines.build.publish import open_read_only
 
 T = TypeVar("T")
 _ATTACHED = "hindsight"  # the alias publish.open_read_only attaches the file under
@@ -138,9 +138,9 @@ def _load(identity: DbIdentity, name: str, params: dict[str, object]) -> pd.Data
 
 
 def load(name: str, **params: object) -> pd.DataFrame:
-    """Run `pipelines.queries.<name>(cursor, **params)`, cached per database identity and params."""
+    """Run `pipelines.read.queries.<name>(cursor, **params)`, cached per database identity and params."""
     if name not in _QUERIES:
-        raise KeyError(f"no query named {name!r} in pipelines.queries")
+        raise KeyError(f"no query named {name!r} in pipelines.read.queries")
     return _load(require_db(), name, params)
 
 
@@ -160,7 +160,7 @@ _prewarm_started = threading.Event()
 
 def _import_search_stack() -> None:
     with contextlib.suppress(Exception):  # best effort: the related page imports it anyway
-        import pipelines.related  # noqa: F401
+        import pipelines.analysis.related  # noqa: F401
 
 
 def prewarm_search() -> None:
@@ -178,7 +178,7 @@ def prewarm_search() -> None:
 @st.cache_resource(max_entries=2, show_spinner=False)
 def _related_index(identity: DbIdentity):
     """The published build's related-incident index, or None when the build has none."""
-    from pipelines import related
+    from pipelines.analysis import related
 
     row = _with_cursor(identity, lambda con: con.execute("SELECT value FROM build_info WHERE key = 'artifacts_prefix'").fetchone())
     if not row or not row[0]:
@@ -200,7 +200,7 @@ def has_search_index() -> bool:
 
 @st.cache_data(max_entries=256, show_spinner=False)
 def _search(identity: DbIdentity, text: str | None, incident_id: str | None, k: int, viewer) -> pd.DataFrame:
-    from pipelines import related
+    from pipelines.analysis import related
 
     index = _related_index(identity)
     columns = ["rank", "score", "incident_id", "title", "incident_date", "severity", "services", "shared_themes", "shared_terms"]

@@ -117,9 +117,9 @@ def generated_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from pipelines import cli
 
     try:
-        import pipelines.generate  # noqa: F401
+        import pipelines.synthetic.generate  # noqa: F401
     except ModuleNotFoundError:
-        pytest.skip("pipelines.generate is not available yet")
+        pytest.skip("pipelines.synthetic.generate is not available yet")
     out = tmp_path_factory.mktemp("generated")
     assert cli.main(["generate", "--out", str(out), "--count", "80", "--seed", "7"]) == 0
     return out
@@ -128,7 +128,7 @@ def generated_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def built_db(generated_corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A database built (with analysis) from the generated 80-incident corpus. Treat as read-only."""
-    from pipelines.build import build
+    from pipelines.build.run import build
 
     db = tmp_path_factory.mktemp("built") / "hindsight.duckdb"
     build([generated_corpus / "postmortems"], db, jobs=2)

@@ -6,9 +6,11 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import auth, data
-from pipelines import report, review as rv, review_charts
-from pipelines.access import ANONYMOUS, Viewer
-from pipelines.redact import Redactor
+from pipelines.report import render as report
+from pipelines.report import review as rv
+from pipelines.report import charts as review_charts
+from pipelines.read.access import ANONYMOUS, Viewer
+from pipelines.report.redact import Redactor
 
 
 @st.cache_data(max_entries=64, show_spinner=False)

@@ -24,7 +24,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines.schema import create_schema
+from pipelines.build.schema import create_schema
 
 TODAY = date(2026, 9, 30)
 SECRET_TITLE = "Vault breach exposed signing keys"

@@ -157,7 +157,7 @@ def test_related_search_never_returns_restricted_incidents_to_others(built_db: P
 
     from dashboard import data
     from pipelines import cli
-    from pipelines.access import ANONYMOUS, Viewer
+    from pipelines.read.access import ANONYMOUS, Viewer
 
     with duckdb.connect(str(built_db), read_only=True) as con:
         restricted = con.execute("SELECT incident_id, title, allowed_groups FROM incidents WHERE restricted").fetchall()

@@ -19,7 +19,7 @@ import duckdb
 import pytest
 
 from pipelines import cli
-from pipelines.build import build
+from pipelines.build.run import build
 from tests.dashboard.test_browser import ARTIFACTS, assert_no_errors, browser_page, serve, wait_rendered
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]

@@ -17,9 +17,10 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from pipelines import queries, schema
-from pipelines.access import Viewer
-from pipelines.queries import Filters
+from pipelines.read import queries
+from pipelines.build import schema
+from pipelines.read.access import Viewer
+from pipelines.read.queries import Filters
 
 HOSTILE = [
     "'",
@@ -126,7 +127,7 @@ def test_hostile_viewer_unlocks_nothing(writable):
 
 @pytest.mark.slow
 def test_related_search_takes_any_text(built_db: Path):
-    from pipelines import related
+    from pipelines.analysis import related
 
     with duckdb.connect(str(built_db), read_only=True) as con:
         prefix = related._published_prefix(con, built_db)

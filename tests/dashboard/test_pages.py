@@ -272,7 +272,7 @@ def test_related_search_on_a_built_database(built_db, monkeypatch):
 def test_every_page_copes_with_an_empty_database(tmp_path, monkeypatch):
     import duckdb
 
-    from pipelines.schema import create_schema
+    from pipelines.build.schema import create_schema
 
     db = tmp_path / "empty.duckdb"
     with duckdb.connect(str(db)) as con:

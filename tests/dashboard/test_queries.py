@@ -1,4 +1,4 @@
-"""pipelines.queries against the hand-written fixture DB (tests/dashboard/conftest.py), whose answers we know."""
+"""pipelines.read.queries against the hand-written fixture DB (tests/dashboard/conftest.py), whose answers we know."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import duckdb
 import pandas as pd
 import pytest
 
-from pipelines import queries as q
-from pipelines.access import ANONYMOUS, Viewer
+from pipelines.read import queries as q
+from pipelines.read.access import ANONYMOUS, Viewer
 from tests.dashboard.conftest import SECRET_FACTOR, SECRET_OWNER, SECRET_TITLE, TODAY
 
 SECURITY = Viewer(email="sam@example.com", groups=("Security",))
@@ -245,7 +245,7 @@ def test_hostile_filter_values_are_data_not_sql(con, value):
 
 
 def test_every_query_returns_a_dataframe_on_an_empty_database(tmp_path):
-    from pipelines.schema import create_schema
+    from pipelines.build.schema import create_schema
 
     path = tmp_path / "empty.duckdb"
     with duckdb.connect(str(path)) as c:

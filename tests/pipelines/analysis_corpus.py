@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 
 import duckdb
 
-from pipelines import schema
+from pipelines.build import schema
 
 THEME_SENTENCES: dict[str, list[str]] = {
     "cert_expiry": [

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.schema import create_schema
+from pipelines.build.schema import create_schema
 
 SECRET_TITLE = "Secret breach at acme-vault via 10.9.8.7"
 SECRET_THEME = "leaked vault credentials"

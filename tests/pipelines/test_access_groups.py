@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.access_groups import EMPTY, AccessConfigError, load_access_map, parse_access_map
+from pipelines.read.access_groups import EMPTY, AccessConfigError, load_access_map, parse_access_map
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from pipelines.action_items import extract_action_items, normalize_status
+from pipelines.parsing.action_items import extract_action_items, normalize_status
 
 REF = date(2024, 3, 5)
 

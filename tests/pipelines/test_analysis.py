@@ -5,10 +5,13 @@ import duckdb
 import numpy as np
 import pytest
 
-from pipelines import analysis, cli, related, themes
-from pipelines.categories import CATEGORIES
+from pipelines.build import analyse as analysis
+from pipelines import cli
+from pipelines.analysis import related
+from pipelines.analysis import themes
+from pipelines.analysis.categories import CATEGORIES
 from tests.pipelines.analysis_corpus import load_rows, make_incident_rows
-from pipelines import schema
+from pipelines.build import schema
 
 
 def _file_db(path: Path, rows: list[dict], previous: Path | None = None) -> Path:
@@ -156,8 +159,8 @@ def test_generated_corpus_themes_and_near_duplicate(built_db, generated_corpus):
 def test_owner_name_words_keep_people_out_of_theme_labels():
     import duckdb
 
-    from pipelines.analysis import owner_name_words
-    from pipelines.schema import create_schema
+    from pipelines.build.analyse import owner_name_words
+    from pipelines.build.schema import create_schema
 
     con = duckdb.connect()
     create_schema(con)
@@ -171,7 +174,7 @@ def test_owner_name_words_keep_people_out_of_theme_labels():
 
 
 def test_person_words_never_label_a_theme():
-    from pipelines.themes import mine_themes
+    from pipelines.analysis.themes import mine_themes
 
     texts = [f"nadia restarted the connection pool on host {i} and the connection pool was exhausted" for i in range(12)]
     texts += [f"the tls certificate expired on edge {i} because renewal of the certificate failed" for i in range(12)]

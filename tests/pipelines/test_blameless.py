@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipelines import blameless
-from pipelines.blameless import default_rules, load_rules, prose_lines, scan_text
+from pipelines.lint import blameless
+from pipelines.lint.blameless import default_rules, load_rules, prose_lines, scan_text
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -7,9 +7,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines import schema
-from pipelines.build import BuildError, UsageError, build
-from pipelines.discover import discover
+from pipelines.build import schema
+from pipelines.build.run import BuildError, UsageError, build
+from pipelines.parsing.discover import discover
 from tests.conftest import SAMPLE_FILES, SAMPLE_IDS, write_corpus
 
 BROKEN_FILES: dict[str, str | bytes] = {
@@ -24,7 +24,7 @@ BROKEN_FILES: dict[str, str | bytes] = {
 @pytest.fixture(autouse=True)
 def fixed_code_version(monkeypatch: pytest.MonkeyPatch) -> None:
     """Other modules may be edited while the suite runs; reuse must not depend on that here."""
-    monkeypatch.setattr("pipelines.build.code_version", lambda: "test")
+    monkeypatch.setattr("pipelines.build.run.code_version", lambda: "test")
 
 
 def rows(db: Path, sql: str, params: list | None = None) -> list[tuple]:
@@ -220,7 +220,7 @@ def test_unchanged_rebuild_reuses_the_analysis_and_a_change_reruns_it(
     if info["analysis"] != "ran":
         pytest.skip("the analysis step is not available")
     # Rebuild a copy of the shared fixture database as if the same code made both builds.
-    monkeypatch.setattr("pipelines.build.code_version", lambda: info["code_version"])
+    monkeypatch.setattr("pipelines.build.run.code_version", lambda: info["code_version"])
     db = tmp_path / "h.duckdb"
     db.write_bytes(built_db.read_bytes())
     corpus = tmp_path / "corpus"
@@ -245,7 +245,7 @@ def test_unchanged_rebuild_reuses_the_analysis_and_a_change_reruns_it(
 
 def test_code_version_covers_modules_in_sub_packages(tmp_path: Path) -> None:
     """An edit to a module deep in a sub-package must invalidate reused rows, as one at the top does."""
-    from pipelines.reuse import code_version
+    from pipelines.build.reuse import code_version
 
     pkg = tmp_path / "pkg"
     (pkg / "parsing" / "deeper").mkdir(parents=True)

@@ -1,6 +1,6 @@
 import pytest
 
-from pipelines.categories import CATEGORIES, RULES, category_scores, classify, matched_rules
+from pipelines.analysis.categories import CATEGORIES, RULES, category_scores, classify, matched_rules
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from pipelines import cli, serve
+from pipelines import cli
+from pipelines.cli import dashboard as serve
 from tests.conftest import SAMPLE_FILES, write_corpus
 
 COMMANDS = sorted(cli.build_parser()._subparsers._group_actions[0].choices)  # type: ignore[union-attr]
@@ -17,7 +18,7 @@ COMMANDS = sorted(cli.build_parser()._subparsers._group_actions[0].choices)  # t
 
 @pytest.fixture(autouse=True)
 def fixed_code_version(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("pipelines.build.code_version", lambda: "test")
+    monkeypatch.setattr("pipelines.build.run.code_version", lambda: "test")
 
 
 def test_top_level_help_lists_commands_and_examples(capsys: pytest.CaptureFixture[str]) -> None:

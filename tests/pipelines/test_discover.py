@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.discover import CorpusNotFound, discover
+from pipelines.parsing.discover import CorpusNotFound, discover
 from tests.conftest import write_corpus
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pipelines.factors import extract_factors, has_cause_cue, split_sentences
+from pipelines.parsing.factors import extract_factors, has_cause_cue, split_sentences
 from pipelines.model import Section
 
 

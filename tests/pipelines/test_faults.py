@@ -16,7 +16,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines.build import build
+from pipelines.build.run import build
 
 ROOT = Path(__file__).resolve().parents[2]
 LIMITED_BUILD = r"""

@@ -18,9 +18,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipelines.build import build
+from pipelines.build.run import build
 from pipelines.model import IngestError
-from pipelines.parse import ParsedFile, parse_file
+from pipelines.parsing.files import ParsedFile, parse_file
 
 MARKDOWN = """---
 id: FUZZ-{n}
@@ -195,7 +195,7 @@ def test_bracket_flood_parses_and_lints_quickly():
     # In a child process, measuring its own CPU time: a regression costs the suite seconds, not
     # minutes, and a busy machine (wall time) does not fail it.
     code = (
-        "import time; from pipelines.parse import parse_file; from pipelines.lint import lint_incident\n"
+        "import time; from pipelines.parsing.files import parse_file; from pipelines.lint.checks import lint_incident\n"
         "t = time.process_time()\n"
         "for flood in (b'[' * 20000, b'![' * 10000, b'[[x]' * 5000, b'`' * 20000, b'``a' * 7000):\n"
         "    p = parse_file(b'# Flood\\n\\n## Root cause\\n- cause ' + flood + b'\\n', 'flood.md')\n"

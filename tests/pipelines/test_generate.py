@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from pipelines import cli
-from pipelines.generate import REFERENCE_DATE, SERVICES, TEAMS, generate
-from pipelines.generate_text import THEMES, fill
+from pipelines.synthetic.generate import REFERENCE_DATE, SERVICES, TEAMS, generate
+from pipelines.synthetic.text import THEMES, fill
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLE = REPO / "data" / "sample"
@@ -257,7 +257,7 @@ def test_theme_wording_varies():
     import random
 
     rng = random.Random(0)
-    from pipelines.generate import IncidentPlan, _Slots
+    from pipelines.synthetic.generate import IncidentPlan, _Slots
 
     plan = IncidentPlan("INC-1", datetime(2025, 1, 1), datetime(2025, 1, 1, 0, 5), datetime(2025, 1, 1, 0, 20),
                         datetime(2025, 1, 1, 1), "SEV2", "SEV2", "config_push", ["config_push"], ["edge-proxy"],
@@ -277,7 +277,7 @@ FIELDS = ("source_path", "severity", "team", "services", "started_at", "detected
 
 def round_trip(root: Path) -> dict[str, float]:
     """Per-field agreement (%) between parse_file on every generated file and truth.jsonl."""
-    parse = pytest.importorskip("pipelines.parse")
+    parse = pytest.importorskip("pipelines.parsing.files")
     parsed = {}
     for p in sorted((root / "postmortems").rglob("*")):
         if p.is_file():
@@ -331,8 +331,8 @@ def test_ten_thousand_postmortems_generate_quickly(tmp_path):
     import random
     import time
 
-    from pipelines import generate_render
-    from pipelines.generate import plan_corpus
+    from pipelines.synthetic import render as generate_render
+    from pipelines.synthetic.generate import plan_corpus
 
     t0 = time.process_time()
     plans = plan_corpus(10_000, 1)

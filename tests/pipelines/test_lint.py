@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 
 from pipelines import cli
-from pipelines.blameless import default_rules
-from pipelines.completeness import SECTION_TITLES, SECTION_WEIGHTS, TIME_WEIGHTS, completeness, is_placeholder
-from pipelines.lint import Finding, LintResult, lint_incident
+from pipelines.lint.blameless import default_rules
+from pipelines.lint.completeness import SECTION_TITLES, SECTION_WEIGHTS, TIME_WEIGHTS, completeness, is_placeholder
+from pipelines.lint.checks import Finding, LintResult, lint_incident
 from pipelines.model import ActionItem, ContributingFactor, Incident, Section, TimelineEvent
-from pipelines.parse import parse_file
+from pipelines.parsing.files import parse_file
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures" / "lint"
@@ -82,7 +82,7 @@ def full_incident(**overrides) -> Incident:
 
 def test_weighting_is_documented_and_sums_to_100():
     assert sum(SECTION_WEIGHTS.values()) + sum(TIME_WEIGHTS.values()) == 100
-    import pipelines.completeness as c
+    import pipelines.lint.completeness as c
 
     for kind, weight in SECTION_WEIGHTS.items():
         assert str(weight) in c.__doc__
@@ -329,7 +329,7 @@ def test_in_file_suppressions():
 
 
 def test_disabled_rules_are_dropped(tmp_path):
-    from pipelines.blameless import load_rules
+    from pipelines.lint.blameless import load_rules
 
     extra = tmp_path / "r.toml"
     extra.write_text('disable = ["action-items/no-due-date", "completeness/missing-time"]\n', encoding="utf-8")

@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from pipelines.metadata import (
+from pipelines.parsing.metadata import (
     apply_metadata,
     canonical_field,
     match_key_value,
@@ -133,7 +133,7 @@ def test_key_value_lines(line: str, expected: tuple[str, str] | None) -> None:
 
 
 def test_zone_of_names_offsets_and_iana() -> None:
-    from pipelines.metadata import zone_of
+    from pipelines.parsing.metadata import zone_of
 
     when = datetime(2024, 7, 1, 12, 0)
     assert zone_of("PDT").utcoffset(when) == timedelta(hours=-7)

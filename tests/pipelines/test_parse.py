@@ -10,11 +10,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipelines.metadata import normalize_severity, parse_date, parse_datetime
+from pipelines.parsing.metadata import normalize_severity, parse_date, parse_datetime
 from pipelines.model import IngestError
-from pipelines.parse import MAX_MARKDOWN_BYTES, SUPPORTED_SUFFIXES, ParsedFile, parse_file
-from pipelines.sections import classify_heading
-from pipelines.timeline import extract_timeline, parse_time_text
+from pipelines.parsing.files import MAX_MARKDOWN_BYTES, SUPPORTED_SUFFIXES, ParsedFile, parse_file
+from pipelines.parsing.sections import classify_heading
+from pipelines.parsing.timeline import extract_timeline, parse_time_text
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared"
 DOC = "---\ntitle: Ünïcode naïve café outage\nseverity: SEV2\n---\n\n## Summary\n\nJosé's résumé service failed.\n"

@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from pipelines.generate import generate
-from pipelines.parse import SUPPORTED_SUFFIXES, parse_file
+from pipelines.synthetic.generate import generate
+from pipelines.parsing.files import SUPPORTED_SUFFIXES, parse_file
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from pipelines.model import IngestError
-from pipelines.parse import parse_file
+from pipelines.parsing.files import parse_file
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "postmortems"
 

@@ -13,8 +13,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines.build import BuildError, build
-from pipelines.publish import build_lock, open_read_only, remove_unreferenced_artifacts
+from pipelines.build.run import BuildError, build
+from pipelines.build.publish import build_lock, open_read_only, remove_unreferenced_artifacts
 from tests.conftest import write_corpus
 from tests.pipelines.test_build import table_contents
 
@@ -164,7 +164,7 @@ def test_failed_analysis_publishes_nothing_and_removes_its_model_files(
             Path(f"{artifacts_prefix}.themes.joblib").write_text("half-written")
             raise ValueError("empty vocabulary")
 
-    monkeypatch.setattr("pipelines.build._analysis_module", lambda: BrokenAnalysis)
+    monkeypatch.setattr("pipelines.build.run._analysis_module", lambda: BrokenAnalysis)
     with pytest.raises(BuildError, match="analysis failed .*empty vocabulary.*--no-analysis"):
         build([corpus_of(tmp_path / "b", 3, "B")], db, jobs=1)
     assert table_contents(db) == before

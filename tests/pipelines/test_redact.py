@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipelines.redact import Redactor, redact
+from pipelines.report.redact import Redactor, redact
 
 OWNERS = ["Alice Chen", "@bob", "payments-team", "SRE", "carol.king@example.com", "Dan"]
 
@@ -33,7 +33,7 @@ def test_emails_and_ips(r, text, expected):
         "at 12:30:45 UTC the pager fired",  # a clock time is not IPv6
         "version 1.2.3 and 999.1.1.1",  # not an address (999 > 255)
         "see runbook.md and config.yaml",  # file names are not hosts
-        "pipelines.review and os.path",  # code paths are not hosts
+        "pipelines.report.review and os.path",  # code paths are not hosts
         "SEV-1 on 2026-03-05 (INC-2024-031), error-503 and sev-12",
     ],
 )

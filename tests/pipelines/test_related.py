@@ -3,7 +3,8 @@ import time
 import numpy as np
 import pytest
 
-from pipelines import analysis, related
+from pipelines.build import analyse as analysis
+from pipelines.analysis import related
 from tests.pipelines.analysis_corpus import make_db, make_incident_rows
 
 

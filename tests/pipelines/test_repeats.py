@@ -3,7 +3,8 @@ from datetime import date, datetime
 import duckdb
 import pytest
 
-from pipelines import repeats, schema
+from pipelines.analysis import repeats
+from pipelines.build import schema
 
 
 def _db(incidents, themes, actions=()):

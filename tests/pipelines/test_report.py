@@ -9,8 +9,8 @@ import duckdb
 import pytest
 
 from pipelines import cli
-from pipelines.report import content_security_policy, make_report, md_escape, render_html, render_markdown
-from pipelines.review import Quarter, build_review
+from pipelines.report.render import content_security_policy, make_report, md_escape, render_html, render_markdown
+from pipelines.report.review import Quarter, build_review
 from tests.pipelines.review_db import AS_OF, SECRET_THEME, SECRET_TITLE, make_review_db
 
 HOSTILE_TITLE = "<script>alert('t')</script><img src=x onerror=alert(1)> [click](javascript:alert(2)) | x"

@@ -7,8 +7,8 @@ from datetime import date
 import duckdb
 import pytest
 
-from pipelines.access import Viewer
-from pipelines.review import (
+from pipelines.read.access import Viewer
+from pipelines.report.review import (
     RESTRICTED_THEME,
     RESTRICTED_TITLE,
     Quarter,
@@ -151,8 +151,8 @@ def test_partial_quarter_is_noted(con):
 def test_many_sev1s_are_capped_to_the_longest(con):
     import pandas as pd
 
-    from pipelines.access import ANONYMOUS
-    from pipelines.review import NOTABLE_SEV1, _notable
+    from pipelines.read.access import ANONYMOUS
+    from pipelines.report.review import NOTABLE_SEV1, _notable
 
     n = NOTABLE_SEV1 + 5
     df = pd.DataFrame({

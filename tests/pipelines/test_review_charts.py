@@ -3,8 +3,8 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from pipelines.review import Quarter, build_review
-from pipelines.review_charts import duration_chart, review_charts, severity_chart, themes_chart
+from pipelines.report.review import Quarter, build_review
+from pipelines.report.charts import duration_chart, review_charts, severity_chart, themes_chart
 from tests.pipelines.review_db import AS_OF, make_review_db
 
 

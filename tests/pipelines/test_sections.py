@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipelines.sections import classify_heading, find_headings, split_sections
+from pipelines.parsing.sections import classify_heading, find_headings, split_sections
 
 
 @pytest.mark.parametrize(

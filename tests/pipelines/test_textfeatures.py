@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from pipelines.textfeatures import DOMAIN_STOP_WORDS, make_text_pipeline, normalize_incident_text
+from pipelines.analysis.textfeatures import DOMAIN_STOP_WORDS, make_text_pipeline, normalize_incident_text
 
 
 @pytest.mark.parametrize(
@@ -50,7 +50,7 @@ def test_rows_are_l2_normalized_with_and_without_lsa():
 def test_placeholders_cover_every_rewrite():
     import re
 
-    from pipelines import textfeatures as tf
+    from pipelines.analysis import textfeatures as tf
 
     written = set(re.findall(r"\bx[a-z]+\b", " ".join(r for _p, r in tf._CASE_SENSITIVE_RULES + tf._RULES)))
     assert written <= tf.PLACEHOLDERS
@@ -59,7 +59,7 @@ def test_placeholders_cover_every_rewrite():
 def test_fast_tokenizer_matches_the_regex_pipeline():
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    from pipelines.textfeatures import STOP_WORDS, TOKEN_PATTERN, analyze
+    from pipelines.analysis.textfeatures import STOP_WORDS, TOKEN_PATTERN, analyze
 
     text = "Deploy v2.3.1 to db-07.prod.example.com failed; JIRA-1234 (10.0.3.4:8080) timed-out after 45s, the pool was exhausted."
     slow = TfidfVectorizer(preprocessor=normalize_incident_text, token_pattern=TOKEN_PATTERN, stop_words=STOP_WORDS, ngram_range=(1, 2))

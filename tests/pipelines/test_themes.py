@@ -3,7 +3,8 @@ import pytest
 import scipy.sparse as sp
 from sklearn.metrics import normalized_mutual_info_score
 
-from pipelines import analysis, themes
+from pipelines.build import analyse as analysis
+from pipelines.analysis import themes
 from tests.pipelines.analysis_corpus import make_incident_rows
 
 

@@ -7,7 +7,7 @@ from datetime import date, datetime
 import pytest
 
 from pipelines.model import TimelineEvent
-from pipelines.timeline import extract_timeline, parse_time_text, times_from_markers
+from pipelines.parsing.timeline import extract_timeline, parse_time_text, times_from_markers
 
 DAY = date(2024, 3, 5)
 

@@ -16,13 +16,13 @@ from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from pipelines.generate_text import (
+from pipelines.synthetic.text import (
     BAD_THINGS, BLAMEFUL, GOOD_THINGS, LUCKY_THINGS, MILD_IMPACTS, NEUTRAL_TRICKY, NOISE_FACTORS,
     SECURITY_FACTORS, SECURITY_TITLES, SEVERE_IMPACTS, THEME_BY_KEY, fill, pick,
 )
 
 if TYPE_CHECKING:
-    from pipelines.generate import ActionPlan, IncidentPlan
+    from pipelines.synthetic.generate import ActionPlan, IncidentPlan
 
 CSV_COLUMNS = ["id", "title", "date", "severity", "service", "team", "started_at", "detected_at",
                "resolved_at", "summary", "body"]
@@ -788,7 +788,7 @@ RENDERERS = {"google_sre": _google_sre, "pagerduty": _pagerduty, "atlassian": _a
 
 
 def _team_people(plan: IncidentPlan) -> tuple[tuple[str, str], ...]:
-    from pipelines.generate import TEAMS
+    from pipelines.synthetic.generate import TEAMS
 
     return TEAMS[plan.team][1]
 

@@ -54,7 +54,7 @@ from sklearn.metrics import silhouette_score
 from sklearn.preprocessing import normalize
 from threadpoolctl import threadpool_limits
 
-from pipelines.textfeatures import PLACEHOLDERS, make_text_pipeline
+from pipelines.analysis.textfeatures import PLACEHOLDERS, make_text_pipeline
 
 UNCLUSTERED = -1
 UNCLUSTERED_LABEL = "Unclustered"
@@ -641,7 +641,7 @@ def cli_main(args: argparse.Namespace) -> int:
     """`hindsight themes`: one line per theme with size, quarters active and recurrences after fixes."""
     import duckdb
 
-    from pipelines import repeats
+    from pipelines.analysis import repeats
 
     db = Path(args.db)
     if not db.exists():

@@ -51,7 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add(
         "build",
-        "pipelines.build:cli_main",
+        "pipelines.build.run:cli_main",
         "Parse every postmortem under CORPUS, load DuckDB, run the analysis and publish atomically.",
         (
             "hindsight build data/sample/postmortems",
@@ -68,7 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add(
         "generate",
-        "pipelines.generate:cli_main",
+        "pipelines.synthetic.generate:cli_main",
         "Write a realistic synthetic postmortem corpus plus truth.jsonl (the generator's ground truth).",
         ("hindsight generate --out /tmp/corpus --count 400 --seed 7",),
     )
@@ -78,7 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add(
         "dashboard",
-        "pipelines.serve:cli_main",
+        "pipelines.cli.dashboard:cli_main",
         "Start the Streamlit dashboard on a built database.",
         ("hindsight dashboard", "hindsight dashboard --db /tmp/h.duckdb --port 8600"),
     )
@@ -87,7 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add(
         "themes",
-        "pipelines.themes:cli_main",
+        "pipelines.analysis.themes:cli_main",
         "List recurring contributing-factor themes with size, label, quarters active and recurrences after fixes.",
         ("hindsight themes", "hindsight themes --json"),
     )
@@ -96,7 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add(
         "related",
-        "pipelines.related:cli_main",
+        "pipelines.analysis.related:cli_main",
         "Find past incidents similar to a description or to an existing incident, and why they match.",
         (
             "hindsight related --text 'TLS certificate expired on the edge proxy'",
@@ -112,7 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add(
         "lint",
-        "pipelines.lint:cli_main",
+        "pipelines.lint.checks:cli_main",
         "Check postmortems for completeness, blameless language, RCA depth and owned, dated action items.",
         (
             "hindsight lint postmortems/2024-03-05-db-failover.md",
@@ -126,7 +126,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add(
         "report",
-        "pipelines.report:cli_main",
+        "pipelines.report.render:cli_main",
         "Write the quarterly reliability review as Markdown or standalone HTML.",
         ("hindsight report --quarter 2026Q3", "hindsight report --quarter 2026Q3 --format html -o review.html --redact"),
     )

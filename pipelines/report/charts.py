@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from pipelines.model import SEVERITIES
-from pipelines.review import UNKNOWN_SEVERITY, QuarterlyReview
+from pipelines.report.review import UNKNOWN_SEVERITY, QuarterlyReview
 
 QUARTER_COLORS = ("#9e9e9e", "#2166ac")  # previous quarter muted, this quarter strong
 WIDTH = 520

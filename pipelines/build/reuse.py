@@ -17,9 +17,9 @@ from pathlib import Path
 import duckdb
 
 import pipelines
-from pipelines.discover import SourceFile
-from pipelines.parse_pool import content_hash
-from pipelines.publish import open_read_only
+from pipelines.parsing.discover import SourceFile
+from pipelines.build.parse_pool import content_hash
+from pipelines.build.publish import open_read_only
 
 log = logging.getLogger(__name__)
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from pipelines.metadata import is_table_row, parse_date, table_cells, table_starts
+from pipelines.parsing.metadata import is_table_row, parse_date, table_cells, table_starts
 from pipelines.model import ActionItem
 
 _COLUMNS: dict[str, str] = {}

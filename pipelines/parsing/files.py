@@ -12,8 +12,8 @@ import codecs
 from dataclasses import dataclass, field
 
 from pipelines.model import Incident, IngestError
-from pipelines.parse_markdown import parse_markdown
-from pipelines.parse_records import parse_csv, parse_json, parse_jsonl
+from pipelines.parsing.markdown import parse_markdown
+from pipelines.parsing.records import parse_csv, parse_json, parse_jsonl
 
 MARKDOWN_SUFFIXES = frozenset({".md", ".markdown", ".mdown", ".mkd"})
 RECORD_SUFFIXES = frozenset({".json", ".jsonl", ".ndjson", ".csv"})

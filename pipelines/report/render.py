@@ -25,10 +25,10 @@ from xml.etree import ElementTree
 
 import duckdb
 
-from pipelines import review as rv
+from pipelines.report import review as rv
 from pipelines.model import SEVERITIES
-from pipelines.redact import Redactor
-from pipelines.review import QuarterlyReview
+from pipelines.report.redact import Redactor
+from pipelines.report.review import QuarterlyReview
 
 ENV_DB = "HINDSIGHT_DB"
 TOP_REPEATS = 10  # a review is one page: the longest repeat chains, not every pair
@@ -287,7 +287,7 @@ def chart_svgs(review: QuarterlyReview) -> dict[str, str]:
     """Render the review's charts to SVG strings (offline; vl-convert bundles Vega)."""
     import vl_convert as vlc  # heavy import: only the HTML export pays for it
 
-    from pipelines.review_charts import review_charts
+    from pipelines.report.charts import review_charts
 
     # validate=False: the chart builders' unit tests validate the same specs against the schema.
     return {name: vlc.vegalite_to_svg(chart.to_dict(validate=False)) for name, chart in review_charts(review)}

@@ -80,7 +80,7 @@ def write_repeats(
 
 
 # The one definition of "recurred after fix" (module docstring), as CTEs without the WITH so
-# pipelines.queries can put them after its filtered `scope`. `later` has one row per
+# pipelines.read.queries can put them after its filtered `scope`. `later` has one row per
 # (incident, theme) with the most recent fixed incident before it. Parameters: $min_weight,
 # $theme_id (NULL for every theme).
 RECURRED_AFTER_FIX_CTES = f"""{_INCIDENT_TIME},

@@ -20,7 +20,7 @@ _FALLBACK_SUFFIXES = frozenset({".md", ".markdown", ".json", ".jsonl", ".csv"})
 
 def supported_suffixes() -> frozenset[str]:
     try:
-        from pipelines.parse import SUPPORTED_SUFFIXES
+        from pipelines.parsing.files import SUPPORTED_SUFFIXES
     except ImportError:
         return _FALLBACK_SUFFIXES
     return frozenset(s.lower() for s in SUPPORTED_SUFFIXES)

@@ -18,8 +18,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Iterable
 
-from pipelines import blameless
-from pipelines.completeness import SECTION_TITLES, completeness, is_placeholder, is_placeholder_item, section_status
+from pipelines.lint import blameless
+from pipelines.lint.completeness import SECTION_TITLES, completeness, is_placeholder, is_placeholder_item, section_status
 from pipelines.model import ActionItem, Incident
 
 SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}
@@ -383,9 +383,9 @@ def lint_incident(incident: Incident, rules: blameless.RuleSet | None = None) ->
 
 def _lint_paths(paths: list[Path], rules: blameless.RuleSet) -> tuple[list[dict], list[tuple[str, str]]]:
     """Lint every supported file under `paths`; return per-incident reports and (path, reason) errors."""
-    from pipelines.discover import discover
+    from pipelines.parsing.discover import discover
     from pipelines.model import IngestError
-    from pipelines.parse import parse_file
+    from pipelines.parsing.files import parse_file
 
     reports: list[dict] = []
     errors: list[tuple[str, str]] = []
@@ -439,7 +439,7 @@ def cli_main(args) -> int:
     except (OSError, ValueError) as exc:
         print(f"hindsight lint: cannot read rules {args.rules}: {exc}", file=sys.stderr)
         return 2
-    from pipelines.discover import CorpusNotFound
+    from pipelines.parsing.discover import CorpusNotFound
 
     try:
         reports, errors = _lint_paths(list(args.paths), rules)

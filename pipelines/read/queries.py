@@ -19,8 +19,8 @@ from datetime import date
 import duckdb
 import pandas as pd
 
-from pipelines.access import ANONYMOUS, RESTRICTED_LABEL, Viewer
-from pipelines.repeats import MIN_WEIGHT as RECURRENCE_MIN_WEIGHT, RECURRED_AFTER_FIX_CTES
+from pipelines.read.access import ANONYMOUS, RESTRICTED_LABEL, Viewer
+from pipelines.analysis.repeats import MIN_WEIGHT as RECURRENCE_MIN_WEIGHT, RECURRED_AFTER_FIX_CTES
 
 # A postmortem at or above this completeness score (0-100, from the linter) counts as complete.
 COMPLETE_AT = 80
@@ -510,7 +510,7 @@ def recurred_after_fix(con: duckdb.DuckDBPyConnection, filters: Filters = NO_FIL
 
     A recurrence is an incident in the filtered scope that happened after every action item of an
     earlier incident of the same theme was done, with the fix dated by the latest due date of those
-    items: the definition in pipelines.repeats (RECURRED_AFTER_FIX_CTES), shared, not copied. The
+    items: the definition in pipelines.analysis.repeats (RECURRED_AFTER_FIX_CTES), shared, not copied. The
     earlier, fixed incident may lie outside the filters. Aggregates only, so restricted incidents
     count without showing anything of theirs; `services` are the recurring incidents' services.
     """

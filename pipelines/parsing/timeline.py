@@ -30,7 +30,7 @@ import re
 from datetime import date, datetime, time, timedelta, tzinfo
 from functools import lru_cache
 
-from pipelines.metadata import TZINFOS, is_table_row, parse_datetime, table_cells, table_starts, to_naive_utc, zone_of
+from pipelines.parsing.metadata import TZINFOS, is_table_row, parse_datetime, table_cells, table_starts, to_naive_utc, zone_of
 from pipelines.model import TimelineEvent
 
 _MONTHS = {

@@ -68,8 +68,8 @@ from functools import lru_cache
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from pipelines import generate_render as render
-from pipelines.generate_text import (
+from pipelines.synthetic import render
+from pipelines.synthetic.text import (
     CACHE_ITEMS, CACHES, CAMPAIGNS, COMPANIONS, COMPONENTS, CONFIG_FILES, DISK_PATHS, FLAGS,
     GENERIC_ACTIONS, REGIONS, TABLES, THEME_BY_KEY, THEMES, USER_ACTIONS, VENDORS, fill, pick,
 )

@@ -19,13 +19,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pipelines.discover import SourceFile
+from pipelines.parsing.discover import SourceFile
 from pipelines.model import IngestError
 
 if TYPE_CHECKING:
     import pyarrow as pa
 
-    from pipelines.load import IncidentRows
+    from pipelines.build.load import IncidentRows
 
 log = logging.getLogger(__name__)
 
@@ -63,11 +63,11 @@ def content_hash(data: bytes) -> str:
 
 
 def _linter() -> Callable | None:
-    """`pipelines.lint.lint_incident`, or None (with a warning) when the linter cannot be imported."""
+    """`pipelines.lint.checks.lint_incident`, or None (with a warning) when the linter cannot be imported."""
     try:
-        from pipelines.lint import lint_incident
+        from pipelines.lint.checks import lint_incident
     except ImportError as e:
-        if getattr(e, "name", None) != "pipelines.lint":
+        if getattr(e, "name", None) != "pipelines.lint.checks":
             log.warning("the linter cannot be imported (%s): completeness and lint findings are not recorded", e)
         return None
     return lint_incident
@@ -78,8 +78,8 @@ _lint: Callable | None = None  # resolved once in the parent; forked workers inh
 
 def parse_source(path: str, source_path: str) -> tuple[FileResult, list[IncidentRows]]:
     """Read, hash, parse and lint one file; never raises for a bad file."""
-    from pipelines.load import incident_rows
-    from pipelines.parse import parse_file
+    from pipelines.build.load import incident_rows
+    from pipelines.parsing.files import parse_file
 
     try:
         data = Path(path).read_bytes()
@@ -116,7 +116,7 @@ def parse_source(path: str, source_path: str) -> tuple[FileResult, list[Incident
 def parse_chunk(items: list[tuple[str, str]]) -> ChunkResult:
     import pyarrow as pa
 
-    from pipelines.load import INCIDENT_TABLES, arrow_table
+    from pipelines.build.load import INCIDENT_TABLES, arrow_table
 
     files = []
     by_table: dict[str, list[tuple]] = {t: [] for t in INCIDENT_TABLES}
@@ -219,7 +219,7 @@ def _warm_up_parser() -> None:
     """Parse and lint a tiny document so lazily built state (compiled rules, Markdown parser)
     exists before the workers fork; otherwise every worker builds it again."""
     try:
-        from pipelines.parse import parse_file
+        from pipelines.parsing.files import parse_file
 
         parse_chunk([])  # imports pyarrow and the loader
         for inc in parse_file(_WARM_UP_DOC, "warm-up.md").incidents:

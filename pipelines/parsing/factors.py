@@ -21,9 +21,9 @@ from __future__ import annotations
 
 import re
 
-from pipelines.metadata import is_table_row, table_starts
+from pipelines.parsing.metadata import is_table_row, table_starts
 from pipelines.model import ContributingFactor, Section
-from pipelines.sections import classify_heading
+from pipelines.parsing.sections import classify_heading
 
 FACTOR_KINDS = ("root_cause", "trigger", "what_went_poorly")
 PROSE_KINDS = ("summary", "other", "impact", "resolution", "detection", "lessons_learned")

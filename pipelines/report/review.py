@@ -19,8 +19,8 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from pipelines import queries
-from pipelines.access import ANONYMOUS, RESTRICTED_LABEL, Viewer
+from pipelines.read import queries
+from pipelines.read.access import ANONYMOUS, RESTRICTED_LABEL, Viewer
 from pipelines.model import SEVERITIES
 
 RESTRICTED_TITLE = RESTRICTED_LABEL

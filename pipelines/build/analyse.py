@@ -1,6 +1,6 @@
 """The analysis step of a build: themes, categories, incident themes, repeats, related incidents.
 
-Called by `pipelines.build` after every table is loaded, inside the staging database, so the
+Called by `pipelines.build.run` after every table is loaded, inside the staging database, so the
 published database is always consistent. It writes:
 
 - contributing_factors.theme_id and .category
@@ -24,7 +24,10 @@ import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
-from pipelines import categories, related, repeats, themes
+from pipelines.analysis import categories
+from pipelines.analysis import related
+from pipelines.analysis import repeats
+from pipelines.analysis import themes
 
 # Factors from the root-cause part of a postmortem say more about what an incident *was* than
 # a "what went poorly" remark, so they weigh more in an incident's theme shares.

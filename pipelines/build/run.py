@@ -34,10 +34,10 @@ from pathlib import Path
 import duckdb
 
 import pipelines
-from pipelines import schema
-from pipelines.discover import CorpusNotFound, SourceFile, discover
-from pipelines.parse_pool import ChunkResult, WorkerDied, parse_all
-from pipelines.publish import (
+from pipelines.build import schema
+from pipelines.parsing.discover import CorpusNotFound, SourceFile, discover
+from pipelines.build.parse_pool import ChunkResult, WorkerDied, parse_all
+from pipelines.build.publish import (
     PublishError,
     build_lock,
     prepare_target_dir,
@@ -48,7 +48,7 @@ from pipelines.publish import (
     sql_path_literal,
     staging_path,
 )
-from pipelines.reuse import NotOurDatabase, PreviousBuild, code_version, corpus_digest, hash_files, read_previous
+from pipelines.build.reuse import NotOurDatabase, PreviousBuild, code_version, corpus_digest, hash_files, read_previous
 
 # pyarrow and the loader are imported where they are used: an unchanged rebuild never needs
 # them, and their import is a good part of its time budget.
@@ -168,11 +168,11 @@ class _Laps:
 
 def _analysis_module():
     try:
-        return importlib.import_module("pipelines.analysis")
+        return importlib.import_module("pipelines.build.analyse")
     except ModuleNotFoundError as e:
-        if e.name != "pipelines.analysis":
+        if e.name != "pipelines.build.analyse":
             raise
-        log.debug("pipelines.analysis does not exist yet: analysis skipped")
+        log.debug("pipelines.build.analyse does not exist yet: analysis skipped")
         return None
 
 
@@ -390,7 +390,7 @@ def _load(
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    from pipelines.load import INCIDENT_TABLES, insert_arrow, insert_rows
+    from pipelines.build.load import INCIDENT_TABLES, insert_arrow, insert_rows
 
     parsed = {r.source_path: (n, r) for n, chunk in enumerate(chunks) for r in chunk.files}
     dropped: dict[int, list[int]] = {}  # chunk -> row keys of incidents that lost to a duplicate
@@ -446,7 +446,7 @@ def _load(
 def _copy_reused(con: duckdb.DuckDBPyConnection, prev: PreviousBuild | None, ids: list[str]) -> None:
     import pyarrow as pa
 
-    from pipelines.load import INCIDENT_TABLES
+    from pipelines.build.load import INCIDENT_TABLES
 
     assert prev is not None
     con.execute(f"ATTACH {sql_path_literal(prev.path)} AS prev (READ_ONLY)")

@@ -31,9 +31,9 @@ import json
 import sys
 from typing import Any
 
-from pipelines.metadata import canonical_field
+from pipelines.parsing.metadata import canonical_field
 from pipelines.model import Incident, IngestError
-from pipelines.parse_markdown import parse_markdown
+from pipelines.parsing.markdown import parse_markdown
 
 BODY_KEYS = ("body", "markdown", "text", "content", "postmortem", "document", "report", "md")
 

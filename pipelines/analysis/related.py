@@ -33,7 +33,7 @@ import duckdb
 import numpy as np
 import scipy.sparse as sp
 
-from pipelines.textfeatures import make_vectorizer
+from pipelines.analysis.textfeatures import make_vectorizer
 
 THEME_WEIGHT = 0.1
 # Sharing a service did not make neighbours more alike in kind (precision@5 fell on every

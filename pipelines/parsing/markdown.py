@@ -27,9 +27,9 @@ from typing import Any
 
 import yaml
 
-from pipelines.action_items import extract_action_items
-from pipelines.factors import clean_inline, extract_factors, split_sentences
-from pipelines.metadata import (
+from pipelines.parsing.action_items import extract_action_items
+from pipelines.parsing.factors import clean_inline, extract_factors, split_sentences
+from pipelines.parsing.metadata import (
     apply_metadata,
     canonical_field,
     declared_zone,
@@ -39,9 +39,9 @@ from pipelines.metadata import (
     table_starts,
 )
 from pipelines.model import Incident, IngestError, Section
-from pipelines.sections import Heading, classify_heading, find_headings, normalize_heading, split_sections
-from pipelines.sections import _PHRASES as _SECTION_PHRASES
-from pipelines.timeline import extract_timeline, times_from_markers
+from pipelines.parsing.sections import Heading, classify_heading, find_headings, normalize_heading, split_sections
+from pipelines.parsing.sections import _PHRASES as _SECTION_PHRASES
+from pipelines.parsing.timeline import extract_timeline, times_from_markers
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _FM_KV = re.compile(r"^([A-Za-z_][\w \-]{0,40}):(?:\s+(.*))?$")

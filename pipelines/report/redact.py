@@ -118,7 +118,7 @@ def _fqdn_sub(m: re.Match[str]) -> str:
     # "e.g" / "i.e" and decimal-looking tokens are prose, not hosts.
     if all(len(label) <= 1 for label in labels) or labels[0].isdigit():
         return m.group(0)
-    # A dotted Python/Java path (pipelines.review, os.path) is not a host either: require a
+    # A dotted Python/Java path (pipelines.report.review, os.path) is not a host either: require a
     # hyphen or digit, or a suffix that only hosts use.
     if not (re.search(r"[\d-]", name) or tld.lower() in _HOST_TLDS):
         return m.group(0)

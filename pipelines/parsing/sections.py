@@ -26,7 +26,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from pipelines.metadata import canonical_field
+from pipelines.parsing.metadata import canonical_field
 from pipelines.model import Section
 
 _PHRASES: dict[str, str] = {}
