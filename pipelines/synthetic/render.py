@@ -13,16 +13,14 @@ import json
 import random
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from pipelines.synthetic.plan import TEAMS, ActionPlan, IncidentPlan
 from pipelines.synthetic.text import (
     BAD_THINGS, BLAMEFUL, GOOD_THINGS, LUCKY_THINGS, MILD_IMPACTS, NEUTRAL_TRICKY, NOISE_FACTORS,
     SECURITY_FACTORS, SECURITY_TITLES, SEVERE_IMPACTS, THEME_BY_KEY, fill, pick,
 )
 
-if TYPE_CHECKING:
-    from pipelines.synthetic.generate import ActionPlan, IncidentPlan
 
 CSV_COLUMNS = ["id", "title", "date", "severity", "service", "team", "started_at", "detected_at",
                "resolved_at", "summary", "body"]
@@ -43,14 +41,6 @@ class Rendered:
     placeholder_sections: list[str] = field(default_factory=list)  # headings whose body is only "TBD"
     crlf: bool = False
     bom: bool = False
-
-
-def duration_text(delta: timedelta) -> str:
-    minutes = int(delta.total_seconds() // 60)
-    if minutes < 90:
-        return f"{minutes} minutes"
-    hours, rest = divmod(minutes, 60)
-    return f"{hours} h {rest} min" if rest else f"{hours} hours"
 
 
 class _Doc:
@@ -788,7 +778,6 @@ RENDERERS = {"google_sre": _google_sre, "pagerduty": _pagerduty, "atlassian": _a
 
 
 def _team_people(plan: IncidentPlan) -> tuple[tuple[str, str], ...]:
-    from pipelines.synthetic.generate import TEAMS
 
     return TEAMS[plan.team][1]
 

@@ -8,9 +8,11 @@ All text here is invented for Hindsight.
 
 from __future__ import annotations
 
+
 import random
 import re
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import lru_cache
 
 _Parts = tuple  # of str (literal) | ("slot", name) | ("alt", tuple of _Parts)
@@ -1024,3 +1026,11 @@ FLAGS = ("new_checkout_flow", "search_v2_ranking", "profile_redesign", "batch_pu
 TABLES = ("orders", "payments", "sessions", "user_events", "invoices", "line_items")
 REGIONS = ("us-east-1", "us-west-2", "eu-west-1", "eu-central-1", "ap-southeast-2")
 DISK_PATHS = ("/var/log/app", "/data/wal", "/var/lib/docker", "/srv/cache", "/tmp")
+
+
+def duration_text(delta: timedelta) -> str:
+    minutes = int(delta.total_seconds() // 60)
+    if minutes < 90:
+        return f"{minutes} minutes"
+    hours, rest = divmod(minutes, 60)
+    return f"{hours} h {rest} min" if rest else f"{hours} hours"

@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from pipelines import cli
-from pipelines.synthetic.generate import REFERENCE_DATE, SERVICES, TEAMS, generate
+from pipelines.synthetic.generate import generate
+from pipelines.synthetic.plan import REFERENCE_DATE, SERVICES, TEAMS
 from pipelines.synthetic.text import THEMES, fill
 
 REPO = Path(__file__).resolve().parents[2]
@@ -257,7 +258,7 @@ def test_theme_wording_varies():
     import random
 
     rng = random.Random(0)
-    from pipelines.synthetic.generate import IncidentPlan, _Slots
+    from pipelines.synthetic.plan import IncidentPlan, _Slots
 
     plan = IncidentPlan("INC-1", datetime(2025, 1, 1), datetime(2025, 1, 1, 0, 5), datetime(2025, 1, 1, 0, 20),
                         datetime(2025, 1, 1, 1), "SEV2", "SEV2", "config_push", ["config_push"], ["edge-proxy"],
@@ -332,7 +333,7 @@ def test_ten_thousand_postmortems_generate_quickly(tmp_path):
     import time
 
     from pipelines.synthetic import render as generate_render
-    from pipelines.synthetic.generate import plan_corpus
+    from pipelines.synthetic.plan import plan_corpus
 
     t0 = time.process_time()
     plans = plan_corpus(10_000, 1)
