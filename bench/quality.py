@@ -178,10 +178,11 @@ def ranked_neighbours(scores_of, ids: list[str], truth: dict[str, dict], depth: 
 
 
 def text_only_neighbours(db: Path, truth: dict[str, dict]) -> dict[str, list[str]]:
-    con = duckdb.connect(str(db), read_only=True)
-    prefix = related._published_prefix(con, db)
-    con.close()
-    index = related.load_index(str(prefix))
+    from pipelines.read.connection import open_read_only
+    from pipelines.read.related import load_related_index
+
+    with open_read_only(db) as con:
+        index = load_related_index(con, db)
     ids = [str(x) for x in index.incident_ids]
     XT = index.XT
     return ranked_neighbours(lambda i: (index.X[i] @ XT).toarray(), ids, truth)

@@ -1,1 +1,1 @@
-"""Hindsight's Streamlit dashboard: pages lay out widgets and charts; SQL lives in pipelines.read.queries."""
+"""Hindsight's Streamlit dashboard: pages lay out widgets and charts; SQL lives in pipelines.read."""

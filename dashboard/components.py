@@ -11,7 +11,7 @@ import streamlit as st
 from dashboard import filters as filter_bar
 from dashboard import render
 from dashboard.charts import human_hours
-from pipelines.read.queries import Filters
+from pipelines.read import Filters
 
 INCIDENT_PAGE = "incident"
 

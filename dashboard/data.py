@@ -23,11 +23,10 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from pipelines.read import queries
-from pipelines.build.publish import open_read_only
+from pipelines import read
+from pipelines.read.connection import DatabaseProblem, new_cursor, open_database
 
 T = TypeVar("T")
-_ATTACHED = "hindsight"  # the alias publish.open_read_only attaches the file under
 DB_ENV = "HINDSIGHT_DB"
 TODAY_ENV = "HINDSIGHT_TODAY"
 DEFAULT_DB = Path("data/hindsight.duckdb")
@@ -70,15 +69,13 @@ def _close(con: duckdb.DuckDBPyConnection) -> None:
 
 @st.cache_resource(max_entries=3, show_spinner=False, on_release=_close)
 def _connect(identity: DbIdentity) -> duckdb.DuckDBPyConnection:
-    # ATTACH from a fresh in-memory database (publish.open_read_only): a plain connect() to
-    # the same path would get DuckDB's already-open instance, i.e. the replaced file.
-    return open_read_only(Path(identity.path))
+    # Attached to a fresh in-memory database (read.connection.open_read_only): a plain connect()
+    # to the same path would get DuckDB's already-open instance, i.e. the replaced file.
+    return open_database(Path(identity.path))
 
 
 def _cursor(identity: DbIdentity) -> duckdb.DuckDBPyConnection:
-    cur = _connect(identity).cursor()
-    cur.execute(f"USE {_ATTACHED}")  # a cursor starts in the in-memory default database
-    return cur
+    return new_cursor(_connect(identity))
 
 
 def _with_cursor(identity: DbIdentity, fn: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
@@ -116,6 +113,13 @@ def require_db() -> DbIdentity:
             f"(or run `make run`). Set `{DB_ENV}` to read a database elsewhere."
         )
         st.stop()
+    try:
+        _connect(identity)
+    except DatabaseProblem as e:
+        # Not a DuckDB file, a DuckDB file of something else, or an older schema: say so, no traceback.
+        st.title("This is not a database Hindsight can read")
+        st.error(str(e))
+        st.stop()
     return identity
 
 
@@ -124,32 +128,24 @@ def cursor() -> duckdb.DuckDBPyConnection:
     return _cursor(require_db())
 
 
-# Only names listed here can be run through `load`, so a stray string never reaches getattr.
-_QUERIES = {
-    name
-    for name in dir(queries)
-    if not name.startswith("_") and callable(getattr(queries, name)) and getattr(getattr(queries, name), "__module__", "") == queries.__name__
-}
-
-
 @st.cache_data(max_entries=256, ttl="1h", show_spinner=False)  # bounded: results of old builds age out
 def _load(identity: DbIdentity, name: str, params: dict[str, object]) -> pd.DataFrame:
-    return _with_cursor(identity, lambda con: getattr(queries, name)(con, **params))
+    return _with_cursor(identity, lambda con: read.QUERIES[name](con, **params))
 
 
 def load(name: str, **params: object) -> pd.DataFrame:
-    """Run `pipelines.read.queries.<name>(cursor, **params)`, cached per database identity and params."""
-    if name not in _QUERIES:
-        raise KeyError(f"no query named {name!r} in pipelines.read.queries")
+    """Run the read query `name` (pipelines.read.QUERIES) on a cursor, cached per database identity and params."""
+    if name not in read.QUERIES:  # only named queries run: a stray string never reaches a lookup
+        raise KeyError(f"no read query named {name!r}")
     return _load(require_db(), name, params)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def _reference_quarter(identity: DbIdentity, filters: queries.Filters):
-    return _with_cursor(identity, lambda con: queries.reference_quarter(con, filters))
+def _reference_quarter(identity: DbIdentity, filters: read.Filters):
+    return _with_cursor(identity, lambda con: read.QUERIES["reference_quarter"](con, filters))
 
 
-def reference_quarter(filters: queries.Filters):
+def reference_quarter(filters: read.Filters):
     return _reference_quarter(require_db(), filters)
 
 
@@ -160,7 +156,7 @@ _prewarm_started = threading.Event()
 
 def _import_search_stack() -> None:
     with contextlib.suppress(Exception):  # best effort: the related page imports it anyway
-        import pipelines.analysis.related  # noqa: F401
+        import pipelines.read.related  # noqa: F401
 
 
 def prewarm_search() -> None:
@@ -178,20 +174,9 @@ def prewarm_search() -> None:
 @st.cache_resource(max_entries=2, show_spinner=False)
 def _related_index(identity: DbIdentity):
     """The published build's related-incident index, or None when the build has none."""
-    from pipelines.analysis import related
+    from pipelines.read import related
 
-    row = _with_cursor(identity, lambda con: con.execute("SELECT value FROM build_info WHERE key = 'artifacts_prefix'").fetchone())
-    if not row or not row[0]:
-        return None
-    prefix = Path(row[0])
-    if not related.artifact_path(prefix, "related.json").exists():
-        prefix = Path(identity.path).parent / prefix.name  # files sit next to the DB; the cwd may differ
-    if not related.artifact_path(prefix, "related.json").exists():
-        return None
-    try:
-        return related.load_index(str(prefix))
-    except (OSError, ValueError, KeyError):
-        return None
+    return _with_cursor(identity, lambda con: related.load_related_index(con, Path(identity.path)))
 
 
 def has_search_index() -> bool:
@@ -200,54 +185,19 @@ def has_search_index() -> bool:
 
 @st.cache_data(max_entries=256, show_spinner=False)
 def _search(identity: DbIdentity, text: str | None, incident_id: str | None, k: int, viewer) -> pd.DataFrame:
-    from pipelines.analysis import related
+    from pipelines.read import related
 
     index = _related_index(identity)
-    columns = ["rank", "score", "incident_id", "title", "incident_date", "severity", "services", "shared_themes", "shared_terms"]
     if index is None:
-        return pd.DataFrame(columns=columns)
-    # Ask for more than k: matches the viewer may not read are dropped, not shown as rows.
-    want = max(1, k) * 3
-    if incident_id is not None:
-        own = _with_cursor(identity, lambda con: queries.incident_cards(con, viewer, ids=[incident_id]))
-        if own.empty or not bool(own["visible"].iloc[0]):
-            return pd.DataFrame(columns=columns)  # terms shared with a hidden incident would quote it
-        try:
-            matches = related.search_incident(index, incident_id, want)
-        except KeyError:
-            return pd.DataFrame(columns=columns)
-    else:
-        matches = related.search_text(index, text or "", want)
-    if not matches:
-        return pd.DataFrame(columns=columns)
-    ids = [m.incident_id for m in matches]
-    cards = _with_cursor(identity, lambda con: queries.incident_cards(con, viewer, ids=ids))
-    labels = dict(_with_cursor(identity, lambda con: con.execute("SELECT theme_id, label FROM themes").fetchall()))
-    by_pos = {int(r.position): r for r in cards.itertuples(index=False)}
-    rows = []
-    for pos, m in enumerate(matches, 1):
-        card = by_pos.get(pos)
-        if card is None or not bool(card.visible):
-            continue
-        rows.append(
-            {
-                "rank": len(rows) + 1,
-                "score": round(float(m.score), 3),
-                "incident_id": card.incident_id,
-                "title": card.title,
-                "incident_date": card.incident_date,
-                "severity": card.severity,
-                "services": card.services,
-                "shared_themes": ", ".join(str(labels.get(t, t)) for t in m.shared_themes),
-                "shared_terms": ", ".join(m.shared_terms),
-            }
+        return pd.DataFrame(columns=related.COLUMNS)
+    try:
+        return _with_cursor(
+            identity, lambda con: related.search(con, index, viewer, text=text, incident_id=incident_id, k=k, hidden="drop")
         )
-        if len(rows) >= k:
-            break
-    return pd.DataFrame(rows, columns=columns)
+    except (KeyError, related.RestrictedIncident):  # unknown to the index, or not the viewer's to read
+        return pd.DataFrame(columns=related.COLUMNS)
 
 
 def search_related(viewer, *, text: str | None = None, incident_id: str | None = None, k: int = 10) -> pd.DataFrame:
-    """Ranked similar incidents the viewer may read: rank, score, incident_id, title, incident_date,
-    severity, services, shared_themes, shared_terms."""
+    """Ranked similar incidents the viewer may read (pipelines.read.related.COLUMNS)."""
     return _search(require_db(), text, incident_id, k, viewer)

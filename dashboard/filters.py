@@ -14,7 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import data
-from pipelines.read.queries import NO_FILTERS, Filters
+from pipelines.read import NO_FILTERS, Filters
 
 _INIT = "_hs_filters_from_url"
 _CURRENT = "_hs_filters"

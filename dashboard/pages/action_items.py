@@ -3,7 +3,7 @@
 import streamlit as st
 
 from dashboard import auth, charts, components as ui, data, filters
-from pipelines.read.queries import COMPLETION_GROUPS
+from pipelines.read import COMPLETION_GROUPS
 
 st.title("Action-item follow-through")
 st.caption("Owners appear only so follow-up can happen; this page does not rank people.")

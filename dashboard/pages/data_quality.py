@@ -3,7 +3,7 @@
 import streamlit as st
 
 from dashboard import auth, charts, components as ui, data, filters
-from pipelines.read.queries import COMPLETE_AT
+from pipelines.read import COMPLETE_AT
 
 st.title("Data quality")
 f, viewer = filters.current(), auth.current_viewer()

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from dashboard import charts, components as ui, data, filters
-from pipelines.read.queries import COMPLETE_AT
+from pipelines.read import COMPLETE_AT
 
 st.title("Reliability overview")
 f = filters.current()

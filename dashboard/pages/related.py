@@ -35,6 +35,8 @@ if results is None:
 elif results.empty:
     st.info("No similar incidents found. Try describing symptoms, services or causes in other words.")
 else:
+    # Theme labels contain commas, so themes are separated by ";" (terms never contain one).
+    results = results.assign(shared_themes=results["shared_themes"].map("; ".join), shared_terms=results["shared_terms"].map(", ".join))
     st.dataframe(
         ui.with_links(results)[["rank", "score", "link", "title", "incident_date", "severity", "services", "shared_themes", "shared_terms"]],
         hide_index=True,

@@ -6,10 +6,9 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import auth, data
-from pipelines.report import render as report
-from pipelines.report import review as rv
-from pipelines.report import charts as review_charts
+from pipelines.quarters import Quarter, parse_quarter
 from pipelines.read.access import ANONYMOUS, Viewer
+from pipelines.report import charts as review_charts, render as report, review as rv
 from pipelines.report.redact import Redactor
 
 
@@ -17,7 +16,7 @@ from pipelines.report.redact import Redactor
 def _review(identity: data.DbIdentity, quarter: str, viewer: Viewer, as_of: date) -> rv.QuarterlyReview:
     con = data.cursor()
     try:
-        return rv.build_review(con, rv.parse_quarter(quarter), as_of=as_of, viewer=viewer)
+        return rv.build_review(con, parse_quarter(quarter), as_of=as_of, viewer=viewer)
     finally:
         con.close()
 
@@ -35,7 +34,7 @@ def _quarter_from_url(choices: list[str]) -> str | None:
     if not isinstance(raw, str) or len(raw) > 20:
         return None
     try:
-        q = str(rv.parse_quarter(raw))
+        q = str(parse_quarter(raw))
     except ValueError:
         return None
     return q if q in choices else None
@@ -47,15 +46,16 @@ quarters = data.load("review_quarters")
 if quarters.empty:
     st.info("No dated incidents yet, so there is no quarter to review. Check the Data quality page for incidents without dates.")
     st.stop()
-available = [rv.Quarter(int(r.year), int(r.quarter)) for r in quarters.itertuples(index=False)]
+available = [Quarter(int(r.year), int(r.quarter)) for r in quarters.itertuples(index=False)]
 choices = [str(q) for q in sorted(available, reverse=True)]
 if "hs_review_quarter" not in st.session_state or st.session_state["hs_review_quarter"] not in choices:
-    st.session_state["hs_review_quarter"] = _quarter_from_url(choices) or str(rv.pick_default(available))
+    st.session_state["hs_review_quarter"] = _quarter_from_url(choices) or str(rv.pick_default(available, data.today()))
 quarter = st.selectbox("Quarter", choices, key="hs_review_quarter", help="Defaults to the last complete quarter with incidents.")
 if st.query_params.get("quarter") != quarter:
     st.query_params["quarter"] = quarter
 
-today = date.today()
+# The as-of date decides overdue items and whether the quarter is over: HINDSIGHT_TODAY when set.
+today = data.today()
 identity = data.require_db()
 viewer = auth.current_viewer()
 review = _review(identity, quarter, viewer, today)

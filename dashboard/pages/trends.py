@@ -3,7 +3,7 @@
 import streamlit as st
 
 from dashboard import charts, components as ui, data, filters
-from pipelines.read.queries import DIMENSIONS, MIN_SAMPLE
+from pipelines.read import DIMENSIONS, MIN_SAMPLE
 
 st.title("Trends")
 f = filters.current()

@@ -23,14 +23,13 @@ It is loaded once per process and cached.
 
 from __future__ import annotations
 
-import argparse
 import json
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-import duckdb
 import numpy as np
+import pandas as pd
 import scipy.sparse as sp
 
 from pipelines.analysis.textfeatures import make_vectorizer
@@ -49,28 +48,6 @@ FEEDBACK_DOCS = 10  # top text matches whose themes stand in for a free-text que
 WHY_TERMS = 5
 INDEX_VERSION = 1
 VECTORIZER_PARAMS = {"ngram_range": [1, 2], "min_df": 2, "max_df": 0.5}
-
-# What an incident is about: title, summary, factors and the sections that describe the failure
-# and its fixes. Left out: the timeline (timestamps and chatter), sections that repeat the
-# summary or the factors, and what went well / where we got lucky (not about the failure).
-# The root cause section stands in for factors when a postmortem names none.
-DOCUMENTS_SQL = """
-WITH fac AS (
-    SELECT incident_id, string_agg(text, ' ' ORDER BY seq) AS factors
-    FROM contributing_factors GROUP BY incident_id
-), sec AS (
-    SELECT s.incident_id, string_agg(COALESCE(s.heading, '') || ' ' || COALESCE(s.body, ''), ' ' ORDER BY s.seq) AS body
-    FROM sections s LEFT JOIN fac USING (incident_id)
-    WHERE s.kind NOT IN ('timeline', 'summary', 'what_went_well', 'where_we_got_lucky')
-      AND (s.kind <> 'root_cause' OR fac.incident_id IS NULL)
-    GROUP BY s.incident_id
-)
-SELECT i.incident_id,
-       concat_ws(' ', i.title, i.summary, fac.factors, sec.body) AS doc
-FROM incidents i LEFT JOIN sec USING (incident_id) LEFT JOIN fac USING (incident_id)
-ORDER BY i.incident_id
-"""
-
 
 def artifact_path(prefix: Path | str, name: str) -> Path:
     """A model file of one build: the build's prefix plus a name ('related.npz')."""
@@ -124,10 +101,8 @@ def _normalized_rows(m: sp.csr_matrix) -> sp.csr_matrix:
     return sp.csr_matrix(sp.diags((1 / norms).astype(np.float32)) @ m, dtype=np.float32)
 
 
-def _membership(
-    con: duckdb.DuckDBPyConnection, sql: str, row_of: dict[str, int], n: int, key_cast=str
-) -> tuple[sp.csr_matrix, np.ndarray]:
-    df = con.execute(sql).df()
+def _membership(df: pd.DataFrame, row_of: dict[str, int], n: int, key_cast=str) -> tuple[sp.csr_matrix, np.ndarray]:
+    """A row-normalized incidents x keys matrix from rows of (incident_id, key, w)."""
     keys = np.array(sorted({key_cast(k) for k in df["key"]}), dtype=object)
     col = {k: j for j, k in enumerate(keys)}
     rows = np.array([row_of[i] for i in df["incident_id"]], dtype=np.int64)
@@ -137,9 +112,9 @@ def _membership(
     return _normalized_rows(m), keys
 
 
-def fit_documents(con: duckdb.DuckDBPyConnection) -> RelatedIndex:
-    """Fit TF-IDF over every incident's whole postmortem; themes and services are attached later."""
-    docs = con.execute(DOCUMENTS_SQL).df()
+def fit_documents(docs: pd.DataFrame) -> RelatedIndex:
+    """Fit TF-IDF over every incident's whole postmortem (rows of incident_id, doc); themes and
+    services are attached later."""
     ids = docs["incident_id"].astype(str).to_numpy(dtype=object)
     n = len(ids)
     params = dict(VECTORIZER_PARAMS)
@@ -173,27 +148,15 @@ def fit_documents(con: duckdb.DuckDBPyConnection) -> RelatedIndex:
     )
 
 
-def attach_structure(index: RelatedIndex, con: duckdb.DuckDBPyConnection) -> RelatedIndex:
-    """Add the theme-share and service matrices (read from the filled analysis tables)."""
+def attach_structure(index: RelatedIndex, incident_themes: pd.DataFrame, incident_services: pd.DataFrame) -> RelatedIndex:
+    """Add the theme-share and service matrices: rows of (incident_id, key, w), where key is a
+    theme id (the Unclustered bucket left out) or a service name."""
     n = len(index.incident_ids)
     row_of = {str(x): i for i, x in enumerate(index.incident_ids)}
-    index.themes, theme_ids = _membership(
-        con,
-        "SELECT incident_id, theme_id AS key, weight AS w FROM incident_themes WHERE theme_id <> -1",
-        row_of,
-        n,
-        key_cast=int,
-    )
+    index.themes, theme_ids = _membership(incident_themes, row_of, n, key_cast=int)
     index.theme_ids = np.asarray(theme_ids, dtype=np.int64)
-    index.services, index.service_names = _membership(
-        con, "SELECT DISTINCT incident_id, service AS key, 1.0 AS w FROM incident_services", row_of, n
-    )
+    index.services, index.service_names = _membership(incident_services, row_of, n)
     return index
-
-
-def build_index(con: duckdb.DuckDBPyConnection) -> RelatedIndex:
-    """Fit the related-incident index on every incident in the database."""
-    return attach_structure(fit_documents(con), con)
 
 
 def _prune_rows(X: sp.csr_matrix, keep: int) -> sp.csr_matrix:
@@ -279,28 +242,18 @@ def top_related(index: RelatedIndex, k: int = TOP_K, chunk: int = 256) -> tuple[
     return np.concatenate(out_r), np.concatenate(out_c), np.concatenate(out_s).astype(np.float32)
 
 
-def write_related(con: duckdb.DuckDBPyConnection, index: RelatedIndex, k: int = TOP_K) -> int:
-    import pandas as pd
-
+def neighbour_table(index: RelatedIndex, k: int = TOP_K) -> pd.DataFrame:
+    """The related_incidents rows: incident_id, related_id, rank (1 = most similar), score."""
     r, c, s = top_related(index, k)
-    if len(r) == 0:
-        return 0
     kk = min(k, index.X.shape[0] - 1)
-    df = pd.DataFrame(
+    return pd.DataFrame(
         {
             "incident_id": index.incident_ids[r].astype(str),
             "related_id": index.incident_ids[c].astype(str),
-            "rank": np.tile(np.arange(1, kk + 1, dtype=np.int32), len(r) // kk),
+            "rank": np.tile(np.arange(1, kk + 1, dtype=np.int32), len(r) // kk) if len(r) else np.empty(0, np.int32),
             "score": s.astype(np.float64),
         }
     )
-    con.register("_related_new", df)
-    try:
-        con.execute("DELETE FROM related_incidents")
-        con.execute("INSERT INTO related_incidents SELECT incident_id, related_id, rank, score FROM _related_new")
-    finally:
-        con.unregister("_related_new")
-    return len(df)
 
 
 # --------------------------------------------------------------------------- files
@@ -466,111 +419,3 @@ def search_incident(index: RelatedIndex, incident_id: str, k: int = TOP_K) -> li
         k,
         exclude=i,
     )
-
-
-# --------------------------------------------------------------------------- CLI
-
-
-def _published_prefix(con: duckdb.DuckDBPyConnection, db: Path) -> Path | None:
-    row = con.execute("SELECT value FROM build_info WHERE key = 'artifacts_prefix'").fetchone()
-    if not row or not row[0]:
-        return None
-    prefix = Path(row[0])
-    if not artifact_path(prefix, "related.json").exists():
-        prefix = db.parent / prefix.name  # the files sit next to the database; the cwd may differ
-    return prefix
-
-
-def results_for_display(con: duckdb.DuckDBPyConnection, matches: list[Match], hide_why: bool) -> list[dict]:
-    """Matches with titles, dates and theme labels; restricted incidents are masked.
-
-    A restricted match shows only its id and score as "restricted incident": no title, no
-    shared terms (they would quote its text), no themes or services.
-    """
-    if not matches:
-        return []
-    ids = [m.incident_id for m in matches]
-    info = {
-        r[0]: r[1:]
-        for r in con.execute(
-            "SELECT incident_id, title, incident_date, severity, restricted FROM incidents WHERE list_contains($ids, incident_id)",
-            {"ids": ids},
-        ).fetchall()
-    }
-    labels = dict(con.execute("SELECT theme_id, label FROM themes").fetchall())
-    out = []
-    for rank, m in enumerate(matches, 1):
-        title, day, severity, restricted = info.get(m.incident_id, (None, None, None, False))
-        masked = bool(restricted)
-        out.append(
-            {
-                "rank": rank,
-                "incident_id": m.incident_id,
-                "title": "restricted incident" if masked else title,
-                "date": None if masked or day is None else day.isoformat(),
-                "severity": None if masked else severity,
-                "restricted": masked,
-                "score": round(m.score, 4),
-                "text_score": round(m.text_score, 4),
-                "shared_terms": [] if masked or hide_why else m.shared_terms,
-                "shared_themes": [] if masked else [{"theme_id": t, "label": labels.get(t)} for t in m.shared_themes],
-                "shared_services": [] if masked else m.shared_services,
-            }
-        )
-    return out
-
-
-def cli_main(args: argparse.Namespace) -> int:
-    """`hindsight related --text ... | --incident ID [-k N] [--json]`."""
-    db = Path(args.db)
-    if not db.exists():
-        print(f"error: no database at {db}; run `hindsight build CORPUS --db {db}` first")
-        return 2
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        prefix = _published_prefix(con, db)
-        if prefix is None or not artifact_path(prefix, "related.json").exists():
-            print(f"error: {db} has no related-incident index; rebuild it with `hindsight build` (without --no-analysis)")
-            return 2
-        index = load_index(str(prefix))
-        k = max(1, int(args.k))
-        hide_why = False
-        if args.incident:
-            row = con.execute("SELECT restricted FROM incidents WHERE incident_id = ?", [args.incident]).fetchone()
-            if row is None or index.row(args.incident) is None:
-                print(f"error: no incident {args.incident!r} in {db}; `hindsight related --text '...'` searches by description")
-                return 2
-            hide_why = bool(row[0])  # terms shared with a restricted incident would quote it
-            matches = search_incident(index, args.incident, k)
-        else:
-            matches = search_text(index, args.text, k)
-        results = results_for_display(con, matches, hide_why)
-    finally:
-        con.close()
-    if args.json:
-        query = {"incident": args.incident} if args.incident else {"text": args.text}
-        print(json.dumps({"query": query, "results": results}, indent=2))
-        return 0
-    if not results:
-        print("No similar incidents found.")
-        return 0
-    from rich.console import Console
-    from rich.markup import escape
-    from rich.table import Table
-
-    table = Table(title="Related incidents", show_lines=True)
-    for col in ("#", "incident", "score", "why it matched"):
-        table.add_column(col, overflow="fold")
-    for r in results:
-        why = []
-        if r["shared_terms"]:
-            why.append("terms: " + ", ".join(r["shared_terms"]))
-        if r["shared_themes"]:
-            why.append("themes: " + "; ".join(str(t["label"]) for t in r["shared_themes"]))
-        if r["shared_services"]:
-            why.append("services: " + ", ".join(r["shared_services"]))
-        # Titles and terms are document text: escape them so "[...]" is not read as markup.
-        head = escape(f"{r['incident_id']}\n{r['title'] or ''}") + (f"\n[dim]{r['date']} {r['severity'] or ''}[/dim]" if r["date"] else "")
-        table.add_row(str(r["rank"]), head, f"{r['score']:.3f}", escape("\n".join(why)))
-    Console().print(table)
-    return 0

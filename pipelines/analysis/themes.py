@@ -40,7 +40,6 @@ busy 2-core machine BLAS/OpenMP threads spinning against each other were 5-10x s
 
 from __future__ import annotations
 
-import argparse
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -632,53 +631,3 @@ def load_state(path: Path | None) -> dict | None:
 
 def save_state(path: Path, state: dict) -> None:
     path.write_text(json.dumps(state, separators=(",", ":")))
-
-
-# --------------------------------------------------------------------------- CLI
-
-
-def cli_main(args: argparse.Namespace) -> int:
-    """`hindsight themes`: one line per theme with size, quarters active and recurrences after fixes."""
-    import duckdb
-
-    from pipelines.analysis import repeats
-
-    db = Path(args.db)
-    if not db.exists():
-        print(f"error: no database at {db}; run `hindsight build CORPUS --db {db}` first")
-        return 2
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        df = repeats.theme_summary(con)
-    finally:
-        con.close()
-    records = df.to_dict(orient="records")
-    for r in records:
-        for key, value in list(r.items()):
-            if hasattr(value, "tolist"):
-                r[key] = value.tolist()
-            elif hasattr(value, "isoformat"):
-                r[key] = value.isoformat()[:10]
-    if getattr(args, "json", False):
-        print(json.dumps(records, indent=2, default=str))
-        return 0
-    if not records:
-        print("No themes yet: the corpus has no contributing factors, or the build ran with --no-analysis.")
-        return 0
-    print(f"{len(records)} themes in {db} (incidents of a theme: those it makes up at least 30% of)\n")
-    for r in records:
-        services = r["services"] or []
-        span = f"{str(r['first_seen'])[:10]} to {str(r['last_seen'])[:10]}" if r["first_seen"] else "no dates"
-        print(f"#{r['theme_id']:<3} {r['label']}")
-        print(
-            f"     {r['size']} factors, {r['incidents']} incidents, {r['quarters_active']} quarters active ({span}), "
-            f"{r['repeat_incidents']} repeats, recurred after fix: {r['recurred_after_fix']}"
-        )
-        if r["top_terms"]:
-            print(f"     terms: {', '.join(r['top_terms'])}")
-        if services:
-            print(f"     services: {', '.join(services[:6])}{' ...' if len(services) > 6 else ''}")
-        if r["representative_text"] and r["theme_id"] != UNCLUSTERED:
-            print(f'     e.g. "{r["representative_text"]}"')
-        print()
-    return 0

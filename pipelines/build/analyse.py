@@ -26,8 +26,8 @@ from threadpoolctl import threadpool_limits
 
 from pipelines.analysis import categories
 from pipelines.analysis import related
-from pipelines.analysis import repeats
 from pipelines.analysis import themes
+from pipelines.read import repeats
 
 # Factors from the root-cause part of a postmortem say more about what an incident *was* than
 # a "what went poorly" remark, so they weigh more in an incident's theme shares.
@@ -38,6 +38,30 @@ SELECT cf.incident_id, cf.seq, cf.text, cf.source_section, i.restricted
 FROM contributing_factors cf JOIN incidents i USING (incident_id)
 ORDER BY cf.incident_id, cf.seq
 """
+
+# What an incident is about: title, summary, factors and the sections that describe the failure
+# and its fixes. Left out: the timeline (timestamps and chatter), sections that repeat the
+# summary or the factors, and what went well / where we got lucky (not about the failure).
+# The root cause section stands in for factors when a postmortem names none.
+DOCUMENTS_SQL = """
+WITH fac AS (
+    SELECT incident_id, string_agg(text, ' ' ORDER BY seq) AS factors
+    FROM contributing_factors GROUP BY incident_id
+), sec AS (
+    SELECT s.incident_id, string_agg(COALESCE(s.heading, '') || ' ' || COALESCE(s.body, ''), ' ' ORDER BY s.seq) AS body
+    FROM sections s LEFT JOIN fac USING (incident_id)
+    WHERE s.kind NOT IN ('timeline', 'summary', 'what_went_well', 'where_we_got_lucky')
+      AND (s.kind <> 'root_cause' OR fac.incident_id IS NULL)
+    GROUP BY s.incident_id
+)
+SELECT i.incident_id,
+       concat_ws(' ', i.title, i.summary, fac.factors, sec.body) AS doc
+FROM incidents i LEFT JOIN sec USING (incident_id) LEFT JOIN fac USING (incident_id)
+ORDER BY i.incident_id
+"""
+
+THEME_ROWS_SQL = "SELECT incident_id, theme_id AS key, weight AS w FROM incident_themes WHERE theme_id <> -1"
+SERVICE_ROWS_SQL = "SELECT DISTINCT incident_id, service AS key, 1.0 AS w FROM incident_services"
 
 FALLBACK_SQL = """
 WITH missing AS (
@@ -123,6 +147,33 @@ def owner_name_words(con: duckdb.DuckDBPyConnection) -> frozenset[str]:
     return frozenset(w for w in words if len(w) >= 3 and w not in _ROLE_WORDS)
 
 
+def related_index(con: duckdb.DuckDBPyConnection) -> related.RelatedIndex:
+    """The related-incident index of every incident in the (staging) database, themes and services attached."""
+    index = related.fit_documents(con.execute(DOCUMENTS_SQL).df())
+    return related.attach_structure(index, con.execute(THEME_ROWS_SQL).df(), con.execute(SERVICE_ROWS_SQL).df())
+
+
+def _replace_rows(con: duckdb.DuckDBPyConnection, table: str, rows: pd.DataFrame) -> None:
+    """Replace every row of `table` (a constant name from this module) by `rows`, columns in table order."""
+    con.execute(f"DELETE FROM {table}")
+    if len(rows):
+        con.register("_new_rows", rows)
+        try:
+            con.execute(f"INSERT INTO {table} SELECT * FROM _new_rows")
+        finally:
+            con.unregister("_new_rows")
+
+
+def write_repeats(con: duckdb.DuckDBPyConnection, window_days: int = repeats.DEFAULT_WINDOW_DAYS) -> int:
+    """Fill repeat_incidents by the read layer's one definition of a repeat (read/repeats.py)."""
+    con.execute("DELETE FROM repeat_incidents")
+    con.execute(
+        "INSERT INTO repeat_incidents " + repeats.REPEATS_SQL,
+        {"window_days": int(window_days), "min_weight": float(repeats.MIN_WEIGHT)},
+    )
+    return con.execute("SELECT count(*) FROM repeat_incidents").fetchone()[0]
+
+
 def _state_path(prefix: Path | str | None) -> Path | None:
     return None if prefix is None else related.artifact_path(prefix, themes.STATE_SUFFIX)
 
@@ -169,7 +220,7 @@ def run(
     lap("read")
 
     with threadpool_limits(limits=1):  # see pipelines/themes.py: deterministic, and no thread thrashing
-        index = related.fit_documents(con)
+        index = related.fit_documents(con.execute(DOCUMENTS_SQL).df())
         doc_vectors = themes.document_vectors(index.X, seed)
     group_vectors = dict(zip(index.incident_ids.astype(str), doc_vectors))
     lap("documents")
@@ -188,21 +239,16 @@ def run(
     )
     lap("themes")
 
-    con.execute("DELETE FROM themes")
-    con.execute("DELETE FROM incident_themes")
-    if result.themes:
-        theme_rows = pd.DataFrame(
-            {
-                "theme_id": [t.theme_id for t in result.themes],
-                "label": [t.label for t in result.themes],
-                "top_terms": [t.top_terms for t in result.themes],
-                "representative_text": [t.representative_text for t in result.themes],
-                "size": [t.size for t in result.themes],
-            }
-        )
-        con.register("_themes_new", theme_rows)
-        con.execute("INSERT INTO themes SELECT theme_id, label, top_terms, representative_text, size FROM _themes_new")
-        con.unregister("_themes_new")
+    theme_rows = pd.DataFrame(
+        {
+            "theme_id": [t.theme_id for t in result.themes],
+            "label": [t.label for t in result.themes],
+            "top_terms": [t.top_terms for t in result.themes],
+            "representative_text": [t.representative_text for t in result.themes],
+            "size": [t.size for t in result.themes],
+        }
+    )
+    _replace_rows(con, "themes", theme_rows)
 
     n_factors = len(factors)
     if n_factors:
@@ -227,36 +273,15 @@ def run(
     with threadpool_limits(limits=1):  # see pipelines/themes.py: deterministic, and no thread thrashing
         cross = {t.theme_id for t in result.themes if t.cross_cutting}
         shares = incident_theme_weights(index, incident_of, result.assignment, weights, cross)
-        con.register("_it_new", shares)
-        con.execute("INSERT INTO incident_themes SELECT incident_id, theme_id, weight FROM _it_new")
-        con.unregister("_it_new")
+        _replace_rows(con, "incident_themes", shares)
         lap("incident_themes")
-        repeats.write_repeats(con, window_days)
+        write_repeats(con, window_days)
         lap("repeats")
-        related.attach_structure(index, con)
-        related.write_related(con, index)
+        related.attach_structure(index, con.execute(THEME_ROWS_SQL).df(), con.execute(SERVICE_ROWS_SQL).df())
+        _replace_rows(con, "related_incidents", related.neighbour_table(index))
         lap("related")
     artifacts_prefix = Path(artifacts_prefix)
     artifacts_prefix.parent.mkdir(parents=True, exist_ok=True)
     related.save_index(index, artifacts_prefix)
     themes.save_state(_state_path(artifacts_prefix), result.state(previous))
     lap("save")
-
-
-def previous_artifacts_prefix(db_path: Path) -> Path | None:
-    """The artifacts prefix of the database currently published at `db_path`, if any.
-
-    Read regardless of which code built it: theme ids should stay stable across upgrades too.
-    """
-    db_path = Path(db_path)
-    if not db_path.exists():
-        return None
-    try:
-        with duckdb.connect(str(db_path), read_only=True) as con:
-            row = con.execute("SELECT value FROM build_info WHERE key = 'artifacts_prefix'").fetchone()
-    except duckdb.Error:
-        return None
-    if not row or not row[0]:
-        return None
-    prefix = Path(row[0])
-    return prefix if _state_path(prefix).exists() else db_path.parent / prefix.name

@@ -19,33 +19,14 @@ import logging
 import os
 import re
 import shutil
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import duckdb
+
 
 log = logging.getLogger(__name__)
-
-
-def sql_path_literal(path: Path) -> str:
-    """A path as a quoted SQL string literal, for ATTACH, which takes no bound parameters."""
-    return "'" + str(path).replace("'", "''") + "'"
-
-
-def open_read_only(db_path: Path) -> duckdb.DuckDBPyConnection:
-    """A read-only connection that always sees the file currently published at `db_path`.
-
-    Within one process DuckDB reuses an open database instance for the same path, so a plain
-    `duckdb.connect(path)` keeps returning the replaced file while any old connection to it is
-    open. ATTACHing from a fresh in-memory database opens the file anew.
-    """
-    con = duckdb.connect()
-    con.execute(f"ATTACH {sql_path_literal(db_path)} AS hindsight (READ_ONLY)")
-    con.execute("USE hindsight")
-    return con
 
 
 class PublishError(Exception):
@@ -103,7 +84,7 @@ def build_lock(db_path: Path, timeout: float = 600.0) -> Iterator[None]:
                     f"gave up after {timeout:.0f} s; wait for it to finish and run the build again"
                 )
             if not told:
-                print(f"waiting for another build of {db_path} (pid {holder}) to finish...", file=sys.stderr)
+                log.warning("waiting for another build of %s (pid %s) to finish...", db_path, holder)
                 told = True
             time.sleep(0.1)
         os.ftruncate(fd, 0)

@@ -19,7 +19,7 @@ import duckdb
 import pipelines
 from pipelines.parsing.discover import SourceFile
 from pipelines.build.parse_pool import content_hash
-from pipelines.build.publish import open_read_only
+from pipelines.read.connection import open_read_only
 
 log = logging.getLogger(__name__)
 

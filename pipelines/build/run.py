@@ -17,19 +17,17 @@ analysed, staged (staging file closed and synced, just before the rename).
 
 from __future__ import annotations
 
-import importlib
 import json
 import logging
 import os
 import secrets
 import shutil
-import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Protocol
 
 import duckdb
 
@@ -45,9 +43,9 @@ from pipelines.build.publish import (
     remove_build_artifacts,
     remove_stale_staging,
     remove_unreferenced_artifacts,
-    sql_path_literal,
     staging_path,
 )
+from pipelines.read.connection import sql_path_literal
 from pipelines.build.reuse import NotOurDatabase, PreviousBuild, code_version, corpus_digest, hash_files, read_previous
 
 # pyarrow and the loader are imported where they are used: an unchanged rebuild never needs
@@ -75,7 +73,7 @@ class BuildResult:
     files_failed: list[dict[str, str]]  # every ingest_errors row: {"path", "reason"}
     files_parsed: int  # parsed this build
     files_reused: int  # unchanged since the previous build: rows copied, not re-parsed
-    analysis: str  # ran | reused | skipped (--no-analysis) | unavailable (no analysis module)
+    analysis: str  # ran | reused | skipped (--no-analysis)
     seconds: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)  # seconds per stage
 
@@ -101,7 +99,7 @@ class BuildResult:
 
 def _pause_at(stage: str) -> None:
     if os.environ.get("HINDSIGHT_TEST_PAUSE_AT") == stage:
-        print(f"hindsight-test: paused at {stage}", file=sys.stderr, flush=True)
+        log.warning("hindsight-test: paused at %s", stage)
         time.sleep(float(os.environ.get("HINDSIGHT_TEST_PAUSE_SECONDS", "60")))
 
 
@@ -110,47 +108,23 @@ def new_build_id() -> str:
     return f"{int(time.time()):08x}{secrets.token_hex(2)}"
 
 
-class _Progress:
-    """A rich progress bar on stderr, or nothing.
+class Progress(Protocol):
+    """What the build reports while it runs; the CLI draws it as a progress bar."""
 
-    It refreshes by hand (no refresh thread) because parser workers are forked from this
-    process, and a thread holding a lock at fork time can deadlock the child.
-    """
+    def running(self) -> AbstractContextManager[None]: ...
+    def stage(self, name: str, total: int | None = None) -> None: ...
+    def advance(self, n: int = 1) -> None: ...
 
-    def __init__(self, enabled: bool) -> None:
-        self.bar = None
-        self.task = None
-        self._last = 0.0
-        if enabled:
-            from rich.console import Console
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-            self.bar = Progress(
-                TextColumn("{task.description:<12}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                console=Console(stderr=True), transient=True, auto_refresh=False,
-            )
-
-    @contextmanager
-    def running(self) -> Iterator[None]:
-        if self.bar is None:
-            yield
-            return
-        with self.bar:
-            self.task = self.bar.add_task("Reading", total=None)
-            yield
+class NoProgress:
+    def running(self) -> AbstractContextManager[None]:
+        return nullcontext()
 
     def stage(self, name: str, total: int | None = None) -> None:
-        if self.bar is not None and self.task is not None:
-            self.bar.update(self.task, description=name, total=total, completed=0)
-            self.bar.refresh()
+        pass
 
     def advance(self, n: int = 1) -> None:
-        if self.bar is not None and self.task is not None:
-            self.bar.advance(self.task, n)
-            now = time.monotonic()
-            if now - self._last > 0.1:
-                self.bar.refresh()
-                self._last = now
+        pass
 
 
 class _Laps:
@@ -166,16 +140,6 @@ class _Laps:
         self._t = now
 
 
-def _analysis_module():
-    try:
-        return importlib.import_module("pipelines.build.analyse")
-    except ModuleNotFoundError as e:
-        if e.name != "pipelines.build.analyse":
-            raise
-        log.debug("pipelines.build.analyse does not exist yet: analysis skipped")
-        return None
-
-
 # ---------------------------------------------------------------- the build
 
 
@@ -186,7 +150,7 @@ def build(
     n_themes: int | None = None,
     analysis: bool = True,
     jobs: int | None = None,
-    progress: bool = False,
+    progress: Progress | None = None,
     lock_timeout: float = 600.0,
 ) -> BuildResult:
     """Build the database for `corpus` and publish it atomically at `db_path`.
@@ -224,7 +188,7 @@ def build(
                 try:
                     result = _build_locked(
                         found.files, len(found.skipped), corpus, db_path, staging, build_id, n_themes,
-                        analysis, jobs, _Progress(progress),
+                        analysis, jobs, progress or NoProgress(),
                     )
                 except BaseException:
                     # Model files the analysis wrote for a build that was not published.
@@ -264,7 +228,7 @@ def _build_locked(
     n_themes: int | None,
     analysis: bool,
     jobs: int,
-    bar: _Progress,
+    bar: Progress,
 ) -> BuildResult:
     lap = _Laps()
     version = code_version()
@@ -321,24 +285,23 @@ def _build_locked(
             status = "skipped"
             analysis_times: dict[str, float] = {}
             if analysis:
-                module = _analysis_module()
-                status = "unavailable"
-                if module is not None:
-                    bar.stage("Analysing")
-                    try:
-                        module.run(
-                            con,
-                            artifacts_prefix=artifacts_prefix,
-                            n_themes=n_themes,
-                            previous_artifacts_prefix=prev.artifacts_prefix if prev else None,
-                            timings=analysis_times,
-                        )
-                    except Exception as e:
-                        raise BuildError(
-                            f"analysis failed ({type(e).__name__}: {e}); nothing was published. "
-                            "Rerun with --no-analysis to publish the parsed data without themes"
-                        ) from e
-                    status = "ran"
+                from pipelines.build import analyse  # scikit-learn: only when the analysis runs
+
+                bar.stage("Analysing")
+                try:
+                    analyse.run(
+                        con,
+                        artifacts_prefix=artifacts_prefix,
+                        n_themes=n_themes,
+                        previous_artifacts_prefix=prev.artifacts_prefix if prev else None,
+                        timings=analysis_times,
+                    )
+                except Exception as e:
+                    raise BuildError(
+                        f"analysis failed ({type(e).__name__}: {e}); nothing was published. "
+                        "Rerun with --no-analysis to publish the parsed data without themes"
+                    ) from e
+                status = "ran"
             lap("analysis")
             lap.times.update({f"analysis.{k}": v for k, v in analysis_times.items()})
             _pause_at("analysed")
@@ -525,51 +488,3 @@ def _publish(staging: Path, db_path: Path, keep: set[str]) -> None:
     _pause_at("staged")
     publish(staging, db_path)
     remove_unreferenced_artifacts(db_path, keep)
-
-
-# ---------------------------------------------------------------- CLI
-
-
-def _print_text(result: BuildResult) -> None:
-    r = result
-    detail = f"{r.files_parsed} parsed, {r.files_reused} unchanged" if r.files_reused else f"{r.files_parsed} parsed"
-    line = (
-        f"Loaded {r.incidents_loaded} incidents from {r.files_seen} files in {r.seconds:.1f} s ({detail}); "
-        f"analysis {r.analysis}; published {r.db_path}"
-    )
-    print(line)
-    if r.files_skipped:
-        print(f"Skipped {r.files_skipped} files that are not postmortems (unsupported suffix).")
-    if r.files_failed:
-        print(f"{len(r.files_failed)} failed (also in the ingest_errors table):")
-        for f in r.files_failed[:20]:
-            print(f"  {f['path']}: {f['reason']}")
-        if len(r.files_failed) > 20:
-            print(f"  ... and {len(r.files_failed) - 20} more: SELECT * FROM ingest_errors")
-
-
-def cli_main(args) -> int:
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
-    progress = not args.json and sys.stderr.isatty()
-    try:
-        result = build(
-            args.corpus,
-            args.db,
-            n_themes=args.themes,
-            analysis=not args.no_analysis,
-            jobs=args.jobs,
-            progress=progress,
-        )
-    except BuildError as e:
-        if args.json:
-            print(json.dumps({"published": False, "error": str(e)}))
-        print(f"error: {e}", file=sys.stderr)
-        return e.exit_code
-    except KeyboardInterrupt:
-        print("interrupted: nothing was published; the previous database is untouched", file=sys.stderr)
-        return 130
-    if args.json:
-        print(json.dumps(result.summary()))
-    else:
-        _print_text(result)
-    return 0

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import duckdb
 
+import pipelines
+
 DDL = """
 CREATE TABLE incidents (
     incident_id    VARCHAR PRIMARY KEY,
@@ -145,5 +147,6 @@ TABLES = (
 
 
 def create_schema(con: duckdb.DuckDBPyConnection) -> None:
-    """Create every Hindsight table in an empty database."""
+    """Create every Hindsight table in an empty database, and record which schema it is."""
     con.execute(DDL)
+    con.execute("INSERT INTO build_info VALUES ('schema_version', ?)", [pipelines.SCHEMA_VERSION])

@@ -92,5 +92,5 @@ def summary_lines(r: BuildResult) -> list[str]:
         lines.append(f"{len(r.files_failed)} failed (also in the ingest_errors table):")
         lines += [f"  {f['path']}: {f['reason']}" for f in r.files_failed[:MAX_LISTED_FAILURES]]
         if len(r.files_failed) > MAX_LISTED_FAILURES:
-            lines.append(f"  ... and {len(r.files_failed) - MAX_LISTED_FAILURES} more: SELECT * FROM ingest_errors")
+            lines.append(f"  ... and {len(r.files_failed) - MAX_LISTED_FAILURES} more in the ingest_errors table")
     return lines

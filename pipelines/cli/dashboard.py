@@ -1,4 +1,4 @@
-"""`hindsight dashboard`: run the Streamlit app on a built database.
+"""`hindsight dashboard`: check the database, then become the Streamlit server on it.
 
 The app finds the database through HINDSIGHT_DB (an absolute path, so it does not depend on
 Streamlit's working directory). This module only starts the server; it never imports Streamlit.
@@ -6,10 +6,14 @@ Streamlit's working directory). This module only starts the server; it never imp
 
 from __future__ import annotations
 
+import argparse
 import importlib.util
 import os
+import socket
 import sys
 from pathlib import Path
+
+from pipelines.read.connection import DatabaseProblem, open_database
 
 
 def app_path() -> Path:
@@ -17,6 +21,17 @@ def app_path() -> Path:
     if spec is None or spec.origin is None:
         raise FileNotFoundError("dashboard/app.py is missing; reinstall Hindsight (pip install -e .)")
     return Path(spec.origin)
+
+
+def port_is_free(port: int) -> bool:
+    """Whether a server could listen on `port` now (checked before saying where the dashboard is)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(("", port))
+        except OSError:
+            return False
+    return True
 
 
 def streamlit_command(db_path: Path, port: int) -> list[str]:
@@ -28,14 +43,15 @@ def streamlit_command(db_path: Path, port: int) -> list[str]:
     ]
 
 
-def cli_main(args) -> int:
+def run(args: argparse.Namespace) -> int:
     db_path = Path(os.path.abspath(args.db))
-    if not db_path.is_file():
-        print(
-            f"error: no database at {db_path}; build one first, e.g.\n"
-            f"  hindsight build data/sample/postmortems --db {args.db}",
-            file=sys.stderr,
-        )
+    try:
+        open_database(db_path).close()  # say what is wrong here, before a browser shows it
+    except DatabaseProblem as e:
+        print(f"hindsight dashboard: error: {e}", file=sys.stderr)
+        return 1
+    if not port_is_free(args.port):
+        print(f"hindsight dashboard: error: port {args.port} is in use; choose another with --port", file=sys.stderr)
         return 1
     try:
         command = streamlit_command(db_path, args.port)

@@ -1,7 +1,8 @@
-"""The `hindsight` command line: argument parsing only; each command's work lives in its module.
+"""`hindsight COMMAND ...`: the argument parser, and dispatch to one module per command.
 
-Handlers are imported lazily so `hindsight lint` stays quick (no scikit-learn import) and a
-pre-commit hook does not pay for the whole stack.
+Each command module (pipelines/cli/<command>.py) turns arguments into calls on the layers and
+formats what they return; it is imported only when its command runs, so `hindsight lint` in a
+pre-commit hook does not pay for scikit-learn.
 """
 
 from __future__ import annotations
@@ -12,16 +13,25 @@ import os
 import sys
 from pathlib import Path
 
+DB_ENV = "HINDSIGHT_DB"
 DEFAULT_DB = Path("data/hindsight.duckdb")
 
 
 def default_db() -> Path:
     """--db's default: $HINDSIGHT_DB when set, else data/hindsight.duckdb."""
-    return Path(os.environ.get("HINDSIGHT_DB") or DEFAULT_DB)
+    return Path(os.environ.get(DB_ENV) or DEFAULT_DB)
 
 
 def _examples(*lines: str) -> str:
     return "examples:\n" + "\n".join(f"  {line}" for line in lines)
+
+
+def _db_option(p: argparse.ArgumentParser, verb: str) -> None:
+    p.add_argument("--db", type=Path, default=default_db(), help=f"database to {verb} (default: ${DB_ENV} or {DEFAULT_DB})")
+
+
+def _json_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--json", action="store_true", help="print JSON instead of text")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -38,7 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    def add(name: str, handler: str, help_: str, examples: tuple[str, ...]) -> argparse.ArgumentParser:
+    def add(name: str, help_: str, examples: tuple[str, ...]) -> argparse.ArgumentParser:
         p = sub.add_parser(
             name,
             help=help_,
@@ -46,12 +56,11 @@ def build_parser() -> argparse.ArgumentParser:
             epilog=_examples(*examples),
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
-        p.set_defaults(handler=handler)
+        p.set_defaults(command_module=f"pipelines.cli.{name}")
         return p
 
     p = add(
         "build",
-        "pipelines.build.run:cli_main",
         "Parse every postmortem under CORPUS, load DuckDB, run the analysis and publish atomically.",
         (
             "hindsight build data/sample/postmortems",
@@ -60,7 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     p.add_argument("corpus", nargs="+", type=Path, metavar="CORPUS", help="files or folders of postmortems")
-    p.add_argument("--db", type=Path, default=default_db(), help=f"database to publish (default: $HINDSIGHT_DB or {DEFAULT_DB})")
+    _db_option(p, "publish")
     p.add_argument("--json", action="store_true", help="print one JSON summary object instead of text")
     p.add_argument("--themes", type=int, default=None, metavar="N", help="force N themes (default: chosen automatically)")
     p.add_argument("--no-analysis", action="store_true", help="load only; skip themes, repeats and related incidents")
@@ -68,7 +77,6 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add(
         "generate",
-        "pipelines.synthetic.generate:cli_main",
         "Write a realistic synthetic postmortem corpus plus truth.jsonl (the generator's ground truth).",
         ("hindsight generate --out /tmp/corpus --count 400 --seed 7",),
     )
@@ -78,25 +86,22 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add(
         "dashboard",
-        "pipelines.cli.dashboard:cli_main",
         "Start the Streamlit dashboard on a built database.",
         ("hindsight dashboard", "hindsight dashboard --db /tmp/h.duckdb --port 8600"),
     )
-    p.add_argument("--db", type=Path, default=default_db(), help=f"database to read (default: $HINDSIGHT_DB or {DEFAULT_DB})")
+    _db_option(p, "read")
     p.add_argument("--port", type=int, default=8501, help="port on localhost (default: 8501)")
 
     p = add(
         "themes",
-        "pipelines.analysis.themes:cli_main",
         "List recurring contributing-factor themes with size, label, quarters active and recurrences after fixes.",
         ("hindsight themes", "hindsight themes --json"),
     )
-    p.add_argument("--db", type=Path, default=default_db(), help=f"database to read (default: $HINDSIGHT_DB or {DEFAULT_DB})")
-    p.add_argument("--json", action="store_true", help="print JSON")
+    _db_option(p, "read")
+    _json_option(p)
 
     p = add(
         "related",
-        "pipelines.analysis.related:cli_main",
         "Find past incidents similar to a description or to an existing incident, and why they match.",
         (
             "hindsight related --text 'TLS certificate expired on the edge proxy'",
@@ -107,12 +112,11 @@ def build_parser() -> argparse.ArgumentParser:
     what.add_argument("--text", help="describe what you are seeing")
     what.add_argument("--incident", metavar="ID", help="an incident id already in the database")
     p.add_argument("-k", type=int, default=10, help="how many to show (default: 10)")
-    p.add_argument("--db", type=Path, default=default_db(), help=f"database to read (default: $HINDSIGHT_DB or {DEFAULT_DB})")
-    p.add_argument("--json", action="store_true", help="print JSON")
+    _db_option(p, "read")
+    _json_option(p)
 
     p = add(
         "lint",
-        "pipelines.lint.checks:cli_main",
         "Check postmortems for completeness, blameless language, RCA depth and owned, dated action items.",
         (
             "hindsight lint postmortems/2024-03-05-db-failover.md",
@@ -126,14 +130,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add(
         "report",
-        "pipelines.report.render:cli_main",
         "Write the quarterly reliability review as Markdown or standalone HTML.",
         ("hindsight report --quarter 2026Q3", "hindsight report --quarter 2026Q3 --format html -o review.html --redact"),
     )
     p.add_argument("--quarter", required=True, help="e.g. 2026Q3")
     p.add_argument("--format", choices=("md", "html"), default="md")
     p.add_argument("-o", "--output", type=Path, default=None, help="file to write (default: stdout)")
-    p.add_argument("--db", type=Path, default=default_db(), help=f"database to read (default: $HINDSIGHT_DB or {DEFAULT_DB})")
+    _db_option(p, "read")
     p.add_argument("--redact", action="store_true", help="replace emails, IPs, owner names and hostnames with placeholders")
 
     return parser
@@ -141,10 +144,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    module_name, func_name = args.handler.split(":")
-    handler = getattr(importlib.import_module(module_name), func_name)
+    command = importlib.import_module(args.command_module)
     try:
-        return int(handler(args) or 0)
+        return int(command.run(args) or 0)
     except BrokenPipeError:
         # `hindsight themes | head` closed the pipe: not an error. Point stdout at devnull
         # so the interpreter's final flush does not raise again.

@@ -1,7 +1,7 @@
 """Postmortem quality checks: completeness, timeline, action items, blameless language, RCA depth.
 
 `lint_incident` is the library entry point (the build calls it once per incident inside the parse
-worker); `cli_main` is `hindsight lint`. Every rule has an id, a severity and a message that says
+worker); `lint_paths` lints files for `hindsight lint` (pipelines/cli/lint.py). Every rule has an id, a severity and a message that says
 how to fix the problem; the README's "Postmortem lint" section has the table.
 
 This module is on the pre-commit path: it imports only the standard library, the model, the
@@ -10,13 +10,9 @@ parser and the rule engines, never pandas/duckdb/scikit-learn.
 
 from __future__ import annotations
 
-import json
-import os
 import re
-import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Iterable
 
 from pipelines.lint import blameless
 from pipelines.lint.completeness import SECTION_TITLES, completeness, is_placeholder, is_placeholder_item, section_status
@@ -381,8 +377,10 @@ def lint_incident(incident: Incident, rules: blameless.RuleSet | None = None) ->
     return LintResult(completeness=completeness(incident), findings=findings)
 
 
-def _lint_paths(paths: list[Path], rules: blameless.RuleSet) -> tuple[list[dict], list[tuple[str, str]]]:
-    """Lint every supported file under `paths`; return per-incident reports and (path, reason) errors."""
+def lint_paths(paths: list[Path], rules: blameless.RuleSet) -> tuple[list[dict], list[tuple[str, str]]]:
+    """Lint every supported file under `paths`; return per-incident reports and (path, reason) errors.
+
+    Raises CorpusNotFound for a path that does not exist."""
     from pipelines.parsing.discover import discover
     from pipelines.model import IngestError
     from pipelines.parsing.files import parse_file
@@ -421,71 +419,3 @@ def _shown_record(shown: str, file_source: str, source_path: str) -> str:
     if source_path == file_source or not source_path.startswith(file_source + ":"):
         return shown
     return shown + source_path[len(file_source) :]
-
-
-def _format_text(reports: list[dict], errors: list[tuple[str, str]]) -> Iterable[str]:
-    for path, reason in errors:
-        yield f"{path}: ingest/error: {reason} [error]"
-    for report in reports:
-        for f in report["findings"]:
-            where = f"{report['path']}:{f['line']}" if f["line"] and not report["record"] else report["path"]
-            yield f"{where}: {f['rule']}: {f['message']} [{f['severity']}]"
-
-
-def cli_main(args) -> int:
-    """`hindsight lint PATH... [--format text|json] [--fail-on warning|error] [--rules FILE]`."""
-    try:
-        rules = blameless.load_rules(args.rules) if args.rules else blameless.default_rules()
-    except (OSError, ValueError) as exc:
-        print(f"hindsight lint: cannot read rules {args.rules}: {exc}", file=sys.stderr)
-        return 2
-    from pipelines.parsing.discover import CorpusNotFound
-
-    try:
-        reports, errors = _lint_paths(list(args.paths), rules)
-    except CorpusNotFound as exc:
-        print(f"hindsight lint: {exc}", file=sys.stderr)
-        return 2
-    threshold = SEVERITY_RANK[args.fail_on]
-    counts = {"error": len(errors), "warning": 0, "info": 0}
-    for report in reports:
-        for f in report["findings"]:
-            counts[f["severity"]] += 1
-    failing = bool(errors) or any(
-        SEVERITY_RANK[f["severity"]] >= threshold for report in reports for f in report["findings"]
-    )
-    try:
-        _print(args.format, reports, errors, counts, failing)
-    except BrokenPipeError:  # `hindsight lint ... | head`: stop quietly, as other linters do
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-    return 1 if failing else 0
-
-
-def _print(fmt: str, reports: list[dict], errors: list[tuple[str, str]], counts: dict[str, int], failing: bool) -> None:
-    if fmt == "json":
-        json.dump(
-            {
-                "incidents": reports,
-                "errors": [{"path": p, "reason": r} for p, r in errors],
-                "counts": counts,
-                "failed": failing,
-            },
-            sys.stdout,
-            indent=2,
-            default=str,
-        )
-        sys.stdout.write("\n")
-    else:
-        out = sys.stdout
-        for line in _format_text(reports, errors):
-            out.write(line + "\n")
-        scores = sorted(r["completeness"] for r in reports)
-        median = scores[len(scores) // 2] if scores else 0
-        print(
-            f"{len(reports)} postmortem{'s' if len(reports) != 1 else ''} checked: "
-            f"{counts['error']} errors, {counts['warning']} warnings, {counts['info']} info; "
-            f"completeness median {median}/100",
-            file=sys.stderr,
-        )
-
-

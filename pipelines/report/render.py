@@ -14,10 +14,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import html
-import os
 import re
-import sys
-from argparse import Namespace
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -27,6 +24,7 @@ import duckdb
 
 from pipelines.report import review as rv
 from pipelines.model import SEVERITIES
+from pipelines.quarters import Quarter
 from pipelines.report.redact import Redactor
 from pipelines.report.review import QuarterlyReview
 
@@ -358,63 +356,11 @@ def render_html(review: QuarterlyReview, svgs: dict[str, str] | None = None) -> 
 # ---- CLI --------------------------------------------------------------------------------------
 
 
-def resolve_db(db: Path | None) -> Path:
-    """--db wins; otherwise $HINDSIGHT_DB; otherwise data/hindsight.duckdb."""
-    if db is not None and Path(db) != DEFAULT_DB:
-        return Path(db)
-    return Path(os.environ.get(ENV_DB) or DEFAULT_DB)
-
-
 def make_report(
-    con: duckdb.DuckDBPyConnection, quarter: rv.Quarter, fmt: str = "md", *, redact: bool = False, as_of: date | None = None
+    con: duckdb.DuckDBPyConnection, quarter: Quarter, fmt: str = "md", *, redact: bool = False, as_of: date | None = None
 ) -> str:
     """The whole report as text for the anonymous viewer (a file can be forwarded to anyone)."""
     review = rv.build_review(con, quarter, as_of=as_of)
     if redact:
         review = redact_review(review, Redactor(rv.owner_names(con)))
     return render_html(review) if fmt == "html" else render_markdown(review)
-
-
-def _fail(message: str, code: int = 2) -> int:
-    print(f"hindsight report: error: {message}", file=sys.stderr)
-    return code
-
-
-def cli_main(args: Namespace) -> int:
-    try:
-        quarter = rv.parse_quarter(args.quarter)
-    except ValueError as e:
-        return _fail(str(e))
-    db = resolve_db(getattr(args, "db", None))
-    if not db.is_file():
-        return _fail(f"database {db} not found; build it first (hindsight build CORPUS --db {db}) or pass --db", 1)
-    try:
-        con = duckdb.connect(str(db), read_only=True)
-    except duckdb.Error as e:
-        return _fail(f"cannot open {db} as a Hindsight database ({e}); rebuild it with hindsight build", 1)
-    try:
-        quarters = rv.available_quarters(con)
-        if not quarters:
-            return _fail(f"{db} holds no dated incidents, so there is no quarter to review", 1)
-        if not quarters[0] <= quarter <= quarters[-1]:
-            return _fail(
-                f"no incidents dated in {quarter}; the database covers {quarters[0]} to {quarters[-1]}", 1
-            )
-        text = make_report(con, quarter, args.format, redact=bool(getattr(args, "redact", False)))
-    except duckdb.Error as e:
-        return _fail(f"cannot read {db} ({e}); is it a Hindsight database? Rebuild it with hindsight build", 1)
-    finally:
-        con.close()
-    out: Path | None = getattr(args, "output", None)
-    if out is None:
-        sys.stdout.write(text)
-        return 0
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(out)
-    except OSError as e:
-        return _fail(f"cannot write {out}: {e.strerror or e}; choose another -o path", 1)
-    print(f"wrote the {quarter} review to {out} ({args.format})", file=sys.stderr)
-    return 0

@@ -10,7 +10,6 @@ figure, but their titles never leave this module unless the viewer may see them:
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -19,9 +18,10 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from pipelines.read import queries
+from pipelines.read import review as queries
 from pipelines.read.access import ANONYMOUS, RESTRICTED_LABEL, Viewer
 from pipelines.model import SEVERITIES
+from pipelines.quarters import Quarter
 
 RESTRICTED_TITLE = RESTRICTED_LABEL
 RESTRICTED_THEME = "restricted theme"
@@ -31,48 +31,6 @@ NOTABLE_LONGEST = 3  # longest-to-resolve incidents that are not SEV1s
 NOTABLE_SEV1 = 10
 # Below this many durations a median and p90 say little; the report says so instead of comparing.
 SMALL_SAMPLE = 5
-
-_QUARTER_RE = re.compile(r"^\s*(\d{4})\s*-?\s*[Qq]([1-4])\s*$")
-
-
-@dataclass(frozen=True, order=True)
-class Quarter:
-    year: int
-    q: int
-
-    @property
-    def start(self) -> date:
-        return date(self.year, 3 * (self.q - 1) + 1, 1)
-
-    @property
-    def end(self) -> date:
-        """First day after the quarter (exclusive bound)."""
-        return self.next().start
-
-    def previous(self) -> Quarter:
-        return Quarter(self.year - 1, 4) if self.q == 1 else Quarter(self.year, self.q - 1)
-
-    def next(self) -> Quarter:
-        return Quarter(self.year + 1, 1) if self.q == 4 else Quarter(self.year, self.q + 1)
-
-    def __str__(self) -> str:
-        return f"{self.year}Q{self.q}"
-
-    @classmethod
-    def of(cls, day: date) -> Quarter:
-        return cls(day.year, (day.month - 1) // 3 + 1)
-
-
-def parse_quarter(text: str) -> Quarter:
-    """'2026Q3' (also '2026-Q3', '2026q3') -> Quarter; ValueError with the expected form otherwise."""
-    m = _QUARTER_RE.match(text or "")
-    if not m:
-        raise ValueError(f"quarter {text!r} is not of the form YYYYQn, e.g. 2026Q3 (n is 1 to 4)")
-    year = int(m.group(1))
-    if not 1900 <= year <= 2999:
-        raise ValueError(f"quarter {text!r}: year {year} is out of range")
-    return Quarter(year, int(m.group(2)))
-
 
 @dataclass(frozen=True)
 class DurationStats:
@@ -257,13 +215,12 @@ def build_review(
     both = queries.review_incidents(con, start=prev_q.start, end=quarter.end)
     in_current = pd.to_datetime(both["incident_date"]) >= pd.Timestamp(quarter.start)
     cur_inc, prev_inc = both[in_current], both[~in_current]
-    principals = viewer.principals
     themes = _theme_counts(
-        queries.review_theme_counts(con, start=quarter.start, end=quarter.end, previous_start=prev_q.start, viewer=principals),
+        queries.review_theme_counts(con, start=quarter.start, end=quarter.end, previous_start=prev_q.start, viewer=viewer),
         quarter,
     )
     repeat_counts = queries.review_repeat_count(con, start=quarter.start, end=quarter.end, previous_start=prev_q.start).iloc[0]
-    repeats_df = queries.review_repeats(con, start=quarter.start, end=quarter.end, viewer=principals)
+    repeats_df = queries.review_repeats(con, start=quarter.start, end=quarter.end, viewer=viewer)
     repeats = [
         RepeatGroup(
             theme_id=int(r.theme_id),

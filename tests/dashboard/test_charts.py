@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from dashboard import charts
-from pipelines.read import queries as q
+from pipelines import read as q
 from tests.dashboard.conftest import TODAY
 
 

@@ -285,3 +285,30 @@ def test_every_page_copes_with_an_empty_database(tmp_path, monkeypatch):
         assert not at.exception, (page, [e.value for e in at.exception])
         assert at.title, page
         assert at.info or at.success or at.warning, f"{page}: no message on an empty database"
+
+
+@pytest.mark.parametrize("kind", ["not DuckDB", "another DuckDB", "old schema"])
+def test_a_database_hindsight_cannot_read_is_explained_without_a_traceback(tmp_path, monkeypatch, kind):
+    import duckdb
+
+    from pipelines.build.schema import create_schema
+
+    db = tmp_path / "h.duckdb"
+    if kind == "not DuckDB":
+        db.write_text("id,title\n1,not a database\n" * 20)
+    elif kind == "another DuckDB":
+        with duckdb.connect(str(db)) as con:
+            con.execute("CREATE TABLE precious AS SELECT 42 AS answer")
+    else:
+        with duckdb.connect(str(db)) as con:
+            create_schema(con)
+            con.execute("UPDATE build_info SET value = '0' WHERE key = 'schema_version'")
+    monkeypatch.setenv("HINDSIGHT_DB", str(db))
+    at = AppTest.from_file(APP, default_timeout=30).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.title[0].value == "This is not a database Hindsight can read"
+    message = at.error[0].value
+    assert str(db) in message and "hindsight build" in message
+    expected = {"not DuckDB": "not a DuckDB database file", "another DuckDB": "not a Hindsight database",
+                "old schema": "another version of Hindsight"}[kind]
+    assert expected in message

@@ -1,4 +1,4 @@
-"""pipelines.read.queries against the hand-written fixture DB (tests/dashboard/conftest.py), whose answers we know."""
+"""pipelines.read against the hand-written fixture DB (tests/dashboard/conftest.py), whose answers we know."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from pipelines.read import queries as q
+from pipelines import read as q
 from pipelines.read.access import ANONYMOUS, Viewer
 from tests.dashboard.conftest import SECRET_FACTOR, SECRET_OWNER, SECRET_TITLE, TODAY
 

@@ -78,10 +78,25 @@ def test_theme_ids_survive_a_rebuild_with_more_incidents(tmp_path):
     assert np.mean([a[key] == b[key] for key in a]) > 0.9
 
 
-def test_previous_prefix_is_found_from_the_published_database(db):
+def test_artifacts_prefix_is_found_from_the_published_database(db, tmp_path):
+    from pipelines.read.connection import artifacts_prefix, open_read_only
+
     path, _ = db
-    assert analysis.previous_artifacts_prefix(path) == Path(f"{path}.b1")
-    assert analysis.previous_artifacts_prefix(path.parent / "missing.duckdb") is None
+    with open_read_only(path) as con:
+        assert artifacts_prefix(con, path) == Path(f"{path}.b1")
+    # A database moved to another folder finds its model files beside it, not where it was built.
+    moved = tmp_path / "moved" / path.name
+    moved.parent.mkdir()
+    moved.write_bytes(path.read_bytes())
+    for f in path.parent.glob(f"{path.name}.b1*"):
+        (moved.parent / f.name).write_bytes(f.read_bytes())
+        f.rename(f.with_name("gone-" + f.name))
+    try:
+        with open_read_only(moved) as con:
+            assert artifacts_prefix(con, moved) == moved.parent / f"{path.name}.b1"
+    finally:
+        for f in path.parent.glob(f"gone-{path.name}.b1*"):
+            f.rename(f.with_name(f.name.removeprefix("gone-")))
 
 
 def test_service_names_are_masked_for_clustering_only():
@@ -109,8 +124,10 @@ def test_cli_related_json(db, capsys):
     results = out["results"]
     assert 10 < len(results) < 91 and [r["rank"] for r in results] == list(range(1, len(results) + 1))
     assert query["incident_id"] not in {r["incident_id"] for r in results}
-    secret = [r for r in results if r["incident_id"] == rows[3]["incident_id"]][0]
-    assert secret["title"] == "restricted incident" and secret["shared_terms"] == []
+    assert rows[3]["incident_id"] not in json.dumps(out)  # not even its id: ids can be descriptive file names
+    secret = [r for r in results if r["restricted"]]
+    assert len(secret) == 1
+    assert secret[0]["title"] == "restricted incident" and secret[0]["shared_terms"] == [] and secret[0]["incident_id"] is None
     assert cli.main(["related", "--db", str(path), "--text", "dns provider outage", "-k", "3", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["query"] == {"text": "dns provider outage"} and len(out["results"]) == 3
@@ -118,19 +135,21 @@ def test_cli_related_json(db, capsys):
     assert "Related incidents" in capsys.readouterr().out
 
 
-def test_cli_related_of_a_restricted_incident_hides_shared_terms(db, capsys):
+def test_cli_related_of_a_restricted_incident_is_refused(db, capsys):
+    """Its shared terms would quote it, and the command line has no sign-in."""
     path, rows = db
-    assert cli.main(["related", "--db", str(path), "--incident", rows[3]["incident_id"], "--json"]) == 0
-    results = json.loads(capsys.readouterr().out)["results"]
-    assert results and all(r["shared_terms"] == [] for r in results)
+    assert rows[3]["restricted"]
+    assert cli.main(["related", "--db", str(path), "--incident", rows[3]["incident_id"], "--json"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and "restricted incident" in captured.err
 
 
 def test_cli_errors_say_what_to_do(db, tmp_path, capsys):
     path, _ = db
     assert cli.main(["related", "--db", str(path), "--incident", "INC-NOPE"]) == 2
-    assert "no incident" in capsys.readouterr().out
+    assert "no incident" in capsys.readouterr().err
     assert cli.main(["themes", "--db", str(tmp_path / "none.duckdb")]) == 2
-    assert "hindsight build" in capsys.readouterr().out
+    assert "hindsight build" in capsys.readouterr().err
 
 
 def test_generated_corpus_themes_and_near_duplicate(built_db, generated_corpus):

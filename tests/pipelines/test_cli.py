@@ -104,10 +104,7 @@ def test_dashboard_without_a_database_says_to_build(tmp_path: Path, capsys: pyte
 
 
 def test_dashboard_command_runs_streamlit_headless(tmp_path: Path) -> None:
-    try:
-        command = serve.streamlit_command(tmp_path / "h.duckdb", 8765)
-    except FileNotFoundError:
-        pytest.skip("dashboard/app.py does not exist yet")
+    command = serve.streamlit_command(tmp_path / "h.duckdb", 8765)
     assert command[1:4] == ["-m", "streamlit", "run"]
     assert command[4].endswith("app.py") and Path(command[4]).exists()
     flags = dict(zip(command[5::2], command[6::2]))
@@ -115,8 +112,13 @@ def test_dashboard_command_runs_streamlit_headless(tmp_path: Path) -> None:
 
 
 def test_dashboard_passes_the_absolute_db_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import duckdb
+
+    from pipelines.build.schema import create_schema
+
     db = tmp_path / "h.duckdb"
-    db.write_bytes(b"")
+    with duckdb.connect(str(db)) as con:
+        create_schema(con)
     calls = []
     monkeypatch.setattr(serve, "streamlit_command", lambda db_path, port: ["streamlit", str(port)])
     monkeypatch.setattr(serve.os, "execve", lambda exe, cmd, env: calls.append((cmd, env)))
@@ -163,3 +165,31 @@ def test_build_shows_a_progress_bar_on_a_terminal(sample_corpus: Path, tmp_path:
     terminal = b"".join(chunks).decode(errors="replace")
     assert "Parsing" in terminal
     assert "Loaded 5 incidents" in proc.stdout
+
+
+def test_dashboard_on_a_busy_port_says_so_before_announcing_a_url(tmp_path: Path, capsys, monkeypatch) -> None:
+    import socket
+
+    import duckdb
+
+    from pipelines.build.schema import create_schema
+
+    db = tmp_path / "h.duckdb"
+    with duckdb.connect(str(db)) as con:
+        create_schema(con)
+    monkeypatch.setattr(serve.os, "execve", lambda *a: pytest.fail("must not start streamlit on a busy port"))
+    with socket.socket() as busy:
+        busy.bind(("", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        assert cli.main(["dashboard", "--db", str(db), "--port", str(port)]) == 1
+    err = capsys.readouterr().err
+    assert f"port {port} is in use" in err and "http://" not in err
+
+
+def test_dashboard_on_a_file_that_is_not_a_database(tmp_path: Path, capsys) -> None:
+    notes = tmp_path / "notes.md"
+    notes.write_text("# notes\n" * 10)
+    assert cli.main(["dashboard", "--db", str(notes)]) == 1
+    err = capsys.readouterr().err
+    assert "not a DuckDB database file" in err and "Traceback" not in err

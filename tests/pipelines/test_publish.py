@@ -14,7 +14,8 @@ import duckdb
 import pytest
 
 from pipelines.build.run import BuildError, build
-from pipelines.build.publish import build_lock, open_read_only, remove_unreferenced_artifacts
+from pipelines.build.publish import build_lock, remove_unreferenced_artifacts
+from pipelines.read.connection import open_read_only
 from tests.conftest import write_corpus
 from tests.pipelines.test_build import table_contents
 
@@ -164,7 +165,7 @@ def test_failed_analysis_publishes_nothing_and_removes_its_model_files(
             Path(f"{artifacts_prefix}.themes.joblib").write_text("half-written")
             raise ValueError("empty vocabulary")
 
-    monkeypatch.setattr("pipelines.build.run._analysis_module", lambda: BrokenAnalysis)
+    monkeypatch.setattr("pipelines.build.analyse.run", BrokenAnalysis.run)
     with pytest.raises(BuildError, match="analysis failed .*empty vocabulary.*--no-analysis"):
         build([corpus_of(tmp_path / "b", 3, "B")], db, jobs=1)
     assert table_contents(db) == before

@@ -1,6 +1,7 @@
 import time
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from pipelines.build import analyse as analysis
@@ -49,7 +50,7 @@ def test_precomputed_table_has_ten_ranked_neighbours_and_never_itself(analysed):
 
 def test_saved_index_gives_the_same_answers_as_the_fitted_one(analysed):
     con, prefix, rows = analysed
-    fitted = related.build_index(con)
+    fitted = analysis.related_index(con)
     loaded = related.load_index(str(prefix))
     assert list(loaded.incident_ids) == list(fitted.incident_ids)
     a = related.search_text(fitted, "TLS certificate expired on the gateway", k=5)
@@ -77,15 +78,25 @@ def test_a_named_service_lifts_its_incidents(analysed):
 
 
 def test_restricted_incidents_are_masked_in_output(analysed):
+    from pipelines.read.access import ANONYMOUS
+    from pipelines.read.related import search
+
     con, prefix, rows = analysed
     index = related.load_index(str(prefix))
-    secret = rows[20]["incident_id"]
-    matches = related.search_incident(index, rows[21]["incident_id"], k=len(rows) - 1)
-    shown = related.results_for_display(con, matches, hide_why=False)
-    masked = [r for r in shown if r["incident_id"] == secret]
-    assert masked and masked[0]["title"] == "restricted incident" and masked[0]["restricted"]
-    assert masked[0]["shared_terms"] == [] and masked[0]["shared_themes"] == [] and masked[0]["date"] is None
-    assert any(r["shared_terms"] for r in shown if r["incident_id"] != secret)
+    secret = rows[20]
+    assert secret["restricted"], "the analysis corpus must hold a restricted incident at row 20"
+    shown = search(con, index, ANONYMOUS, incident_id=rows[21]["incident_id"], k=len(rows) - 1, hidden="mask")
+    ranked = [m.incident_id for m in related.search_incident(index, rows[21]["incident_id"], k=len(rows) - 1)]
+    masked = shown[~shown["visible"]]
+    assert len(masked) == 1 and int(masked["rank"].iloc[0]) == ranked.index(secret["incident_id"]) + 1
+    row = masked.iloc[0]
+    assert row["title"] == "restricted incident" and pd.isna(row["incident_id"]) and pd.isna(row["incident_date"])
+    assert row["shared_terms"] == [] and row["shared_themes"] == [] and row["shared_services"] == []
+    assert secret["incident_id"] not in set(shown["incident_id"])
+    assert any(len(t) for t in shown.loc[shown["visible"], "shared_terms"])
+
+    dropped = search(con, index, ANONYMOUS, incident_id=rows[21]["incident_id"], k=5, hidden="drop")
+    assert len(dropped) == 5 and dropped["visible"].all()
 
 
 def test_unknown_incident_raises(analysed):
@@ -96,7 +107,7 @@ def test_unknown_incident_raises(analysed):
 
 def test_topk_in_chunks_matches_brute_force(analysed):
     con, _, _ = analysed
-    index = related.build_index(con)
+    index = analysis.related_index(con)
     r, c, s = related.top_related(index, k=3, chunk=7)
     full = (index.X @ index.X.T).toarray() + related.THEME_WEIGHT * (index.themes @ index.themes.T).toarray()
     np.fill_diagonal(full, -np.inf)

@@ -3,8 +3,9 @@ from datetime import date, datetime
 import duckdb
 import pytest
 
-from pipelines.analysis import repeats
 from pipelines.build import schema
+from pipelines.build.analyse import write_repeats
+from pipelines.read import repeats
 
 
 def _db(incidents, themes, actions=()):
@@ -63,7 +64,7 @@ def test_unclustered_never_makes_a_repeat_and_ties_count_once():
 
 def test_write_repeats_fills_the_table():
     con = _db(INCIDENTS, THEMES)
-    assert repeats.write_repeats(con) == 2
+    assert write_repeats(con) == 2
     assert con.execute("SELECT count(*) FROM repeat_incidents").fetchone()[0] == 2
 
 
@@ -75,15 +76,15 @@ def test_recurred_after_fix_needs_all_actions_done_before_the_recurrence():
         ("D", "open", None),  # D not fixed
     ]
     con = _db(INCIDENTS, THEMES, actions)
-    got = repeats.recurred_after_fix(con)
+    got = repeats.recurrence_rows(con)
     assert set(zip(got["incident_id"], got["fixed_incident_id"])) == {("B", "A"), ("C", "A")}
-    assert list(repeats.recurred_after_fix(con, theme_id=2)["incident_id"]) == []
+    assert list(repeats.recurrence_rows(con, theme_id=2)["incident_id"]) == []
 
 
 def test_wont_fix_is_not_a_fix_and_late_fixes_do_not_count():
     actions = [("A", "wont_fix", date(2024, 1, 10)), ("D", "done", date(2024, 6, 1))]
     con = _db(INCIDENTS, THEMES, actions)
-    got = repeats.recurred_after_fix(con)
+    got = repeats.recurrence_rows(con)
     # A declined its fix; D's fix was due 2024-06-01, so only C (December) came after it.
     assert set(zip(got["incident_id"], got["fixed_incident_id"])) == {("C", "D")}
 
@@ -91,16 +92,16 @@ def test_wont_fix_is_not_a_fix_and_late_fixes_do_not_count():
 def test_a_fix_due_after_the_recurrence_does_not_count():
     # A's only item is done but due 2024-03-15, after B (2024-03-01): B does not count; C (December) does.
     con = _db(INCIDENTS, THEMES, [("A", "done", date(2024, 3, 15))])
-    got = repeats.recurred_after_fix(con)
+    got = repeats.recurrence_rows(con)
     assert set(zip(got["incident_id"], got["fixed_incident_id"])) == {("C", "A")}
     assert str(got["fixed_at"].iloc[0])[:10] == "2024-03-15"
     # an incident with no action items at all was never fixed
-    assert repeats.recurred_after_fix(_db(INCIDENTS, THEMES)).empty
+    assert repeats.recurrence_rows(_db(INCIDENTS, THEMES)).empty
 
 
 def test_theme_summary():
     con = _db(INCIDENTS, THEMES, [("A", "done", date(2024, 2, 1))])
-    repeats.write_repeats(con)
+    write_repeats(con)
     df = repeats.theme_summary(con).set_index("theme_id")
     one = df.loc[1]
     assert one["incidents"] == 4  # A, B, C, D (F only in passing)
@@ -122,6 +123,6 @@ def test_the_latest_fix_before_the_recurrence_is_named_and_ties_go_to_the_smalle
                  ("X", "s", datetime(2024, 5, 1))]
     actions = [("Z", "done", date(2024, 2, 1)), ("Y", "done", date(2024, 2, 1)), ("W", "done", date(2024, 1, 10))]
     con = _db(incidents, [(i, 1, 1.0) for i in "ZYWX"], actions)
-    got = repeats.recurred_after_fix(con)
+    got = repeats.recurrence_rows(con)
     # X: Y and Z fixed 2024-02-01 (latest, tie -> Y); Y, Z: W fixed 2024-01-10, after them, so not counted
     assert set(zip(got["incident_id"], got["fixed_incident_id"])) == {("X", "Y")}

@@ -11,12 +11,12 @@ from pipelines.read.access import Viewer
 from pipelines.report.review import (
     RESTRICTED_THEME,
     RESTRICTED_TITLE,
-    Quarter,
+
     build_review,
     default_quarter,
     duration_stats,
-    parse_quarter,
 )
+from pipelines.quarters import Quarter, parse_quarter
 from tests.pipelines.review_db import AS_OF, SECRET_THEME, SECRET_TITLE, make_review_db
 
 

@@ -1,0 +1,60 @@
+"""Calendar quarters: the one definition every layer uses.
+
+An incident belongs to the quarter of its `incident_date` (the date the postmortem states,
+else the UTC date of its start). Labels look like "2026Q3" in Python and in SQL alike.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+_QUARTER_RE = re.compile(r"^\s*(\d{4})\s*-?\s*[Qq]([1-4])\s*$")
+
+
+@dataclass(frozen=True, order=True)
+class Quarter:
+    year: int
+    q: int
+
+    @property
+    def start(self) -> date:
+        return date(self.year, 3 * (self.q - 1) + 1, 1)
+
+    @property
+    def end(self) -> date:
+        """First day after the quarter (exclusive bound)."""
+        return self.next().start
+
+    def previous(self) -> Quarter:
+        return Quarter(self.year - 1, 4) if self.q == 1 else Quarter(self.year, self.q - 1)
+
+    def next(self) -> Quarter:
+        return Quarter(self.year + 1, 1) if self.q == 4 else Quarter(self.year, self.q + 1)
+
+    def __str__(self) -> str:
+        return f"{self.year}Q{self.q}"
+
+    @classmethod
+    def of(cls, day: date) -> Quarter:
+        return cls(day.year, (day.month - 1) // 3 + 1)
+
+
+def parse_quarter(text: str) -> Quarter:
+    """'2026Q3' (also '2026-Q3', '2026q3') -> Quarter; ValueError with the expected form otherwise."""
+    m = _QUARTER_RE.match(text or "")
+    if not m:
+        raise ValueError(f"quarter {text!r} is not of the form YYYYQn, e.g. 2026Q3 (n is 1 to 4)")
+    year = int(m.group(1))
+    if not 1900 <= year <= 2999:
+        raise ValueError(f"quarter {text!r}: year {year} is out of range")
+    return Quarter(year, int(m.group(2)))
+
+
+def label_sql(column: str) -> str:
+    """The SQL expression for the quarter label of a DATE column, e.g. label_sql("i.incident_date").
+
+    `column` is always a constant written in the read layer, never a value from a user.
+    """
+    return f"(strftime({column}, '%Y') || 'Q' || CAST(quarter({column}) AS VARCHAR))"

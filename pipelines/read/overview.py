@@ -1,0 +1,150 @@
+"""Overview page and filter bar: options, date bounds, incidents per month, KPIs, top services and themes."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+import duckdb
+import pandas as pd
+
+from pipelines.read.access import ANONYMOUS
+from pipelines.read.scope import CLOSED_STATUSES, COMPLETE_AT, NO_FILTERS, Filters, run, scoped
+
+def filter_options(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Every value the filter bar offers: columns kind (team|service|severity|theme), value, label."""
+    return run(
+        con,
+        """
+        SELECT 'team' AS kind, team AS value, team AS label FROM incidents WHERE team IS NOT NULL GROUP BY team
+        UNION ALL
+        SELECT 'service', service, service FROM incident_services GROUP BY service
+        UNION ALL
+        SELECT 'severity', severity, severity FROM incidents WHERE severity IS NOT NULL GROUP BY severity
+        UNION ALL
+        SELECT 'theme', CAST(theme_id AS VARCHAR), label FROM themes WHERE theme_id >= 0
+        ORDER BY kind, label
+        """,
+    )
+
+
+def date_bounds(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """One row: first and last incident date and the incident count (dates may be NULL)."""
+    return run(con, "SELECT min(incident_date) AS first, max(incident_date) AS last, count(*) AS incidents FROM incidents")
+
+
+def incidents_per_month(con: duckdb.DuckDBPyConnection, filters: Filters = NO_FILTERS) -> pd.DataFrame:
+    """month (first day), severity, incidents."""
+    return scoped(
+        con,
+        """
+        SELECT date_trunc('month', incident_date)::DATE AS month, sev AS severity, count(*) AS incidents
+        FROM scope WHERE incident_date IS NOT NULL
+        GROUP BY ALL ORDER BY month, severity
+        """,
+        filters,
+        ANONYMOUS,
+    )
+
+
+def reference_quarter(con: duckdb.DuckDBPyConnection, filters: Filters = NO_FILTERS) -> tuple[date, date] | None:
+    """(start, end) of "this quarter": the quarter of the filter's end date, else of the latest incident."""
+    ref = filters.end
+    if ref is None:
+        ref = con.execute("SELECT max(incident_date) FROM incidents").fetchone()[0]
+    if ref is None:
+        return None
+    start = date(ref.year, 3 * ((ref.month - 1) // 3) + 1, 1)
+    end_month = start.month + 3
+    end = date(start.year + (end_month > 12), (end_month - 1) % 12 + 1, 1)
+    return start, end
+
+
+def overview_kpis(
+    con: duckdb.DuckDBPyConnection, filters: Filters = NO_FILTERS, *, today: date, complete_at: int = COMPLETE_AT
+) -> pd.DataFrame:
+    """One row per period ('this', 'last' quarter): incidents, completeness, action items, time to resolve.
+
+    The start date of the filter is ignored so "last quarter" is always available to compare;
+    `overdue` is as of `today` across the whole period's incidents.
+    """
+    ref = reference_quarter(con, filters)
+    if ref is None:
+        ref = (date(today.year, 1, 1), date(today.year, 4, 1))
+    this_start, this_end = ref
+    last_start = date(this_start.year - (this_start.month == 1), (this_start.month - 4) % 12 + 1, 1)
+    return scoped(
+        con,
+        """
+        , periods AS (
+            SELECT 'this' AS period, $this_start::DATE AS p_start, $this_end::DATE AS p_end
+            UNION ALL SELECT 'last', $last_start::DATE, $this_start::DATE
+        ), inc AS (
+            SELECT p.period, s.* FROM periods p
+            JOIN scope s ON s.incident_date >= p.p_start AND s.incident_date < p.p_end
+        ), inc_stats AS (
+            SELECT period, count(*) AS incidents, count(completeness) AS scored,
+                   count(*) FILTER (WHERE completeness >= $complete_at) AS complete,
+                   quantile_cont(date_diff('second', started_at, resolved_at) / 3600.0, 0.5)
+                       FILTER (WHERE resolved_at >= started_at) AS ttr_median_hours,
+                   count(*) FILTER (WHERE resolved_at >= started_at) AS ttr_n
+            FROM inc GROUP BY period
+        ), ai_stats AS (
+            SELECT inc.period, count(*) AS action_items, count(*) FILTER (WHERE a.status = 'done') AS action_items_done,
+                   count(*) FILTER (WHERE a.due_date < $today::DATE AND NOT list_contains($closed::VARCHAR[], a.status)) AS overdue
+            FROM inc JOIN action_items a USING (incident_id) GROUP BY inc.period
+        )
+        SELECT p.period, p.p_start AS period_start,
+               coalesce(i.incidents, 0) AS incidents, coalesce(i.scored, 0) AS scored, coalesce(i.complete, 0) AS complete,
+               coalesce(a.action_items, 0) AS action_items, coalesce(a.action_items_done, 0) AS action_items_done,
+               coalesce(a.overdue, 0) AS overdue, i.ttr_median_hours, coalesce(i.ttr_n, 0) AS ttr_n
+        FROM periods p LEFT JOIN inc_stats i USING (period) LEFT JOIN ai_stats a USING (period)
+        ORDER BY p.period DESC
+        """,
+        replace(filters, start=None),
+        ANONYMOUS,
+        this_start=this_start,
+        this_end=this_end,
+        last_start=last_start,
+        today=today,
+        complete_at=complete_at,
+        closed=list(CLOSED_STATUSES),
+    )
+
+
+def top_services(con: duckdb.DuckDBPyConnection, filters: Filters = NO_FILTERS, *, limit: int = 10) -> pd.DataFrame:
+    """service, incidents in "this quarter" (see reference_quarter)."""
+    ref = reference_quarter(con, filters) or (date(1, 1, 1), date(1, 1, 1))
+    return scoped(
+        con,
+        """
+        SELECT s.service, count(DISTINCT sc.incident_id) AS incidents
+        FROM scope sc JOIN incident_services s USING (incident_id)
+        WHERE sc.incident_date >= $q_start::DATE AND sc.incident_date < $q_end::DATE
+        GROUP BY s.service ORDER BY incidents DESC, s.service LIMIT $limit
+        """,
+        replace(filters, start=None),
+        ANONYMOUS,
+        q_start=ref[0],
+        q_end=ref[1],
+        limit=limit,
+    )
+
+
+def top_themes(con: duckdb.DuckDBPyConnection, filters: Filters = NO_FILTERS, *, limit: int = 10) -> pd.DataFrame:
+    """theme_id, theme (label), incidents in "this quarter"; unclustered factors (-1) left out."""
+    ref = reference_quarter(con, filters) or (date(1, 1, 1), date(1, 1, 1))
+    return scoped(
+        con,
+        """
+        SELECT t.theme_id, t.label AS theme, count(DISTINCT sc.incident_id) AS incidents
+        FROM scope sc JOIN incident_themes it USING (incident_id) JOIN themes t USING (theme_id)
+        WHERE sc.incident_date >= $q_start::DATE AND sc.incident_date < $q_end::DATE AND t.theme_id >= 0
+        GROUP BY ALL ORDER BY incidents DESC, theme LIMIT $limit
+        """,
+        replace(filters, start=None),
+        ANONYMOUS,
+        q_start=ref[0],
+        q_end=ref[1],
+        limit=limit,
+    )
