@@ -4,8 +4,9 @@ Two truth schemas exist:
 
   devset     ../shared/devset/truth.jsonl, defined in ../shared/devset/README.md ("truth.jsonl
              fields"): one record per document or export record, keyed by `file`.
-  generator  truth.jsonl written by `hindsight generate` (schema in pipelines/generate.py),
-             keyed by `source_path`.
+  generator  truth.jsonl written by `hindsight generate` (schema in the generator's module
+             docstring: pipelines/generate.py, pipelines/synthetic/generate.py after the
+             split), keyed by `source_path`.
 
 `load_truth` detects the schema from the first record and returns dev-set records. A field the
 generator truth does not carry is left out of the record, and the scorer reports it as n/a
