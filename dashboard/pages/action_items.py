@@ -17,7 +17,7 @@ cols = st.columns(5)
 cols[0].metric("Action items", int(totals["items"]))
 cols[1].metric("Done", ui.fmt_pct(ui.pct(totals.done, totals["items"])))
 cols[2].metric("Overdue", int(totals.overdue))
-cols[3].metric("Open without owner or due date", int(max(totals.no_owner, totals.no_due)), help=f"{int(totals.no_owner)} without owner, {int(totals.no_due)} without due date")
+cols[3].metric("Open without owner or due date", int(totals.no_owner_or_due), help=f"{int(totals.no_owner)} without owner, {int(totals.no_due)} without due date")
 cols[4].metric("Incidents with no action items", int(totals.incidents_without_items), help=f"of {int(totals.incidents)} incidents")
 
 by = st.segmented_control("Completion per", COMPLETION_GROUPS, default="quarter", required=True, key="ai_by",

@@ -99,7 +99,8 @@ def incidents_without_actions(con: duckdb.DuckDBPyConnection, filters: Filters =
 
 
 def action_item_totals(con: duckdb.DuckDBPyConnection, filters: Filters = NO_FILTERS, *, today: date) -> pd.DataFrame:
-    """One row: items, done, open, overdue, no_owner, no_due, incidents, incidents_without_items."""
+    """One row: items, done, open, overdue, no_owner, no_due, no_owner_or_due (open items missing either,
+    each counted once), incidents, incidents_without_items."""
     return scoped(
         con,
         """
@@ -110,6 +111,8 @@ def action_item_totals(con: duckdb.DuckDBPyConnection, filters: Filters = NO_FIL
                count(*) FILTER (WHERE a.status IN ('open', 'in_progress') AND (a.owner IS NULL OR trim(a.owner) = ''))
                    AS no_owner,
                count(*) FILTER (WHERE a.status IN ('open', 'in_progress') AND a.due_date IS NULL) AS no_due,
+               count(*) FILTER (WHERE a.status IN ('open', 'in_progress')
+                                  AND (a.owner IS NULL OR trim(a.owner) = '' OR a.due_date IS NULL)) AS no_owner_or_due,
                (SELECT count(*) FROM scope) AS incidents,
                (SELECT count(*) FROM scope s2 WHERE NOT EXISTS (
                     SELECT 1 FROM action_items x WHERE x.incident_id = s2.incident_id)) AS incidents_without_items

@@ -7,7 +7,7 @@ ran. The export is also checked with a payload spliced in *unescaped*, to prove 
 Content-Security-Policy alone would stop a script if an escape were ever missed.
 
 Reuses the server and browser helpers of tests/dashboard/test_browser.py (same Chromium flags);
-skips cleanly when no Chromium is installed.
+skips (saying why) when no Chromium is installed on a user machine, fails in CI.
 """
 
 from __future__ import annotations

@@ -164,6 +164,7 @@ def test_action_item_figures(con):
     assert by_q.loc["2026Q2", "done_pct"] == pytest.approx(66.7)
     totals = q.action_item_totals(con, today=TODAY).iloc[0]
     assert totals[["items", "done", "open", "overdue", "no_owner", "no_due", "incidents", "incidents_without_items"]].tolist() == [6, 3, 3, 2, 1, 1, 6, 1]
+    assert totals["no_owner_or_due"] == 1  # INC-3's item lacks both, and counts once
     overdue = q.overdue_items(con, today=TODAY)
     assert overdue.days_overdue.tolist() == [152, 60]
     assert overdue.owner.tolist()[0] == "bob"
@@ -268,3 +269,17 @@ def test_viewer_is_a_collection_of_principals():
     assert tuple(v) == ("sre", "ana@example.com")
     assert ANONYMOUS.is_anonymous and tuple(ANONYMOUS) == ()
     assert not ANONYMOUS.can_see(True, ["sre"]) and ANONYMOUS.can_see(False, None)
+
+
+def test_items_missing_an_owner_or_a_due_date_count_once_each(fixture_db, tmp_path):
+    """One item without an owner, another without a due date: two items, not max(1, 1)."""
+    import shutil
+
+    path = tmp_path / "h.duckdb"
+    shutil.copy(fixture_db, path)
+    with duckdb.connect(str(path)) as c:
+        c.execute("INSERT INTO action_items (incident_id, seq, text, owner, due_date, status) VALUES "
+                  "('INC-2', 1, 'Add a pool dashboard', NULL, DATE '2026-10-01', 'open'), "
+                  "('INC-2', 2, 'Load test the pool', 'dana', NULL, 'in_progress')")
+        totals = q.action_item_totals(c, today=TODAY).iloc[0]
+    assert totals[["no_owner", "no_due", "no_owner_or_due"]].tolist() == [2, 2, 3]

@@ -91,3 +91,14 @@ def test_download_buttons_present():
     assert labels == ["Markdown", "Standalone HTML"]
     at.toggle(key="hs_review_redact").set_value(True).run()
     assert not at.exception
+
+
+def test_the_as_of_date_comes_from_hindsight_today(monkeypatch):
+    """HINDSIGHT_TODAY pins "today": it decides the default quarter and whether the quarter is over."""
+    monkeypatch.setenv("HINDSIGHT_TODAY", "2026-08-20")  # inside 2026Q3: the last complete quarter is 2026Q2
+    at = _review_page()
+    assert not at.exception
+    assert at.selectbox(key="hs_review_quarter").value == "2026Q2"
+    monkeypatch.setenv("HINDSIGHT_TODAY", "2026-09-10")
+    at = _review_page("2026Q3")
+    assert "2026Q3 is not over yet (as of 2026-09-10)" in _page_text(at)

@@ -11,7 +11,7 @@ import pytest
 
 from pipelines import cli
 from pipelines.cli import dashboard as serve
-from tests.conftest import SAMPLE_FILES, write_corpus
+from tests.conftest import SAMPLE_FILES, require, write_corpus
 
 COMMANDS = sorted(cli.build_parser()._subparsers._group_actions[0].choices)  # type: ignore[union-attr]
 
@@ -43,8 +43,7 @@ def test_every_command_has_help_with_examples(command: str, capsys: pytest.Captu
 
 def test_installed_entry_point_runs() -> None:
     exe = Path(sys.executable).with_name("hindsight")
-    if not exe.exists():
-        pytest.skip("hindsight entry point not installed in this environment")
+    require(exe.exists(), "the hindsight entry point is not installed in this environment (make test installs it)")
     out = subprocess.run([str(exe), "build", "--help"], capture_output=True, text=True, check=True).stdout
     assert "--no-analysis" in out
 

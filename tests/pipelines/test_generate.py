@@ -278,7 +278,8 @@ FIELDS = ("source_path", "severity", "team", "services", "started_at", "detected
 
 def round_trip(root: Path) -> dict[str, float]:
     """Per-field agreement (%) between parse_file on every generated file and truth.jsonl."""
-    parse = pytest.importorskip("pipelines.parsing.files")
+    from pipelines.parsing import files as parse
+
     parsed = {}
     for p in sorted((root / "postmortems").rglob("*")):
         if p.is_file():
@@ -342,6 +343,4 @@ def test_ten_thousand_postmortems_generate_quickly(tmp_path):
         generate_render.render(p, random.Random(p.text_seed), by_id)
     assert time.process_time() - t0 < 10
     assert len({p.incident_id for p in plans}) == 10_000  # ids stay unique past 999 a year
-    t0 = time.perf_counter()
-    assert generate(tmp_path, 2_000, 1).incidents == 2_000
-    assert time.perf_counter() - t0 < 20  # ~2 s on an idle 2-core machine; generous for a busy one
+    assert generate(tmp_path, 2_000, 1).incidents == 2_000  # writing files: the disk's time, measured in bench/ingest.py

@@ -120,7 +120,8 @@ def test_free_text_query_is_fast_once_loaded(analysed):
     _, prefix, _ = analysed
     index = related.load_index(str(prefix))
     related.search_text(index, "warm up")
-    t = time.perf_counter()
+    # CPU time of this process, not wall time: a busy machine must not fail it (about 5 ms here).
+    t = time.process_time()
     for _ in range(20):
         related.search_text(index, "disk filled with logs after rotation broke", k=10)
-    assert (time.perf_counter() - t) / 20 < 0.1
+    assert (time.process_time() - t) / 20 < 0.1

@@ -1,7 +1,6 @@
 from datetime import date, datetime
 
 import duckdb
-import pytest
 
 from pipelines.build import schema
 from pipelines.build.analyse import write_repeats
