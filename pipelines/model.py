@@ -22,6 +22,13 @@ SECTION_KINDS = (
 )
 
 SEVERITIES = ("SEV1", "SEV2", "SEV3", "SEV4")
+# Where a field's value came from (field_sources). "Stated" sources are the first five: the
+# document says it; the rest are inferred: from the timeline, a catalog, or the rest of the corpus.
+STATED_SOURCES = ("front_matter", "metadata", "title", "label", "record")
+INFERRED_SOURCES = ("timeline", "text", "catalog", "corpus")
+FIELD_SOURCES = STATED_SOURCES + INFERRED_SOURCES
+# The fields whose provenance is recorded.
+SOURCED_FIELDS = ("severity", "started_at", "detected_at", "resolved_at", "services", "team")
 ACTION_STATUSES = ("open", "in_progress", "done", "wont_fix")
 
 
@@ -65,6 +72,25 @@ class ContributingFactor:
 
 
 @dataclass
+class FieldSource:
+    """Where one field of an incident came from: a FIELD_SOURCES kind and the 1-based line of the
+    source file (None for a whole-record export field, a catalog or the corpus)."""
+
+    source: str
+    line: int | None = None
+
+
+@dataclass
+class ParseNote:
+    """Something the parser could not decide and will not guess silently (an ambiguous 03/04 date,
+    say); the linter reports it as a finding with this rule id."""
+
+    rule: str
+    message: str
+    line: int | None = None
+
+
+@dataclass
 class Incident:
     incident_id: str
     source_path: str
@@ -89,4 +115,6 @@ class Incident:
     action_items: list[ActionItem] = field(default_factory=list)
     factors: list[ContributingFactor] = field(default_factory=list)
     source_format: str = "markdown"  # markdown | json | jsonl | csv
+    field_sources: dict[str, FieldSource] = field(default_factory=dict)  # SOURCED_FIELDS -> where from
+    notes: list[ParseNote] = field(default_factory=list)
     raw_text: str = ""  # the Markdown the sections came from (for the linter), not stored in the DB
