@@ -40,6 +40,7 @@ DANLUU = ROOT.parent / "shared" / "corpora" / "danluu.jsonl"
 WINDOW_DAYS = 180
 
 from pipelines.analysis import related  # noqa: E402
+from pipelines.build import analyse  # noqa: E402
 from pipelines.build.run import build  # noqa: E402
 
 
@@ -104,7 +105,7 @@ def clustering_scores(truth: dict[str, dict], predicted: dict[str, int]) -> tupl
 
 
 def documents(con: duckdb.DuckDBPyConnection) -> tuple[list[str], list[str]]:
-    rows = con.execute(related.DOCUMENTS_SQL).fetchall()
+    rows = con.execute(analyse.DOCUMENTS_SQL).fetchall()
     return [r[0] for r in rows], [r[1] or "" for r in rows]
 
 

@@ -14,7 +14,7 @@ Score of incident j for a query q (another incident, or free text):
 
 The weights were set with bench/quality.py on generated corpora of 80, 300 and 2,000
 incidents (seeds other than the benchmark's): a small theme weight lifts precision@5 where
-themes are good and costs little where they are not; see the README table.
+themes are good and costs little where they are not; see docs/analysis.md.
 
 The index is our own file next to our own database, so no pickle is needed or used: the
 TF-IDF vocabulary and idf go to JSON, the matrices to one `.npz` (allow_pickle=False).

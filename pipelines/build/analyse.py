@@ -219,7 +219,7 @@ def run(
     clustered = mask_services(texts, incident_of, dict(services))
     lap("read")
 
-    with threadpool_limits(limits=1):  # see pipelines/themes.py: deterministic, and no thread thrashing
+    with threadpool_limits(limits=1):  # see pipelines/analysis/themes.py: deterministic, and no thread thrashing
         index = related.fit_documents(con.execute(DOCUMENTS_SQL).df())
         doc_vectors = themes.document_vectors(index.X, seed)
     group_vectors = dict(zip(index.incident_ids.astype(str), doc_vectors))
@@ -270,7 +270,7 @@ def run(
         con.unregister("_cf_new")
     lap("categories")
 
-    with threadpool_limits(limits=1):  # see pipelines/themes.py: deterministic, and no thread thrashing
+    with threadpool_limits(limits=1):  # see pipelines/analysis/themes.py: deterministic, and no thread thrashing
         cross = {t.theme_id for t in result.themes if t.cross_cutting}
         shares = incident_theme_weights(index, incident_of, result.assignment, weights, cross)
         _replace_rows(con, "incident_themes", shares)

@@ -4,10 +4,10 @@ Every input file ends up either loaded or in `ingest_errors` with a reason a per
 Nothing is published when no incident could be loaded, so a bad invocation never replaces a good
 database with an empty one.
 
-Incremental rebuilds (see pipelines/reuse.py): an unchanged file's rows are copied from the
+Incremental rebuilds (see pipelines/build/reuse.py): an unchanged file's rows are copied from the
 previous database instead of re-parsing; when the whole corpus, the options and the code are
 unchanged, the previous database is copied wholesale, analysis tables and model files included.
-Parsing runs in pipelines/parse_pool.py, publishing in pipelines/publish.py.
+Parsing runs in pipelines/build/parse_pool.py, publishing in pipelines/build/publish.py.
 
 Test-only hook: with HINDSIGHT_TEST_PAUSE_AT=<stage> the build prints
 "hindsight-test: paused at <stage>" on stderr and sleeps (HINDSIGHT_TEST_PAUSE_SECONDS, default

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from pathlib import Path
 
@@ -11,13 +12,13 @@ from pipelines.synthetic.generate import generate
 
 def run(args: argparse.Namespace) -> int:
     if args.count < 1:
-        print(f"hindsight generate: --count must be at least 1 (got {args.count})")
+        print(f"hindsight generate: --count must be at least 1 (got {args.count})", file=sys.stderr)
         return 2
     t0 = time.perf_counter()
     try:
         summary = generate(Path(args.out), args.count, args.seed)
     except FileExistsError as exc:
-        print(f"hindsight generate: {exc}")
+        print(f"hindsight generate: {exc}", file=sys.stderr)
         return 2
     print(
         f"wrote {summary.incidents} incident{'s' if summary.incidents != 1 else ''} ({summary.markdown_files} Markdown files, "

@@ -2,7 +2,7 @@
 
 `lint_incident` is the library entry point (the build calls it once per incident inside the parse
 worker); `lint_paths` lints files for `hindsight lint` (pipelines/cli/lint.py). Every rule has an id, a severity and a message that says
-how to fix the problem; the README's "Postmortem lint" section has the table.
+how to fix the problem; docs/lint.md has the table.
 
 This module is on the pre-commit path: it imports only the standard library, the model, the
 parser and the rule engines, never pandas/duckdb/scikit-learn.

@@ -2,7 +2,7 @@
 
 A record's keys (case-insensitive; one nested object under `metadata`, `fields`,
 `attributes` or `properties` is read as if its keys were top-level) are read as:
-- metadata when they name a front-matter field (see pipelines/metadata.py: id, title,
+- metadata when they name a front-matter field (see pipelines/parsing/metadata.py: id, title,
   severity, services, team, started_at, ...);
 - Markdown when they are `body`, `markdown`, `text`, `content`, `postmortem`, `document` or
   `report`: parsed exactly like a Markdown file (front matter included);

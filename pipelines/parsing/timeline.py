@@ -14,7 +14,7 @@ Accepted shapes (one event per line or table row):
 Conversion: a zone written on the line wins, then a zone declared for the whole section
 ("Timeline (all times PDT)", "All times are in CET", "Times below are EST"), then the
 document's `timezone:` metadata, else the time is taken as UTC (see
-pipelines/metadata.py). A time-only line takes its date from the last date line, else from
+pipelines/parsing/metadata.py). A time-only line takes its date from the last date line, else from
 the incident date; with neither, `at` is None. When time-only lines run past midnight
 (a wall-clock time more than 6 hours earlier than the one before, same zone, same carried
 date), the date advances by one day. `raw_time` always keeps the time as written; nothing is invented.

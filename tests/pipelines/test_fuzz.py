@@ -186,7 +186,7 @@ def test_ten_megabyte_files():
 
 def test_bracket_flood_parses_and_lints_quickly():
     """A long run of '[' on one line once cost ~20 s per 16 KB: `[^\\]]*`-style link patterns in
-    the parser (pipelines/factors.py) and the linter (pipelines/blameless.py `_LINK`) rescanned
+    the parser (pipelines/parsing/factors.py) and the linter (pipelines/lint/blameless.py `_LINK`) rescanned
     to the line end from every '['. A run of backticks stalled the linter's inline-code regex the
     same way (20,000 took minutes). All are linear now (~0.1 s for these 100 KB)."""
     import subprocess

@@ -91,7 +91,7 @@ def test_refuses_to_write_over_someone_elses_files(tmp_path, capsys):
     (tmp_path / "postmortems").mkdir()
     (tmp_path / "postmortems" / "mine.md").write_text("# my own postmortem\n")
     assert cli.main(["generate", "--out", str(tmp_path), "--count", "5"]) == 2
-    assert "not a generated corpus" in capsys.readouterr().out
+    assert "not a generated corpus" in capsys.readouterr().err
     assert (tmp_path / "postmortems" / "mine.md").exists()
 
 
