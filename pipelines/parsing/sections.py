@@ -26,6 +26,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from pipelines.parsing.blocks import code_lines
 from pipelines.parsing.metadata import canonical_field
 from pipelines.model import Section
 
@@ -206,7 +207,6 @@ class Heading:
 
 _ATX = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
 _SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
-_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _BOLD_LINE = re.compile(r"^ {0,3}(?:\*\*|__)([^*_\n]{1,80}?)(?:\*\*|__)\s*:?\s*$")
 _BOLD_LABEL = re.compile(r"^ {0,3}(?:\*\*|__)([^*_\n]{1,60}?)(?::\s*(?:\*\*|__)|(?:\*\*|__)\s*:)\s*(.*)$")
 _PLAIN_LABEL = re.compile(r"^([A-Z][A-Za-z' /&\-]{1,40}):\s*(.*)$")
@@ -216,26 +216,15 @@ _LISTISH = re.compile(r"^\s*(?:[-*+]\s|\d+[.)]\s|\||>)")
 def find_headings(lines: list[str]) -> list[Heading]:
     """Every heading in `lines`, outside fenced code blocks."""
     out: list[Heading] = []
-    fence: str | None = None
+    code = code_lines(lines)
     prev_para = False  # previous line is paragraph text (a setext candidate)
     for i, line in enumerate(lines):
         s = line.lstrip()
-        if fence is not None:
-            if s.startswith(fence) and set(s.rstrip()) <= {fence[0]}:
-                fence = None
-            prev_para = False
-            continue
-        if not s:
+        if code[i] or not s:
             prev_para = False
             continue
         first = s[0]
         indent = len(line) - len(s)
-        if first in "`~" and indent <= 3:
-            m = _FENCE.match(line)
-            if m:
-                fence = m.group(1)
-                prev_para = False
-                continue
         if first == "#":
             m = _ATX.match(line)
             if m:

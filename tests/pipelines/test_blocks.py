@@ -169,3 +169,35 @@ def test_read_table_respects_its_end_bound() -> None:
     lines = ["| a | b |", "|---|---|", "| 1 | 2 |", "| 3 | 4 |"]
     assert read_table(lines, 0, end=3).end == 3  # type: ignore[union-attr]
     assert read_table(lines, 0, end=1) is None  # the delimiter row lies beyond the bound
+
+
+# ---- every reader skips the same code ---------------------------------------------------
+
+from pipelines.model import Section  # noqa: E402
+from pipelines.parsing.action_items import extract_action_items  # noqa: E402
+from pipelines.parsing.factors import factors_from_section  # noqa: E402
+from pipelines.parsing.sections import find_headings  # noqa: E402
+
+# Lines each reader would report (headings, table rows, action items, factors) were they not code.
+_CONTENT = (
+    "## Root cause", "Impact", "======", "**Timeline:** from 10:02", "Lessons learned:",
+    "| Action | Owner |", "|---|---|", "| Add a pool alert | @ana |", "Time | Event", "--- | ---",
+    "- [ ] Add an alert on pool use (owner: @ana, due 2024-06-01)", "1. The pool ran out because the limit was low",
+    "* The deploy script skipped the canary stage entirely", "  - nested detail about the retry storm",
+    "The cache was cold because the warmup job had been disabled",
+)
+_FENCES = ("```", "~~~", "````", "```sh", "  ```", "   ~~~~", "    ```", "- ```", "1. ~~~", "``` x`", "```  ")
+_document = st.lists(st.one_of(st.just(""), st.sampled_from(_CONTENT), st.sampled_from(_FENCES)), min_size=1, max_size=30)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_document)
+def test_no_line_inside_a_fence_is_read_as_heading_table_row_item_or_factor(lines: list[str]) -> None:
+    code = {i for i, inside in enumerate(code_lines(lines)) if inside}
+    body = "\n".join(lines)
+    assert not code & {h.line_index for h in find_headings(lines)}
+    tables = [read_table(lines, i) for i in range(len(lines)) if i not in code]
+    assert not code & {j for t in tables if t is not None for j, _ in t.rows}
+    assert not code & {item.line - 1 for item in extract_action_items(body, 1)}
+    section = Section("root_cause", "Root cause", body, 1)
+    assert not code & {f.line - 1 for f in factors_from_section(section, 1)}
