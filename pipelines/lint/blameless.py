@@ -21,6 +21,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from pipelines.model import Incident
+from pipelines.parsing.blocks import code_lines, code_spans
 
 DEFAULT_RULES_PATH = Path(__file__).with_name("lint_rules.toml")
 # Put in front of known first names before matching. A letter (so `\b` before a marked name
@@ -299,10 +300,8 @@ _SKIP_WORDS = frozenset(
 
 # --- prose extraction ---------------------------------------------------------------------
 
-_FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
 _BLOCKQUOTE = re.compile(r"^\s{0,3}>")
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s")
-_BACKTICK_RUN = re.compile(r"`+")
 _QUOTED = re.compile(r"\"[^\"\n]*\"|“[^”\n]*”|„[^“”\n]*[“”]|«[^»\n]*»|‘[^’\n]*’|(?<![\w'])'[^'\n]+?'(?![\w'])")
 # `[text](url)` keeps its text. The link target is optional in the pattern so that a `[` which
 # starts no link consumes its whole bracket run and the scan resumes after it: requiring the
@@ -320,23 +319,13 @@ _QUOTE_CHARS = re.compile("[\"“„«‘']")
 
 
 def _mask_inline_code(line: str) -> str:
-    """Replace each `code` span with a marker. A span opens at a run of backticks and closes at
-    the next run of the same length (as CommonMark reads them). Pairing runs instead of a
-    backreference regex keeps this linear: a line of 20,000 backticks took the regex minutes."""
-    runs = [(m.start(), m.end()) for m in _BACKTICK_RUN.finditer(line)]
+    """Replace each `code` span with a marker."""
     out: list[str] = []
-    pos = i = 0
-    while i < len(runs):
-        start, end = runs[i]
-        # Runs of distinct lengths number at most ~sqrt(2 * len(line)), so this scan stays linear.
-        close = next((k for k in range(i + 1, len(runs)) if runs[k][1] - runs[k][0] == end - start), None)
-        if close is None or runs[close][0] == end:  # unmatched, or an empty span: not code
-            i += 1
-            continue
+    pos = 0
+    for start, end in code_spans(line):
         out.append(line[pos:start])
         out.append(" xcode ")
-        pos = runs[close][1]
-        i = close + 1
+        pos = end
     out.append(line[pos:])
     return "".join(out)
 
@@ -386,21 +375,15 @@ def prose_lines(markdown: str) -> list[tuple[int, str]]:
                     continue
                 j += 1
             i = end + 1
-    fence: str | None = None
+    code = code_lines(lines[i:])  # a fence in the front matter is no fence
     in_comment = False
     prev_blank = True
     prev_listish = False
     for n in range(i, len(lines)):
+        if code[n - i]:
+            continue
         line = lines[n]
         stripped = line.strip()
-        m = _FENCE.match(line)
-        if fence is not None:
-            if m and m.group(1)[0] == fence[0] and len(m.group(1)) >= len(fence) and not stripped[len(m.group(1)) :].strip():
-                fence = None
-            continue
-        if m:
-            fence = m.group(1)
-            continue
         if in_comment:
             if "-->" in line:
                 in_comment = False

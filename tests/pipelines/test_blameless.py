@@ -177,6 +177,26 @@ def test_tilde_fence_and_unclosed_comment():
     assert scan_text(text) == []
 
 
+def test_prose_lines_share_the_parsers_fences():
+    text = "\n".join(
+        [
+            "- Rolled back:",  # 1
+            "  - with the script",  # 2
+            "    ```",  # 3 a fence under a nested bullet
+            "    # the engineer failed to check",  # 4
+            "    ```",  # 5
+            "```",  # 6
+            "``` not a closing fence",  # 7
+            "the operator was careless",  # 8
+            "```",  # 9
+            "The fix shipped.",  # 10
+            "\t```",  # 11 tab-indented: not a fence, so the next line is prose
+            "After the tab.",  # 12
+        ]
+    )
+    assert sorted(n for n, _ in prose_lines(text)) == [1, 2, 10, 11, 12]
+
+
 def test_apostrophes_are_not_quotes():
     # "engineer's" must not open a quotation that hides the rest of the line.
     assert "blameless/fault" in rules_fired("It was the engineer's fault, not the 'system' at all.")
