@@ -432,31 +432,35 @@ def _merge(base: dict, extra: dict) -> dict:
     return merged
 
 
-def _trie_regex(words: list[str]) -> str:
-    """One regex for a word list, factored as a trie: Python's `re` tries a flat alternation
-    branch by branch at every position, which made the person rules the slowest part of lint."""
+def _trie(words: set[str], *, loose_spaces: bool = False, shortest: bool = False) -> str:
+    """Words as one regex factored as a prefix trie. Python's `re` tries a flat alternation
+    branch by branch at every position, which made the person rules and the union of all
+    `requires` the slowest parts of lint; a trie gives up on a position after one character.
+
+    Optional endings are greedy, so the longest word matches first. `loose_spaces`: a space
+    in a word matches any run of white space. `shortest`: stop at the first word that ends,
+    for a yes/no search, where the longer words after it add nothing."""
     trie: dict = {}
-    for word in set(w.lower() for w in words if w):
+    for word in words:
         node = trie
         for ch in word:
             node = node.setdefault(ch, {})
         node[""] = {}
 
     def emit(node: dict) -> str:
-        ends = "" in node
-        branches = [(r"\s+" if ch == " " else re.escape(ch)) + emit(child) for ch, child in sorted(node.items()) if ch]
+        if shortest and "" in node:
+            return ""
+        branches = [(r"\s+" if loose_spaces and ch == " " else re.escape(ch)) + emit(child) for ch, child in sorted(node.items()) if ch]
         if not branches:
             return ""
         body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
-        if ends:
-            return body + "?" if len(branches) == 1 and len(branches[0]) == 1 else "(?:" + body + ")?"
-        return body
+        return f"(?:{body})?" if "" in node else body
 
     return "(?:" + emit(trie) + ")"
 
 
 def _person_alternation(roles: list[str]) -> str:
-    role_alt = _trie_regex(roles)
+    role_alt = _trie({r.lower() for r in roles if r}, loose_spaces=True)
     # Known names are marked with NAME_MARK by `mark_names` before matching: one alternation of
     # a few hundred names compiled once, not once per rule (that costs a pre-commit hook 0.3 s).
     return rf"(?:@[\w.-]+|{NAME_MARK}\w+|(?:{role_alt})\b)"
@@ -469,26 +473,7 @@ def _names_pattern(names: list[str]) -> re.Pattern[str] | None:
     # A prefix trie, not a flat alternation (which `re` tried name by name at every position of
     # every line): greedy optional endings try the longest name first, as the alternation sorted
     # longest first did.
-    return re.compile(rf"(?<![\w@{NAME_MARK}]){_exact_trie(set(names))}\b")
-
-
-def _exact_trie(words: set[str]) -> str:
-    """Words as one regex factored by prefix, case and spaces as written, longest match first."""
-    trie: dict = {}
-    for word in words:
-        node = trie
-        for ch in word:
-            node = node.setdefault(ch, {})
-        node[""] = {}
-
-    def emit(node: dict) -> str:
-        branches = [re.escape(ch) + emit(child) for ch, child in sorted(node.items()) if ch]
-        if not branches:
-            return ""
-        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
-        return f"(?:{body})?" if "" in node else body
-
-    return "(?:" + emit(trie) + ")"
+    return re.compile(rf"(?<![\w@{NAME_MARK}]){_trie(set(names))}\b")
 
 
 def _compile(pattern: str, person: str, where: str) -> re.Pattern[str]:
@@ -569,24 +554,6 @@ _PLAIN = re.compile(r"[a-z0-9 '-]+")
 _NOT_FACTORABLE = re.compile(r"(?<!\\)\((?!\?:)")  # capturing groups, flags, look-arounds
 
 
-def _literal_trie(words: set[str]) -> str:
-    """Literal words as one regex factored by prefix (like `_trie_regex`, but spaces stay literal)."""
-    trie: dict = {}
-    for word in words:
-        node = trie
-        for ch in word:
-            node = node.setdefault(ch, {})
-        node[""] = {}
-
-    def emit(node: dict) -> str:
-        if "" in node:  # a word ends here: for a yes/no search its longer words add nothing
-            return ""
-        branches = [re.escape(ch) + emit(child) for ch, child in sorted(node.items())]
-        return branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
-
-    return emit(trie)
-
-
 def _factored(pattern: str) -> str:
     """A regex that `search`es true on exactly the lines `pattern` does, with the plain-word
     branches of its alternation merged into a prefix trie: `re` tries a flat alternation branch
@@ -601,7 +568,7 @@ def _factored(pattern: str) -> str:
     plain = {b for b in branches if _PLAIN.fullmatch(b)}
     if len(plain) < 2:
         return pattern
-    return "|".join([_literal_trie(plain)] + [b for b in branches if b not in plain])
+    return "|".join([_trie(plain, shortest=True)] + [b for b in branches if b not in plain])
 
 
 def _scan(pattern: str) -> tuple[list[int], bool]:
