@@ -61,6 +61,7 @@ class CodeBlock:
     end: int  # index after the closing fence line (len(lines) when unclosed)
     fence: str  # the opening run, e.g. "```" or "~~~~"
     closed: bool
+    column: int = 0  # the column its fences count from: 0, or the content column of its list item
 
 
 def code_blocks(lines: Sequence[str]) -> list[CodeBlock]:
@@ -91,11 +92,11 @@ def code_blocks(lines: Sequence[str]) -> list[CodeBlock]:
         if fence is not None:
             if indent >= fence_column:
                 if indent - fence_column <= 3 and closes_fence(text, fence):
-                    out.append(CodeBlock(start, i + 1, fence, True))
+                    out.append(CodeBlock(start, i + 1, fence, True, fence_column))
                     fence = None
                 continue
             # Less indented than the list item that holds the block: the item ends, and the block with it.
-            out.append(CodeBlock(start, i, fence, False))
+            out.append(CodeBlock(start, i, fence, False, fence_column))
             fence = None
         if items and indent < items[-1]:
             outer = next((c for c in reversed(items) if c <= indent), 0)
@@ -130,7 +131,7 @@ def code_blocks(lines: Sequence[str]) -> list[CodeBlock]:
             text = content
             paragraph = False
     if fence is not None:
-        out.append(CodeBlock(start, len(lines), fence, False))
+        out.append(CodeBlock(start, len(lines), fence, False, fence_column))
     return out
 
 
