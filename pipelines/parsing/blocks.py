@@ -91,7 +91,7 @@ def code_blocks(lines: Sequence[str]) -> list[CodeBlock]:
         indent = len(line) - len(text)
         if fence is not None:
             if indent >= fence_column:
-                if indent - fence_column <= 3 and closes_fence(text, fence):
+                if text[0] == fence[0] and indent - fence_column <= 3 and closes_fence(text, fence):
                     out.append(CodeBlock(start, i + 1, fence, True, fence_column))
                     fence = None
                 continue
@@ -252,6 +252,8 @@ class Table:
 def read_table(lines: Sequence[str], i: int, end: int | None = None) -> Table | None:
     """The table whose header row is lines[i], or None when no table starts there. The caller
     skips fenced lines (see `code_lines`): a table inside a code block is code."""
+    if "|" not in lines[i]:
+        return None  # most lines, before any further call
     end = len(lines) if end is None else end
     if not table_starts(lines, i, end):
         return None
