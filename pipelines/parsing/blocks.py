@@ -7,16 +7,19 @@ more backticks or tildes indented 0-3 spaces (a tab counts as four, so a tab-ind
 indented code, not a fence); after a backtick run the rest of the line may hold no backtick
 (```` ```a``` ```` is an inline code span). The block ends at a closing fence: a run of the
 same character at least as long as the opening run, indented 0-3 spaces, followed only by
-spaces or tabs. An unclosed fence runs to the end of the text. The scanner sees lines, not
-containers: a fence inside a list item counts when it is indented 0-3 spaces, but one nested
-deeper than that (which CommonMark reads relative to the item) is not seen.
+spaces or tabs. An unclosed fence runs to the end of the text. Inside a list item the 0-3
+spaces count from the item's content column, as CommonMark counts them, so a fence under a
+nested bullet is seen; the item (and a fence in it) ends at a line indented less than its
+content, unless that line lazily continues the item's paragraph. Block quotes are not
+tracked: a fence after `>` is not seen (no parser reads quoted lines as structure anyway).
 
 Tables follow GFM ("Tables"), leniently: a header row with a pipe, then a delimiter row
 (`|---|:--:|`, or `--- | ---` without outer pipes), then body rows up to the first line with no
-pipe or a line that opens a fence. Two departures, both on purpose: the header and delimiter
-rows need not have the same number of cells (wiki exports get that wrong, and their tables are
-still worth reading), and a pipe inside an inline code span does not split a cell (GFM splits
-it; to the author `grep a|b` in a cell is one cell). `\\|` is a pipe inside a cell.
+pipe or one that opens a fence or an ATX heading. Two departures, both on purpose: the
+header and delimiter rows need not have the same number of cells (wiki exports get that
+wrong, and their tables are still worth reading), and a pipe inside an inline code span does
+not split a cell (GFM splits it; to the author `grep a|b` in a cell is one cell). `\\|` is a
+pipe inside a cell.
 
 Inline code spans (CommonMark "Code spans"): a run of backticks opens a span that the next run
 of the same length closes; a run with no partner is literal text.
