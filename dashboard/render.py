@@ -12,9 +12,10 @@ from __future__ import annotations
 import html
 import re
 
+from pipelines.parsing.blocks import code_blocks, code_spans
+
 _ALLOWED_SCHEMES = {"http", "https", "mailto"}
-_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
-_CODE_SPAN = re.compile(r"(`+)(.+?)\1", re.S)
+_PARAGRAPH_BREAK = re.compile(r"(\n[ \t]*\n)")
 _LINK = re.compile(r"(!?)\[((?:[^\[\]\\]|\\.)*)\]\(([^)]*)\)")
 _REF_DEF = re.compile(r"^ {0,3}\[[^\]]+\]:\s*(\S+).*$")
 _SCHEME = re.compile(r"^([a-z][a-z0-9+.\-]*):")
@@ -48,12 +49,16 @@ def _plain(text: str) -> str:
 
 
 def _inline(text: str) -> str:
-    out, pos = [], 0
-    for m in _CODE_SPAN.finditer(text):
-        out.append(_plain(text[pos : m.start()]))
-        out.append(m.group(0))
-        pos = m.end()
-    out.append(_plain(text[pos:]))
+    out: list[str] = []
+    # A code span never crosses a blank line: pairing backticks across paragraphs would leave
+    # the prose between them (and its links) untouched while the renderer shows it as prose.
+    for part in _PARAGRAPH_BREAK.split(text):
+        pos = 0
+        for start, end in code_spans(part):
+            out.append(_plain(part[pos:start]))
+            out.append(part[start:end])
+            pos = end
+        out.append(_plain(part[pos:]))
     return "".join(out)
 
 
@@ -63,35 +68,24 @@ def safe_markdown(text: str | None) -> str:
         return ""
     lines = str(text).replace("\r\n", "\n").replace("\r", "\n").split("\n")
     out: list[str] = []
-    prose: list[str] = []
-    fence: str | None = None
-
-    def flush() -> None:
-        if prose:
-            out.append(_inline("\n".join(prose)))
-            prose.clear()
-
-    for line in lines:
-        m = _FENCE.match(line)
-        if fence is not None:
-            out.append(line)
-            if m and m.group(1)[0] == fence[0] and len(m.group(1)) >= len(fence):
-                fence = None
-            continue
-        if m:
-            flush()
-            fence = m.group(1)
-            out.append(line)
-            continue
-        ref = _REF_DEF.match(line)
-        if ref and not is_safe_url(ref.group(1)):
-            prose.append("(link removed)")
-            continue
-        prose.append(line)
-    flush()
-    if fence is not None:  # an unclosed fence would swallow whatever we render next
-        out.append(fence)
+    pos = 0
+    # The parsers' fence scanner, so what we leave verbatim is what a CommonMark renderer
+    # shows as code: a line taken for code that renders as prose would keep its links.
+    for block in code_blocks(lines):
+        out.extend(_prose(lines[pos : block.start]))
+        out.extend(lines[block.start : block.end])
+        if block.end == len(lines) and not block.closed:  # it would swallow whatever we render next
+            out.append(" " * block.column + block.fence)
+        pos = block.end
+    out.extend(_prose(lines[pos:]))
     return "\n".join(out)
+
+
+def _prose(lines: list[str]) -> list[str]:
+    if not lines:
+        return []
+    kept = ["(link removed)" if (ref := _REF_DEF.match(line)) and not is_safe_url(ref.group(1)) else line for line in lines]
+    return [_inline("\n".join(kept))]
 
 
 def safe_inline(text: str | None) -> str:

@@ -21,6 +21,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from pipelines.model import Incident
+from pipelines.parsing.blocks import code_lines, code_spans
 
 DEFAULT_RULES_PATH = Path(__file__).with_name("lint_rules.toml")
 # Put in front of known first names before matching. A letter (so `\b` before a marked name
@@ -299,10 +300,8 @@ _SKIP_WORDS = frozenset(
 
 # --- prose extraction ---------------------------------------------------------------------
 
-_FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
 _BLOCKQUOTE = re.compile(r"^\s{0,3}>")
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s")
-_BACKTICK_RUN = re.compile(r"`+")
 _QUOTED = re.compile(r"\"[^\"\n]*\"|“[^”\n]*”|„[^“”\n]*[“”]|«[^»\n]*»|‘[^’\n]*’|(?<![\w'])'[^'\n]+?'(?![\w'])")
 # `[text](url)` keeps its text. The link target is optional in the pattern so that a `[` which
 # starts no link consumes its whole bracket run and the scan resumes after it: requiring the
@@ -320,23 +319,13 @@ _QUOTE_CHARS = re.compile("[\"“„«‘']")
 
 
 def _mask_inline_code(line: str) -> str:
-    """Replace each `code` span with a marker. A span opens at a run of backticks and closes at
-    the next run of the same length (as CommonMark reads them). Pairing runs instead of a
-    backreference regex keeps this linear: a line of 20,000 backticks took the regex minutes."""
-    runs = [(m.start(), m.end()) for m in _BACKTICK_RUN.finditer(line)]
+    """Replace each `code` span with a marker."""
     out: list[str] = []
-    pos = i = 0
-    while i < len(runs):
-        start, end = runs[i]
-        # Runs of distinct lengths number at most ~sqrt(2 * len(line)), so this scan stays linear.
-        close = next((k for k in range(i + 1, len(runs)) if runs[k][1] - runs[k][0] == end - start), None)
-        if close is None or runs[close][0] == end:  # unmatched, or an empty span: not code
-            i += 1
-            continue
+    pos = 0
+    for start, end in code_spans(line):
         out.append(line[pos:start])
         out.append(" xcode ")
-        pos = runs[close][1]
-        i = close + 1
+        pos = end
     out.append(line[pos:])
     return "".join(out)
 
@@ -386,21 +375,15 @@ def prose_lines(markdown: str) -> list[tuple[int, str]]:
                     continue
                 j += 1
             i = end + 1
-    fence: str | None = None
+    code = code_lines(lines[i:])  # a fence in the front matter is no fence
     in_comment = False
     prev_blank = True
     prev_listish = False
     for n in range(i, len(lines)):
+        if code[n - i]:
+            continue
         line = lines[n]
         stripped = line.strip()
-        m = _FENCE.match(line)
-        if fence is not None:
-            if m and m.group(1)[0] == fence[0] and len(m.group(1)) >= len(fence) and not stripped[len(m.group(1)) :].strip():
-                fence = None
-            continue
-        if m:
-            fence = m.group(1)
-            continue
         if in_comment:
             if "-->" in line:
                 in_comment = False
@@ -449,31 +432,35 @@ def _merge(base: dict, extra: dict) -> dict:
     return merged
 
 
-def _trie_regex(words: list[str]) -> str:
-    """One regex for a word list, factored as a trie: Python's `re` tries a flat alternation
-    branch by branch at every position, which made the person rules the slowest part of lint."""
+def _trie(words: set[str], *, loose_spaces: bool = False, shortest: bool = False) -> str:
+    """Words as one regex factored as a prefix trie. Python's `re` tries a flat alternation
+    branch by branch at every position, which made the person rules and the union of all
+    `requires` the slowest parts of lint; a trie gives up on a position after one character.
+
+    Optional endings are greedy, so the longest word matches first. `loose_spaces`: a space
+    in a word matches any run of white space. `shortest`: stop at the first word that ends,
+    for a yes/no search, where the longer words after it add nothing."""
     trie: dict = {}
-    for word in set(w.lower() for w in words if w):
+    for word in words:
         node = trie
         for ch in word:
             node = node.setdefault(ch, {})
         node[""] = {}
 
     def emit(node: dict) -> str:
-        ends = "" in node
-        branches = [(r"\s+" if ch == " " else re.escape(ch)) + emit(child) for ch, child in sorted(node.items()) if ch]
+        if shortest and "" in node:
+            return ""
+        branches = [(r"\s+" if loose_spaces and ch == " " else re.escape(ch)) + emit(child) for ch, child in sorted(node.items()) if ch]
         if not branches:
             return ""
         body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
-        if ends:
-            return body + "?" if len(branches) == 1 and len(branches[0]) == 1 else "(?:" + body + ")?"
-        return body
+        return f"(?:{body})?" if "" in node else body
 
     return "(?:" + emit(trie) + ")"
 
 
 def _person_alternation(roles: list[str]) -> str:
-    role_alt = _trie_regex(roles)
+    role_alt = _trie({r.lower() for r in roles if r}, loose_spaces=True)
     # Known names are marked with NAME_MARK by `mark_names` before matching: one alternation of
     # a few hundred names compiled once, not once per rule (that costs a pre-commit hook 0.3 s).
     return rf"(?:@[\w.-]+|{NAME_MARK}\w+|(?:{role_alt})\b)"
@@ -486,26 +473,7 @@ def _names_pattern(names: list[str]) -> re.Pattern[str] | None:
     # A prefix trie, not a flat alternation (which `re` tried name by name at every position of
     # every line): greedy optional endings try the longest name first, as the alternation sorted
     # longest first did.
-    return re.compile(rf"(?<![\w@{NAME_MARK}]){_exact_trie(set(names))}\b")
-
-
-def _exact_trie(words: set[str]) -> str:
-    """Words as one regex factored by prefix, case and spaces as written, longest match first."""
-    trie: dict = {}
-    for word in words:
-        node = trie
-        for ch in word:
-            node = node.setdefault(ch, {})
-        node[""] = {}
-
-    def emit(node: dict) -> str:
-        branches = [re.escape(ch) + emit(child) for ch, child in sorted(node.items()) if ch]
-        if not branches:
-            return ""
-        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
-        return f"(?:{body})?" if "" in node else body
-
-    return "(?:" + emit(trie) + ")"
+    return re.compile(rf"(?<![\w@{NAME_MARK}]){_trie(set(names))}\b")
 
 
 def _compile(pattern: str, person: str, where: str) -> re.Pattern[str]:
@@ -586,24 +554,6 @@ _PLAIN = re.compile(r"[a-z0-9 '-]+")
 _NOT_FACTORABLE = re.compile(r"(?<!\\)\((?!\?:)")  # capturing groups, flags, look-arounds
 
 
-def _literal_trie(words: set[str]) -> str:
-    """Literal words as one regex factored by prefix (like `_trie_regex`, but spaces stay literal)."""
-    trie: dict = {}
-    for word in words:
-        node = trie
-        for ch in word:
-            node = node.setdefault(ch, {})
-        node[""] = {}
-
-    def emit(node: dict) -> str:
-        if "" in node:  # a word ends here: for a yes/no search its longer words add nothing
-            return ""
-        branches = [re.escape(ch) + emit(child) for ch, child in sorted(node.items())]
-        return branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
-
-    return emit(trie)
-
-
 def _factored(pattern: str) -> str:
     """A regex that `search`es true on exactly the lines `pattern` does, with the plain-word
     branches of its alternation merged into a prefix trie: `re` tries a flat alternation branch
@@ -618,7 +568,7 @@ def _factored(pattern: str) -> str:
     plain = {b for b in branches if _PLAIN.fullmatch(b)}
     if len(plain) < 2:
         return pattern
-    return "|".join([_literal_trie(plain)] + [b for b in branches if b not in plain])
+    return "|".join([_trie(plain, shortest=True)] + [b for b in branches if b not in plain])
 
 
 def _scan(pattern: str) -> tuple[list[int], bool]:

@@ -22,7 +22,8 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from pipelines.parsing.metadata import is_table_row, parse_date, table_cells, table_starts
+from pipelines.parsing.blocks import Table, code_lines, read_table
+from pipelines.parsing.metadata import parse_date
 from pipelines.model import ActionItem
 
 _COLUMNS: dict[str, str] = {}
@@ -293,8 +294,8 @@ def parse_item_text(raw: str, line: int, ref: date | None, status: str | None = 
     return item
 
 
-def _table_items(lines: list[str], start: int, first_line: int, ref: date | None, out: list[ActionItem]) -> int:
-    header = [c.strip("*_` ").lower().rstrip(":") for c in table_cells(lines[start].strip()) or []]
+def _table_items(table: Table, first_line: int, ref: date | None, out: list[ActionItem]) -> None:
+    header = [c.strip("*_` ").lower().rstrip(":") for c in table.header]
     cols: dict[str, int] = {}
     for k, h in enumerate(header):
         f = _COLUMNS.get(h) or _COLUMNS.get(re.sub(r"\s*\(.*\)$", "", h))
@@ -302,10 +303,8 @@ def _table_items(lines: list[str], start: int, first_line: int, ref: date | None
             cols[f] = k
     if "text" not in cols:
         cols["text"] = next((k for k in range(len(header)) if k not in cols.values()), 0)
-    j = start + 2
-    while j < len(lines) and is_table_row(lines[j]):
-        cells = table_cells(lines[j].strip()) or []
-        j += 1
+    for j, row in table.rows:
+        cells = list(row)  # status markers are cut out of the cells below
         marker_status = None
         if "status" not in cols:
             # "n/a **DONE**" in a Bug column: a status marker written into some other cell.
@@ -327,7 +326,7 @@ def _table_items(lines: list[str], start: int, first_line: int, ref: date | None
         if status_cell:
             cb = _CHECKBOX.match(status_cell + " ")
             status = ("open" if cb.group(1) == " " else "done") if cb else normalize_status(status_cell)
-        item = parse_item_text(text, first_line + j - 1, ref, status)
+        item = parse_item_text(text, first_line + j, ref, status)
         if item is None:
             continue
         if status is not None:
@@ -344,7 +343,6 @@ def _table_items(lines: list[str], start: int, first_line: int, ref: date | None
             tk = cell("ticket")
             item.ticket = _ticket(tk) or (tk.strip("*_` ") if tk.strip("*_` ").lower() not in _NO_OWNER else None)
         out.append(item)
-    return j
 
 
 def extract_action_items(body: str, first_line: int, ref: date | None = None) -> list[ActionItem]:
@@ -357,20 +355,18 @@ def extract_action_items(body: str, first_line: int, ref: date | None = None) ->
     top_indent: int | None = None
     parent: ActionItem | None = None
     wrapped: dict[int, tuple[ActionItem, list[str]]] = {}
-    in_fence = False
+    code = code_lines(lines)
     while i < n:
         line = lines[i]
         s = line.strip()
-        if s.startswith(("```", "~~~")):
-            in_fence = not in_fence
+        if code[i] or not s:
             i += 1
             continue
-        if in_fence or not s:
-            i += 1
-            continue
-        if table_starts(lines, i):
+        table = read_table(lines, i)
+        if table is not None:
             has_list = True
-            i = _table_items(lines, i, first_line, ref, items)
+            _table_items(table, first_line, ref, items)
+            i = table.end
             parent = None
             continue
         m = _BULLET.match(line)

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 
-from pipelines.parsing.metadata import is_table_row, table_starts
+from pipelines.parsing.blocks import code_lines, read_table
 from pipelines.model import ContributingFactor, Section
 from pipelines.parsing.sections import classify_heading
 
@@ -113,26 +113,25 @@ def _blocks(body: str) -> list[tuple[int, str, bool]]:
     para: list[str] = []
     para_start = 0
     top_indent: int | None = None
-    in_fence = False
 
     def flush() -> None:
         if para:
             blocks.append((para_start, [" ".join(para)], False))
             para.clear()
 
-    in_table = False
+    code = code_lines(lines)
+    table_end = 0  # code and tables end a paragraph and hold no factors
     for i, line in enumerate(lines):
+        if i < table_end:
+            continue
         s = line.strip()
-        if s.startswith(("```", "~~~")):
+        if code[i]:
             flush()
-            in_fence = not in_fence
             continue
-        if in_fence:
-            continue
-        if in_table and is_table_row(line):
-            continue
-        in_table = "|" in s and table_starts(lines, i)
-        if in_table or not s or s.startswith(("#", "|")) or set(s) <= set("-=*_"):
+        table = read_table(lines, i)
+        if table is not None:
+            table_end = table.end
+        if table is not None or not s or s.startswith(("#", "|")) or set(s) <= set("-=*_"):
             flush()
             continue
         m = _BULLET.match(line)

@@ -29,15 +29,8 @@ import yaml
 
 from pipelines.parsing.action_items import extract_action_items
 from pipelines.parsing.factors import clean_inline, extract_factors, split_sentences
-from pipelines.parsing.metadata import (
-    apply_metadata,
-    canonical_field,
-    declared_zone,
-    is_table_row,
-    match_key_value,
-    table_cells,
-    table_starts,
-)
+from pipelines.parsing.blocks import code_lines, read_table
+from pipelines.parsing.metadata import apply_metadata, canonical_field, declared_zone, match_key_value
 from pipelines.model import Incident, IngestError, Section
 from pipelines.parsing.sections import Heading, classify_heading, find_headings, normalize_heading, split_sections
 from pipelines.parsing.sections import _PHRASES as _SECTION_PHRASES
@@ -194,20 +187,15 @@ def _leading_metadata(lines: list[str], start: int, end: int) -> tuple[dict[str,
         if not s or set(s) <= set("-*_="):
             i += 1
             continue
-        if "|" in s and i + 1 < end and table_starts(lines, i):
-            header = table_cells(s) or []
-            j = i + 2
-            rows = []
-            while j < end and is_table_row(lines[j]):
-                rows.append(table_cells(lines[j].strip()) or [])
-                j += 1
-            found = _table_metadata(header, rows)
+        table = read_table(lines, i, end)
+        if table is not None:
+            found = _table_metadata(table.header, [cells for _, cells in table.rows])
             if not found:
                 break
             for k, v in found.items():
                 meta.setdefault(k, v)
-            consumed.extend(range(i, j))
-            i = j
+            consumed.extend(range(table.start, table.end))
+            i = table.end
             continue
         parts = [s]
         if ("|" in s or " · " in s) and not s.startswith("|"):
@@ -248,11 +236,21 @@ def _table_metadata(header: list[str], rows: list[list[str]]) -> dict[str, str]:
     return out if known >= 2 and known * 2 >= len([r for r in pairs if any(r)]) - 1 else {}
 
 
+def _paragraphs(text: str) -> list[str]:
+    """The blank-line-separated paragraphs of a section body, fenced code left out: code is
+    never a title or a summary, and a fence ends the paragraph before it."""
+    lines = text.split("\n")
+    code = code_lines(lines)
+    if any(code):
+        text = "\n".join("" if inside else line for line, inside in zip(lines, code))
+    return text.split("\n\n")
+
+
 def _first_sentence(text: str) -> str | None:
-    for para in text.split("\n\n"):
+    for para in _paragraphs(text):
         para = " ".join(ln.strip().lstrip("#>*-+ ").strip() for ln in para.split("\n") if ln.strip())
         para = clean_inline(para)
-        if not para or para.startswith(("|", "```")):
+        if not para or para.startswith("|"):
             continue
         sent = split_sentences(para)[0] if para else ""
         sent = sent.strip()
@@ -264,9 +262,9 @@ def _first_sentence(text: str) -> str | None:
 
 
 def _first_paragraph(text: str, limit: int = 1000) -> str | None:
-    for para in text.split("\n\n"):
+    for para in _paragraphs(text):
         lines = [ln.strip() for ln in para.split("\n") if ln.strip()]
-        if not lines or lines[0].startswith(("|", "```", "#")):
+        if not lines or lines[0].startswith(("|", "#")):
             continue
         out = clean_inline(" ".join(ln.lstrip("-*+> ").strip() for ln in lines))
         if out:

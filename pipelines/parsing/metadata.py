@@ -458,7 +458,7 @@ def _apply(incident: Incident, field: str, value: Any, overwrite: bool, local_tz
             incident.restricted = True
 
 
-# ---- `Key: value` lines and metadata tables in the body ----------------------------------
+# ---- `Key: value` lines in the body ------------------------------------------------------
 
 _KV_LINE = re.compile(
     r"^\s{0,3}(?:[-*+]\s+)?(?:\*\*|__)?([A-Za-z][A-Za-z _\-/]{0,30}?)(?:\*\*|__)?\s*:\s*(?:\*\*|__)?\s*(.*)$"
@@ -477,34 +477,3 @@ def match_key_value(line: str) -> tuple[str, str] | None:
     if field is None or not value:
         return None
     return field, value
-
-
-def table_cells(line: str) -> list[str] | None:
-    """Cells of a Markdown table row (pipes escaped with a backslash stay in the text)."""
-    s = line.strip()
-    if not s.startswith("|") and s.count("|") < 1:
-        return None
-    if "\\|" in s:
-        s = s.replace("\\|", "\x00")
-    if s.startswith("|"):
-        s = s[1:]
-    if s.endswith("|"):
-        s = s[:-1]
-    return [c.strip().replace("\x00", "|") for c in s.split("|")]
-
-
-_DELIM_ROW = re.compile(r"^\s*\|?\s*:?-+:?\s*(?:\|\s*:?-+:?\s*)*\|?\s*$")
-
-
-def table_starts(lines: list[str], i: int) -> bool:
-    """Whether a GFM pipe table starts at lines[i]: a header row with a pipe, then a
-    delimiter row (`|---|:--:|` or, without outer pipes, `--- | ---`)."""
-    if i + 1 >= len(lines) or "|" not in lines[i]:
-        return False
-    nxt = lines[i + 1]
-    return "|" in nxt and "-" in nxt and _DELIM_ROW.match(nxt) is not None
-
-
-def is_table_row(line: str) -> bool:
-    """A row inside a table already started: any non-blank line with a pipe."""
-    return "|" in line and bool(line.strip())

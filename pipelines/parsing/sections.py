@@ -1,10 +1,10 @@
 """Split a Markdown body into sections and map each heading to a canonical kind.
 
 The scanner is line based (see parse_markdown's docstring for why not a full Markdown
-tokenizer): it knows ATX (`## x`) and setext (`x` over `===`/`---`) headings, fenced code
-blocks (never read as headings), whole-line bold headings (`**Root cause**`), bold or plain
-labels with text after the colon (`**Root cause:** a bad config`) when the label names a
-known section, and `Label:` alone on a line.
+tokenizer): it knows ATX (`## x`) and setext (`x` over `===`/`---`) headings, whole-line bold
+headings (`**Root cause**`), bold or plain labels with text after the colon (`**Root cause:**
+a bad config`) when the label names a known section, and `Label:` alone on a line. Lines of
+fenced code blocks and pipe tables (both found by parsing/blocks.py) are never headings.
 
 Heading -> kind (`classify_heading`): the heading is normalized (numbering such as `3.`,
 `III.` or `a)`, emoji, punctuation and a trailing colon removed, lowercased) and looked up in
@@ -26,6 +26,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from pipelines.parsing.blocks import code_lines, read_table
 from pipelines.parsing.metadata import canonical_field
 from pipelines.model import Section
 
@@ -206,7 +207,6 @@ class Heading:
 
 _ATX = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
 _SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
-_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _BOLD_LINE = re.compile(r"^ {0,3}(?:\*\*|__)([^*_\n]{1,80}?)(?:\*\*|__)\s*:?\s*$")
 _BOLD_LABEL = re.compile(r"^ {0,3}(?:\*\*|__)([^*_\n]{1,60}?)(?::\s*(?:\*\*|__)|(?:\*\*|__)\s*:)\s*(.*)$")
 _PLAIN_LABEL = re.compile(r"^([A-Z][A-Za-z' /&\-]{1,40}):\s*(.*)$")
@@ -214,28 +214,18 @@ _LISTISH = re.compile(r"^\s*(?:[-*+]\s|\d+[.)]\s|\||>)")
 
 
 def find_headings(lines: list[str]) -> list[Heading]:
-    """Every heading in `lines`, outside fenced code blocks."""
+    """Every heading in `lines`, outside fenced code blocks and tables."""
     out: list[Heading] = []
-    fence: str | None = None
+    code = code_lines(lines)
+    table_end = 0
     prev_para = False  # previous line is paragraph text (a setext candidate)
     for i, line in enumerate(lines):
         s = line.lstrip()
-        if fence is not None:
-            if s.startswith(fence) and set(s.rstrip()) <= {fence[0]}:
-                fence = None
-            prev_para = False
-            continue
-        if not s:
+        if code[i] or not s:
             prev_para = False
             continue
         first = s[0]
         indent = len(line) - len(s)
-        if first in "`~" and indent <= 3:
-            m = _FENCE.match(line)
-            if m:
-                fence = m.group(1)
-                prev_para = False
-                continue
         if first == "#":
             m = _ATX.match(line)
             if m:
@@ -244,6 +234,12 @@ def find_headings(lines: list[str]) -> list[Heading]:
                     out.append(Heading(i, len(m.group(1)), text))
                 prev_para = False
                 continue
+        if i >= table_end and "|" in line:
+            table = read_table(lines, i)
+            table_end = table.end if table is not None else table_end
+        if i < table_end:  # a table's rows are never headings
+            prev_para = False
+            continue
         if prev_para and first in "=-":
             m = _SETEXT.match(line)
             if m and len(s.strip()) >= 2:

@@ -30,7 +30,8 @@ import re
 from datetime import date, datetime, time, timedelta, tzinfo
 from functools import lru_cache
 
-from pipelines.parsing.metadata import TZINFOS, is_table_row, parse_datetime, table_cells, table_starts, to_naive_utc, zone_of
+from pipelines.parsing.blocks import Table, code_lines, read_table
+from pipelines.parsing.metadata import TZINFOS, parse_datetime, to_naive_utc, zone_of
 from pipelines.model import TimelineEvent
 
 _MONTHS = {
@@ -264,19 +265,19 @@ def extract_timeline(
     events: list[TimelineEvent] = []
     wrapped: dict[int, list[str]] = {}
     i, n = 0, len(lines)
-    in_fence = False
+    # A timeline pasted as a code block is still the timeline: fenced lines are read for
+    # stamps, but never as tables or as wrapped text of the event before.
+    code = code_lines(lines)
     while i < n:
         line = lines[i]
         stripped = line.strip()
-        if stripped.startswith(("```", "~~~")):
-            in_fence = not in_fence
+        if not stripped or (code[i] and stripped.startswith(("```", "~~~"))):
             i += 1
             continue
-        if not stripped:
-            i += 1
-            continue
-        if "|" in stripped and table_starts(lines, i):
-            i = _read_table(lines, i, first_line, placer, events)
+        table = None if code[i] else read_table(lines, i)
+        if table is not None:
+            _read_table(table, first_line, placer, events)
+            i = table.end
             continue
         if stripped.startswith("|"):
             i += 1
@@ -297,7 +298,7 @@ def extract_timeline(
             # "2024-03-04: config merged": a day-granularity event; the day carries, no time is made up.
             placer.set_date(day)
             events.append(TimelineEvent(None, dm.group("date").strip(), _clean_text(content[dm.end():]), first_line + i))
-        elif events and not in_fence and (line[:1] in " \t" or not _HEADING_LINE.match(line)) and not _LEAD.match(line).group(0).strip():
+        elif events and not code[i] and (line[:1] in " \t" or not _HEADING_LINE.match(line)) and not _LEAD.match(line).group(0).strip():
             # A continuation line of the previous event (wrapped text, no bullet of its own);
             # collected per event and joined once, so long wrapped runs stay linear.
             wrapped.setdefault(len(events) - 1, []).append(stripped)
@@ -311,17 +312,14 @@ _TIME_HEADERS = re.compile(r"^(?:time|timestamp|when|date ?/ ?time|date and time
 _DATE_HEADERS = re.compile(r"^(?:date|day)$", re.I)
 
 
-def _read_table(lines: list[str], i: int, first_line: int, placer: _Placer, events: list[TimelineEvent]) -> int:
-    header = [c.strip("*_ ").lower() for c in table_cells(lines[i].strip()) or []]
+def _read_table(table: Table, first_line: int, placer: _Placer, events: list[TimelineEvent]) -> None:
+    header = [c.strip("*_ ").lower() for c in table.header]
     time_col = next((k for k, h in enumerate(header) if _TIME_HEADERS.match(h)), None)
     date_col = next((k for k, h in enumerate(header) if _DATE_HEADERS.match(h)), None)
     if time_col is None:
         time_col, date_col = (date_col, None) if date_col is not None else (0, None)
     zone_in_header = zone_tz(re.sub(r"^.*\(([^)]*)\).*$", r"\1", header[time_col])) if "(" in header[time_col] else None
-    j = i + 2
-    while j < len(lines) and is_table_row(lines[j]):
-        cells = table_cells(lines[j].strip()) or []
-        j += 1
+    for j, cells in table.rows:
         if not any(cells) or time_col >= len(cells):
             continue
         raw = cells[time_col].strip("*_` ")
@@ -343,8 +341,7 @@ def _read_table(lines: list[str], i: int, first_line: int, placer: _Placer, even
                 placer.set_date(d)
                 continue
         if raw or text:
-            events.append(TimelineEvent(at, raw, text, first_line + j - 1))
-    return j
+            events.append(TimelineEvent(at, raw, text, first_line + j))
 
 
 # ---- incident times from markers ---------------------------------------------------------

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from dashboard.render import is_safe_url, safe_inline, safe_markdown
@@ -48,3 +50,26 @@ def test_unclosed_fence_is_closed():
 def test_inline_collapses_newlines():
     assert safe_inline("# title\n<b>x</b>") == "# title &lt;b>x&lt;/b>"
     assert safe_markdown(None) == ""
+
+
+def test_unclosed_fence_in_a_list_item_is_closed_inside_the_item():
+    # A fence at the margin would end the item and open a new block that swallows what follows.
+    assert safe_markdown("- step\n  ```\n  unclosed").split("\n")[-1] == "  ```"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "```a```\n[click](javascript:alert(1))",  # inline code, not a fence: the link is prose
+        "``[click](javascript:alert(1))`",  # runs of different lengths pair with nothing
+        "`start\n\n[click](javascript:alert(1))\n\nend`",  # no code span across a blank line
+    ],
+)
+def test_what_renders_as_prose_is_neutralised(text):
+    assert "javascript:" not in safe_markdown(text)
+
+
+def test_backtick_flood_renders_fast():
+    start = time.perf_counter()
+    safe_markdown("`" * 20_000 + " x " + "``" * 3_000)
+    assert time.perf_counter() - start < 1.0

@@ -88,6 +88,27 @@ def test_table_without_a_known_text_column_uses_first_free_column() -> None:
     assert [(a.text, a.owner) for a in extract_action_items(body, 1, REF)] == [("Add an alert", "sam")]
 
 
+def test_table_cells_keep_inline_code_pipes_and_line_numbers() -> None:
+    body = "| Action | Owner | Due |\n|---|---|---|\n| Check `grep -E 'a|b'` in the runbook | @cy | 2024-08-01 |\n"
+    (item,) = extract_action_items(body, 40, REF)
+    assert (item.text, item.owner, item.due_date, item.line) == ("Check `grep -E 'a|b'` in the runbook", "cy", date(2024, 8, 1), 42)
+
+
+def test_bullets_in_fenced_code_are_not_items() -> None:
+    body = (
+        "- Add an alert\n"
+        "  ```\n"
+        "  - [ ] a bullet in the item's code block\n"
+        "  ```\n"
+        "~~~\n"
+        "```\n"
+        "- [ ] a backtick line does not close a tilde fence\n"
+        "~~~\n"
+        "- Review the runbook"
+    )
+    assert [a.text for a in extract_action_items(body, 1, REF)] == ["Add an alert", "Review the runbook"]
+
+
 def test_paragraph_lines_become_items_only_without_a_list() -> None:
     body = "We will do the following:\nAdd an alert on disk usage.\nReview the runbook."
     assert [a.text for a in extract_action_items(body, 1, REF)] == ["Add an alert on disk usage", "Review the runbook"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import importlib.util
+import re
 import sys
 from pathlib import Path
 
@@ -201,6 +202,50 @@ def test_prose_lines_skips_code_quotes_comments_and_front_matter_keys():
 def test_tilde_fence_and_unclosed_comment():
     text = "~~~\nthe engineer failed to check\n~~~\n<!--\ncareless\n-->\nAfter.\n"
     assert scan_text(text) == []
+
+
+def test_prose_lines_share_the_parsers_fences():
+    text = "\n".join(
+        [
+            "- Rolled back:",  # 1
+            "  - with the script",  # 2
+            "    ```",  # 3 a fence under a nested bullet
+            "    # the engineer failed to check",  # 4
+            "    ```",  # 5
+            "```",  # 6
+            "``` not a closing fence",  # 7
+            "the operator was careless",  # 8
+            "```",  # 9
+            "The fix shipped.",  # 10
+            "\t```",  # 11 tab-indented: not a fence, so the next line is prose
+            "After the tab.",  # 12
+        ]
+    )
+    assert sorted(n for n, _ in prose_lines(text)) == [1, 2, 10, 11, 12]
+
+
+# Words as in the rule file: runs of letters and hyphens with single spaces between them.
+_words = st.sets(
+    st.lists(st.text(alphabet="ab-", min_size=1, max_size=3), min_size=1, max_size=3).map(" ".join), min_size=1, max_size=8
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(words=_words, text=st.text(alphabet="ab -\t", max_size=14))
+def test_trie_matches_as_the_flat_alternation_does(words, text):
+    """One trie builder serves names, roles and the `requires` union: by default it matches
+    what the alternation sorted longest first matches; `loose_spaces` lets a space match any
+    white space; `shortest` answers the same yes/no for a search."""
+    def matched(pattern: str) -> str | None:
+        m = re.match(pattern, text)
+        return m.group(0) if m else None
+
+    longest_first = sorted(words, key=len, reverse=True)
+    flat = "|".join(re.escape(w) for w in longest_first)
+    assert matched(blameless._trie(words)) == matched(f"(?:{flat})")
+    loose = "|".join(re.escape(w).replace("\\ ", r"\s+") for w in longest_first)
+    assert matched(blameless._trie(words, loose_spaces=True)) == matched(f"(?:{loose})")
+    assert bool(re.search(blameless._trie(words, shortest=True), text)) == bool(re.search(flat, text))
 
 
 def test_apostrophes_are_not_quotes():

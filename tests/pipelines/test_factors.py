@@ -79,3 +79,23 @@ def test_remediation_and_investigation_sentences_are_not_causes() -> None:
     assert not has_cause_cue("Engineers were alerted at 8:21 and identified the root cause by 8:48.")
     assert has_cause_cue("To prevent recurrence we note the outage was caused by a stale cache.")
     assert has_cause_cue("A retry storm overloaded the database.")
+
+
+def test_code_blocks_and_tables_hold_no_factors() -> None:
+    body = (
+        "- The pool limit was set for last year's traffic\n"
+        "  - tuned by hand in the config\n"
+        "    ```\n"
+        "    # the retry loop never backed off\n"
+        "    ```\n"
+        "| Factor | Notes |\n"
+        "|---|---|\n"
+        "| The cache `key|prefix` changed | found later |\n"
+        "\n"
+        "Retries amplified the load on the database."
+    )
+    got = texts([(Section("root_cause", "Root cause", body, 1), 2)])
+    assert got == [
+        ("root_cause", "The pool limit was set for last year's traffic; tuned by hand in the config", 2),
+        ("root_cause", "Retries amplified the load on the database.", 11),
+    ]

@@ -421,3 +421,15 @@ def test_html_comments_from_templates_are_not_content() -> None:
     assert [f.text for f in inc.factors] == ["A cache expired early."]
     assert [(a.text, a.line) for a in inc.action_items] == [("Renew caches", 13)]
     assert "<!--" in inc.raw_text  # the linter still sees the file as written
+
+
+def test_fenced_code_is_never_the_title_or_the_summary() -> None:
+    text = (
+        "---\ndate: 2024-11-03\n---\n\n"
+        "```\nkubectl get pods\n\nCrashLoopBackOff\n```\n"  # a blank line inside the block
+        "The scheduler evicted every pod at once. Checkout was down.\n\n"
+        "## Impact\n\nCheckout was down for 20 minutes.\n"
+    )
+    (inc,) = parse_file(text.encode(), "postmortems/fenced-preamble.md").incidents
+    assert inc.title == "The scheduler evicted every pod at once."
+    assert inc.summary == "The scheduler evicted every pod at once. Checkout was down."

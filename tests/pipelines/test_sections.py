@@ -69,6 +69,17 @@ def test_find_headings_skips_code_fences_and_reads_setext_and_bold() -> None:
     ]
 
 
+def test_table_rows_are_never_headings() -> None:
+    lines = [
+        "Component | Notes",
+        "--- | ---",
+        "Root cause: the index | was rebuilt at peak",
+        "**Impact:** all users | saw slow search",
+        "## Impact | scope",  # an ATX heading ends the table and stays a heading
+    ]
+    assert [(h.line_index, h.text) for h in find_headings(lines)] == [(4, "Impact | scope")]
+
+
 def test_bullet_followed_by_dashes_is_not_a_setext_heading() -> None:
     assert find_headings(["- item", "---", "| a |", "---"]) == []
 

@@ -91,6 +91,22 @@ def test_timeline_table_zone_in_header() -> None:
     assert [(e.at, e.text) for e in extract_timeline(body, 1, DAY)] == [(datetime(2024, 3, 5, 9, 0), "Alert fired")]
 
 
+def test_timeline_table_cell_with_inline_code_pipe() -> None:
+    body = "| Time | Event |\n|---|---|\n| 10:00 | Deployed with `a|b` as the filter |\n"
+    assert [e.text for e in extract_timeline(body, 1, DAY)] == ["Deployed with `a|b` as the filter"]
+
+
+def test_fenced_timeline_lines_are_events_but_never_wrapped_text() -> None:
+    # A timeline pasted as a code block is still the timeline; a closing fence of the other
+    # character does not end the block, so "still code" is not joined to the 10:07 event.
+    body = "- 10:02 Deploy\n~~~\n10:05 Alert fired\n```\nstill code\n~~~\n- 10:07 Rollback\n  wrapped text"
+    assert [(e.raw_time, e.text) for e in extract_timeline(body, 1, DAY)] == [
+        ("10:02", "Deploy"),
+        ("10:05", "Alert fired"),
+        ("10:07", "Rollback wrapped text"),
+    ]
+
+
 def test_markers_pick_first_start_detect_mitigate_and_last_resolve() -> None:
     def ev(h: int, text: str) -> TimelineEvent:
         return TimelineEvent(datetime(2024, 3, 5, h), f"{h}:00", text)
