@@ -7,6 +7,7 @@ else the UTC date of its start). Labels look like "2026Q3" in Python and in SQL 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
@@ -40,6 +41,25 @@ class Quarter:
     def of(cls, day: date) -> Quarter:
         return cls(day.year, (day.month - 1) // 3 + 1)
 
+    def is_over(self, today: date) -> bool:
+        """True once the quarter has ended: on `today` its counts no longer grow."""
+        return today >= self.end
+
+
+# Any year Python's date handles, less the last (its Q4 has no end): real corpora reach back
+# centuries (a 1628 shipwreck is a classic postmortem), so no "plausible" lower bound.
+MIN_YEAR, MAX_YEAR = 1, 9998
+
+
+def default_quarter(quarters: Iterable[Quarter], today: date) -> Quarter | None:
+    """The last complete quarter among `quarters` (those with data); the latest one when none is
+    complete yet. The dashboard's KPIs, its review page and `hindsight report` all start here."""
+    quarters = sorted(set(quarters))
+    if not quarters:
+        return None
+    complete = [q for q in quarters if q.is_over(today)]
+    return complete[-1] if complete else quarters[-1]
+
 
 def parse_quarter(text: str) -> Quarter:
     """'2026Q3' (also '2026-Q3', '2026q3') -> Quarter; ValueError with the expected form otherwise."""
@@ -47,7 +67,7 @@ def parse_quarter(text: str) -> Quarter:
     if not m:
         raise ValueError(f"quarter {text!r} is not of the form YYYYQn, e.g. 2026Q3 (n is 1 to 4)")
     year = int(m.group(1))
-    if not 1900 <= year <= 2999:
+    if not MIN_YEAR <= year <= MAX_YEAR:
         raise ValueError(f"quarter {text!r}: year {year} is out of range")
     return Quarter(year, int(m.group(2)))
 

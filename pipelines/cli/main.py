@@ -131,9 +131,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = add(
         "report",
         "Write the quarterly reliability review as Markdown or standalone HTML.",
-        ("hindsight report --quarter 2026Q3", "hindsight report --quarter 2026Q3 --format html -o review.html --redact"),
+        ("hindsight report", "hindsight report --quarter 2026Q3 --format html -o review.html --redact"),
     )
-    p.add_argument("--quarter", required=True, help="e.g. 2026Q3")
+    p.add_argument(
+        "--quarter", default=None,
+        help="e.g. 2026Q3 (default: the last complete quarter with incidents, as on the dashboard; "
+        "HINDSIGHT_TODAY=YYYY-MM-DD pins 'today')",
+    )
     p.add_argument("--format", choices=("md", "html"), default="md")
     p.add_argument("-o", "--output", type=Path, default=None, help="file to write (default: stdout)")
     _db_option(p, "read")

@@ -21,7 +21,7 @@ import pandas as pd
 from pipelines.read import review as queries
 from pipelines.read.access import ANONYMOUS, RESTRICTED_LABEL, Viewer
 from pipelines.model import SEVERITIES
-from pipelines.quarters import Quarter
+from pipelines.quarters import Quarter, default_quarter as last_complete_or_latest
 
 RESTRICTED_TITLE = RESTRICTED_LABEL
 RESTRICTED_THEME = "restricted theme"
@@ -264,11 +264,7 @@ def available_quarters(con: duckdb.DuckDBPyConnection) -> list[Quarter]:
 
 def pick_default(quarters: Sequence[Quarter], today: date | None = None) -> Quarter | None:
     """The last complete quarter with data; the latest quarter with data when none is complete yet."""
-    if not quarters:
-        return None
-    current = Quarter.of(today or date.today())
-    complete = sorted(q for q in quarters if q < current)
-    return complete[-1] if complete else max(quarters)
+    return last_complete_or_latest(quarters, today or date.today())
 
 
 def default_quarter(con: duckdb.DuckDBPyConnection, today: date | None = None) -> Quarter | None:

@@ -161,6 +161,14 @@ def test_cli_reads_db_from_env(db, monkeypatch, capsys):
     assert "# Quarterly reliability review: 2026Q2" in capsys.readouterr().out
 
 
+@pytest.mark.parametrize("today, expected", [("2026-10-15", "2026Q3"), ("2026-08-01", "2026Q2"), ("2026-01-05", "2026Q3")])
+def test_cli_without_quarter_reviews_the_last_complete_quarter(db, monkeypatch, capsys, today, expected):
+    """Like the dashboard's review page: the last complete quarter with incidents (the latest when none is complete)."""
+    monkeypatch.setenv("HINDSIGHT_TODAY", today)
+    assert cli.main(["report", "--db", str(db)]) == 0
+    assert capsys.readouterr().out.startswith(f"# Quarterly reliability review: {expected}")
+
+
 @pytest.mark.parametrize("quarter", ["2026Q5", "Q3-2026", "2026", "';DROP TABLE incidents;--"])
 def test_cli_bad_quarter_is_a_clear_error(db, quarter, capsys):
     assert cli.main(["report", "--quarter", quarter, "--db", str(db)]) == 2

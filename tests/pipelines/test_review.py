@@ -38,6 +38,12 @@ def test_parse_quarter_accepts_common_spellings(text, expected):
     assert parse_quarter(text) == expected
 
 
+def test_parse_quarter_accepts_centuries_old_quarters():
+    """Real corpora hold historical incidents (a 1628 shipwreck): their quarters must parse."""
+    assert parse_quarter("1628Q3") == Quarter(1628, 3)
+    assert (Quarter(1628, 3).start, Quarter(1628, 3).end) == (date(1628, 7, 1), date(1628, 10, 1))
+
+
 @pytest.mark.parametrize("text", ["2026Q5", "Q3 2026", "2026", "", "2026Q0", "26Q1", "2026Q3; DROP TABLE incidents"])
 def test_parse_quarter_rejects_with_the_expected_form(text):
     with pytest.raises(ValueError, match="YYYYQn"):
