@@ -26,6 +26,9 @@ ALLOWED = {
 }
 SHARED = {"model", "quarters"}  # pipelines/<name>.py: imported by any layer, import no layer
 DASHBOARD_MAY_USE = {"read", "report"} | SHARED
+# The renderer shows postmortem Markdown and must see code blocks exactly where the parsers
+# see them, so it uses their scanner (parsing/blocks.py: pure text functions, no data access).
+DASHBOARD_EXCEPTIONS = {"dashboard/render.py": {"parsing"}}
 
 
 def _modules(folder: Path) -> list[Path]:
@@ -72,7 +75,9 @@ def test_shared_modules_import_no_layer():
 
 def test_the_dashboard_reads_only_through_the_read_and_report_layers():
     wrong = {
-        str(p.relative_to(ROOT)): sorted(_imported(p) - DASHBOARD_MAY_USE - {"PARSER_VERSION", "SCHEMA_VERSION"})
+        str(p.relative_to(ROOT)): sorted(
+            _imported(p) - DASHBOARD_MAY_USE - DASHBOARD_EXCEPTIONS.get(str(p.relative_to(ROOT)), set()) - {"PARSER_VERSION", "SCHEMA_VERSION"}
+        )
         for p in _modules(ROOT / "dashboard")
     }
     assert {k: v for k, v in wrong.items() if v} == {}
