@@ -33,6 +33,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from pipelines.analysis.textfeatures import make_vectorizer
+from pipelines.analysis.weak_terms import is_weak
 
 THEME_WEIGHT = 0.1
 # Sharing a service did not make neighbours more alike in kind (precision@5 fell on every
@@ -46,6 +47,7 @@ CANDIDATE_DF = 0.05  # share of incidents above which a term does not propose ca
 CANDIDATES = 25  # candidates per incident rescored exactly
 FEEDBACK_DOCS = 10  # top text matches whose themes stand in for a free-text query's themes
 WHY_TERMS = 5
+MAX_SHARED_THEMES = 3
 INDEX_VERSION = 1
 VECTORIZER_PARAMS = {"ngram_range": [1, 2], "min_df": 2, "max_df": 0.5}
 
@@ -134,7 +136,7 @@ def fit_documents(docs: pd.DataFrame) -> RelatedIndex:
     except ValueError:  # empty vocabulary: every document is empty or stop words only
         vectorizer = make_vectorizer(ngram_range=(1, 1), min_df=1, max_df=1.0)
         X = vectorizer.fit_transform([t or "empty" for t in texts])
-    X = sp.csr_matrix(X, dtype=np.float32)
+    vectorizer, X = _drop_weak_terms(vectorizer, sp.csr_matrix(X, dtype=np.float32))
     empty = sp.csr_matrix((n, 0), dtype=np.float32)
     return RelatedIndex(
         ids,
@@ -146,6 +148,21 @@ def fit_documents(docs: pd.DataFrame) -> RelatedIndex:
         np.empty(0, dtype=object),
         vectorizer,
     )
+
+
+def _drop_weak_terms(vectorizer, X: sp.csr_matrix) -> tuple[object, sp.csr_matrix]:
+    """Remove terms made only of weak words (weak_terms.toml) from the fitted vocabulary and from
+    X (rows re-normalized), so no match ever rests on "took" or "July" and no query produces them.
+    The pruned vectorizer is rebuilt from vocabulary and idf, as load_index does."""
+    vocabulary = vectorizer.get_feature_names_out()
+    keep = np.array([not is_weak(str(t)) for t in vocabulary], dtype=bool)
+    if keep.all() or not keep.any():  # nothing weak, or nothing else to compare: leave the index as it is
+        return vectorizer, X
+    params = _vectorizer_params(vectorizer)
+    pruned = make_vectorizer(ngram_range=tuple(params["ngram_range"]), min_df=params["min_df"], max_df=params["max_df"])
+    pruned.vocabulary_ = {str(t): i for i, t in enumerate(vocabulary[keep])}
+    pruned.idf_ = vectorizer.idf_[keep]
+    return pruned, _normalized_rows(X[:, np.flatnonzero(keep)].tocsr())
 
 
 def attach_structure(index: RelatedIndex, incident_themes: pd.DataFrame, incident_services: pd.DataFrame) -> RelatedIndex:
@@ -336,7 +353,7 @@ def _why_terms(index: RelatedIndex, q: sp.csr_matrix, j: int, n: int = WHY_TERMS
     chosen: list[str] = []
     for t in top:  # a bigram explains better than its two words, so drop words it contains
         term = str(index.vocabulary[t])
-        if any(term in c.split() for c in chosen):
+        if is_weak(term) or any(term in c.split() for c in chosen):  # weak: an index built before the weak list
             continue
         chosen.append(term)
         if len(chosen) == n:
@@ -379,7 +396,11 @@ def _rank(
         if not np.isfinite(score[j]) or score[j] <= 0:
             continue
         trow, srow = index.themes[j], index.services[j]
-        shared_themes = [int(index.theme_ids[t]) for t in trow.indices if q_themes is not None and q_themes[t] > 0]
+        # The themes both sides hold most of, strongest first, at most MAX_SHARED_THEMES: a
+        # free-text query's estimated mix touches many themes faintly, and nine reasons are none.
+        weights = [(float(q_themes[t]) * float(w), int(index.theme_ids[t])) for t, w in zip(trow.indices, trow.data)
+                   if q_themes is not None and q_themes[t] > 0]
+        shared_themes = [t for _, t in sorted(weights, key=lambda x: -x[0])[:MAX_SHARED_THEMES]]
         shared_services = [str(index.service_names[s]) for s in srow.indices if q_services is not None and q_services[s] > 0]
         matches.append(
             Match(str(index.incident_ids[j]), float(score[j]), float(text[j]), _why_terms(index, q, j), shared_themes, shared_services)

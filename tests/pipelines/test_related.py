@@ -125,3 +125,36 @@ def test_free_text_query_is_fast_once_loaded(analysed):
     for _ in range(20):
         related.search_text(index, "disk filled with logs after rotation broke", k=10)
     assert (time.process_time() - t) / 20 < 0.1
+
+
+def test_free_text_lists_at_most_three_shared_themes_strongest_first(analysed):
+    _, prefix, _ = analysed
+    index = related.load_index(str(prefix))
+    for query in ("checkout errors after a deploy, database pool exhausted, dns failures and a certificate expiry",
+                  "our certificate expired and TLS handshakes failed"):
+        for m in related.search_text(index, query, k=10):
+            assert len(m.shared_themes) <= related.MAX_SHARED_THEMES
+
+
+def test_weak_words_are_data_and_never_a_reason_to_match():
+    from pipelines.analysis.weak_terms import WEAK_TERMS_FILE, is_weak, weak_words
+
+    words = weak_words()
+    assert WEAK_TERMS_FILE.suffix == ".toml" and {"took", "several", "july"} <= words
+    assert all(w == w.strip().lower() and " " not in w for w in words)
+    assert is_weak("took") and is_weak("took several") and is_weak("xversion")
+    assert not is_weak("deploy took") and not is_weak("certificate")
+    # Two postmortems that share only "took" (and the month) are not alike.
+    docs = pd.DataFrame({
+        "incident_id": ["a", "b", "c", "d"],
+        "doc": ["The schema migration took four hours in July and locked the orders table",
+                "The certificate renewal took a manual step in July and the proxy served an expired certificate",
+                "A certificate expired on the proxy and clients saw handshake errors",
+                "The orders table lock blocked checkout during a schema migration"],
+    })
+    index = related.fit_documents(docs)
+    assert not any(is_weak(str(t)) for t in index.vocabulary)
+    for m in related.search_text(index, "restoring the backup took most of July", k=3):
+        assert m.text_score == 0 and m.shared_terms == []
+    best = related.search_incident(index, "a", k=3)[0]
+    assert best.incident_id == "d" and "took" not in best.shared_terms
