@@ -33,6 +33,17 @@ def show_chart(chart: alt.TopLevelMixin | None, empty_message: str) -> None:
         st.altair_chart(chart, width="stretch")
 
 
+# What an empty cell shows. Streamlit's default is a grey "None", which reads as a value
+# (a team called None) to anyone who does not write Python.
+MISSING = "–"
+
+
+def table(df: pd.DataFrame, **kwargs: object) -> None:
+    """st.dataframe with the project's defaults: empty cells show MISSING, no index unless asked."""
+    kwargs.setdefault("hide_index", True)
+    st.dataframe(df, placeholder=MISSING, **kwargs)
+
+
 def nothing_matches(filters: Filters, what: str = "incidents") -> None:
     st.info(
         f"No {what} match the current filters ({render.safe_inline(filter_bar.describe(filters))}). "

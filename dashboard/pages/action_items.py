@@ -33,21 +33,21 @@ if overdue.empty:
     st.success("No open action item is past its due date.")
 else:
     ui.show_chart(charts.overdue_age(overdue), "")
-    st.dataframe(ui.with_links(overdue)[["link", "days_overdue", "due_date", "owner", "item", "priority", "incident"]], hide_index=True, column_config=item_cols)
+    ui.table(ui.with_links(overdue)[["link", "days_overdue", "due_date", "owner", "item", "priority", "incident"]], hide_index=True, column_config=item_cols)
 
 st.header("Open items with no owner or no due date")
 unassigned = data.load("unassigned_items", filters=f, viewer=viewer)
 if unassigned.empty:
     st.success("Every open action item has an owner and a due date.")
 else:
-    st.dataframe(ui.with_links(unassigned)[["link", "missing", "owner", "due_date", "item", "priority", "incident"]], hide_index=True, column_config=item_cols)
+    ui.table(ui.with_links(unassigned)[["link", "missing", "owner", "due_date", "item", "priority", "incident"]], hide_index=True, column_config=item_cols)
 
 st.header("Incidents with no action items")
 bare = data.load("incidents_without_actions", filters=f, viewer=viewer)
 if bare.empty:
     st.success("Every incident in view has at least one action item.")
 else:
-    st.dataframe(ui.with_links(bare)[["link", "incident_date", "title", "severity", "team"]], hide_index=True,
+    ui.table(ui.with_links(bare)[["link", "incident_date", "title", "severity", "team"]], hide_index=True,
                  column_config={"link": ui.link_column("Incident"), "incident_date": ui.date_column(), "title": "Title", "severity": "Severity", "team": "Team"})
 
 st.header("Time to close")

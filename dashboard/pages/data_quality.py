@@ -14,7 +14,7 @@ if errors.empty:
     st.success("Every source file loaded.")
 else:
     st.warning(f"{len(errors)} source files or records could not be loaded. Fix them at the source and rebuild.")
-    st.dataframe(errors, hide_index=True, column_config={"source_path": "Source", "reason": st.column_config.TextColumn("Why", width="large")})
+    ui.table(errors, hide_index=True, column_config={"source_path": "Source", "reason": st.column_config.TextColumn("Why", width="large")})
 
 st.header("Postmortems missing key sections or times")
 missing = data.load("missing_parts", filters=f, viewer=viewer)
@@ -22,7 +22,7 @@ if missing.empty:
     st.success("Every postmortem in view has a summary, timeline, impact, root cause, action items and all key times.")
 else:
     st.caption(f"{len(missing)} postmortems in view lack at least one key part.")
-    st.dataframe(ui.with_links(missing)[["link", "missing", "completeness", "title", "incident_date", "source_path"]], hide_index=True,
+    ui.table(ui.with_links(missing)[["link", "missing", "completeness", "title", "incident_date", "source_path"]], hide_index=True,
                  column_config={"link": ui.link_column("Incident"), "title": "Title", "source_path": "Source file", "incident_date": ui.date_column(),
                                 "completeness": st.column_config.ProgressColumn("Completeness", min_value=0, max_value=100, format="%d"),
                                 "missing": st.column_config.TextColumn("Missing", width="large")})

@@ -47,7 +47,7 @@ with tab_actions:
     if items.empty:
         st.warning("This postmortem has no action items.")
     else:
-        st.dataframe(items[["text", "status", "owner", "due_date", "priority", "kind", "ticket"]], hide_index=True,
+        ui.table(items[["text", "status", "owner", "due_date", "priority", "kind", "ticket"]], hide_index=True,
                      column_config={"text": st.column_config.TextColumn("Action item", width="large"), "status": "Status", "owner": "Owner",
                                     "due_date": ui.date_column("Due"), "priority": "Priority", "kind": "Type", "ticket": "Ticket"})
 with tab_related:
@@ -61,7 +61,7 @@ with tab_related:
     if related.empty:
         st.info("No related incidents recorded.")
     else:
-        st.dataframe(ui.with_links(related, "related_id")[["rank", "score", "link", "title", "incident_date", "severity", "shared_themes"]], hide_index=True,
+        ui.table(ui.with_links(related, "related_id")[["rank", "score", "link", "title", "incident_date", "severity", "shared_themes"]], hide_index=True,
                      column_config={"rank": "#", "score": st.column_config.NumberColumn("Score", format="%.3f"), "link": ui.link_column("Incident"),
                                     "title": "Title", "incident_date": ui.date_column(), "severity": "Severity", "shared_themes": "Shared themes"})
 with tab_quality:
@@ -69,4 +69,4 @@ with tab_quality:
     if findings.empty:
         st.success("No quality findings.")
     else:
-        st.dataframe(findings, hide_index=True, column_config={"severity": "Severity", "rule": "Rule", "line": "Line", "message": st.column_config.TextColumn("Finding", width="large")})
+        ui.table(findings, hide_index=True, column_config={"severity": "Severity", "rule": "Rule", "line": "Line", "message": st.column_config.TextColumn("Finding", width="large")})

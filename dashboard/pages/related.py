@@ -37,7 +37,7 @@ elif results.empty:
 else:
     # Theme labels contain commas, so themes are separated by ";" (terms never contain one).
     results = results.assign(shared_themes=results["shared_themes"].map("; ".join), shared_terms=results["shared_terms"].map(", ".join))
-    st.dataframe(
+    ui.table(
         ui.with_links(results)[["rank", "score", "link", "title", "incident_date", "severity", "services", "shared_themes", "shared_terms"]],
         hide_index=True,
         column_config={"rank": "#", "score": st.column_config.NumberColumn("Score", format="%.3f", help="Higher is more similar"),

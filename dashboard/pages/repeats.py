@@ -15,7 +15,7 @@ if groups.empty:
 top = groups.head(15).assign(repeat=lambda g: g["theme"] + " · " + g["service"])
 ui.show_chart(charts.ranked_bars(top, category="repeat", value="repeats", title="Most repeated theme and service pairs",
                                  category_title="Theme · service", value_title="Repeat incidents (count)"), "No repeats.")
-st.dataframe(
+ui.table(
     groups[["theme", "service", "repeats", "incidents", "first_date", "last_date", "min_days_between"]], hide_index=True,
     column_config={"theme": "Theme", "service": "Service", "repeats": "Repeats", "incidents": "Incidents in chain",
                    "first_date": ui.date_column("First"), "last_date": ui.date_column("Latest"), "min_days_between": "Shortest gap (days)"},
@@ -29,7 +29,7 @@ after_fix = data.load("recurred_after_fix", filters=f)
 if after_fix.empty:
     st.info("No theme came back after every action item of an earlier incident of the theme was done.")
 else:
-    st.dataframe(after_fix[["theme", "recurrences", "last_recurrence", "services"]], hide_index=True,
+    ui.table(after_fix[["theme", "recurrences", "last_recurrence", "services"]], hide_index=True,
                  column_config={"theme": "Theme", "recurrences": "Recurrences", "services": "Services", "last_recurrence": ui.date_column("Latest recurrence")})
 
 st.header("Chain")
@@ -38,7 +38,7 @@ labels = dict(zip(keys, groups["theme"] + " · " + groups["service"] + " (" + gr
 choice = st.selectbox("Repeat", keys, format_func=lambda k: labels[k], key="repeat_chain")
 if choice is not None:
     chain = data.load("repeat_chain", viewer=viewer, theme_id=int(choice[0]), service=str(choice[1]))
-    st.dataframe(ui.with_links(chain)[["link", "incident_date", "title", "severity", "days_since_previous", "action_items", "action_items_done"]],
+    ui.table(ui.with_links(chain)[["link", "incident_date", "title", "severity", "days_since_previous", "action_items", "action_items_done"]],
                  hide_index=True,
                  column_config={"link": ui.link_column("Incident"), "incident_date": ui.date_column(), "title": "Title", "severity": "Severity",
                                 "days_since_previous": "Days since previous", "action_items": "Action items", "action_items_done": "Done"})

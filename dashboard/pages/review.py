@@ -5,7 +5,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from dashboard import auth, data
+from dashboard import auth, components as ui, data
 from pipelines.quarters import Quarter, parse_quarter
 from pipelines.read.access import ANONYMOUS, Viewer
 from pipelines.report import charts as review_charts, render as report, review as rv
@@ -82,7 +82,7 @@ for i, section in enumerate(sections):
             if block.name in charts:
                 st.vega_lite_chart(charts[block.name], width="stretch")
         elif isinstance(block, report.Table):
-            st.dataframe(pd.DataFrame(block.rows, columns=[h or " " for h in block.header]), hide_index=True)
+            ui.table(pd.DataFrame(block.rows, columns=[h or " " for h in block.header]), hide_index=True)
         elif isinstance(block, list):
             st.markdown("\n".join(f"- {report.md_escape(item, line_start=True)}" for item in block))
         else:

@@ -13,7 +13,7 @@ if themes.empty:
     st.stop()
 
 table = themes.assign(top_terms=themes["top_terms"].map(lambda t: ", ".join(t) if t is not None else ""))
-st.dataframe(
+ui.table(
     table[["label", "incidents", "factors", "top_terms", "representative"]], hide_index=True,
     column_config={"label": "Theme", "incidents": "Incidents", "factors": "Factors", "top_terms": "Top terms",
                    "representative": st.column_config.TextColumn("Representative factor", width="large")},
@@ -29,7 +29,7 @@ if theme_id is not None:
     incidents = data.load("theme_incidents", filters=f, viewer=viewer, theme_id=int(theme_id))
     total = int(themes.loc[themes["theme_id"] == theme_id, "incidents"].iloc[0])
     st.subheader(f"{total} incidents" + (f" (latest {len(incidents)} shown)" if total > len(incidents) else ""))
-    st.dataframe(ui.with_links(incidents)[["link", "incident_date", "title", "severity", "team", "services"]], hide_index=True,
+    ui.table(ui.with_links(incidents)[["link", "incident_date", "title", "severity", "team", "services"]], hide_index=True,
                  column_config={"link": ui.link_column("Incident"), "incident_date": ui.date_column(), "title": "Title", "severity": "Severity", "team": "Team", "services": "Services"})
     factors = data.load("theme_factors", filters=f, viewer=viewer, theme_id=int(theme_id))
     n_factors = len(factors)
@@ -37,6 +37,6 @@ if theme_id is not None:
     if factors.empty:
         st.info("No readable factor sentences for this theme.")
     else:
-        st.dataframe(ui.with_links(factors)[["factor", "link", "incident_date", "category"]], hide_index=True,
+        ui.table(ui.with_links(factors)[["factor", "link", "incident_date", "category"]], hide_index=True,
                      column_config={"factor": st.column_config.TextColumn("Contributing factor", width="large"), "link": ui.link_column("Incident"),
                                     "incident_date": ui.date_column(), "category": "Category"})
