@@ -7,8 +7,13 @@ run from dark red (SEV1, most alarming) to a calm blue-grey (SEV4).
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 import altair as alt
+import numpy as np
 import pandas as pd
+
+from pipelines.quarters import Quarter, parse_quarter
 
 SEVERITY_ORDER = ["SEV1", "SEV2", "SEV3", "SEV4", "unknown"]
 SEVERITY_COLORS = ["#7f0000", "#d7301f", "#fc8d59", "#9ecae1", "#bdbdbd"]
@@ -20,26 +25,112 @@ MAX_GROUPS = 8  # more lines than this on one chart are unreadable; the rest bec
 MAX_THEMES = 20  # rows in theme charts; the themes table lists them all
 WIDTH = "container"
 MAX_DOTS = 60  # dots per quarter in duration charts: enough to show the spread
+# Distinct hues for groups (Tableau 10 without its grey): Streamlit's default palette pairs a
+# dark and a light shade of each hue, which made two teams look like one. Grey is "other".
+GROUP_COLORS = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7", "#9c755f"]
+OTHER_COLOR = "#bab0ac"
+MAX_QUARTER_LABELS = 16  # beyond this many quarters, per-quarter text (n=, cell counts) would collide
+IN_PROGRESS_COLOR = "#f0f0f0"
+
+
+def severity_scale(present: pd.Series) -> alt.Scale:
+    """The severity colours, for the severities present only: a corpus that never states one
+    gets a one-entry legend ("unknown"), not four colours nobody uses."""
+    seen = set(present)
+    pairs = [(s, c) for s, c in zip(SEVERITY_ORDER, SEVERITY_COLORS) if s in seen]
+    return alt.Scale(domain=[s for s, _ in pairs], range=[c for _, c in pairs]) if pairs else SEVERITY_SCALE
+
+
+def group_scale(groups: list[str]) -> alt.Scale:
+    """Colours for a chart's groups, largest first; a group named "(other ...)" is grey."""
+    named = [g for g in groups if not str(g).startswith("(other ")]
+    other = [g for g in groups if str(g).startswith("(other ")]
+    colors = [GROUP_COLORS[i % len(GROUP_COLORS)] for i in range(len(named))] + [OTHER_COLOR] * len(other)
+    return alt.Scale(domain=named + other, range=colors)
+
+
+def _quarter_of(value: object) -> Quarter:
+    if isinstance(value, Quarter):
+        return value
+    if isinstance(value, str):
+        return parse_quarter(value)
+    return Quarter.of(pd.Timestamp(value).date())
+
+
+def with_quarter_span(df: pd.DataFrame, column: str = "quarter") -> pd.DataFrame:
+    """Add q_start, q_mid, q_end (ISO dates, read by Vega as UTC) for each row's quarter, so a
+    quarter axis is a true time scale: empty quarters leave a gap instead of disappearing."""
+    quarters = df[column].map(_quarter_of)
+    start = quarters.map(lambda q: q.start)
+    end = quarters.map(lambda q: q.end)
+    mid = [s + (e - s) / 2 for s, e in zip(start, end)]
+    return df.assign(q_start=start.map(date.isoformat), q_mid=[m.isoformat() for m in mid], q_end=end.map(date.isoformat),
+                     q_label=quarters.map(str))
+
+
+def quarter_axis(starts: pd.Series) -> alt.Axis:
+    """A time axis for quarters (on a UTC scale, which formats in UTC; Vega-Lite drops a format
+    given with formatType "utc"): a tick and "Q3 2026" label at each quarter's start when few
+    enough fit, else a tick per year (or fewer) labelled with the year."""
+    quarters = sorted({_quarter_of(v) for v in starts})
+    span = (quarters[-1].year - quarters[0].year) * 4 + quarters[-1].q - quarters[0].q + 1 if quarters else 0
+    if span <= MAX_QUARTER_LABELS:
+        return alt.Axis(format="Q%q %Y", tickCount={"interval": "month", "step": 3}, labelAlign="left", labelAngle=0, grid=False)
+    years = span / 4
+    step = 1 if years <= 20 else 5 if years <= 100 else 50
+    return alt.Axis(format="%Y", tickCount={"interval": "year", "step": step}, labelAngle=0, grid=False)
+
+
+def _x_quarter(field: str, starts: pd.Series, title: str = "Quarter") -> alt.X:
+    return alt.X(f"{field}:T", title=title, scale=alt.Scale(type="utc"), axis=quarter_axis(starts))
+
+
+def in_progress_band(quarters: pd.Series, today: date | None) -> alt.Chart | None:
+    """A grey band over the quarter holding `today`, when the data reaches it: its counts are partial."""
+    if today is None or quarters.empty:
+        return None
+    current = Quarter.of(today)
+    if max(_quarter_of(v) for v in quarters) < current:
+        return None
+    band = pd.DataFrame({"q_start": [current.start.isoformat()], "q_end": [current.end.isoformat()],
+                         "note": [f"{current} in progress: partial counts"]})
+    base = alt.Chart(band)
+    x = _x_quarter("q_start", quarters)
+    rect = base.mark_rect(color=IN_PROGRESS_COLOR).encode(x=x, x2="q_end:T", tooltip=[alt.Tooltip("note:N", title="Note")])
+    text = base.mark_text(align="left", baseline="top", dx=3, dy=3, fontSize=10, color="#666").encode(
+        x=x, y=alt.value(0), text=alt.value("in progress")
+    )
+    return alt.layer(rect, text)
 
 
 def _empty(df: pd.DataFrame | None) -> bool:
     return df is None or df.empty
 
 
+MONTHS_BY_MONTH = 72  # a month axis longer than this draws bars too thin to see: bin by quarter
+
+
 def incidents_per_month(df: pd.DataFrame) -> alt.Chart | None:
-    """Stacked bars: month x incidents, coloured by severity. Columns: month, severity, incidents."""
+    """Stacked bars: month (or quarter, over a long range) x incidents, coloured by severity.
+    Columns: month, severity, incidents."""
     if _empty(df):
         return None
+    months = pd.to_datetime(df["month"])
+    span = (months.max().year - months.min().year) * 12 + months.max().month - months.min().month + 1
+    by_quarter = span > MONTHS_BY_MONTH
+    unit, period, fmt = ("utcyearquarter", "quarter", "Q%q %Y") if by_quarter else ("utcyearmonth", "month", "%B %Y")
+    data = df.assign(month=months.dt.strftime("%Y-%m-%d"))  # date-only ISO strings: Vega reads them as UTC
     return (
-        alt.Chart(df, title="Incidents per month, by severity")
+        alt.Chart(data, title=f"Incidents per {period}, by severity")
         .mark_bar()
         .encode(
-            x=alt.X("utcyearmonth(month):T", title="Month", axis=alt.Axis(format="%b %Y", formatType="utc", labelAngle=-40)),
-            y=alt.Y("sum(incidents):Q", title="Incidents (count)", stack="zero"),
-            color=alt.Color("severity:N", title="Severity", scale=SEVERITY_SCALE, sort=SEVERITY_ORDER),
+            x=alt.X(f"{unit}(month):T", title=period.capitalize(), scale=alt.Scale(type="utc"),
+                    axis=alt.Axis(format="%Y" if by_quarter else "%b %Y", labelAngle=0 if by_quarter else -40)),
+            y=alt.Y("sum(incidents):Q", title="Incidents (count)", stack="zero", axis=alt.Axis(tickMinStep=1)),
+            color=alt.Color("severity:N", title="Severity", scale=severity_scale(data["severity"]), sort=SEVERITY_ORDER),
             order=alt.Order("severity_rank:Q"),
             tooltip=[
-                alt.Tooltip("utcyearmonth(month):T", title="Month", format="%B %Y", formatType="utc"),
+                alt.Tooltip(f"{unit}(month):T", title=period.capitalize(), format=fmt, formatType="utc"),
                 alt.Tooltip("severity:N", title="Severity"),
                 alt.Tooltip("sum(incidents):Q", title="Incidents"),
             ],
@@ -49,51 +140,63 @@ def incidents_per_month(df: pd.DataFrame) -> alt.Chart | None:
     )
 
 
-def ranked_bars(df: pd.DataFrame, *, category: str, value: str, title: str, category_title: str, value_title: str) -> alt.Chart | None:
-    """Horizontal bars, longest first (top services, top themes, lint rules...)."""
+BAR_STEP = 26  # pixels per bar in ranked bars: room for a label on every bar
+
+
+def ranked_bars(
+    df: pd.DataFrame, *, category: str, value: str, title: str, category_title: str, value_title: str,
+    total: int | None = None, share_title: str | None = None,
+) -> alt.Chart | None:
+    """Horizontal bars, longest first (top services, top themes, lint rules...).
+
+    With `total`, the bars show `value` as a share of it (%): for groups an incident can belong
+    to several of, where counts would add up to more than the incidents there are."""
     if _empty(df):
         return None
+    tooltip = [alt.Tooltip(f"{category}:N", title=category_title), alt.Tooltip(f"{value}:Q", title=value_title)]
+    if total:
+        df = df.assign(share=100.0 * df[value] / total)
+        x = alt.X("share:Q", title=share_title or f"Share of {total} (%)", scale=alt.Scale(domain=[0, 100]))
+        tooltip.append(alt.Tooltip("share:Q", title="Share (%)", format=".0f"))
+    else:
+        x = alt.X(f"{value}:Q", title=value_title, axis=alt.Axis(tickMinStep=1))
     return (
         alt.Chart(df, title=title)
         .mark_bar(color="#4c78a8")
         .encode(
             # no y title: the chart title names the category, and a rotated title collides with long labels
-            y=alt.Y(f"{category}:N", title=None, sort="-x", axis=alt.Axis(labelLimit=260)),
-            x=alt.X(f"{value}:Q", title=value_title, axis=alt.Axis(tickMinStep=1)),
-            tooltip=[alt.Tooltip(f"{category}:N", title=category_title), alt.Tooltip(f"{value}:Q", title=value_title)],
+            y=alt.Y(f"{category}:N", title=None, sort="-x", axis=alt.Axis(labelLimit=260, labelOverlap=False)),
+            x=x,
+            tooltip=tooltip,
         )
-        .properties(width=WIDTH, height=max(120, 24 * len(df)))
+        .properties(width=WIDTH, height=max(120, BAR_STEP * len(df)))
     )
 
 
-def _top_groups(df: pd.DataFrame, limit: int = MAX_GROUPS) -> pd.DataFrame:
-    totals = df.groupby("group")["incidents"].sum().sort_values(ascending=False)
-    if len(totals) <= limit:
-        return df
-    keep = set(totals.index[: limit - 1])
-    out = df.assign(group=df["group"].where(df["group"].isin(keep), "other"))
-    return out.groupby(["quarter", "group"], as_index=False)["incidents"].sum()
-
-
-def incidents_by_group(df: pd.DataFrame, *, dimension: str) -> alt.Chart | None:
-    """Lines per group over quarters. Columns: quarter, group, incidents."""
+def incidents_by_group(df: pd.DataFrame, *, dimension: str, today: date | None = None) -> alt.Chart | None:
+    """Lines per group over quarters, on a time axis; the quarter holding `today` is shaded as
+    in progress. Columns: quarter, group, incidents (distinct incidents, folded and zero-filled
+    by the query: pipelines/read/trends.py)."""
     if _empty(df):
         return None
-    data = _top_groups(df)
+    data = with_quarter_span(df)
+    order = data.groupby("group")["incidents"].sum().sort_values(ascending=False, kind="stable").index.tolist()
     label = dimension.capitalize()
     base = alt.Chart(data).encode(
-        x=alt.X("quarter:O", title="Quarter", sort="ascending", axis=alt.Axis(labelAngle=0)),
-        y=alt.Y("incidents:Q", title="Incidents (count)", axis=alt.Axis(tickMinStep=1)),
-        color=alt.Color("group:N", title=label, legend=alt.Legend(labelLimit=220)),
+        x=_x_quarter("q_mid", data["quarter"]),
+        y=alt.Y("incidents:Q", title=f"Incidents (count of distinct incidents per {dimension})", axis=alt.Axis(tickMinStep=1)),
+        color=alt.Color("group:N", title=label, scale=group_scale(order), sort=order, legend=alt.Legend(labelLimit=220)),
         tooltip=[
-            alt.Tooltip("quarter:O", title="Quarter"),
+            alt.Tooltip("q_label:N", title="Quarter"),
             alt.Tooltip("group:N", title=label),
             alt.Tooltip("incidents:Q", title="Incidents"),
         ],
     )
-    return alt.layer(base.mark_line(), base.mark_point(filled=True, size=50), title=f"Incidents per quarter, by {dimension}").properties(
-        width=WIDTH, height=320
-    )
+    layers = [base.mark_line(), base.mark_point(filled=True, size=40)]
+    band = in_progress_band(data["quarter"], today)
+    if band is not None:
+        layers.insert(0, band)
+    return alt.layer(*layers, title=f"Incidents per quarter, by {dimension}").properties(width=WIDTH, height=320)
 
 
 # Log-axis ticks at durations people think in, labelled in minutes, hours or days.
@@ -114,10 +217,34 @@ def human_hours(value: float) -> str:
     return f"{value / 24:.1f} days"
 
 
-def duration_distribution(points: pd.DataFrame, summary: pd.DataFrame, *, metric: str) -> alt.Chart | None:
-    """One metric's distribution per quarter: every incident as a dot, a box for p25-p75, a black tick
-    at the median and a red tick at p90; n in the tooltip and above each quarter. Log scale,
-    because durations are heavily skewed."""
+def _jittered(starts: pd.Series, ends: pd.Series, seed: int = 0) -> list[str]:
+    """A fixed pseudo-random date inside each quarter's middle 70 %, so dots spread sideways."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for s_, e_ in zip(starts, ends):
+        s0, e0 = date.fromisoformat(s_), date.fromisoformat(e_)
+        days = (e0 - s0).days
+        out.append((s0 + timedelta(days=int(days * (0.15 + 0.7 * rng.random())))).isoformat())
+    return out
+
+
+def _inset(starts: pd.Series, ends: pd.Series, share: float = 0.12) -> tuple[list[str], list[str]]:
+    """Each quarter's span shrunk by `share` at both ends, so boxes of adjacent quarters do not touch."""
+    lo, hi = [], []
+    for s_, e_ in zip(starts, ends):
+        s0, e0 = date.fromisoformat(s_), date.fromisoformat(e_)
+        pad = timedelta(days=int((e0 - s0).days * share))
+        lo.append((s0 + pad).isoformat())
+        hi.append((e0 - pad).isoformat())
+    return lo, hi
+
+
+def duration_distribution(points: pd.DataFrame, summary: pd.DataFrame, *, metric: str, min_sample: int = 5) -> alt.Chart | None:
+    """One metric's distribution per quarter on a time axis: every incident as a dot, a box for
+    p25-p75, a black line at the median and a red one at p90; n in the tooltip, and above each
+    quarter while few enough quarters are shown for the labels to stay apart. Quarters with fewer
+    than `min_sample` incidents are drawn faint (too few to compare). Log scale, because durations
+    are heavily skewed."""
     pts = points[points["metric"] == metric] if not _empty(points) else points
     summ = summary[summary["metric"] == metric] if not _empty(summary) else summary
     if _empty(pts) or _empty(summ):
@@ -125,7 +252,11 @@ def duration_distribution(points: pd.DataFrame, summary: pd.DataFrame, *, metric
     # Dots show the spread, not every incident: beyond MAX_DOTS per quarter a fixed sample is
     # as readable and keeps the chart small (the box, median, p90 and n use every incident).
     pts = pts.sample(frac=1.0, random_state=0).groupby("quarter").head(MAX_DOTS)[["quarter", "hours"]]
-    pts = pts.assign(hours=pts["hours"].clip(lower=1 / 60), took=pts["hours"].map(human_hours))  # 0 cannot sit on a log axis
+    pts = with_quarter_span(pts)
+    pts = pts.assign(hours=pts["hours"].clip(lower=1 / 60), took=pts["hours"].map(human_hours),  # 0 cannot sit on a log axis
+                     at=_jittered(pts["q_start"], pts["q_end"]))
+    summ = with_quarter_span(summ)
+    box_lo, box_hi = _inset(summ["q_start"], summ["q_end"])
     summ = summ.assign(
         median_label=summ["median"].map(human_hours),
         p90_label=summ["p90"].map(human_hours),
@@ -136,61 +267,85 @@ def duration_distribution(points: pd.DataFrame, summary: pd.DataFrame, *, metric
         p75=summ["p75"].clip(lower=1 / 60),
         p90=summ["p90"].clip(lower=1 / 60),
         n_label="n=" + summ["n"].astype(str),
+        box_lo=box_lo,
+        box_hi=box_hi,
+        enough=summ["n"] >= min_sample,
     )
-    x = alt.X("quarter:O", title="Quarter", sort="ascending", axis=alt.Axis(labelAngle=0))
+    def x(field: str) -> alt.X:  # one x definition for every layer, so they share one axis
+        return _x_quarter(field, summ["quarter"])
+
     y_title = f"{metric} (log scale: min, h, d)"
     scale = alt.Scale(type="log")
     axis = alt.Axis(values=DURATION_TICKS, labelExpr=_DURATION_LABEL, grid=True)
     tooltip = [
-        alt.Tooltip("quarter:O", title="Quarter"),
+        alt.Tooltip("q_label:N", title="Quarter"),
         alt.Tooltip("n:Q", title="Incidents (n)"),
         alt.Tooltip("median_label:N", title="Median"),
         alt.Tooltip("p90_label:N", title="p90"),
         alt.Tooltip("p25_label:N", title="p25"),
         alt.Tooltip("p75_label:N", title="p75"),
     ]
+    faint = alt.condition("datum.enough", alt.value(1.0), alt.value(0.35))
     dots = (
         alt.Chart(pts)
         .mark_circle(size=18, opacity=0.35, color="#4c78a8")
         .encode(
-            x=x,
-            xOffset=alt.XOffset("jitter:Q", scale=alt.Scale(domain=[-1, 1])),
+            x=x("at"),
             y=alt.Y("hours:Q", title=y_title, scale=scale, axis=axis),
-            tooltip=[alt.Tooltip("quarter:O", title="Quarter"), alt.Tooltip("took:N", title="Took")],
+            tooltip=[alt.Tooltip("q_label:N", title="Quarter"), alt.Tooltip("took:N", title="Took")],
         )
-        .transform_calculate(jitter="(random() - 0.5) * 1.2")
     )
     base = alt.Chart(summ)
-    box = base.mark_bar(size=26, opacity=0.25, color="#4c78a8").encode(x=x, y=alt.Y("p25:Q", scale=scale, title=y_title, axis=axis), y2="p75:Q", tooltip=tooltip)
-    median = base.mark_tick(color="black", thickness=3, size=34).encode(x=x, y=alt.Y("median:Q", scale=scale), tooltip=tooltip)
-    p90 = base.mark_tick(color="#d7301f", thickness=2, size=34).encode(x=x, y=alt.Y("p90:Q", scale=scale), tooltip=tooltip)
-    n_text = base.mark_text(dy=-10, fontSize=11, color="#444").encode(x=x, y=alt.value(0), text="n_label:N")
-    return alt.layer(box, dots, median, p90, n_text, title=f"{metric} per quarter (dots: incidents; box: p25–p75; black: median; red: p90)").properties(
-        width=WIDTH, height=300
+    box = base.mark_rect(color="#4c78a8").encode(
+        x=x("box_lo"), x2="box_hi:T", y=alt.Y("p25:Q", scale=scale, title=y_title, axis=axis), y2="p75:Q", tooltip=tooltip,
+        opacity=alt.condition("datum.enough", alt.value(0.25), alt.value(0.08)),
     )
+    median = base.mark_rule(color="black", strokeWidth=3).encode(
+        x=x("box_lo"), x2="box_hi:T", y=alt.Y("median:Q", scale=scale), tooltip=tooltip, opacity=faint
+    )
+    p90 = base.mark_rule(color="#d7301f", strokeWidth=2).encode(
+        x=x("box_lo"), x2="box_hi:T", y=alt.Y("p90:Q", scale=scale), tooltip=tooltip, opacity=faint
+    )
+    layers = [box, dots, median, p90]
+    if summ["quarter"].nunique() <= MAX_QUARTER_LABELS:  # more would run together ("n=1n=1n=1")
+        layers.append(base.mark_text(dy=-10, fontSize=11, color="#444").encode(x=x("q_mid"), y=alt.value(0), text="n_label:N"))
+    title = f"{metric} per quarter (dots: incidents; box: p25–p75; black: median; red: p90; faint: n < {min_sample})"
+    return alt.layer(*layers, title=title).properties(width=WIDTH, height=300)
+
+
+MAX_CELL_NUMBERS = 40  # quarters on a heatmap up to which each cell can carry its number
 
 
 def theme_heatmap(df: pd.DataFrame) -> alt.Chart | None:
-    """Theme x quarter, cell shade = incidents. Columns: theme, quarter, incidents."""
+    """Theme x quarter on a time axis, cell shade = incidents (empty quarters are gaps).
+    Columns: theme, quarter, incidents."""
     if _empty(df):
         return None
     order = df.groupby("theme")["incidents"].sum().sort_values(ascending=False).index[:MAX_THEMES].tolist()
-    df = df[df["theme"].isin(order)]
+    df = with_quarter_span(df[df["theme"].isin(order)])
+    lo, hi = _inset(df["q_start"], df["q_end"], share=0.04)
+    df = df.assign(cell_lo=lo, cell_hi=hi)
     base = alt.Chart(df).encode(
-        x=alt.X("quarter:O", title="Quarter", sort="ascending", axis=alt.Axis(labelAngle=0)),
-        y=alt.Y("theme:N", title="Theme (most incidents first)", sort=order, axis=alt.Axis(labelLimit=280)),
+        x=_x_quarter("cell_lo", df["quarter"]),
+        x2="cell_hi:T",
+        # No y title: the chart title names the rows, and a rotated title sits on top of long labels.
+        y=alt.Y("theme:N", title=None, sort=order, axis=alt.Axis(labelLimit=320)),
     )
     cells = base.mark_rect().encode(
         color=alt.Color("incidents:Q", title="Incidents (count)", scale=alt.Scale(scheme="orangered")),
-        tooltip=[alt.Tooltip("theme:N", title="Theme"), alt.Tooltip("quarter:O", title="Quarter"), alt.Tooltip("incidents:Q", title="Incidents")],
+        tooltip=[alt.Tooltip("theme:N", title="Theme"), alt.Tooltip("q_label:N", title="Quarter"), alt.Tooltip("incidents:Q", title="Incidents")],
     )
-    threshold = float(df["incidents"].max()) * 0.6  # dark cells get white numbers
-    labels = base.mark_text(fontSize=11).encode(
-        text="incidents:Q", color=alt.condition(f"datum.incidents > {threshold}", alt.value("white"), alt.value("black"))
-    )
+    layers = [cells]
+    if df["quarter"].nunique() <= MAX_CELL_NUMBERS:
+        threshold = float(df["incidents"].max()) * 0.6  # dark cells get white numbers
+        layers.append(alt.Chart(df).mark_text(fontSize=11).encode(
+            x=_x_quarter("q_mid", df["quarter"]),
+            y=alt.Y("theme:N", title=None, sort=order),
+            text="incidents:Q", color=alt.condition(f"datum.incidents > {threshold}", alt.value("white"), alt.value("black")),
+        ))
     n_themes = df["theme"].nunique()
-    title = "Incidents per theme and quarter" + (f" (top {MAX_THEMES} themes)" if len(order) == MAX_THEMES else "")
-    return alt.layer(cells, labels, title=title).properties(width=WIDTH, height=max(140, 26 * n_themes))
+    title = "Incidents per theme and quarter, themes with most incidents first" + (f" (top {MAX_THEMES})" if len(order) == MAX_THEMES else "")
+    return alt.layer(*layers, title=title).properties(width=WIDTH, height=max(140, 26 * n_themes))
 
 
 def theme_services(df: pd.DataFrame) -> alt.Chart | None:
@@ -201,15 +356,16 @@ def theme_services(df: pd.DataFrame) -> alt.Chart | None:
     df = df[df["theme"].isin(themes)]
     top = df.groupby("service")["incidents"].sum().sort_values(ascending=False)
     keep = set(top.index[: MAX_GROUPS - 1]) if len(top) > MAX_GROUPS else set(top.index)
-    data = df.assign(service=df["service"].where(df["service"].isin(keep), "other"))
+    data = df.assign(service=df["service"].where(df["service"].isin(keep), "(other services)"))
     data = data.groupby(["theme", "service"], as_index=False)["incidents"].sum()
     return (
         alt.Chart(data, title="Services per theme")
         .mark_bar()
         .encode(
-            y=alt.Y("theme:N", title="Theme", sort="-x", axis=alt.Axis(labelLimit=280)),
+            y=alt.Y("theme:N", title=None, sort="-x", axis=alt.Axis(labelLimit=320)),  # a rotated title would overlap the labels
             x=alt.X("incidents:Q", title="Incidents (count; an incident counts once per service)"),
-            color=alt.Color("service:N", title="Service"),
+            color=alt.Color("service:N", title="Service", scale=group_scale(
+                data.groupby("service")["incidents"].sum().sort_values(ascending=False, kind="stable").index.tolist())),
             tooltip=[alt.Tooltip("theme:N", title="Theme"), alt.Tooltip("service:N", title="Service"), alt.Tooltip("incidents:Q", title="Incidents")],
         )
         .properties(width=WIDTH, height=max(140, 26 * data["theme"].nunique()))
@@ -223,11 +379,21 @@ def completion(df: pd.DataFrame, *, by: str) -> alt.Chart | None:
     long = df.melt(id_vars=["group", "items", "done_pct"], value_vars=["done", "open", "wont_fix"], var_name="status", value_name="count")
     long["status"] = long["status"].replace({"wont_fix": "won't fix"})
     label = {"quarter": "Quarter of incident", "team": "Team", "priority": "Priority", "kind": "Type"}.get(by, by)
+    if by == "quarter":
+        long = with_quarter_span(long, "group")
+        lo, hi = _inset(long["q_start"], long["q_end"])
+        long = long.assign(bar_lo=lo, bar_hi=hi)
+        x = _x_quarter("bar_lo", long["group"], title=label)
+        x2: dict = {"x2": "bar_hi:T"}
+    else:
+        x = alt.X("group:N", title=label, sort="ascending", axis=alt.Axis(labelAngle=-30, labelLimit=160))
+        x2 = {}
     return (
         alt.Chart(long, title=f"Action items by status, per {label.lower()}")
         .mark_bar()
         .encode(
-            x=alt.X("group:N", title=label, sort="ascending", axis=alt.Axis(labelAngle=0 if by == "quarter" else -30, labelLimit=160)),
+            x=x,
+            **x2,
             y=alt.Y("count:Q", title="Action items (count)"),
             color=alt.Color(
                 "status:N", title="Status", scale=alt.Scale(domain=["done", "open", "won't fix"], range=["#1a9850", "#d73027", "#bdbdbd"])
@@ -287,37 +453,51 @@ def timeline(df: pd.DataFrame) -> alt.Chart | None:
 
 
 def completeness_by_quarter(df: pd.DataFrame, *, complete_at: int) -> alt.Chart | None:
-    """Completeness scores per quarter: box plot plus the 'complete' threshold. Columns: quarter, completeness."""
+    """Completeness scores per quarter on a time axis: a box (p25-p75), whiskers (min-max) and a
+    median line per quarter, plus the 'complete' threshold. Columns: quarter, completeness."""
     if _empty(df):
         return None
-    box = (
-        alt.Chart(df)
-        .mark_boxplot(extent="min-max", size=26, color="#4c78a8")
-        .encode(
-            x=alt.X("quarter:O", title="Quarter", sort="ascending", axis=alt.Axis(labelAngle=0)),
-            y=alt.Y("completeness:Q", title="Completeness score (0–100)", scale=alt.Scale(domain=[0, 100])),
-            tooltip=[alt.Tooltip("quarter:O", title="Quarter"), alt.Tooltip("completeness:Q", title="Score")],
-        )
-    )
+    stats = df.groupby("quarter")["completeness"].describe()[["count", "min", "25%", "50%", "75%", "max"]]
+    stats = with_quarter_span(stats.reset_index().rename(columns={"count": "n", "25%": "p25", "50%": "median", "75%": "p75"}))
+    lo, hi = _inset(stats["q_start"], stats["q_end"])
+    stats = stats.assign(box_lo=lo, box_hi=hi, n=stats["n"].astype(int))
+
+    def x(field: str) -> alt.X:
+        return _x_quarter(field, stats["quarter"])
+
+    y = alt.Y("p25:Q", title="Completeness score (0–100)", scale=alt.Scale(domain=[0, 100]))
+    tooltip = [alt.Tooltip("q_label:N", title="Quarter"), alt.Tooltip("n:Q", title="Postmortems (n)"),
+               alt.Tooltip("median:Q", title="Median score"), alt.Tooltip("min:Q", title="Lowest"), alt.Tooltip("max:Q", title="Highest")]
+    base = alt.Chart(stats)
+    whisker = base.mark_rule(color="#4c78a8").encode(x=x("q_mid"), y=alt.Y("min:Q", title="Completeness score (0–100)",
+                                                                          scale=alt.Scale(domain=[0, 100])), y2="max:Q", tooltip=tooltip)
+    box = base.mark_rect(color="#4c78a8", opacity=0.6).encode(x=x("box_lo"), x2="box_hi:T", y=y, y2="p75:Q", tooltip=tooltip)
+    median = base.mark_rule(color="white", strokeWidth=2).encode(x=x("box_lo"), x2="box_hi:T", y="median:Q", tooltip=tooltip)
     threshold = alt.Chart(pd.DataFrame({"y": [complete_at]})).mark_rule(color="#1a9850", strokeDash=[6, 4]).encode(
         y="y:Q", tooltip=[alt.Tooltip("y:Q", title="Counts as complete at")]
     )
-    return alt.layer(box, threshold, title=f"Postmortem completeness per quarter (dashed: complete at {complete_at})").properties(width=WIDTH, height=280)
+    title = f"Postmortem completeness per quarter (box: p25–p75, line: median, whiskers: min–max; dashed: complete at {complete_at})"
+    return alt.layer(whisker, box, median, threshold, title=title).properties(width=WIDTH, height=280)
 
 
 def lint_rules(df: pd.DataFrame) -> alt.Chart | None:
-    """Most common lint findings per quarter. Columns: quarter, rule, severity, findings."""
+    """Most common lint findings per quarter, on a time axis. Columns: quarter, rule, severity, findings."""
     if _empty(df):
         return None
+    data = with_quarter_span(df)
+    lo, hi = _inset(data["q_start"], data["q_end"])
+    data = data.assign(bar_lo=lo, bar_hi=hi)
     return (
-        alt.Chart(df, title="Most common postmortem quality findings, per quarter")
+        alt.Chart(data, title="Most common postmortem quality findings, per quarter")
         .mark_bar()
         .encode(
-            x=alt.X("quarter:O", title="Quarter", sort="ascending", axis=alt.Axis(labelAngle=0)),
+            x=_x_quarter("bar_lo", data["quarter"]),
+            x2="bar_hi:T",
             y=alt.Y("findings:Q", title="Findings (count)"),
-            color=alt.Color("rule:N", title="Rule", legend=alt.Legend(labelLimit=240)),
+            color=alt.Color("rule:N", title="Rule", legend=alt.Legend(labelLimit=240),
+                            scale=group_scale(data.groupby("rule")["findings"].sum().sort_values(ascending=False, kind="stable").index.tolist())),
             tooltip=[
-                alt.Tooltip("quarter:O", title="Quarter"),
+                alt.Tooltip("q_label:N", title="Quarter"),
                 alt.Tooltip("rule:N", title="Rule"),
                 alt.Tooltip("severity:N", title="Severity"),
                 alt.Tooltip("findings:Q", title="Findings"),

@@ -4,6 +4,11 @@ URL keys: from, to (YYYY-MM-DD), team, service, sev, theme (repeatable). Values 
 strangers' links, so each one is checked against the options the database offers; anything
 unknown, malformed or oversized is dropped silently (never an exception). An empty multiselect
 means "all"; the date range means "all" while it spans every incident.
+
+The date range opens on the corpus's dense period (pipelines/read/periods.py), not on first to
+last incident: a real corpus's 1628 outlier would squash every chart into its last pixel. The
+sidebar says how many incidents lie outside the range and includes them in one click. `from`
+and `to` appear in the URL only when the range differs from that default.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ _MULTI = {  # session-state key -> (URL key, option kind)
 }
 _DATES = "hs_dates"
 _BOUNDS = "_hs_date_bounds"  # the data's date range when the widget was last drawn
+_DEFAULT = "_hs_date_default"  # the default (dense) range when the widget was last drawn
 _MAX_URL_VALUES = 50
 _MAX_VALUE_LEN = 200
 
@@ -63,51 +69,62 @@ def _url_values(key: str, allowed: dict[object, str], as_int: bool) -> list[obje
     return out
 
 
-def _bounds() -> tuple[date, date] | None:
+def _bounds() -> tuple[tuple[date, date], tuple[date, date]] | None:
+    """((first, last) incident date, (dense first, last)): the widget's limits and its default."""
     b = data.load("date_bounds")
     if b.empty or pd.isna(b["first"].iloc[0]) or pd.isna(b["last"].iloc[0]):
         return None
-    return pd.Timestamp(b["first"].iloc[0]).date(), pd.Timestamp(b["last"].iloc[0]).date()
+    first, last = pd.Timestamp(b["first"].iloc[0]).date(), pd.Timestamp(b["last"].iloc[0]).date()
+    dense = b["dense_first"].iloc[0]
+    dense_first = pd.Timestamp(dense).date() if dense is not None and not pd.isna(dense) else first
+    return (first, last), (dense_first, last)
 
 
 def _clamp(d: date, lo: date, hi: date) -> date:
     return min(max(d, lo), hi)
 
 
-def _init_from_url(options: dict[str, dict[object, str]], bounds: tuple[date, date] | None) -> None:
+def _init_from_url(options: dict[str, dict[object, str]], dates: tuple[tuple[date, date], tuple[date, date]] | None) -> None:
     for state_key, (url_key, kind) in _MULTI.items():
         st.session_state[state_key] = _url_values(url_key, options[kind], as_int=kind == "theme")
-    if bounds is not None:
-        lo, hi = bounds
-        start = _parse_date(st.query_params.get("from")) or lo
-        end = _parse_date(st.query_params.get("to")) or hi
+    if dates is not None:
+        (lo, hi), default = dates
+        start = _parse_date(st.query_params.get("from")) or default[0]
+        end = _parse_date(st.query_params.get("to")) or default[1]
         start, end = _clamp(start, lo, hi), _clamp(end, lo, hi)
         if start > end:
-            start, end = lo, hi
+            start, end = default
         st.session_state[_DATES] = (start, end)
 
 
-def _reset(options: dict[str, dict[object, str]], bounds: tuple[date, date] | None) -> None:
+def _reset(options: dict[str, dict[object, str]], dates: tuple[tuple[date, date], tuple[date, date]] | None) -> None:
     for state_key in _MULTI:
         st.session_state[state_key] = []
-    if bounds is not None:
-        st.session_state[_DATES] = bounds
+    if dates is not None:
+        st.session_state[_DATES] = dates[1]
 
 
-def _sanitize_state(options: dict[str, dict[object, str]], bounds: tuple[date, date] | None) -> None:
+def _include_all(bounds: tuple[date, date]) -> None:
+    st.session_state[_DATES] = bounds
+
+
+def _sanitize_state(options: dict[str, dict[object, str]], dates: tuple[tuple[date, date], tuple[date, date]] | None) -> None:
     """Drop values a rebuilt database no longer offers, so widgets never see unknown defaults."""
     for state_key, (_, kind) in _MULTI.items():
         current = st.session_state.get(state_key, [])
         st.session_state[state_key] = [v for v in current if v in options[kind]]
-    if bounds is not None:
+    if dates is not None:
+        bounds, default = dates
         value = st.session_state.get(_DATES)
-        previous = st.session_state.get(_BOUNDS)
-        st.session_state[_BOUNDS] = bounds
-        if previous is not None and isinstance(value, (tuple, list)) and tuple(value) == tuple(previous):
+        previous_bounds, previous_default = st.session_state.get(_BOUNDS), st.session_state.get(_DEFAULT)
+        st.session_state[_BOUNDS], st.session_state[_DEFAULT] = bounds, default
+        if isinstance(value, (tuple, list)) and previous_bounds is not None and tuple(value) == tuple(previous_bounds):
             value = st.session_state[_DATES] = bounds  # "everything" stays everything after a rebuild adds dates
+        elif isinstance(value, (tuple, list)) and previous_default is not None and tuple(value) == tuple(previous_default):
+            value = st.session_state[_DATES] = default  # so does the default range
         if not isinstance(value, (tuple, list)) or len(value) != 2:
             if not (isinstance(value, (tuple, list)) and len(value) == 1):  # half-picked range: keep it
-                st.session_state[_DATES] = bounds
+                st.session_state[_DATES] = default
         else:
             lo, hi = bounds
             st.session_state[_DATES] = (_clamp(value[0], lo, hi), _clamp(value[1], lo, hi))
@@ -129,10 +146,41 @@ def _to_filters(bounds: tuple[date, date] | None) -> Filters:
     )
 
 
-def _write_url(filters: Filters) -> None:
+def _years(first: object, last: object) -> str:
+    a, b = pd.Timestamp(first).year, pd.Timestamp(last).year
+    return str(a) if a == b else f"{a}–{b}"
+
+
+def _count(n: int, what: str) -> str:
+    return f"{n} {what}{'' if n == 1 else 's'}"
+
+
+def outside_note(filters: Filters) -> str | None:
+    """How many incidents the date range leaves out, e.g. "11 earlier incidents (1628–2009) and 73
+    undated incidents are outside this range." None when the range holds every incident."""
+    if filters.start is None and filters.end is None:
+        return None
+    row = data.load("incidents_outside", start=filters.start, end=filters.end).iloc[0]
+    before, after, undated = int(row.before), int(row.after), int(row.undated)
+    parts = []
+    if before:
+        parts.append(f"{_count(before, 'earlier incident')} ({_years(row.before_first, row.before_last)})")
+    if after:
+        parts.append(f"{_count(after, 'later incident')} ({_years(row.after_first, row.after_last)})")
+    if undated:
+        parts.append(_count(undated, "undated incident"))
+    if not parts:
+        return None
+    listed = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+    return f"{listed} {'is' if before + after + undated == 1 else 'are'} outside this range."
+
+
+def _write_url(filters: Filters, default: tuple[date, date] | None) -> None:
+    value = st.session_state.get(_DATES)
+    custom = isinstance(value, (tuple, list)) and len(value) == 2 and default is not None and tuple(value) != tuple(default)
     wanted: dict[str, list[str]] = {
-        "from": [filters.start.isoformat()] if filters.start else [],
-        "to": [filters.end.isoformat()] if filters.end else [],
+        "from": [value[0].isoformat()] if custom else [],
+        "to": [value[1].isoformat()] if custom else [],
         "team": list(filters.teams),
         "service": list(filters.services),
         "sev": list(filters.severities),
@@ -151,16 +199,22 @@ def filter_bar() -> Filters:
     """Render the sidebar filters and return the current selection (also kept for `current()`)."""
     opts = data.load("filter_options")
     options = {kind: _options(opts, kind) for kind in ("team", "service", "severity", "theme")}
-    bounds = _bounds()
+    dates = _bounds()
+    bounds = dates[0] if dates else None
     if not st.session_state.get(_INIT):
-        _init_from_url(options, bounds)
+        _init_from_url(options, dates)
         st.session_state[_INIT] = True
-    _sanitize_state(options, bounds)
+    _sanitize_state(options, dates)
+    filters = _to_filters(bounds)
 
     with st.sidebar:
         st.header("Filters")
         if bounds is not None:
             st.date_input("Incident date", key=_DATES, min_value=bounds[0], max_value=bounds[1], format="YYYY-MM-DD")
+            note = outside_note(filters)
+            if note:
+                st.caption(note)
+                st.button("Include all dates", on_click=_include_all, args=(bounds,), key="hs_all_dates", icon=":material/date_range:")
         st.multiselect("Severity", list(options["severity"]), key="hs_severities", placeholder="All severities")
         st.multiselect("Team", list(options["team"]), key="hs_teams", placeholder="All teams")
         st.multiselect("Service", list(options["service"]), key="hs_services", placeholder="All services")
@@ -168,10 +222,9 @@ def filter_bar() -> Filters:
         st.multiselect(
             "Theme", list(theme_labels), key="hs_themes", format_func=lambda t: theme_labels.get(t, str(t)), placeholder="All themes"
         )
-        st.button("Clear filters", on_click=_reset, args=(options, bounds), width="stretch")
+        st.button("Clear filters", on_click=_reset, args=(options, dates), width="stretch")
 
-    filters = _to_filters(bounds)
-    _write_url(filters)
+    _write_url(filters, dates[1] if dates else None)
     st.session_state[_CURRENT] = filters
     return filters
 

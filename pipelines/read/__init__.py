@@ -13,12 +13,13 @@ from collections.abc import Callable
 from pipelines.read import actions, incidents, overview, quality, repeats, review, themes, trends
 from pipelines.read.access import ANONYMOUS, RESTRICTED_LABEL, Viewer
 from pipelines.read.connection import DatabaseProblem, open_database, open_read_only
-from pipelines.read.scope import CLOSED_STATUSES, COMPLETE_AT, MIN_SAMPLE, NO_FILTERS, Filters
+from pipelines.read.scope import CLOSED_STATUSES, COMPLETE_AT, MIN_COMPARE, MIN_SAMPLE, NO_FILTERS, Filters
 
 # The read API by name, so callers write `read.incidents_per_month(con, filters)`.
 from pipelines.read.overview import (  # noqa: F401
     date_bounds,
     filter_options,
+    incidents_outside,
     incidents_per_month,
     overview_kpis,
     reference_quarter,
@@ -30,6 +31,7 @@ from pipelines.read.trends import (  # noqa: F401
     durations,
     incidents_by_dimension,
     DIMENSIONS,
+    MAX_GROUPS,
 )
 from pipelines.read.themes import (  # noqa: F401
     factor_categories,
@@ -111,6 +113,6 @@ def _queries() -> dict[str, Callable]:
 QUERIES: dict[str, Callable] = _queries()
 
 __all__ = [
-    "ANONYMOUS", "CLOSED_STATUSES", "COMPLETE_AT", "MIN_SAMPLE", "NO_FILTERS", "QUERIES", "RESTRICTED_LABEL",
+    "ANONYMOUS", "CLOSED_STATUSES", "COMPLETE_AT", "MIN_COMPARE", "MIN_SAMPLE", "NO_FILTERS", "QUERIES", "RESTRICTED_LABEL",
     "DatabaseProblem", "Filters", "Viewer", "open_database", "open_read_only",
 ]

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 
 import duckdb
 import pandas as pd
 
+from pipelines.quarters import Quarter, default_quarter
 from pipelines.read.access import ANONYMOUS
+from pipelines.read.periods import dense_start_year
 from pipelines.read.scope import CLOSED_STATUSES, COMPLETE_AT, NO_FILTERS, Filters, run, scoped
 
 def filter_options(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
@@ -29,8 +31,40 @@ def filter_options(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
 
 def date_bounds(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """One row: first and last incident date and the incident count (dates may be NULL)."""
-    return run(con, "SELECT min(incident_date) AS first, max(incident_date) AS last, count(*) AS incidents FROM incidents")
+    """One row: first and last incident date, the incident count, how many are dated, and the
+    first date of the dense period (pipelines/read/periods.py), where the date filter opens.
+    Dates are NULL when no incident is dated."""
+    per_year = run(
+        con,
+        """
+        SELECT year(incident_date) AS year, count(*) AS incidents, min(incident_date) AS first
+        FROM incidents WHERE incident_date IS NOT NULL GROUP BY ALL ORDER BY year
+        """,
+    )
+    totals = run(con, "SELECT min(incident_date) AS first, max(incident_date) AS last, count(*) AS incidents, "
+                      "count(incident_date) AS dated FROM incidents")
+    year = dense_start_year(dict(zip(per_year["year"], per_year["incidents"])))
+    dense_first = per_year.loc[per_year["year"] == year, "first"].iloc[0] if year is not None else None
+    return totals.assign(dense_first=[dense_first])
+
+
+def incidents_outside(con: duckdb.DuckDBPyConnection, *, start: date | None = None, end: date | None = None) -> pd.DataFrame:
+    """One row: incidents before `start` (count, first and last date), after `end` (the same), and
+    undated ones (which no date range holds). Every incident counts, whatever the other filters."""
+    return run(
+        con,
+        """
+        SELECT count(*) FILTER (WHERE incident_date < $start::DATE) AS before,
+               min(incident_date) FILTER (WHERE incident_date < $start::DATE) AS before_first,
+               max(incident_date) FILTER (WHERE incident_date < $start::DATE) AS before_last,
+               count(*) FILTER (WHERE incident_date > $end::DATE) AS after,
+               min(incident_date) FILTER (WHERE incident_date > $end::DATE) AS after_first,
+               max(incident_date) FILTER (WHERE incident_date > $end::DATE) AS after_last,
+               count(*) FILTER (WHERE incident_date IS NULL) AS undated
+        FROM incidents
+        """,
+        {"start": start, "end": end},
+    )
 
 
 def incidents_per_month(con: duckdb.DuckDBPyConnection, filters: Filters = NO_FILTERS) -> pd.DataFrame:
@@ -47,32 +81,35 @@ def incidents_per_month(con: duckdb.DuckDBPyConnection, filters: Filters = NO_FI
     )
 
 
-def reference_quarter(con: duckdb.DuckDBPyConnection, filters: Filters = NO_FILTERS) -> tuple[date, date] | None:
-    """(start, end) of "this quarter": the quarter of the filter's end date, else of the latest incident."""
-    ref = filters.end
-    if ref is None:
-        ref = con.execute("SELECT max(incident_date) FROM incidents").fetchone()[0]
-    if ref is None:
-        return None
-    start = date(ref.year, 3 * ((ref.month - 1) // 3) + 1, 1)
-    end_month = start.month + 3
-    end = date(start.year + (end_month > 12), (end_month - 1) % 12 + 1, 1)
-    return start, end
+def reference_quarter(con: duckdb.DuckDBPyConnection, filters: Filters = NO_FILTERS, *, today: date) -> Quarter | None:
+    """The quarter the overview's KPIs describe: the last complete quarter with incidents in view
+    (over by `today`, and not cut by the filter's end date); the latest quarter with incidents in
+    view when none is complete. None when nothing in view is dated.
+
+    A quarter still in progress is never the default: its counts are partial, so its "drop"
+    against the quarter before would read as an improvement that is only the calendar.
+    """
+    found = scoped(
+        con,
+        "SELECT DISTINCT year(incident_date) AS year, quarter(incident_date) AS q FROM scope WHERE incident_date IS NOT NULL",
+        replace(filters, start=None),
+        ANONYMOUS,
+    )
+    limit = today if filters.end is None else min(today, filters.end + timedelta(days=1))
+    return default_quarter((Quarter(int(r.year), int(r.q)) for r in found.itertuples(index=False)), limit)
 
 
 def overview_kpis(
     con: duckdb.DuckDBPyConnection, filters: Filters = NO_FILTERS, *, today: date, complete_at: int = COMPLETE_AT
 ) -> pd.DataFrame:
-    """One row per period ('this', 'last' quarter): incidents, completeness, action items, time to resolve.
+    """One row per period: 'this' (reference_quarter) and 'last' (the quarter before): incidents,
+    completeness, action items, time to resolve.
 
     The start date of the filter is ignored so "last quarter" is always available to compare;
     `overdue` is as of `today` across the whole period's incidents.
     """
-    ref = reference_quarter(con, filters)
-    if ref is None:
-        ref = (date(today.year, 1, 1), date(today.year, 4, 1))
-    this_start, this_end = ref
-    last_start = date(this_start.year - (this_start.month == 1), (this_start.month - 4) % 12 + 1, 1)
+    ref = reference_quarter(con, filters, today=today) or Quarter.of(today)
+    this_start, this_end, last_start = ref.start, ref.end, ref.previous().start
     return scoped(
         con,
         """
@@ -112,9 +149,14 @@ def overview_kpis(
     )
 
 
-def top_services(con: duckdb.DuckDBPyConnection, filters: Filters = NO_FILTERS, *, limit: int = 10) -> pd.DataFrame:
-    """service, incidents in "this quarter" (see reference_quarter)."""
-    ref = reference_quarter(con, filters) or (date(1, 1, 1), date(1, 1, 1))
+def _quarter_bounds(con: duckdb.DuckDBPyConnection, filters: Filters, today: date) -> tuple[date, date]:
+    ref = reference_quarter(con, filters, today=today)
+    return (ref.start, ref.end) if ref is not None else (date(1, 1, 1), date(1, 1, 1))
+
+
+def top_services(con: duckdb.DuckDBPyConnection, filters: Filters = NO_FILTERS, *, today: date, limit: int = 10) -> pd.DataFrame:
+    """service, incidents in the reference quarter (see reference_quarter)."""
+    ref = _quarter_bounds(con, filters, today)
     return scoped(
         con,
         """
@@ -131,9 +173,9 @@ def top_services(con: duckdb.DuckDBPyConnection, filters: Filters = NO_FILTERS, 
     )
 
 
-def top_themes(con: duckdb.DuckDBPyConnection, filters: Filters = NO_FILTERS, *, limit: int = 10) -> pd.DataFrame:
-    """theme_id, theme (label), incidents in "this quarter"; unclustered factors (-1) left out."""
-    ref = reference_quarter(con, filters) or (date(1, 1, 1), date(1, 1, 1))
+def top_themes(con: duckdb.DuckDBPyConnection, filters: Filters = NO_FILTERS, *, today: date, limit: int = 10) -> pd.DataFrame:
+    """theme_id, theme (label), incidents in the reference quarter; unclustered factors (-1) left out."""
+    ref = _quarter_bounds(con, filters, today)
     return scoped(
         con,
         """

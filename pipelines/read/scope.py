@@ -28,6 +28,9 @@ from pipelines.read.access import RESTRICTED_LABEL, Viewer
 COMPLETE_AT = 80
 # Below this many durations in a quarter a median/p90 comparison is noise; pages say so.
 MIN_SAMPLE = 5
+# Below this many incidents in either quarter, the overview does not compare the two quarters
+# (no deltas): a change from 1 incident to 3 says nothing. It says so instead.
+MIN_COMPARE = 5
 CLOSED_STATUSES = ("done", "wont_fix")
 
 

@@ -6,33 +6,65 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
+from pipelines.quarters import label_sql
 from pipelines.read.access import ANONYMOUS
 from pipelines.read.scope import MIN_SAMPLE, NO_FILTERS, Filters, scoped
 
-_BY_DIMENSION = {
+# One row per (incident, quarter start, group) for each way of breaking incidents down.
+_MEMBERS = {
     "team": """
-        SELECT quarter, coalesce(team, '(no team)') AS "group", count(*) AS incidents
-        FROM scope WHERE quarter IS NOT NULL GROUP BY ALL ORDER BY quarter, "group"
+        SELECT incident_id, date_trunc('quarter', incident_date)::DATE AS q, coalesce(team, '(no team)') AS g
+        FROM scope WHERE incident_date IS NOT NULL
     """,
     "service": """
-        SELECT sc.quarter, s.service AS "group", count(DISTINCT sc.incident_id) AS incidents
-        FROM scope sc JOIN incident_services s USING (incident_id)
-        WHERE sc.quarter IS NOT NULL GROUP BY ALL ORDER BY sc.quarter, "group"
+        SELECT sc.incident_id, date_trunc('quarter', sc.incident_date)::DATE AS q, s.service AS g
+        FROM scope sc JOIN incident_services s USING (incident_id) WHERE sc.incident_date IS NOT NULL
     """,
     "theme": """
-        SELECT sc.quarter, t.label AS "group", count(DISTINCT sc.incident_id) AS incidents
+        SELECT DISTINCT sc.incident_id, date_trunc('quarter', sc.incident_date)::DATE AS q, t.label AS g
         FROM scope sc JOIN incident_themes it USING (incident_id) JOIN themes t USING (theme_id)
-        WHERE sc.quarter IS NOT NULL AND t.theme_id >= 0 GROUP BY ALL ORDER BY sc.quarter, "group"
+        WHERE sc.incident_date IS NOT NULL AND t.theme_id >= 0
     """,
 }
-DIMENSIONS = tuple(_BY_DIMENSION)
+DIMENSIONS = tuple(_MEMBERS)
+MAX_GROUPS = 8  # lines on one chart; beyond this the smallest groups share one "other" line
+
+# Every count is of distinct incidents: an incident in two of the folded groups is one incident
+# of "other", not two. Quarters without incidents are rows of 0, so a line drops to zero
+# instead of joining two distant quarters.
+_BY_GROUP = f"""
+, ranked AS (
+    SELECT g, row_number() OVER (ORDER BY count(DISTINCT incident_id) DESC, g) AS r, count(*) OVER () AS n_groups
+    FROM members GROUP BY g
+), labelled AS (
+    SELECT m.incident_id, m.q, CASE WHEN r.n_groups <= $top OR r.r < $top THEN m.g ELSE $other END AS g
+    FROM members m JOIN ranked r USING (g)
+), counts AS (
+    SELECT q, g, count(DISTINCT incident_id) AS incidents FROM labelled GROUP BY ALL
+), quarters AS (
+    SELECT unnest(generate_series(min(q), max(q), INTERVAL 3 MONTH))::DATE AS q FROM members
+)
+SELECT {label_sql("quarters.q")} AS quarter, quarters.q AS quarter_start, grp.g AS "group",
+       coalesce(counts.incidents, 0) AS incidents
+FROM quarters CROSS JOIN (SELECT DISTINCT g FROM labelled) grp
+LEFT JOIN counts ON counts.q = quarters.q AND counts.g = grp.g
+ORDER BY quarter_start, "group"
+"""
 
 
-def incidents_by_dimension(con: duckdb.DuckDBPyConnection, filters: Filters = NO_FILTERS, *, dimension: str = "team") -> pd.DataFrame:
-    """quarter, group, incidents; `dimension` is one of DIMENSIONS (an incident with two services counts for both)."""
-    if dimension not in _BY_DIMENSION:
+def incidents_by_dimension(
+    con: duckdb.DuckDBPyConnection, filters: Filters = NO_FILTERS, *, dimension: str = "team", top: int = MAX_GROUPS
+) -> pd.DataFrame:
+    """quarter, quarter_start, group, incidents: distinct incidents per quarter and group, every
+    quarter from the first to the last in view (0 where none). `dimension` is one of DIMENSIONS;
+    an incident with two services counts once for each. Beyond `top` groups, all but the
+    largest top - 1 are folded into one "(other teams)" group that counts distinct incidents."""
+    if dimension not in _MEMBERS:
         raise ValueError(f"unknown dimension {dimension!r}; expected one of {DIMENSIONS}")
-    return scoped(con, _BY_DIMENSION[dimension], filters, ANONYMOUS)
+    return scoped(
+        con, ", members AS (" + _MEMBERS[dimension] + ")" + _BY_GROUP, filters, ANONYMOUS,
+        top=max(1, int(top)), other=f"(other {dimension}s)",
+    )
 
 
 _DURATIONS = """

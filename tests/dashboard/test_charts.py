@@ -44,13 +44,14 @@ def _charts(con):
     points, summary = q.durations(con), q.duration_summary(con)
     return {
         "per_month": charts.incidents_per_month(q.incidents_per_month(con)),
-        "ranked": charts.ranked_bars(q.top_services(con), category="service", value="incidents", title="Top services",
+        "ranked": charts.ranked_bars(q.top_services(con, today=TODAY), category="service", value="incidents", title="Top services",
                                      category_title="Service", value_title="Incidents (count)"),
         "by_group": charts.incidents_by_group(q.incidents_by_dimension(con, dimension="service"), dimension="service"),
         "ttr": charts.duration_distribution(points, summary, metric="Time to resolve"),
         "heatmap": charts.theme_heatmap(q.theme_quarters(con)),
         "theme_services": charts.theme_services(q.theme_services(con)),
         "completion": charts.completion(q.action_completion(con, by="team"), by="team"),
+        "completion_quarter": charts.completion(q.action_completion(con, by="quarter"), by="quarter"),
         "overdue": charts.overdue_age(q.overdue_items(con, today=TODAY)),
         "timeline": charts.timeline(q.incident_timeline(con, incident_id="INC-1")),
         "completeness": charts.completeness_by_quarter(q.completeness_scores(con), complete_at=80),
@@ -106,11 +107,100 @@ def test_severity_colours_run_from_dark_red_to_calm(con):
     assert b4 > r4  # SEV4 a calm blue, not another red
 
 
-def test_many_groups_fold_into_other():
-    df = pd.DataFrame({"quarter": ["2026Q1"] * 12, "group": [f"svc{i:02d}" for i in range(12)], "incidents": list(range(12, 0, -1))})
-    data = pd.DataFrame(_spec(charts.incidents_by_group(df, dimension="service"))["datasets"].popitem()[1])
-    assert data["group"].nunique() == charts.MAX_GROUPS
-    assert data.loc[data.group == "other", "incidents"].item() == sum(range(1, 6))
+def _rgb(color: str) -> tuple[int, int, int]:
+    return tuple(int(color[i : i + 2], 16) for i in (1, 3, 5))
+
+
+def test_groups_get_clearly_different_colours():
+    """Streamlit's default palette pairs dark and light shades of one hue: two teams looked alike."""
+    groups = [f"team{i}" for i in range(7)] + ["(other teams)"]
+    df = pd.DataFrame({"quarter": ["2026Q1"] * 8, "group": groups, "incidents": list(range(8, 0, -1))})
+    scale = _spec(charts.incidents_by_group(df, dimension="team"))["layer"][0]["encoding"]["color"]["scale"]
+    colors = dict(zip(scale["domain"], scale["range"]))
+    assert set(colors) == set(groups)
+    named = [_rgb(colors[g]) for g in groups[:-1]]
+    closest = min(sum((a - b) ** 2 for a, b in zip(c1, c2)) ** 0.5 for i, c1 in enumerate(named) for c2 in named[i + 1 :])
+    assert closest > 60, closest
+    assert len(set(colors.values())) == len(groups)
+
+
+def _x_types(spec: dict) -> set[str]:
+    return {node["encoding"]["x"]["type"] for node in _walk(spec)
+            if isinstance(node.get("encoding"), dict) and isinstance(node["encoding"].get("x"), dict) and "type" in node["encoding"]["x"]}
+
+
+@pytest.mark.parametrize("name", ["by_group", "ttr", "heatmap", "completeness", "lint", "completion_quarter"])
+def test_quarter_axes_are_time_scales(con, name):
+    """Empty quarters must take room (or show 0), not vanish: 1628Q3 and 1990Q1 are not neighbours."""
+    assert _x_types(_spec(_charts(con)[name])) == {"temporal"}
+
+
+def test_quarters_centuries_apart_sit_centuries_apart():
+    df = pd.DataFrame({"quarter": ["1628Q3", "1990Q1", "1990Q2"], "group": ["a"] * 3, "incidents": [1, 2, 3]})
+    data = _spec(charts.incidents_by_group(df, dimension="team"))
+    rows = next(iter(data["datasets"].values()))
+    starts = sorted(r["q_start"] for r in rows)
+    assert starts == ["1628-07-01", "1990-01-01", "1990-04-01"]
+    assert "Q" not in str(data["layer"][0]["encoding"]["x"]["axis"].get("format", ""))  # years, not a label per quarter
+
+
+def _summary(quarters: list[str], n: int = 3) -> tuple[pd.DataFrame, pd.DataFrame]:
+    summary = pd.DataFrame({"quarter": quarters, "metric": "Time to resolve", "n": n, "p25": 1.0, "median": 2.0, "p75": 3.0,
+                            "p90": 4.0, "max": 5.0, "small_sample": n < 5})
+    points = pd.DataFrame({"quarter": quarters, "metric": "Time to resolve", "hours": 2.0})
+    return points, summary
+
+
+def _texts(spec: dict) -> list[dict]:
+    return [node for node in _walk(spec) if node.get("mark") in ("text", {"type": "text"}) or (isinstance(node.get("mark"), dict) and node["mark"].get("type") == "text")]
+
+
+def test_n_labels_never_run_together():
+    few = [f"2025Q{i}" for i in range(1, 5)]
+    many = [f"{y}Q{i}" for y in range(2000, 2020) for i in range(1, 5)]
+    assert _texts(_spec(charts.duration_distribution(*_summary(few), metric="Time to resolve")))
+    assert not _texts(_spec(charts.duration_distribution(*_summary(many), metric="Time to resolve")))  # n only in tooltips
+
+
+def test_small_samples_are_drawn_faint_not_listed():
+    spec = _spec(charts.duration_distribution(*_summary(["2025Q1", "2025Q2"], n=2), metric="Time to resolve"))
+    rows = next(iter(spec["datasets"].values()))
+    assert "faint" in spec["title"]["text"] if isinstance(spec["title"], dict) else "faint" in spec["title"]
+    assert any(r.get("enough") is False for rows_ in spec["datasets"].values() for r in rows_ if "enough" in r)
+
+
+def test_the_quarter_in_progress_is_shaded():
+    df = pd.DataFrame({"quarter": ["2026Q2", "2026Q3"], "group": ["a", "a"], "incidents": [4, 1]})
+    done = _spec(charts.incidents_by_group(df, dimension="team", today=pd.Timestamp("2026-10-02").date()))
+    running = _spec(charts.incidents_by_group(df, dimension="team", today=pd.Timestamp("2026-09-30").date()))
+    assert len(running["layer"]) == len(done["layer"]) + 1
+    band = next(iter(v for k, v in running["datasets"].items() if any("note" in r for r in v)))
+    assert band[0]["q_start"] == "2026-07-01" and "in progress" in band[0]["note"]
+
+
+def test_heatmap_and_theme_bars_have_no_rotated_y_title_over_their_labels(con):
+    for name in ("heatmap", "theme_services"):
+        ys = [node["encoding"]["y"] for node in _walk(_spec(_charts(con)[name]))
+              if isinstance(node.get("encoding"), dict) and isinstance(node["encoding"].get("y"), dict)]
+        assert ys and all(y.get("title") is None for y in ys), name
+
+
+def test_long_ranges_bin_by_quarter_short_ones_by_month():
+    months = pd.date_range("2015-01-01", "2025-12-01", freq="MS")
+    df = pd.DataFrame({"month": months, "severity": "unknown", "incidents": 1})
+    long, short = _spec(charts.incidents_per_month(df)), _spec(charts.incidents_per_month(df.tail(24)))
+    assert long["encoding"]["x"]["timeUnit"] == "utcyearquarter" and "quarter" in long["title"]
+    assert short["encoding"]["x"]["timeUnit"] == "utcyearmonth" and "month" in short["title"]
+    assert long["encoding"]["color"]["scale"]["domain"] == ["unknown"]  # no legend entries for severities never stated
+
+
+def test_ranked_bars_show_shares_when_groups_overlap():
+    df = pd.DataFrame({"theme": ["a", "b", "c"], "incidents": [15, 12, 10]})  # 37 memberships, 20 incidents
+    spec = _spec(charts.ranked_bars(df, category="theme", value="incidents", title="t", category_title="Theme",
+                                    value_title="Incidents (count)", total=20, share_title="share of 2026Q3's 20 incidents (%)"))
+    assert spec["encoding"]["x"]["field"] == "share" and spec["encoding"]["x"]["scale"]["domain"] == [0, 100]
+    rows = next(iter(spec["datasets"].values()))
+    assert [r["share"] for r in rows] == [75.0, 60.0, 50.0]
 
 
 def test_timeline_without_placed_events_is_empty():

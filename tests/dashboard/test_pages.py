@@ -70,17 +70,28 @@ def assert_no_secrets(at: AppTest) -> None:
 
 
 def test_overview_figures(app):
+    """TODAY is 2026-09-30, so 2026Q3 is still in progress: the KPIs describe 2026Q2, the last complete quarter."""
     at = app("overview")
     m = metrics(at)
-    assert m["Incidents in 2026Q3"] == "3"
-    assert m["Postmortems complete"] == "33%"  # INC-3 of INC-3/4/5
-    assert m["Action items done"] == "0%"
+    assert m["Incidents in 2026Q2"] == "2"  # INC-1, INC-2
+    assert m["Postmortems complete"] == "50%"  # INC-1 (90) of INC-1/2
+    assert m["Action items done"] == "67%"  # 2 of INC-1's and INC-2's 3 items
     assert m["Overdue action items"] == "2"  # INC-1's and INC-4's open items
-    assert m["Median time to resolve"] == "3.5 h"
-    assert any("n = 2" in c.value for c in at.caption)
-    delta = next(x for x in at.metric if x.label == "Incidents in 2026Q3").delta
-    assert delta == "1"
+    assert m["Median time to resolve"] == "3.0 h"  # 4 h and 2 h
+    assert any("n = 2 incidents" in c.value for c in at.caption)
+    assert any("last complete quarter" in c.value and "2026Q1" in c.value for c in at.caption)
+    # 2 and 0 incidents: too few to compare, so no delta and no green arrow
+    assert any("Too few incidents to compare (2 and 0" in c.value for c in at.caption)
+    assert all(x.delta in (None, "") for x in at.metric)
     assert_no_secrets(at)
+
+
+def test_a_quarter_in_progress_is_never_compared(app):
+    """Only the search team's 2026Q3 incidents are in view: the quarter is partial, so no delta at all."""
+    at = app("overview", query={"team": "search"})
+    assert metrics(at)["Incidents in 2026Q3"] == "2"
+    assert any("runs until 2026-09-30" in c.value and "partial" in c.value for c in at.caption)
+    assert all(x.delta in (None, "") for x in at.metric)
 
 
 def test_filters_from_the_url_apply_and_hostile_values_are_ignored(app):
@@ -96,7 +107,7 @@ def test_changing_a_filter_updates_the_url(app):
     at = app("overview")
     at.multiselect(key="hs_severities").select("SEV1").run()
     assert at.query_params.get("sev") == "SEV1"
-    assert metrics(at)["Incidents in 2026Q3"] == "1"  # INC-4 (restricted, still counted)
+    assert metrics(at)["Incidents in 2026Q2"] == "1"  # INC-1 (INC-4, restricted, is counted in 2026Q3)
 
 
 def test_a_filter_that_selects_nothing_shows_a_friendly_message(app):
@@ -110,7 +121,8 @@ def test_a_filter_that_selects_nothing_shows_a_friendly_message(app):
 
 def test_trends_switch_dimension_and_small_sample_note(app):
     at = app("trends")
-    assert any("too few to compare" in w.value for w in at.warning)
+    assert not at.warning  # no list of every small quarter: they are drawn faint, and one caption says so
+    assert any("too few to compare" in c.value for c in at.caption)
     at.segmented_control(key="trend_dimension").set_value("service").run()
     assert not at.exception
     table = at.dataframe[0].value
@@ -234,14 +246,14 @@ def test_a_published_rebuild_is_picked_up_without_restart(app, fixture_db, tmp_p
     shutil.copy(fixture_db, db)
     monkeypatch.setenv("HINDSIGHT_DB", str(db))
     at = AppTest.from_file(APP, default_timeout=30).run()
-    assert metrics(at)["Incidents in 2026Q3"] == "3"
+    assert metrics(at)["Incidents in 2026Q2"] == "2"
     staged = tmp_path / "staged.duckdb"
     shutil.copy(fixture_db, staged)
     with duckdb.connect(str(staged)) as con:
-        con.execute("UPDATE incidents SET incident_date = DATE '2026-09-02' WHERE incident_id = 'INC-6'")
+        con.execute("UPDATE incidents SET incident_date = DATE '2026-06-02' WHERE incident_id = 'INC-6'")
     staged.replace(db)  # atomic rename, as the build publishes
     at.run()
-    assert metrics(at)["Incidents in 2026Q3"] == "4"
+    assert metrics(at)["Incidents in 2026Q2"] == "3"
 
 
 def test_related_search_on_a_built_database(built_db, monkeypatch):

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from pipelines import read as q
+from pipelines.quarters import Quarter
 from pipelines.read.access import ANONYMOUS, Viewer
 from tests.dashboard.conftest import SECRET_FACTOR, SECRET_OWNER, SECRET_TITLE, TODAY
 
@@ -27,6 +28,7 @@ def test_filter_options_and_bounds(con):
     assert sorted(opts[opts.kind == "theme"].value) == ["1", "2"]  # unclustered (-1) is not a filter choice
     b = q.date_bounds(con).iloc[0]
     assert (pd.Timestamp(b["first"]).date(), pd.Timestamp(b["last"]).date(), b.incidents) == (date(2025, 12, 1), date(2026, 9, 1), 6)
+    assert pd.Timestamp(b["dense_first"]).date() == date(2025, 12, 1)  # 2025 and 2026 both have incidents
 
 
 def test_incidents_per_month_counts_restricted_incidents(con):
@@ -36,8 +38,17 @@ def test_incidents_per_month_counts_restricted_incidents(con):
     assert aug.severity.tolist() == ["SEV1"] and aug.incidents.tolist() == [1]  # INC-4, restricted, still counted
 
 
+def test_reference_quarter_is_the_last_complete_one(con):
+    assert q.reference_quarter(con, today=TODAY) == Quarter(2026, 2)  # 2026Q3 runs until 30 September
+    assert q.reference_quarter(con, today=date(2026, 10, 1)) == Quarter(2026, 3)
+    # an end date inside 2026Q2 cuts it; 2026Q1 has no incident: 2025Q4 is the last complete quarter in view
+    assert q.reference_quarter(con, q.Filters(end=date(2026, 6, 15)), today=date(2027, 1, 1)) == Quarter(2025, 4)
+    # nothing complete in view: the latest quarter, which the page marks as partial
+    assert q.reference_quarter(con, q.Filters(teams=("search",)), today=TODAY) == Quarter(2026, 3)
+
+
 def test_overview_kpis_this_and_last_quarter(con):
-    k = q.overview_kpis(con, today=TODAY).set_index("period")
+    k = q.overview_kpis(con, today=date(2026, 10, 1)).set_index("period")
     this, last = k.loc["this"], k.loc["last"]
     assert pd.Timestamp(this.period_start).date() == date(2026, 7, 1)
     assert (this.incidents, last.incidents) == (3, 2)
@@ -52,12 +63,17 @@ def test_overview_kpis_this_and_last_quarter(con):
 def test_kpis_follow_the_filter_end_date(con):
     k = q.overview_kpis(con, q.Filters(end=date(2026, 6, 30)), today=TODAY).set_index("period")
     assert pd.Timestamp(k.loc["this"].period_start).date() == date(2026, 4, 1)
+    # an end date inside a quarter cuts it: the quarter before is the last complete one in view
+    k = q.overview_kpis(con, q.Filters(end=date(2026, 8, 20)), today=date(2027, 1, 1)).set_index("period")
+    assert pd.Timestamp(k.loc["this"].period_start).date() == date(2026, 4, 1)
     assert (k.loc["this"].incidents, k.loc["last"].incidents) == (2, 0)
 
 
 def test_top_services_and_themes_this_quarter(con):
-    assert q.top_services(con).set_index("service").incidents.to_dict() == {"search": 2, "api": 1}
-    assert q.top_themes(con).set_index("theme").incidents.to_dict() == {"search indexing load": 2, "connection pool exhaustion": 1}
+    today = date(2026, 10, 1)  # 2026Q3 complete
+    assert q.top_services(con, today=today).set_index("service").incidents.to_dict() == {"search": 2, "api": 1}
+    assert q.top_themes(con, today=today).set_index("theme").incidents.to_dict() == {"search indexing load": 2, "connection pool exhaustion": 1}
+    assert q.top_services(con, today=TODAY).set_index("service").incidents.to_dict() == {"api": 2, "db": 1}  # 2026Q2
 
 
 @pytest.mark.parametrize(
@@ -70,7 +86,38 @@ def test_top_services_and_themes_this_quarter(con):
 )
 def test_incidents_by_dimension(con, dimension, expected):
     df = q.incidents_by_dimension(con, dimension=dimension)
-    assert {(r.quarter, r.group): r.incidents for r in df.itertuples()} == expected
+    assert {(r.quarter, r.group): r.incidents for r in df.itertuples() if r.incidents} == expected
+    # every quarter from the first to the last, for every group, 0 where none: a true time axis
+    quarters = ["2025Q4", "2026Q1", "2026Q2", "2026Q3"]
+    first = min(quarter for quarter, _ in expected)
+    assert sorted(set(df.quarter)) == quarters[quarters.index(first):]
+    assert len(df) == len(set(df.quarter)) * df.group.nunique()
+
+
+def test_folded_groups_count_distinct_incidents(con):
+    """With one line allowed, "other" counts each incident once, however many of its groups were folded."""
+    df = q.incidents_by_dimension(con, dimension="service", top=1)
+    assert set(df.group) == {"(other services)"}
+    per_quarter = df.set_index("quarter").incidents.to_dict()
+    assert per_quarter == {"2025Q4": 1, "2026Q1": 0, "2026Q2": 2, "2026Q3": 3}  # INC-1 has api and db: once
+    two = q.incidents_by_dimension(con, dimension="service", top=2)
+    assert set(two.group) == {"api", "(other services)"}
+
+
+def test_dense_period_skips_a_scattered_past():
+    from pipelines.read.periods import dense_start_year
+
+    assert dense_start_year({1628: 1, 2001: 1, 2004: 2, 2009: 1, 2012: 1, 2023: 2, 2024: 3, 2025: 3}) == 2023
+    assert dense_start_year({2023: 40, 2024: 100, 2025: 90, 2026: 80}) == 2023  # dense throughout: everything
+    # a lone recent incident after a quiet year must not hide the corpus: reach back over the gap
+    assert dense_start_year({2010 + i: 30 for i in range(11)} | {2022: 1}) == 2010
+    assert dense_start_year({}) is None
+
+
+def test_incidents_outside_a_range(con):
+    row = q.incidents_outside(con, start=date(2026, 4, 1), end=date(2026, 8, 31)).iloc[0]
+    assert (row.before, row.after, row.undated) == (1, 1, 0)
+    assert pd.Timestamp(row.before_first).date() == date(2025, 12, 1) and pd.Timestamp(row.after_last).date() == date(2026, 9, 1)
 
 
 def test_unknown_dimension_is_refused(con):
@@ -254,14 +301,14 @@ def test_every_query_returns_a_dataframe_on_an_empty_database(tmp_path):
     con = duckdb.connect(str(path), read_only=True)
     calls = [
         q.filter_options(con), q.date_bounds(con), q.incidents_per_month(con), q.overview_kpis(con, today=TODAY),
-        q.top_services(con), q.top_themes(con), q.incidents_by_dimension(con), q.durations(con), q.duration_summary(con),
+        q.top_services(con, today=TODAY), q.top_themes(con, today=TODAY), q.incidents_outside(con), q.incidents_by_dimension(con), q.durations(con), q.duration_summary(con),
         q.themes_summary(con), q.theme_quarters(con), q.theme_services(con), q.factor_categories(con),
         q.repeat_groups(con), q.recurred_after_fix(con), q.action_completion(con), q.overdue_items(con, today=TODAY),
         q.unassigned_items(con), q.incidents_without_actions(con), q.action_item_totals(con, today=TODAY),
         q.incident_choices(con), q.missing_parts(con), q.completeness_scores(con), q.lint_rule_counts(con), q.ingest_errors(con),
     ]
     assert all(isinstance(df, pd.DataFrame) for df in calls)
-    assert q.reference_quarter(con) is None
+    assert q.reference_quarter(con, today=TODAY) is None
 
 
 def test_viewer_is_a_collection_of_principals():
