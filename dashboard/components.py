@@ -51,6 +51,22 @@ def nothing_matches(filters: Filters, what: str = "incidents") -> None:
     )
 
 
+# Where the parser finds action items (pipelines/parsing/action_items.py, sections.py), in words.
+ACTION_ITEMS_READ_FROM = (
+    "Hindsight reads action items from a section headed like *Action items*, *Follow-up*, *Corrective actions*, "
+    "*Remediation* or *Next steps* (its table rows, checkboxes and bullets, with `@owner`, due dates and status "
+    "markers such as `[done]`), and from the action-item fields of JSON, JSONL and CSV exports. Commitments written "
+    "only in prose (\"we will add an alert\") are not read as action items."
+)
+
+
+def no_action_items(incidents: int) -> None:
+    """The empty state of a corpus without any action item: say so, and what the parser looks for."""
+    st.info(f"**This corpus has no action items**, so there is no follow-through to measure for its "
+            f"{incidents} incident{'' if incidents == 1 else 's'} in view.\n\n{ACTION_ITEMS_READ_FROM}",
+            icon=":material/info:")
+
+
 def incident_url(incident_id: object) -> str | None:
     """Relative link to an incident's page (relative so it works under any base URL path)."""
     if incident_id is None or (isinstance(incident_id, float) and pd.isna(incident_id)) or incident_id is pd.NA:

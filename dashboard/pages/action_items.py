@@ -3,7 +3,7 @@
 import streamlit as st
 
 from dashboard import auth, charts, components as ui, data, filters
-from pipelines.read import COMPLETION_GROUPS
+from pipelines.read import COMPLETION_GROUPS, NO_FILTERS
 
 st.title("Action-item follow-through")
 st.caption("Owners appear only so follow-up can happen; this page does not rank people.")
@@ -11,6 +11,12 @@ f, viewer, today = filters.current(), auth.current_viewer(), data.today()
 totals = data.load("action_item_totals", filters=f, today=today).iloc[0]
 if int(totals.incidents) == 0:
     ui.nothing_matches(f)
+    st.stop()
+if int(data.load("action_item_totals", filters=NO_FILTERS, today=today).iloc[0]["items"]) == 0:
+    ui.no_action_items(int(totals.incidents))
+    st.stop()
+if int(totals["items"]) == 0:
+    ui.nothing_matches(f, "action items")
     st.stop()
 
 cols = st.columns(5)
