@@ -79,8 +79,9 @@ def with_links(df: pd.DataFrame, id_column: str = "incident_id") -> pd.DataFrame
     return df.assign(link=[incident_url(v) for v in df[id_column]])
 
 
-def link_column(title: str = "Open") -> st.column_config.LinkColumn:
-    return st.column_config.LinkColumn(title, display_text=r"incident=(.*)$", help="Open the incident page")
+def link_column(title: str = "Open", display_text: str = r"incident=(.*)$") -> st.column_config.LinkColumn:
+    """A link to the incident page, shown as the incident id (or `display_text`, e.g. "open")."""
+    return st.column_config.LinkColumn(title, display_text=display_text, help="Open the incident page")
 
 
 def date_column(title: str = "Date") -> st.column_config.DateColumn:

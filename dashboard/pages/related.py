@@ -35,12 +35,14 @@ if results is None:
 elif results.empty:
     st.info("No similar incidents found. Try describing symptoms, services or causes in other words.")
 else:
-    # Theme labels contain commas, so themes are separated by ";" (terms never contain one).
-    results = results.assign(shared_themes=results["shared_themes"].map("; ".join), shared_terms=results["shared_terms"].map(", ".join))
+    # The reason for each match comes first, and themes are chips: their labels contain commas,
+    # so a joined string would not show where one ends.
     ui.table(
-        ui.with_links(results)[["rank", "score", "link", "title", "incident_date", "severity", "services", "shared_themes", "shared_terms"]],
-        hide_index=True,
-        column_config={"rank": "#", "score": st.column_config.NumberColumn("Score", format="%.3f", help="Higher is more similar"),
-                       "link": ui.link_column("Incident"), "title": "Title", "incident_date": ui.date_column(), "severity": "Severity",
-                       "services": "Services", "shared_themes": "Shared themes", "shared_terms": "Shared terms"},
+        ui.with_links(results)[["rank", "title", "shared_themes", "shared_terms", "link", "score", "incident_date", "severity", "services"]],
+        column_config={"rank": st.column_config.NumberColumn("#", width=40), "title": st.column_config.TextColumn("Incident", width="medium"),
+                       "shared_themes": st.column_config.ListColumn("Shared themes", width="large", help="At most three, strongest first"),
+                       "shared_terms": st.column_config.ListColumn("Shared terms", width="medium"),
+                       "link": ui.link_column("Open", display_text="open"),
+                       "score": st.column_config.NumberColumn("Score", format="%.3f", help="Higher is more similar"),
+                       "incident_date": ui.date_column(), "severity": "Severity", "services": "Services"},
     )

@@ -264,6 +264,10 @@ def test_related_search_on_a_built_database(built_db, monkeypatch):
     assert not at.exception
     results = at.dataframe[0].value
     assert 1 <= len(results) <= 10
+    # the reason for each match in the first columns, themes as chips (a list each), at most three
+    assert list(results.columns[:4]) == ["rank", "title", "shared_themes", "shared_terms"]
+    assert all(isinstance(t, (list, tuple)) or hasattr(t, "tolist") for t in results["shared_themes"])
+    assert max(len(t) for t in results["shared_themes"]) <= 3
     assert results["rank"].tolist() == list(range(1, len(results) + 1))
     assert results["score"].is_monotonic_decreasing
     assert results["link"].str.startswith("incident?incident=").all()
