@@ -13,10 +13,13 @@ if themes.empty:
     st.stop()
 
 table = themes.assign(top_terms=themes["top_terms"].map(lambda t: ", ".join(t) if t is not None else ""))
+# The representative factor says what a theme is about, so it comes before the long term list,
+# which would otherwise push it off the right edge at common screen widths.
 ui.table(
-    table[["label", "incidents", "factors", "top_terms", "representative"]], hide_index=True,
-    column_config={"label": "Theme", "incidents": "Incidents", "factors": "Factors", "top_terms": "Top terms",
-                   "representative": st.column_config.TextColumn("Representative factor", width="large")},
+    table[["label", "incidents", "factors", "representative", "top_terms"]],
+    column_config={"label": st.column_config.TextColumn("Theme", width="medium"), "incidents": "Incidents", "factors": "Factors",
+                   "representative": st.column_config.TextColumn("Representative factor", width="large"),
+                   "top_terms": st.column_config.TextColumn("Top terms", width="medium")},
 )
 ui.show_chart(charts.theme_heatmap(data.load("theme_quarters", filters=f)), "No dated themed incidents to place in quarters.")
 ui.show_chart(charts.theme_services(data.load("theme_services", filters=f)), "No services recorded for these incidents.")

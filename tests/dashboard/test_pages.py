@@ -134,6 +134,8 @@ def test_trends_switch_dimension_and_small_sample_note(app):
 def test_themes_page(app):
     at = app("themes")
     summary = at.dataframe[0].value.set_index("label")
+    # the representative factor before the (long) term list, so it is on screen at 1400 px
+    assert list(summary.columns[:3]) == ["incidents", "factors", "representative"]
     assert summary.loc["connection pool exhaustion", "incidents"] == 3
     assert summary.loc["connection pool exhaustion", "representative"] == "Connection pool too small for peak traffic"
     assert any(s.value == "3 incidents" for s in at.subheader)
