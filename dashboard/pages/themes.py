@@ -37,6 +37,11 @@ if theme_id is not None:
     factors = data.load("theme_factors", filters=f, viewer=viewer, theme_id=int(theme_id))
     n_factors = len(factors)
     st.subheader(f"{n_factors} contributing factors" if n_factors < 500 else "Latest 500 contributing factors")
+    # The table above counts every factor in view; this list holds only those the viewer may read.
+    hidden = int(themes.loc[themes["theme_id"] == theme_id, "factors"].iloc[0]) - n_factors
+    if n_factors < 500 and hidden > 0:
+        st.caption(f"The other {hidden} factor{'s are' if hidden != 1 else ' is'} in restricted incidents: counted in the "
+                   "table above, not shown here.")
     if factors.empty:
         st.info("No readable factor sentences for this theme.")
     else:

@@ -140,6 +140,8 @@ def test_themes_page(app):
     assert summary.loc["connection pool exhaustion", "representative"] == "Connection pool too small for peak traffic"
     assert any(s.value == "3 incidents" for s in at.subheader)
     assert any(s.value == "2 contributing factors" for s in at.subheader)  # INC-4's factor is hidden
+    assert summary.loc["connection pool exhaustion", "factors"] == 3  # ...and counted: the page says why 3 is not 2
+    assert any("other 1 factor is in restricted incidents" in c.value for c in at.caption)
     assert_no_secrets(at)
     at.selectbox(key="theme_drill").set_value(2).run()
     assert any(s.value == "2 incidents" for s in at.subheader)
