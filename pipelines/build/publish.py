@@ -8,7 +8,9 @@ see the new file. A build killed at any point leaves the target untouched; its s
 removed by the next build.
 
 Builds of the same target take an exclusive `flock` on `.<name>.lock`; the kernel releases it
-when the holder dies, so a killed build never leaves a lock behind.
+when the holder dies, so a killed build never leaves a lock held. The holder removes the file
+when it is done (succeeded or failed), and a waiter that locked a file just removed opens the
+new one, so no `.<name>.lock` is left beside the database.
 """
 
 from __future__ import annotations
@@ -59,39 +61,69 @@ def prepare_target_dir(db_path: Path) -> None:
         raise PublishError(f"{db_path} is a folder; give --db a file path such as {db_path / 'hindsight.duckdb'}")
 
 
-@contextmanager
-def build_lock(db_path: Path, timeout: float = 600.0) -> Iterator[None]:
-    """Hold the exclusive build lock for `db_path`, waiting up to `timeout` seconds for it."""
-    path = lock_path(db_path)
+def _open_lock(path: Path) -> int:
     try:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        return os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     except OSError as e:
         raise PublishError(f"cannot create the build lock {path}: {e.strerror}; choose another --db") from e
+
+
+def _still_the_lock_file(fd: int, path: Path) -> bool:
+    """True if `path` still names the file `fd` locked: the previous holder removes the lock file
+    on its way out, and a lock on a removed file keeps nobody else out."""
     try:
-        deadline = time.monotonic() + timeout
-        told = False
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except OSError as e:
-                if e.errno not in (errno.EAGAIN, errno.EACCES):
-                    raise
-            holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "unknown"
-            if time.monotonic() >= deadline:
-                raise PublishError(
-                    f"another build of {db_path} is still running (pid {holder}, lock {path}); "
-                    f"gave up after {timeout:.0f} s; wait for it to finish and run the build again"
-                )
-            if not told:
-                log.warning("waiting for another build of %s (pid %s) to finish...", db_path, holder)
-                told = True
-            time.sleep(0.1)
+        return os.stat(path).st_ino == os.fstat(fd).st_ino
+    except FileNotFoundError:
+        return False
+
+
+@contextmanager
+def build_lock(db_path: Path, timeout: float = 600.0) -> Iterator[None]:
+    """Hold the exclusive build lock for `db_path`, waiting up to `timeout` seconds for it.
+
+    The lock file is removed when the holder is done, whether its build succeeded or failed, so
+    no `.<name>.lock` is left next to the database; only a killed build leaves one (unlocked,
+    harmless, removed by the next build).
+    """
+    path = lock_path(db_path)
+    deadline = time.monotonic() + timeout
+    told = False
+    while True:
+        fd = _open_lock(path)
+        try:
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except OSError as e:
+                    if e.errno not in (errno.EAGAIN, errno.EACCES):
+                        raise
+                holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "unknown"
+                if time.monotonic() >= deadline:
+                    raise PublishError(
+                        f"another build of {db_path} is still running (pid {holder}, lock {path}); "
+                        f"gave up after {timeout:.0f} s; wait for it to finish and run the build again"
+                    )
+                if not told:
+                    log.warning("waiting for another build of %s (pid %s) to finish...", db_path, holder)
+                    told = True
+                time.sleep(0.1)
+        except BaseException:
+            os.close(fd)
+            raise
+        if _still_the_lock_file(fd, path):
+            break
+        os.close(fd)  # we locked a file its previous holder had just removed: take the new one
+    try:
         os.ftruncate(fd, 0)
         os.pwrite(fd, str(os.getpid()).encode(), 0)
         yield
     finally:
-        os.close(fd)  # closing releases the flock
+        try:
+            if _still_the_lock_file(fd, path):
+                path.unlink(missing_ok=True)  # while still holding it, so no one can be between open and flock on it
+        finally:
+            os.close(fd)  # closing releases the flock
 
 
 def remove_stale_staging(db_path: Path) -> list[Path]:

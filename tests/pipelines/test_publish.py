@@ -119,6 +119,29 @@ def test_lock_wait_is_bounded(tmp_path: Path) -> None:
     assert not db.exists()
 
 
+def test_no_lock_file_is_left_behind_by_a_build_that_succeeds_or_fails(tmp_path: Path) -> None:
+    db = tmp_path / "h.duckdb"
+    build([corpus_of(tmp_path / "a", 2, "A")], db, analysis=False, jobs=1)
+    assert not (tmp_path / ".h.duckdb.lock").exists()
+    other = tmp_path / "other.duckdb"
+    other.write_text("not a database, and not ours to replace")
+    with pytest.raises(BuildError):
+        build([tmp_path / "a"], other, analysis=False, jobs=1)
+    assert other.read_text().startswith("not a database")
+    assert not (tmp_path / ".other.duckdb.lock").exists()
+
+
+def test_a_waiter_never_removes_the_holders_lock(tmp_path: Path) -> None:
+    db = tmp_path / "h.duckdb"
+    with build_lock(db):
+        with pytest.raises(BuildError):
+            build([corpus_of(tmp_path / "a", 2, "A")], db, analysis=False, jobs=1, lock_timeout=0.2)
+        assert (tmp_path / ".h.duckdb.lock").exists()  # still held, still there
+        with pytest.raises(BuildError, match="still running"):  # and still keeps others out
+            build([tmp_path / "a"], db, analysis=False, jobs=1, lock_timeout=0.2)
+    assert not (tmp_path / ".h.duckdb.lock").exists()
+
+
 def test_unwritable_target_is_a_clear_error(tmp_path: Path) -> None:
     corpus = corpus_of(tmp_path / "a", 2, "A")
     blocker = tmp_path / "not-a-folder"
