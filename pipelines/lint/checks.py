@@ -57,6 +57,18 @@ _SECTION_HINT = {
     "what_went_poorly": "where detection, response or tooling slowed the team down",
     "lessons_learned": "what the organization now knows that it did not before",
 }
+# For narrative documents (no template headings): what the prose does not say, and how to say it.
+_PROSE_MISSING = {
+    "summary": "no summary: open with two or three sentences on what happened, to whom, and how it ended",
+    "timeline": "no times in the text: say when impact began, when it was noticed and when it ended "
+                "(e.g. 'At 14:02 UTC ... by 14:40 ...'), or add a 'Timeline' section",
+    "impact": "no impact statement: say who or what was affected, for how long and how badly, or add an 'Impact' section",
+    "root_cause": "no root-cause statement: say in a sentence what caused the failure and what allowed it "
+                  "(e.g. 'The root cause was ...'), or add a 'Root cause' section",
+    "what_went_well": "the text does not say what went well: name what helped detection and recovery, so it is kept",
+    "what_went_poorly": "the text does not say what went poorly: name where detection, response or tooling slowed the team down",
+    "lessons_learned": "the text states no lesson: say what the organization now knows that it did not before",
+}
 _TIME_FIELDS = {
     "started_at": ("start", "when impact began"),
     "detected_at": ("detection", "when an alert, a page or a report first showed the problem"),
@@ -70,14 +82,8 @@ def _completeness_findings(incident: Incident) -> list[Finding]:
         status = section_status(incident, kind)
         title = SECTION_TITLES[kind]
         if not status.present:
-            found.append(
-                Finding(
-                    "completeness/missing-section",
-                    severity,
-                    None,
-                    f"no '{title}' section: add one with {_SECTION_HINT[kind]}",
-                )
-            )
+            message = _PROSE_MISSING[kind] if status.narrative else f"no '{title}' section: add one with {_SECTION_HINT[kind]}"
+            found.append(Finding("completeness/missing-section", severity, None, message))
         elif not status.substantive:
             found.append(
                 Finding(
@@ -107,7 +113,8 @@ def _timeline_findings(incident: Incident) -> list[Finding]:
     found: list[Finding] = []
     status = section_status(incident, "timeline")
     events = incident.timeline
-    if status.present and status.substantive and not any(e.at is not None or e.raw_time.strip() for e in events):
+    # (a narrative's timeline is its clock times in the prose: there are no events to stamp)
+    if status.present and status.substantive and not status.narrative and not any(e.at is not None or e.raw_time.strip() for e in events):
         found.append(
             Finding(
                 "timeline/no-timestamps",
@@ -188,6 +195,16 @@ def _action_item_findings(incident: Incident, rules: blameless.RuleSet) -> list[
     items = [a for a in incident.action_items if a.text.strip() and not is_placeholder_item(a.text)]
     if not items:
         status = section_status(incident, "action_items")
+        if status.narrative and status.substantive:  # the prose commits to fixes, but nothing can track them
+            return [
+                Finding(
+                    "action-items/none",
+                    "warning",
+                    status.line,
+                    "the remediation is described only in prose: list it as action items, one per line with an owner "
+                    "and a due date, so follow-through can be tracked",
+                )
+            ]
         return [
             Finding(
                 "action-items/none",

@@ -13,6 +13,9 @@ A section counts only with non-trivial content: more than a placeholder such as 
 "-", "None", an HTML comment or template instructions ("Describe the impact here"), and at
 least three words. Sections can also be satisfied by parsed structure: a front-matter summary,
 parsed timeline events, parsed action items, contributing factors from a root-cause section.
+A narrative document (prose without template headings, pipelines/lint/narrative.py) satisfies
+them with its sentences: a root-cause statement, an impact statement, two or more clock times
+(timeline), remediation commitments (action items), lessons.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from pipelines.lint.narrative import is_narrative, prose_evidence
 from pipelines.model import Incident, Section
 
 SECTION_WEIGHTS: dict[str, int] = {
@@ -97,9 +101,14 @@ def is_placeholder_item(text: str) -> bool:
 @dataclass(frozen=True)
 class SectionStatus:
     kind: str
-    present: bool  # a section of this kind exists (or parsed structure stands in for it)
+    present: bool  # a section of this kind exists (or parsed structure, or narrative prose, stands in for it)
     substantive: bool  # ... with non-trivial content
     line: int | None  # where the (first) section of this kind starts, if known
+    narrative: bool = False  # the document is prose without template headings: judged by its sentences
+
+
+# Section kinds a narrative's sentences can stand in for (narrative.ProseEvidence.found).
+PROSE_KINDS = ("root_cause", "impact", "timeline", "action_items", "lessons_learned")
 
 
 def _sections(incident: Incident, kind: str) -> list[Section]:
@@ -157,8 +166,15 @@ def section_status(incident: Incident, kind: str) -> SectionStatus:
             substantive = any(
                 f.source_section in ("root_cause", "trigger") and not is_placeholder(f.text) for f in incident.factors
             )
+    narrative = is_narrative(incident)
+    if not substantive and narrative and kind in PROSE_KINDS:
+        evidence = prose_evidence(incident)
+        if evidence.found(kind):
+            substantive = True
+            line = line or {"root_cause": evidence.root_cause, "impact": evidence.impact, "timeline": evidence.timeline_line,
+                            "action_items": evidence.remediation, "lessons_learned": evidence.lessons_learned}[kind] or None
     present = bool(found) or substantive
-    return SectionStatus(kind, present, substantive, line)
+    return SectionStatus(kind, present, substantive, line, narrative)
 
 
 def completeness(incident: Incident) -> int:
