@@ -62,10 +62,10 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def serve(db: Path, timeout: float = 40) -> Iterator[str]:
-    """Run the dashboard on a free localhost port; yield its base URL."""
+def serve(db: Path, timeout: float = 40, env: dict[str, str] | None = None) -> Iterator[str]:
+    """Run the dashboard on a free localhost port (with extra environment `env`); yield its base URL."""
     port = free_port()
-    env = dict(os.environ, HINDSIGHT_DB=str(db))
+    env = dict(os.environ, HINDSIGHT_DB=str(db), **(env or {}))
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard" / "app.py"),
          "--server.port", str(port), "--server.address", "127.0.0.1", "--server.headless", "true",
@@ -96,7 +96,7 @@ def serve(db: Path, timeout: float = 40) -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def browser_page() -> Iterator[object]:
+def browser_page(width: int = 1440, height: int = 2600) -> Iterator[object]:
     exe = chromium_path()
     require(exe, "no chromium binary on PATH (make test installs Debian's chromium when run as root)")
     try:
@@ -107,7 +107,7 @@ def browser_page() -> Iterator[object]:
     with sync_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=exe, args=CHROMIUM_ARGS, headless=True)
         try:
-            page = browser.new_page(viewport={"width": 1440, "height": 2600})
+            page = browser.new_page(viewport={"width": width, "height": height})
             yield page
         finally:
             browser.close()
