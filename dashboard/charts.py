@@ -74,15 +74,37 @@ def quarter_axis(starts: pd.Series) -> alt.Axis:
     enough fit, else a tick per year (or fewer) labelled with the year."""
     quarters = sorted({_quarter_of(v) for v in starts})
     span = (quarters[-1].year - quarters[0].year) * 4 + quarters[-1].q - quarters[0].q + 1 if quarters else 0
-    if span <= MAX_QUARTER_LABELS:
-        return alt.Axis(format="Q%q %Y", tickCount={"interval": "month", "step": 3}, labelAlign="left", labelAngle=0, grid=False)
+    if span <= MAX_QUARTER_LABELS:  # a tick at each quarter's start; none at the end of the last one
+        ticks, q = [], quarters[0]
+        while q <= quarters[-1]:
+            ticks.append(_utc(q.start))
+            q = q.next()
+        return alt.Axis(format="Q%q %Y", values=ticks, labelAlign="left", labelAngle=0, grid=False)
     years = span / 4
     step = 1 if years <= 20 else 5 if years <= 100 else 50
     return alt.Axis(format="%Y", tickCount={"interval": "year", "step": step}, labelAngle=0, grid=False)
 
 
-def _x_quarter(field: str, starts: pd.Series, title: str = "Quarter") -> alt.X:
-    return alt.X(f"{field}:T", title=title, scale=alt.Scale(type="utc"), axis=quarter_axis(starts))
+def _utc(day: date) -> alt.DateTime:
+    return alt.DateTime(year=day.year, month=day.month, date=day.day, utc=True)
+
+
+def _x_quarter(field: str, quarters: pd.Series, title: str = "Quarter") -> alt.X:
+    """x on a UTC time scale from the first quarter's start to the last one's end, so the first
+    quarter gets its tick and label and bars inset within their quarter never fall off an edge."""
+    qs = sorted({_quarter_of(v) for v in quarters})
+    return alt.X(f"{field}:T", title=title, axis=quarter_axis(quarters),
+                 scale=alt.Scale(type="utc", domain=[_utc(qs[0].start), _utc(qs[-1].end)]))
+
+
+def stack(df: pd.DataFrame, *, by: str, value: str, order: list[str], layer: str) -> pd.DataFrame:
+    """Add y0/y1 (bottom and top of each segment) for bars stacked by hand: Vega-Lite does not
+    stack bars that span a time range (x and x2), it draws them as thin horizontal bars."""
+    rank = {v: i for i, v in enumerate(order)}
+    out = df.assign(_rank=df[layer].map(rank).fillna(len(rank))).sort_values([by, "_rank"], kind="stable")
+    out["y1"] = out.groupby(by)[value].cumsum()
+    out["y0"] = out["y1"] - out[value]
+    return out.drop(columns="_rank")
 
 
 def in_progress_band(quarters: pd.Series, today: date | None) -> alt.Chart | None:
@@ -156,7 +178,7 @@ def ranked_bars(
     tooltip = [alt.Tooltip(f"{category}:N", title=category_title), alt.Tooltip(f"{value}:Q", title=value_title)]
     if total:
         df = df.assign(share=100.0 * df[value] / total)
-        x = alt.X("share:Q", title=share_title or f"Share of {total} (%)", scale=alt.Scale(domain=[0, 100]))
+        x = alt.X("share:Q", title=share_title or f"Share of {total} (%)", scale=alt.Scale(zero=True, domainMax=float(max(100.0 * df[value].max() / total, 10))))
         tooltip.append(alt.Tooltip("share:Q", title="Share (%)", format=".0f"))
     else:
         x = alt.X(f"{value}:Q", title=value_title, axis=alt.Axis(tickMinStep=1))
@@ -379,24 +401,23 @@ def completion(df: pd.DataFrame, *, by: str) -> alt.Chart | None:
     long = df.melt(id_vars=["group", "items", "done_pct"], value_vars=["done", "open", "wont_fix"], var_name="status", value_name="count")
     long["status"] = long["status"].replace({"wont_fix": "won't fix"})
     label = {"quarter": "Quarter of incident", "team": "Team", "priority": "Priority", "kind": "Type"}.get(by, by)
+    statuses = ["done", "open", "won't fix"]
     if by == "quarter":
-        long = with_quarter_span(long, "group")
+        long = stack(with_quarter_span(long, "group"), by="group", value="count", order=statuses, layer="status")
         lo, hi = _inset(long["q_start"], long["q_end"])
         long = long.assign(bar_lo=lo, bar_hi=hi)
-        x = _x_quarter("bar_lo", long["group"], title=label)
-        x2: dict = {"x2": "bar_hi:T"}
+        position: dict = {"x": _x_quarter("bar_lo", long["group"], title=label), "x2": "bar_hi:T",
+                          "y": alt.Y("y0:Q", title="Action items (count)"), "y2": "y1:Q"}
     else:
-        x = alt.X("group:N", title=label, sort="ascending", axis=alt.Axis(labelAngle=-30, labelLimit=160))
-        x2 = {}
+        position = {"x": alt.X("group:N", title=label, sort="ascending", axis=alt.Axis(labelAngle=-30, labelLimit=160)),
+                    "y": alt.Y("count:Q", title="Action items (count)")}
     return (
         alt.Chart(long, title=f"Action items by status, per {label.lower()}")
         .mark_bar()
         .encode(
-            x=x,
-            **x2,
-            y=alt.Y("count:Q", title="Action items (count)"),
+            **position,
             color=alt.Color(
-                "status:N", title="Status", scale=alt.Scale(domain=["done", "open", "won't fix"], range=["#1a9850", "#d73027", "#bdbdbd"])
+                "status:N", title="Status", scale=alt.Scale(domain=statuses, range=["#1a9850", "#d73027", "#bdbdbd"])
             ),
             order=alt.Order("status:N"),
             tooltip=[
@@ -484,7 +505,14 @@ def lint_rules(df: pd.DataFrame) -> alt.Chart | None:
     """Most common lint findings per quarter, on a time axis. Columns: quarter, rule, severity, findings."""
     if _empty(df):
         return None
-    data = with_quarter_span(df)
+    rules = df.groupby("rule")["findings"].sum().sort_values(ascending=False, kind="stable").index.tolist()
+    if len(rules) > len(GROUP_COLORS):  # one colour per rule: the rarest share "(other rules)"
+        keep = set(rules[: len(GROUP_COLORS) - 1])
+        df = df.assign(rule=df["rule"].where(df["rule"].isin(keep), "(other rules)"))
+        df = df.groupby(["quarter", "rule"], as_index=False).agg(findings=("findings", "sum"), incidents=("incidents", "max"),
+                                                                  severity=("severity", "first"))
+        rules = [r for r in rules if r in keep] + ["(other rules)"]
+    data = stack(with_quarter_span(df), by="quarter", value="findings", order=rules, layer="rule")
     lo, hi = _inset(data["q_start"], data["q_end"])
     data = data.assign(bar_lo=lo, bar_hi=hi)
     return (
@@ -493,9 +521,9 @@ def lint_rules(df: pd.DataFrame) -> alt.Chart | None:
         .encode(
             x=_x_quarter("bar_lo", data["quarter"]),
             x2="bar_hi:T",
-            y=alt.Y("findings:Q", title="Findings (count)"),
-            color=alt.Color("rule:N", title="Rule", legend=alt.Legend(labelLimit=240),
-                            scale=group_scale(data.groupby("rule")["findings"].sum().sort_values(ascending=False, kind="stable").index.tolist())),
+            y=alt.Y("y0:Q", title="Findings (count)"),
+            y2="y1:Q",
+            color=alt.Color("rule:N", title="Rule", legend=alt.Legend(labelLimit=240), scale=group_scale(rules)),
             tooltip=[
                 alt.Tooltip("q_label:N", title="Quarter"),
                 alt.Tooltip("rule:N", title="Rule"),

@@ -198,7 +198,7 @@ def test_ranked_bars_show_shares_when_groups_overlap():
     df = pd.DataFrame({"theme": ["a", "b", "c"], "incidents": [15, 12, 10]})  # 37 memberships, 20 incidents
     spec = _spec(charts.ranked_bars(df, category="theme", value="incidents", title="t", category_title="Theme",
                                     value_title="Incidents (count)", total=20, share_title="share of 2026Q3's 20 incidents (%)"))
-    assert spec["encoding"]["x"]["field"] == "share" and spec["encoding"]["x"]["scale"]["domain"] == [0, 100]
+    assert spec["encoding"]["x"]["field"] == "share" and "share of" in spec["encoding"]["x"]["title"]
     rows = next(iter(spec["datasets"].values()))
     assert [r["share"] for r in rows] == [75.0, 60.0, 50.0]
 
@@ -213,3 +213,21 @@ def test_human_hours():
     assert charts.human_hours(3.5) == "3.5 h"
     assert charts.human_hours(72) == "3.0 days"
     assert charts.human_hours(float("nan")) == "–"
+
+
+def test_bars_over_a_quarter_are_stacked_not_drawn_as_slivers():
+    """Vega-Lite draws bars with x and x2 as thin horizontal bars unless they carry their own y/y2."""
+    df = pd.DataFrame({"quarter": ["2026Q1", "2026Q1", "2026Q2"], "rule": ["a", "b", "a"], "severity": "warning",
+                       "findings": [3, 2, 4], "incidents": [1, 1, 1]})
+    spec = _spec(charts.lint_rules(df))
+    assert spec["encoding"]["y"]["field"] == "y0" and spec["encoding"]["y2"]["field"] == "y1"
+    rows = pd.DataFrame(next(iter(spec["datasets"].values())))
+    assert rows.groupby("quarter")["y1"].max().to_dict() == {"2026Q1": 5, "2026Q2": 4}
+    assert (rows["y1"] - rows["y0"] == rows["findings"]).all()
+
+
+def test_a_quarter_axis_labels_its_first_quarter_and_not_the_end_of_the_last():
+    df = pd.DataFrame({"quarter": ["2025Q4", "2026Q1"], "group": ["a", "a"], "incidents": [1, 2]})
+    x = _spec(charts.incidents_by_group(df, dimension="team"))["layer"][0]["encoding"]["x"]
+    assert [v["year"] * 100 + v["month"] for v in x["axis"]["values"]] == [202510, 202601]
+    assert x["scale"]["domain"][0]["month"] == 10 and x["scale"]["domain"][1]["month"] == 4
