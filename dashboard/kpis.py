@@ -35,18 +35,26 @@ def compare(quarter: Quarter, this_incidents: int, last_incidents: int, today: d
     return Comparison(quarter, partial, enough and not partial)
 
 
+def why_no_change(c: Comparison, this_incidents: int, last_incidents: int) -> str | None:
+    """Why no deltas are shown, in one sentence; None when they are."""
+    if c.partial:
+        last_day = (c.quarter.end - timedelta(days=1)).isoformat()
+        return f"{c.quarter} runs until {last_day}, so its figures are partial and are not compared with {c.previous}."
+    if not c.comparable:
+        return (f"Too few incidents to compare ({this_incidents} and {last_incidents}; a comparison needs at least "
+                f"{MIN_COMPARE} in each quarter).")
+    return None
+
+
 def explain(c: Comparison, this_incidents: int, last_incidents: int) -> str:
     """One caption line: which quarters, and why there are no deltas when there are none."""
     q, prev = c.quarter, c.previous
     if c.partial:
-        last_day = (q.end - timedelta(days=1)).isoformat()
-        return (f"KPIs describe {q}, the latest quarter with incidents in view. It runs until {last_day}, so its figures are "
-                f"partial and are not compared with {prev}.")
-    text = f"KPIs describe {q}, the last complete quarter with incidents in view, against {prev}."
-    if not c.comparable:
-        text += (f" Too few incidents to compare ({this_incidents} and {last_incidents}; a comparison needs at least "
-                 f"{MIN_COMPARE} in each quarter).")
-    return text
+        text = f"KPIs describe {q}, the latest quarter with incidents in view."
+    else:
+        text = f"KPIs describe {q}, the last complete quarter with incidents in view, against {prev}."
+    reason = why_no_change(c, this_incidents, last_incidents)
+    return f"{text} {reason}" if reason else text
 
 
 def points_delta(now: float | None, before: float | None, c: Comparison) -> tuple[str | None, str]:

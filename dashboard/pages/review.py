@@ -5,7 +5,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from dashboard import auth, components as ui, data
+from dashboard import auth, components as ui, data, kpis
 from pipelines.quarters import Quarter, parse_quarter
 from pipelines.read.access import ANONYMOUS, Viewer
 from pipelines.report import charts as review_charts, render as report, review as rv
@@ -61,14 +61,25 @@ viewer = auth.current_viewer()
 review = _review(identity, quarter, viewer, today)
 
 cur, prev = review.current, review.previous
+# The overview's rule: no arrows for a quarter in progress or below MIN_COMPARE incidents.
+comparison = kpis.compare(parse_quarter(quarter), cur.incidents, prev.incidents, today)
+reason = kpis.why_no_change(comparison, cur.incidents, prev.incidents)
+if reason:
+    st.caption(reason)
+
+
+def change(now: int, before: int) -> int | None:
+    return now - before if comparison.comparable else None
+
+
 cols = st.columns(5)
-cols[0].metric("Incidents", cur.incidents, delta=cur.incidents - prev.incidents, delta_color="inverse",
+cols[0].metric("Incidents", cur.incidents, delta=change(cur.incidents, prev.incidents), delta_color="inverse",
                help=f"{prev.incidents} in {prev.quarter}.")
-cols[1].metric("SEV1", cur.by_severity["SEV1"], delta=cur.by_severity["SEV1"] - prev.by_severity["SEV1"], delta_color="inverse")
+cols[1].metric("SEV1", cur.by_severity["SEV1"], delta=change(cur.by_severity["SEV1"], prev.by_severity["SEV1"]), delta_color="inverse")
 cols[2].metric("Median time to resolve", report.fmt_minutes(cur.time_to_resolve.median),
                help=f"n = {cur.time_to_resolve.n}; p90 {report.fmt_minutes(cur.time_to_resolve.p90)}. "
                f"{prev.quarter}: {report.fmt_minutes(prev.time_to_resolve.median)} (n = {prev.time_to_resolve.n}).")
-cols[3].metric("Repeat incidents", review.repeat_count, delta=review.repeat_count - review.previous_repeats, delta_color="inverse")
+cols[3].metric("Repeat incidents", review.repeat_count, delta=change(review.repeat_count, review.previous_repeats), delta_color="inverse")
 cols[4].metric("Action items done", report.fmt_pct(review.actions.completion_pct),
                help=f"{review.actions.done} of {review.actions.created} items; {review.actions.overdue} overdue.")
 

@@ -55,6 +55,9 @@ def test_defaults_to_last_complete_quarter_and_shows_hand_computed_figures():
     assert metrics["SEV1"] == "1"
     assert metrics["Median time to resolve"] == "3.5 h"
     assert metrics["Repeat incidents"] == "1"  # INC-4 after INC-2
+    # 3 against 2 incidents: too few to compare, so no (green or red) arrows, and the page says why
+    assert all(m.delta in (None, "") for m in at.metric)
+    assert any("Too few incidents to compare (3 and 2" in c.value for c in at.caption)
     headline = at.dataframe[0].value
     row = headline[headline.iloc[:, 0] == "Incidents"].iloc[0].tolist()
     assert row[1:3] == ["3", "2"]
