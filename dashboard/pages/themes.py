@@ -17,7 +17,7 @@ table = themes.assign(top_terms=themes["top_terms"].map(lambda t: ", ".join(t) i
 # which would otherwise push it off the right edge at common screen widths.
 ui.table(
     table[["label", "incidents", "factors", "representative", "top_terms"]],
-    column_config={"label": st.column_config.TextColumn("Theme", width="medium"), "incidents": "Incidents", "factors": "Factors",
+    column_config={"label": "Theme", "incidents": "Incidents", "factors": "Factors",
                    "representative": st.column_config.TextColumn("Representative factor", width="large"),
                    "top_terms": st.column_config.TextColumn("Top terms", width="medium")},
 )
