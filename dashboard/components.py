@@ -114,7 +114,8 @@ def incident_header(d: pd.Series) -> None:
     """Title, facts line, durations and UTC times of one incident (a row of queries.incident_detail)."""
     st.title(render.safe_inline(d.title))
     services = ", ".join(d.services) if d.services is not None and len(d.services) else None
-    facts = [f"**{d.severity}**", str(d.incident_date.date()) if pd.notna(d.incident_date) else "undated",
+    severity = d.severity if isinstance(d.severity, str) and d.severity != "unknown" else "severity not stated"
+    facts = [f"**{severity}**", str(d.incident_date.date()) if pd.notna(d.incident_date) else "undated",
              f"team {d.team}" if d.team else None, f"services {services}" if services else None,
              f"status {d.status}" if d.status else None, f"`{d.incident_id}`"]
     st.markdown(render.safe_inline(" · ".join(x for x in facts if x)))

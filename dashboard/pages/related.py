@@ -39,7 +39,7 @@ else:
     # so a joined string would not show where one ends.
     ui.table(
         ui.with_links(results)[["rank", "title", "shared_themes", "shared_terms", "link", "score", "incident_date", "severity", "services"]],
-        column_config={"rank": st.column_config.NumberColumn("#", width=40), "title": st.column_config.TextColumn("Incident", width="medium"),
+        column_config={"rank": st.column_config.NumberColumn("#", width=40), "title": st.column_config.TextColumn("Incident", width=280),
                        "shared_themes": st.column_config.ListColumn("Shared themes", width="large", help="At most three, strongest first"),
                        "shared_terms": st.column_config.ListColumn("Shared terms", width="medium"),
                        "link": ui.link_column("Open", display_text="open"),

@@ -17,6 +17,8 @@ else:
     ui.show_chart(charts.incidents_by_group(by_group, dimension=dimension, today=today), "Nothing to chart.")
     notes = {"service": "An incident touching several services counts once for each; “other services” counts each incident once.",
              "theme": "An incident with several themes counts once for each; “other themes” counts each incident once."}
+    if dimension == "team" and set(by_group["group"]) == {"(no team)"}:
+        notes["team"] = "No incident in view names a team: break incidents down by service or theme instead."
     partial = str(Quarter.of(today)) in set(by_group["quarter"])
     st.caption(" ".join(x for x in (notes.get(dimension), "The shaded quarter is still in progress, so its counts are partial."
                                     if partial else None) if x))

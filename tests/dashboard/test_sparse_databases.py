@@ -86,3 +86,9 @@ def test_no_action_items_says_so_and_what_the_parser_reads(variant_dbs, monkeypa
     at = _run(db, "overview", monkeypatch)
     m = {x.label: x.value for x in at.metric}
     assert m["Action items done"] == "–" and m["Overdue action items"] == "–"
+
+
+def test_an_incident_without_severity_says_so(variant_dbs, monkeypatch):
+    at = _run(variant_dbs["no_severities"], "incident", monkeypatch)
+    assert any("severity not stated" in m.value for m in at.markdown)
+    assert not any("**unknown**" in m.value for m in at.markdown)
