@@ -81,7 +81,8 @@ def with_links(df: pd.DataFrame, id_column: str = "incident_id") -> pd.DataFrame
 
 def link_column(title: str = "Open", display_text: str = r"incident=(.*)$") -> st.column_config.LinkColumn:
     """A link to the incident page, shown as the incident id (or `display_text`, e.g. "open")."""
-    return st.column_config.LinkColumn(title, display_text=display_text, help="Open the incident page")
+    # A fixed width: ids from some sources are 36-character UUIDs that would push the other columns off screen.
+    return st.column_config.LinkColumn(title, display_text=display_text, help="Open the incident page", width=130)
 
 
 def date_column(title: str = "Date") -> st.column_config.DateColumn:

@@ -34,7 +34,7 @@ summary = data.load("duration_summary", filters=f)
 for metric in ("Time to detect", "Time to resolve"):
     ui.show_chart(
         charts.duration_distribution(points, summary, metric=metric, min_sample=MIN_SAMPLE),
-        f"No incidents with both a start time and a {metric.split()[-1]} time match the current filters.",
+        f"No incident in view has both a start time and a {'detection' if 'detect' in metric else 'resolution'} time.",
     )
 if not summary.empty:
     table = summary.assign(median=summary["median"].map(ui.hours), p90=summary["p90"].map(ui.hours), n=summary["n"].astype(str))
