@@ -51,6 +51,7 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/quality.py
 	$(BIN)/python bench/blameless.py
+	$(BIN)/python bench/lint_narrative.py
 	$(BIN)/python bench/themes.py
 	$(BIN)/python bench/dashboard.py
 	$(BIN)/python bench/load.py
