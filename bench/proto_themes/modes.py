@@ -79,6 +79,7 @@ class Evidence:
     sentence: str
     phrase: str
     score: float
+    strong: bool = True
 
 
 def sentence_scores(tax: Taxonomy, sentence: str) -> list[tuple[int, float, str]]:
@@ -106,7 +107,7 @@ def score_incident(tax: Taxonomy, sentences: list[tuple[str, str]], *, use_class
         for j, raw, phrase in sentence_scores(tax, sent):
             s = raw * sw * (tax.modes[j].primary_weight if use_class_weight else 1.0)
             scores[j] += s
-            evidence.append(Evidence(tax.modes[j].key, sent, phrase, s))
+            evidence.append(Evidence(tax.modes[j].key, sent, phrase, s, raw == tax.strong_weight))
     evidence.sort(key=lambda e: -e.score)
     return scores, evidence
 
