@@ -38,6 +38,7 @@ AGGLOMERATIVE_MAX = 3000
 WINDOW = 4  # words either side of the phrase that fired
 _MONTHS = "january february march april may june july august september october november december".split()
 _STOP = frozenset(STOP_WORDS) | {"was", "were", "been", "being", "had", "has", "have", "the", "a", "an"} | set(_MONTHS)
+_JOINERS = frozenset({"of", "in", "on", "for", "with"})  # the only stop words allowed inside a label
 _WORD = re.compile(r"[A-Za-z][A-Za-z'-]*[A-Za-z]|[A-Za-z]")
 
 
@@ -81,6 +82,9 @@ def _phrases(win: tuple[str, ...]) -> set[str]:
             if not any(marked[i:i + n]):
                 continue
             g = words[i:i + n]
+            inner = [w for w in g[1:-1] if w in _STOP]
+            if len(inner) > 1 or any(w not in _JOINERS for w in inner):
+                continue  # "servers to crash", "rollout of the primary" do not read as a name
             if n == 1 and (g[0] in _STOP or len(g[0]) < 4 or not win[i].startswith("*")):
                 continue  # one word is a label only when it is a strong phrase ("quorum")
             if g[0] in _STOP or g[-1] in _STOP or len(g[0]) < 3 or len(g[-1]) < 3:
