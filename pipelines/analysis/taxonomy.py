@@ -54,6 +54,7 @@ class Taxonomy:
     negation: re.Pattern[str] | None
     citations: dict[str, str] = field(default_factory=dict)
     alias: dict[str, str] = field(default_factory=dict)  # normalized label -> mode key
+    label_avoid: frozenset[str] = frozenset()  # verbs a pattern label never holds ([labels] avoid)
 
     @property
     def keys(self) -> list[str]:
@@ -110,6 +111,7 @@ def merge(base: dict, extra: dict, where: str = "taxonomy") -> dict:
             scoring[key] = value
     out["scoring"] = scoring
     out["citations"] = {**base.get("citations", {}), **extra.get("citations", {})}
+    out["labels"] = {"avoid": list(base.get("labels", {}).get("avoid", [])) + list(extra.get("labels", {}).get("avoid", []))}
     classes = {k: dict(v) for k, v in base.get("classes", {}).items()}
     for key, value in extra.get("classes", {}).items():
         classes[key] = {**classes.get(key, {}), **value}
@@ -181,6 +183,7 @@ def build_taxonomy(data: dict, where: str = "taxonomy") -> Taxonomy:
         re.compile("|".join(re.escape(n) for n in negation)) if negation else None,
         citations,
         alias,
+        frozenset(str(w).lower() for w in data.get("labels", {}).get("avoid", [])),
     )
 
 
