@@ -150,6 +150,12 @@ def build_taxonomy(data: dict, where: str = "taxonomy") -> Taxonomy:
     alias: dict[str, str] = {}
     for m in data.get("modes", []):
         label = f"{where}: mode {m.get('key', '?')!r}"
+        unknown_fields = sorted(set(m) - set(_REQUIRED) - set(_LIST_FIELDS))
+        if unknown_fields:
+            raise TaxonomyError(
+                f"{label}: unknown field(s) {', '.join(unknown_fields)} (TOML puts every key after a [[modes]] "
+                "line into that mode: write top-level keys such as `disable` before the first table)"
+            )
         missing = [f for f in _REQUIRED if not m.get(f)]
         if missing:
             raise TaxonomyError(f"{label} needs {', '.join(missing)}")

@@ -1,4 +1,4 @@
-"""Trends: incidents per quarter by team / service / theme, and time to detect / resolve."""
+"""Trends: incidents per quarter by team / service / failure mode, and time to detect / resolve."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import duckdb
 import pandas as pd
 
 from pipelines.read.access import ANONYMOUS
+from pipelines.read.repeats import MODE_MEMBERS
 from pipelines.read.scope import MIN_SAMPLE, NO_FILTERS, Filters, scoped
 
 _BY_DIMENSION = {
@@ -19,10 +20,11 @@ _BY_DIMENSION = {
         FROM scope sc JOIN incident_services s USING (incident_id)
         WHERE sc.quarter IS NOT NULL GROUP BY ALL ORDER BY sc.quarter, "group"
     """,
-    "theme": """
-        SELECT sc.quarter, t.label AS "group", count(DISTINCT sc.incident_id) AS incidents
-        FROM scope sc JOIN incident_themes it USING (incident_id) JOIN themes t USING (theme_id)
-        WHERE sc.quarter IS NOT NULL AND t.theme_id >= 0 GROUP BY ALL ORDER BY sc.quarter, "group"
+    "failure mode": f"""
+        , im AS ({MODE_MEMBERS})
+        SELECT sc.quarter, fm.name AS "group", count(DISTINCT sc.incident_id) AS incidents
+        FROM scope sc JOIN im USING (incident_id) JOIN failure_modes fm USING (mode)
+        WHERE sc.quarter IS NOT NULL GROUP BY ALL ORDER BY sc.quarter, "group"
     """,
 }
 DIMENSIONS = tuple(_BY_DIMENSION)

@@ -80,6 +80,7 @@ strong = ["flag service (?:was )?down"]
         ("[[modes]]\nkey = 'dns'\nstrong = ['(unclosed']\n", "bad regular expression"),
         ("[[modes]]\nkey = 'x'\nclass = 'change'\nname = 'X'\ndescription = 'd'\naliases = ['dns']\nstrong = ['a']\n", "already names mode"),
         ("disable = ['no_such_mode']\n", "do not exist"),
+        ("[[modes]]\nkey = 'dns'\nstrong = ['x']\ndisable = ['attack_abuse']\n", "unknown field(s) disable"),
         ("this is not toml = = \n", "not valid TOML"),
     ],
 )
