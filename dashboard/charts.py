@@ -17,7 +17,7 @@ STATUS_ORDER = ["done", "in_progress", "open", "wont_fix"]
 STATUS_COLORS = ["#1a9850", "#fee08b", "#d73027", "#bdbdbd"]
 LINT_SEVERITY_SCALE = alt.Scale(domain=["error", "warning", "info"], range=["#d73027", "#fc8d59", "#9ecae1"])
 MAX_GROUPS = 8  # more lines than this on one chart are unreadable; the rest become "other"
-MAX_THEMES = 20  # rows in theme charts; the themes table lists them all
+MAX_THEMES = 20  # rows in the failure-mode heatmap; the table above it lists them all
 WIDTH = "container"
 MAX_DOTS = 60  # dots per quarter in duration charts: enough to show the spread
 
@@ -170,50 +170,27 @@ def duration_distribution(points: pd.DataFrame, summary: pd.DataFrame, *, metric
     )
 
 
-def theme_heatmap(df: pd.DataFrame) -> alt.Chart | None:
-    """Theme x quarter, cell shade = incidents. Columns: theme, quarter, incidents."""
+def mode_heatmap(df: pd.DataFrame) -> alt.Chart | None:
+    """Failure mode x quarter, cell shade = incidents (the trend of each mode). Columns: name, quarter, incidents."""
     if _empty(df):
         return None
-    order = df.groupby("theme")["incidents"].sum().sort_values(ascending=False).index[:MAX_THEMES].tolist()
-    df = df[df["theme"].isin(order)]
+    order = df.groupby("name")["incidents"].sum().sort_values(ascending=False).index[:MAX_THEMES].tolist()
+    df = df[df["name"].isin(order)]
     base = alt.Chart(df).encode(
         x=alt.X("quarter:O", title="Quarter", sort="ascending", axis=alt.Axis(labelAngle=0)),
-        y=alt.Y("theme:N", title="Theme (most incidents first)", sort=order, axis=alt.Axis(labelLimit=280)),
+        y=alt.Y("name:N", title="Failure mode (most incidents first)", sort=order, axis=alt.Axis(labelLimit=280)),
     )
     cells = base.mark_rect().encode(
         color=alt.Color("incidents:Q", title="Incidents (count)", scale=alt.Scale(scheme="orangered")),
-        tooltip=[alt.Tooltip("theme:N", title="Theme"), alt.Tooltip("quarter:O", title="Quarter"), alt.Tooltip("incidents:Q", title="Incidents")],
+        tooltip=[alt.Tooltip("name:N", title="Failure mode"), alt.Tooltip("quarter:O", title="Quarter"), alt.Tooltip("incidents:Q", title="Incidents")],
     )
     threshold = float(df["incidents"].max()) * 0.6  # dark cells get white numbers
     labels = base.mark_text(fontSize=11).encode(
         text="incidents:Q", color=alt.condition(f"datum.incidents > {threshold}", alt.value("white"), alt.value("black"))
     )
-    n_themes = df["theme"].nunique()
-    title = "Incidents per theme and quarter" + (f" (top {MAX_THEMES} themes)" if len(order) == MAX_THEMES else "")
-    return alt.layer(cells, labels, title=title).properties(width=WIDTH, height=max(140, 26 * n_themes))
-
-
-def theme_services(df: pd.DataFrame) -> alt.Chart | None:
-    """Stacked bars: theme x incidents, coloured by service. Columns: theme, service, incidents."""
-    if _empty(df):
-        return None
-    themes = df.groupby("theme")["incidents"].sum().sort_values(ascending=False).index[:MAX_THEMES]
-    df = df[df["theme"].isin(themes)]
-    top = df.groupby("service")["incidents"].sum().sort_values(ascending=False)
-    keep = set(top.index[: MAX_GROUPS - 1]) if len(top) > MAX_GROUPS else set(top.index)
-    data = df.assign(service=df["service"].where(df["service"].isin(keep), "other"))
-    data = data.groupby(["theme", "service"], as_index=False)["incidents"].sum()
-    return (
-        alt.Chart(data, title="Services per theme")
-        .mark_bar()
-        .encode(
-            y=alt.Y("theme:N", title="Theme", sort="-x", axis=alt.Axis(labelLimit=280)),
-            x=alt.X("incidents:Q", title="Incidents (count; an incident counts once per service)"),
-            color=alt.Color("service:N", title="Service"),
-            tooltip=[alt.Tooltip("theme:N", title="Theme"), alt.Tooltip("service:N", title="Service"), alt.Tooltip("incidents:Q", title="Incidents")],
-        )
-        .properties(width=WIDTH, height=max(140, 26 * data["theme"].nunique()))
-    )
+    n_modes = df["name"].nunique()
+    title = "Incidents per failure mode and quarter" + (f" (top {MAX_THEMES} modes)" if len(order) == MAX_THEMES else "")
+    return alt.layer(cells, labels, title=title).properties(width=WIDTH, height=max(140, 26 * n_modes))
 
 
 def completion(df: pd.DataFrame, *, by: str) -> alt.Chart | None:
@@ -325,12 +302,4 @@ def lint_rules(df: pd.DataFrame) -> alt.Chart | None:
             ],
         )
         .properties(width=WIDTH, height=300)
-    )
-
-
-def category_breakdown(df: pd.DataFrame) -> alt.Chart | None:
-    """Fishbone categories of contributing factors. Columns: category, factors, incidents."""
-    return ranked_bars(
-        df, category="category", value="factors", title="Contributing factors by category (fishbone)",
-        category_title="Category", value_title="Contributing factors (count)",
     )

@@ -1,4 +1,4 @@
-"""Overview: incidents per month by severity, this quarter's KPIs, top services and themes."""
+"""Overview: incidents per month by severity, this quarter's KPIs, top services and failure modes."""
 
 import streamlit as st
 
@@ -56,7 +56,7 @@ with left:
     )
 with right:
     ui.show_chart(
-        charts.ranked_bars(data.load("top_themes", filters=f), category="theme", value="incidents",
-                           title=f"Most frequent themes, {q_label}", category_title="Theme", value_title="Incidents (count)"),
-        f"No themed incidents in {q_label} (themes appear once the analysis has run).",
+        charts.ranked_bars(data.load("top_failure_modes", filters=f), category="name", value="incidents",
+                           title=f"Most frequent failure modes, {q_label}", category_title="Failure mode", value_title="Incidents (count)"),
+        f"No incident with a failure mode in {q_label} (failure modes appear once the analysis has run).",
     )

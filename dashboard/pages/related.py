@@ -35,12 +35,12 @@ if results is None:
 elif results.empty:
     st.info("No similar incidents found. Try describing symptoms, services or causes in other words.")
 else:
-    # Theme labels contain commas, so themes are separated by ";" (terms never contain one).
-    results = results.assign(shared_themes=results["shared_themes"].map("; ".join), shared_terms=results["shared_terms"].map(", ".join))
+    # Mode names contain commas, so modes are separated by ";" (terms never contain one).
+    results = results.assign(shared_modes=results["shared_modes"].map("; ".join), shared_terms=results["shared_terms"].map(", ".join))
     st.dataframe(
-        ui.with_links(results)[["rank", "score", "link", "title", "incident_date", "severity", "services", "shared_themes", "shared_terms"]],
+        ui.with_links(results)[["rank", "score", "link", "title", "incident_date", "severity", "services", "shared_modes", "shared_terms"]],
         hide_index=True,
         column_config={"rank": "#", "score": st.column_config.NumberColumn("Score", format="%.3f", help="Higher is more similar"),
                        "link": ui.link_column("Incident"), "title": "Title", "incident_date": ui.date_column(), "severity": "Severity",
-                       "services": "Services", "shared_themes": "Shared themes", "shared_terms": "Shared terms"},
+                       "services": "Services", "shared_modes": "Shared failure modes", "shared_terms": "Shared terms"},
     )

@@ -48,14 +48,14 @@ def _charts(con):
                                      category_title="Service", value_title="Incidents (count)"),
         "by_group": charts.incidents_by_group(q.incidents_by_dimension(con, dimension="service"), dimension="service"),
         "ttr": charts.duration_distribution(points, summary, metric="Time to resolve"),
-        "heatmap": charts.theme_heatmap(q.theme_quarters(con)),
-        "theme_services": charts.theme_services(q.theme_services(con)),
+        "heatmap": charts.mode_heatmap(q.failure_mode_quarters(con)),
+        "modes": charts.ranked_bars(q.top_failure_modes(con), category="name", value="incidents", title="Most frequent failure modes",
+                                    category_title="Failure mode", value_title="Incidents (count)"),
         "completion": charts.completion(q.action_completion(con, by="team"), by="team"),
         "overdue": charts.overdue_age(q.overdue_items(con, today=TODAY)),
         "timeline": charts.timeline(q.incident_timeline(con, incident_id="INC-1")),
         "completeness": charts.completeness_by_quarter(q.completeness_scores(con), complete_at=80),
         "lint": charts.lint_rules(q.lint_rule_counts(con)),
-        "categories": charts.category_breakdown(q.factor_categories(con)),
     }
 
 
@@ -82,14 +82,12 @@ def test_quantity_axes_name_their_unit(con):
         lambda df: charts.ranked_bars(df, category="a", value="b", title="t", category_title="A", value_title="B (count)"),
         lambda df: charts.incidents_by_group(df, dimension="team"),
         lambda df: charts.duration_distribution(df, df, metric="Time to resolve"),
-        lambda df: charts.theme_heatmap(df),
-        lambda df: charts.theme_services(df),
+        lambda df: charts.mode_heatmap(df),
         lambda df: charts.completion(df, by="team"),
         lambda df: charts.overdue_age(df),
         lambda df: charts.timeline(df),
         lambda df: charts.completeness_by_quarter(df, complete_at=80),
         lambda df: charts.lint_rules(df),
-        lambda df: charts.category_breakdown(df),
     ],
 )
 def test_empty_data_gives_no_chart(build):
@@ -123,3 +121,12 @@ def test_human_hours():
     assert charts.human_hours(3.5) == "3.5 h"
     assert charts.human_hours(72) == "3.0 days"
     assert charts.human_hours(float("nan")) == "–"
+
+
+def test_mode_heatmap_has_one_row_per_mode_and_the_counts(con):
+    spec = _spec(charts.mode_heatmap(q.failure_mode_quarters(con)))
+    data = pd.DataFrame(next(iter(spec["datasets"].values())))
+    assert {(r.name, r.quarter): r.incidents for r in data.itertuples()} == {
+        ("Resource or quota exhaustion", "2026Q2"): 2, ("Resource or quota exhaustion", "2026Q3"): 1,
+        ("Traffic overload", "2026Q3"): 2, ("Code change shipped a bug", "2026Q2"): 1,
+    }
