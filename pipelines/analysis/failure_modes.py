@@ -23,6 +23,7 @@ checks inter-rater agreement).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -83,6 +84,8 @@ class ClassifierReport:
 class ModeResult:
     incidents: list[IncidentModes]
     rule_scores: np.ndarray  # incidents x modes, the rules alone (hand labels ignored)
+    # Per incident, per input sentence (in input order): its best mode by the rules, or None.
+    sentence_modes: list[list[int | None]] = field(default_factory=list)
     hand_labelled: int = 0
     unknown_labels: dict[str, int] = field(default_factory=dict)  # hand labels no alias knows -> count
     classifier: ClassifierReport | None = None
@@ -106,25 +109,46 @@ class ModeResult:
 # --------------------------------------------------------------------------- rules
 
 
+_WORD_START = re.compile(r"\w+")
+
+
+@lru_cache(maxsize=4096)
+def _union(tax: Taxonomy, j: int, strength: int, which: tuple[int, ...]) -> re.Pattern[str]:
+    """Some of one mode's strong (0) or weak (1) phrases as one pattern, in the taxonomy's order:
+    at the leftmost match the first phrase listed wins, as it does in the mode's full pattern."""
+    phrases = tax.phrases_of(j, strength)
+    return re.compile(r"\b(?:" + "|".join(f"(?:{phrases[i]})" for i in which) + ")")
+
+
 def sentence_hits(tax: Taxonomy, sentence: str) -> tuple[tuple[int, float, str], ...]:
-    """(mode index, raw weight, phrase) for each mode whose phrases match one sentence."""
+    """(mode index, raw weight, phrase) for each mode whose phrases match one sentence: a strong
+    phrase gives the strong weight, else a weak one the weak weight."""
     return _sentence_hits(tax, sentence)
 
 
-@lru_cache(maxsize=1 << 18)  # templates and copy-paste repeat sentences: score each once
+@lru_cache(maxsize=1 << 17)  # templates and copy-paste repeat sentences: score each once
 def _sentence_hits(tax: Taxonomy, sentence: str) -> tuple[tuple[int, float, str], ...]:
     low = sentence.lower()
     if tax.negation is not None and tax.negation.search(low):
         return ()
+    # Only the phrases whose required word starts occur can match (taxonomy.phrase_keys): search
+    # those, a few short patterns instead of every mode's long ones. Exactly the same matches.
+    wanted: dict[tuple[int, int], set[int]] = {}
+    index = tax.by_start
+    words = set(_WORD_START.findall(low))
+    for k in {w[:3] for w in words} | {w[:2] for w in words}:
+        for j, strength, i in index.get(k, ()):
+            wanted.setdefault((j, strength), set()).add(i)
+    for j, strength, i in tax.anywhere:
+        wanted.setdefault((j, strength), set()).add(i)
     out = []
-    for j, m in enumerate(tax.modes):
-        hit = m.strong.search(low) if m.strong is not None else None
-        if hit:
-            out.append((j, tax.strong_weight, hit.group(0)))
-            continue
-        hit = m.weak.search(low) if m.weak is not None else None
-        if hit:
-            out.append((j, tax.weak_weight, hit.group(0)))
+    for j in sorted({j for j, _ in wanted}):
+        for strength, weight in ((0, tax.strong_weight), (1, tax.weak_weight)):
+            which = wanted.get((j, strength))
+            hit = _union(tax, j, strength, tuple(sorted(which))).search(low) if which else None
+            if hit:
+                out.append((j, weight, hit.group(0)))
+                break
     return tuple(out)
 
 
@@ -142,6 +166,21 @@ def score_sentences(tax: Taxonomy, sentences: list[tuple[str, str]]) -> tuple[np
             evidence.append(Evidence(j, sentence, phrase, s, raw >= tax.strong_weight))
     evidence.sort(key=lambda e: -e.score)  # stable: document order among equals
     return scores, evidence
+
+
+def best_mode(tax: Taxonomy, sentence: str) -> int | None:
+    """The mode a single sentence is most about (strong before weak, then primary weight; ties: the
+    mode listed first), or None."""
+    hits = sentence_hits(tax, sentence)
+    if not hits:
+        return None
+    return max(hits, key=lambda h: (h[1] * tax.modes[h[0]].primary_weight, -h[0]))[0]
+
+
+def clear_caches() -> None:
+    """Forget cached sentence scores (a long-lived process builds many corpora)."""
+    _sentence_hits.cache_clear()
+    _union.cache_clear()
 
 
 def members_of(scores: np.ndarray) -> dict[int, float]:
@@ -288,9 +327,11 @@ def assign_modes(
     unknown: dict[str, int] = {}
     rule_scores = np.zeros((n, len(tax.modes)))
     evidence: list[dict[int, list[Evidence]]] = []
+    best: list[list[int | None]] = []
     for i, sents in enumerate(sentences):
         rule_scores[i], ev = score_sentences(tax, sents)
         evidence.append(_evidence_by_mode(ev))
+        best.append([best_mode(tax, s) for s, _ in sents])
     hand = [hand_modes(tax, labels, unknown) for labels in hand_labels]
     labelled = np.array([bool(h) for h in hand])
 
@@ -324,27 +365,33 @@ def assign_modes(
             scores = rule_scores[i]
             fired = {int(j): float(scores[j]) for j in np.flatnonzero(scores > 0)}
             out.append(IncidentModes(iid, "rules", fired, members_of(scores), {j: ev.get(j, []) for j in fired}))
-    return ModeResult(out, rule_scores, int(labelled.sum()), unknown, report)
+    return ModeResult(out, rule_scores, best, int(labelled.sum()), unknown, report)
 
 
-def mode_rows(tax: Taxonomy, result: ModeResult) -> pd.DataFrame:
-    """incident_failure_modes rows: incident_id, mode, score, weight, source, evidence (sentences), phrases."""
-    rows = []
+def mode_rows(tax: Taxonomy, result: ModeResult):
+    """incident_failure_modes rows as an Arrow table: incident_id, mode, score, weight, source,
+    evidence (sentences), phrases. Arrow, because list columns convert to DuckDB several times
+    faster from it than from pandas objects."""
+    import pyarrow as pa
+
+    cols: dict[str, list] = {k: [] for k in ("incident_id", "mode", "score", "weight", "source", "evidence", "phrases")}
+    keys = tax.keys
     for inc in result.incidents:
-        for j in sorted(inc.scores, key=lambda j: (-inc.weights.get(j, 0.0), -inc.scores[j], j)):
-            ev = inc.evidence.get(j, [])
-            rows.append(
-                (
-                    inc.incident_id,
-                    tax.modes[j].key,
-                    round(float(inc.scores[j]), 6),
-                    round(float(inc.weights.get(j, 0.0)), 6),
-                    inc.source if j in inc.weights else "rules",
-                    [e.sentence for e in ev],
-                    [e.phrase for e in ev],
-                )
-            )
-    return pd.DataFrame(rows, columns=["incident_id", "mode", "score", "weight", "source", "evidence", "phrases"])
+        weights, scores = inc.weights, inc.scores
+        order = sorted(scores, key=lambda j: (-weights.get(j, 0.0), -scores[j], j)) if len(scores) > 1 else list(scores)
+        for j in order:
+            ev = inc.evidence.get(j, ())
+            cols["incident_id"].append(inc.incident_id)
+            cols["mode"].append(keys[j])
+            cols["score"].append(round(float(scores[j]), 6))
+            cols["weight"].append(round(float(weights.get(j, 0.0)), 6))
+            cols["source"].append(inc.source if j in weights else "rules")
+            cols["evidence"].append([e.sentence for e in ev])
+            cols["phrases"].append([e.phrase for e in ev])
+    text, texts = pa.string(), pa.list_(pa.string())
+    types = {"incident_id": text, "mode": text, "score": pa.float64(), "weight": pa.float64(), "source": text,
+             "evidence": texts, "phrases": texts}
+    return pa.table({k: pa.array(v, type=types[k]) for k, v in cols.items()})
 
 
 def mode_vectors(tax: Taxonomy, result: ModeResult) -> np.ndarray:

@@ -42,6 +42,14 @@ class Mode:
     strong: re.Pattern[str] | None
     weak: re.Pattern[str] | None
     primary_weight: float
+    # The phrases (lower case) and, per phrase, word starts of 1-3 letters such that every match
+    # holds a word beginning with one of them (None: cannot tell). A sentence is searched only for
+    # the phrases whose word starts it holds: the same matches, several times faster
+    # (failure_modes.sentence_hits).
+    strong_phrases: tuple[str, ...] = ()
+    weak_phrases: tuple[str, ...] = ()
+    strong_keys: tuple[frozenset[str] | None, ...] = ()
+    weak_keys: tuple[frozenset[str] | None, ...] = ()
 
 
 @dataclass(eq=False)  # hashed by identity: sentence scores are cached per taxonomy
@@ -55,6 +63,28 @@ class Taxonomy:
     citations: dict[str, str] = field(default_factory=dict)
     alias: dict[str, str] = field(default_factory=dict)  # normalized label -> mode key
     label_avoid: frozenset[str] = frozenset()  # verbs a pattern label never holds ([labels] avoid)
+    # word start (1-3 letters) -> (mode, 0 strong / 1 weak, phrase index) that need it; the
+    # phrases that need no particular word (searched in every sentence)
+    by_start: dict[str, tuple[tuple[int, int, int], ...]] = field(default_factory=dict)
+    anywhere: tuple[tuple[int, int, int], ...] = ()
+
+    def __post_init__(self) -> None:
+        index: dict[str, list[tuple[int, int, int]]] = {}
+        anywhere = []
+        for j, m in enumerate(self.modes):
+            for strength, keys in ((0, m.strong_keys), (1, m.weak_keys)):
+                for i, ks in enumerate(keys):
+                    if ks is None:
+                        anywhere.append((j, strength, i))
+                    else:
+                        for k in ks:
+                            index.setdefault(k, []).append((j, strength, i))
+        self.by_start = {k: tuple(v) for k, v in index.items()}
+        self.anywhere = tuple(anywhere)
+
+    def phrases_of(self, j: int, strength: int) -> tuple[str, ...]:
+        m = self.modes[j]
+        return m.strong_phrases if strength == 0 else m.weak_phrases
 
     @property
     def keys(self) -> list[str]:
@@ -73,6 +103,130 @@ class Taxonomy:
 
 def normalize_label(label: str) -> str:
     return " ".join(_SPLIT.split(str(label).strip().lower())).strip()
+
+
+try:  # the regex parser, to read which letters a phrase can start with
+    import re._constants as _sre
+    import re._parser as _sre_parse
+except ImportError:  # pragma: no cover - older Pythons name them sre_*
+    import sre_constants as _sre  # type: ignore[no-redef]
+    import sre_parse as _sre_parse  # type: ignore[no-redef]
+
+PREFIX = 3  # letters of a word start the rules index phrases by
+# Words so common that indexing a phrase by them would filter nothing; another word of the phrase is used.
+_COMMON = frozenset("a an the no not in on of to at by for with without was were is are be been had has have and or".split())
+
+
+def _is_word(c: str) -> bool:
+    return c.isalnum() or c == "_"
+
+
+def _word_keys(seq, at_start: bool = True) -> list[frozenset[str]]:
+    """For the parsed pattern `seq`: sets of word starts (1-3 letters), each set such that every match
+    holds a word beginning with one of them (a literal word, or every branch of a group that starts a word)."""
+    found: list[frozenset[str]] = []
+    run = ""
+    i = 0
+    items = list(seq)
+    while i < len(items):
+        op, av = items[i]
+        if op is _sre.LITERAL:
+            c = chr(av)
+            if _is_word(c):
+                if at_start or run:
+                    run += c
+            else:
+                if run:
+                    found.append(frozenset({run[:PREFIX]}))
+                run, at_start = "", True
+            i += 1
+            continue
+        if run:  # a word ended inside the pattern: what follows is mid-word
+            found.append(frozenset({run[:PREFIX]}))
+            run, at_start = "", False
+        if op is _sre.AT:
+            i += 1
+            continue
+        branches = None
+        if at_start and op is _sre.SUBPATTERN:
+            branches = [av[-1]]
+        elif at_start and op is _sre.BRANCH:
+            branches = av[1]
+        elif at_start and op in (_sre.MAX_REPEAT, _sre.MIN_REPEAT) and av[0] >= 1:
+            branches = [av[2]]
+        if branches is not None:
+            # Each branch must start with a literal word for the group to give a key set.
+            if len(branches) == 1:  # a group that always matches: its own words are required too
+                found.extend(_word_keys(branches[0], True))
+            firsts = [_first_word(b) for b in branches]
+            if all(f is not None for f in firsts):
+                found.append(frozenset().union(*firsts))
+        # After a group a word starts only if it ends with a non-word literal; after an optional
+        # group, only if a word also started before it (the group may be absent).
+        last = _last_literal(items[i])
+        ends_word = last is not None and not _is_word(last)
+        optional = op in (_sre.MAX_REPEAT, _sre.MIN_REPEAT) and av[0] == 0
+        at_start = ends_word and (at_start or not optional)
+        i += 1
+    if run:
+        found.append(frozenset({run[:PREFIX]}))
+    return found
+
+
+def _first_word(seq) -> frozenset[str] | None:
+    """The word starts a match of `seq` begins with (it must begin with a literal word), or None."""
+    run = ""
+    for op, av in seq:
+        if op is _sre.AT:
+            continue
+        if op is _sre.LITERAL and _is_word(chr(av)):
+            run += chr(av)
+            if len(run) >= PREFIX:
+                return frozenset({run})
+            continue
+        if run:
+            return frozenset({run})
+        if op is _sre.SUBPATTERN:
+            return _first_word(av[-1])
+        if op is _sre.BRANCH:
+            out: set[str] = set()
+            for b in av[1]:
+                sub = _first_word(b)
+                if sub is None:
+                    return None
+                out |= sub
+            return frozenset(out)
+        if op is _sre.IN and all(o is _sre.LITERAL and _is_word(chr(c)) for o, c in av):
+            return frozenset(chr(c) for _, c in av)
+        if op in (_sre.MAX_REPEAT, _sre.MIN_REPEAT) and av[0] >= 1:
+            return _first_word(av[2])
+        return None
+    return frozenset({run}) if run else None
+
+
+def _last_literal(item) -> str | None:
+    op, av = item
+    if op is _sre.LITERAL:
+        return chr(av)
+    if op is _sre.SUBPATTERN and av[-1]:
+        return _last_literal(list(av[-1])[-1])
+    if op in (_sre.MAX_REPEAT, _sre.MIN_REPEAT) and av[2]:
+        return _last_literal(list(av[2])[-1])
+    if op is _sre.BRANCH:
+        ends = {_last_literal(list(b)[-1]) if b else None for b in av[1]}
+        return ends.pop() if len(ends) == 1 else None
+    return None
+
+
+def phrase_keys(pattern: str) -> frozenset[str] | None:
+    """Word starts (2-3 letters) such that every match of `pattern` holds a word beginning with one
+    of them; None when it has no such word (it is then searched in every sentence). Of the sets
+    that hold, the most selective: no common word, longest keys, fewest keys."""
+    # Keys of 2-3 letters: a sentence is looked up by the first two and three letters of each word.
+    sets = [ks for ks in _word_keys(_sre_parse.parse(pattern.lower())) if min(len(k) for k in ks) >= 2]
+    if not sets:
+        return None
+    return max(sets, key=lambda ks: (not (ks & _COMMON), min(len(k) for k in ks), -len(ks)))
 
 
 def _alternation(patterns: list[str], where: str) -> re.Pattern[str] | None:
@@ -171,6 +325,8 @@ def build_taxonomy(data: dict, where: str = "taxonomy") -> Taxonomy:
                 m["key"], m["class"], m["name"], m["description"], tuple(m.get("aliases", [])),
                 tuple(m.get("citations", [])), _alternation(m.get("strong", []), label),
                 _alternation(m.get("weak", []), label), classes[m["class"]].primary_weight,
+                tuple(p.lower() for p in m.get("strong", [])), tuple(p.lower() for p in m.get("weak", [])),
+                tuple(phrase_keys(p) for p in m.get("strong", [])), tuple(phrase_keys(p) for p in m.get("weak", [])),
             )
         )
         for a in [m["key"], *m.get("aliases", [])]:

@@ -60,7 +60,7 @@ def test_hand_labels_win_through_aliases_and_unknown_labels_are_counted():
     assert a.source == "hand" and a.weights == {J["dns"]: 1.0}
     assert b.source == "rules" and b.top == J["expiry"]
     assert result.unknown_labels == {"made-up label": 1} and result.hand_labelled == 1
-    rows = fm.mode_rows(TAX, result)
+    rows = fm.mode_rows(TAX, result).to_pandas()
     assert rows[rows.incident_id == "A"][["mode", "weight", "source"]].values.tolist() == [["dns", 1.0, "hand"]]
     assert rows[rows.incident_id == "B"].iloc[0]["evidence"] == ["The TLS certificate expired overnight."]
 
@@ -68,7 +68,7 @@ def test_hand_labels_win_through_aliases_and_unknown_labels_are_counted():
 def test_an_incident_with_nothing_matched_has_no_mode():
     result = fm.assign_modes(TAX, ["A"], [[("We had lunch.", "prose")]])
     assert result.incidents[0].weights == {} and result.incidents[0].top is None
-    assert fm.mode_rows(TAX, result).empty
+    assert fm.mode_rows(TAX, result).num_rows == 0
     assert not fm.mode_vectors(TAX, result).any()
 
 
@@ -134,3 +134,47 @@ def test_no_classifier_below_twenty_hand_labels():
     sentences, labels = _labelled(9, [(CERT, "cert expiry"), (POOL, "resource exhaustion")])
     result = fm.assign_modes(TAX, [f"I{i}" for i in range(18)], sentences, labels)
     assert result.hand_labelled == 18 and result.classifier is None
+
+
+def _brute_force_hits(sentence: str):
+    """Every mode's regexes on every sentence: what the word-start index must reproduce."""
+    low = sentence.lower()
+    if TAX.negation.search(low):
+        return ()
+    out = []
+    for j, m in enumerate(TAX.modes):
+        hit = m.strong.search(low) if m.strong else None
+        if hit:
+            out.append((j, TAX.strong_weight, hit.group(0)))
+            continue
+        hit = m.weak.search(low) if m.weak else None
+        if hit:
+            out.append((j, TAX.weak_weight, hit.group(0)))
+    return tuple(out)
+
+
+def test_the_word_start_index_finds_exactly_what_searching_every_mode_finds():
+    from pathlib import Path
+
+    from pipelines.parsing.factors import split_sentences
+    from pipelines.parsing.files import parse_file
+
+    root = Path(__file__).resolve().parents[1] / "fixtures"
+    sentences = []
+    for path in sorted(p for p in root.rglob("*") if p.suffix in (".md", ".jsonl", ".csv") and p.is_file()):
+        try:
+            parsed = parse_file(path.read_bytes(), path.name)
+        except Exception:  # noqa: BLE001 - some fixtures are broken on purpose
+            continue
+        for inc in parsed.incidents:
+            for section in inc.sections:
+                sentences += split_sentences(" ".join(section.body.split()))
+    sentences = list(dict.fromkeys(sentences))
+    assert len(sentences) > 800
+    fired = 0
+    for s in sentences:
+        expected = _brute_force_hits(s)
+        assert fm.sentence_hits(TAX, s) == expected, s
+        fired += bool(expected)
+    assert fired > 200  # the comparison covers many matches, not only misses
+    assert len(TAX.anywhere) <= 2  # nearly every phrase is indexed by a word it needs
