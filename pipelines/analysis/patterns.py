@@ -33,6 +33,7 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from pipelines.analysis.textfeatures import STOP_WORDS
@@ -72,6 +73,7 @@ class Pattern:
     incidents: list[str]
     examples: list[str]
     phrases: list[str] = field(default_factory=list)  # other phrases most members share
+    phrase: str = ""  # the label as matched: lower-case words between single spaces
 
 
 @dataclass
@@ -92,27 +94,30 @@ class PatternResult:
         }
 
 
-_CHUNK = re.compile(r"\S+")
-# A chunk with a digit, dot, slash, underscore, @ or colon inside is a host, file, region, version
-# or id ("eu-west-1", "limits.json", "pay.example.com"): never part of a pattern's name.
-_NOT_PROSE = re.compile(r"[\d_/@:]|\w\.\w")
+# A whitespace-delimited chunk with a digit, underscore, slash, @, an inner colon or a dot between
+# letters is a host, file, region, version or id ("eu-west-1", "limits.json", "pay.example.com"):
+# never part of a pattern's name, so it is one empty token (a boundary no phrase spans).
+# Everything else gives its runs of letters. One regex pass, the loop only copies.
+_TOKEN = re.compile(r"(?<!\S)(?P<np>\S*?(?:[\d_/@]|:(?=\S)|[A-Za-z]\.[A-Za-z])\S*)|(?P<w>[A-Za-z]+)")
 
 
-def _tokens(text: str) -> list[tuple[str, int, int]]:
+@lru_cache(maxsize=1 << 16)  # a sentence is tokenized for its windows, its label and its examples
+def _tokens(text: str) -> tuple[tuple[str, int, int], ...]:
     """(lower-case word, start, end) of every word; "" for a chunk that is not prose (a boundary)."""
-    out: list[tuple[str, int, int]] = []
-    for chunk in _CHUNK.finditer(text):
-        body = chunk.group(0).strip(".,;:!?()[]{}\"'`*")
-        if _NOT_PROSE.search(body):
-            out.append(("", chunk.start(), chunk.end()))
-            continue
-        for w in _WORD.finditer(chunk.group(0)):
-            out.append((w.group(0).lower(), chunk.start() + w.start(), chunk.start() + w.end()))
-    return out
+    return tuple(
+        (m.group("w").lower(), m.start(), m.end()) if m.lastgroup == "w" else ("", m.start(), m.end())
+        for m in _TOKEN.finditer(text)
+    )
 
 
 def words(text: str) -> list[str]:
     return [w for w, _, _ in _tokens(text)]
+
+
+@lru_cache(maxsize=1 << 16)
+def _joined(text: str) -> str:
+    """The sentence's words between single spaces (with one at each end), to find a label in it."""
+    return f" {' '.join(words(text))} "
 
 
 def window(sentence: str, phrase: str, strong: bool = True) -> tuple[str, ...]:
@@ -186,7 +191,10 @@ def is_tautology(phrase: str, stems: frozenset[str]) -> bool:
     return bool(content) and all(_stem(w) in stems for w in content)
 
 
-def _display(label: str, sentences: list[str]) -> str:
+MAX_EXAMPLE_CANDIDATES = 50  # member sentences looked at for the two examples (the shortest of them)
+
+
+def _display(label: str, sentences) -> str:
     """The label as a member wrote it ("DNS resolver", not "dns resolver"), first letter upper case."""
     pattern = re.compile(r"\b" + r"[^A-Za-z]{1,3}".join(re.escape(w) for w in label.split()) + r"\b", re.IGNORECASE)
     shown = label
@@ -199,18 +207,26 @@ def _display(label: str, sentences: list[str]) -> str:
 
 
 def _contains(sentence: str, label: str) -> bool:
-    return f" {label} " in f" {' '.join(words(sentence))} "
+    return label.split(" ", 1)[0] in sentence.lower() and f" {label} " in _joined(sentence)
+
+
+def _shown_sentences(label: str, members: list[Member]):
+    """Member sentences holding the label, from incidents anyone may read, in member order."""
+    for m in members:
+        if m.representable:
+            for sentence, _, _ in m.evidence:
+                if _contains(sentence, label):
+                    yield sentence
 
 
 def _examples(label: str, members: list[Member]) -> list[str]:
     seen: list[str] = []
-    for m in members:
-        if not m.representable:
-            continue
-        for sentence, _, _ in m.evidence:
-            if _contains(sentence, label) and sentence not in seen:
-                seen.append(sentence)
-    # Shortest first, from different incidents when possible: two views of the same pattern.
+    for sentence in _shown_sentences(label, members):
+        if sentence not in seen:
+            seen.append(sentence)
+            if len(seen) >= MAX_EXAMPLE_CANDIDATES:
+                break
+    # The shortest two: the pattern in the fewest words.
     return sorted(seen, key=lambda s: (len(s), s))[:2]
 
 
@@ -253,20 +269,30 @@ def mode_patterns(
     n_all = len(members)
     left = set(range(len(members)))
     found_patterns: list[tuple[str, list[int], list[str]]] = []
+    # Uncovered incidents per candidate, kept up to date as incidents are covered: each member's
+    # phrases are counted in and out once, so the cover stays linear in the evidence.
+    cover = Counter(p for c in cand for p in c if p in eligible)
+    holders: dict[str, list[int]] = {}
+    for k, c in enumerate(cand):
+        for p in c:
+            if p in eligible:
+                holders.setdefault(p, []).append(k)
+    spec = {p: math.sqrt(math.log((1 + n_all) / (1 + df[p])) + 1) for p in cover}
     for _ in range(MAX_PER_MODE):
-        cover = Counter(p for k in left for p in cand[k] if p in eligible)
         if not cover:
             break
-
-        def score(p: str) -> float:
-            return cover[p] * math.sqrt(math.log((1 + n_all) / (1 + df[p])) + 1)
-
         # Most incidents (weighted by specificity) first; between equals the shorter phrase reads better.
-        best = max(cover, key=lambda p: (score(p), -p.count(" "), p))
+        best = max(cover, key=lambda p: (cover[p] * spec[p], -p.count(" "), p))
         if cover[best] < MIN_SIZE:
             break
-        idx = sorted(k for k in left if best in cand[k])
+        idx = [k for k in holders[best] if k in left]
         left -= set(idx)
+        for k in idx:
+            for p in cand[k]:
+                if p in cover:
+                    cover[p] -= 1
+                    if cover[p] <= 0:
+                        del cover[p]
         shared = Counter(p for k in idx for p in cand[k] if p != best and p in eligible)
         others = [p for p, c in sorted(shared.items(), key=lambda kv: (-kv[1], kv[0])) if c >= MIN_SIZE][:5]
         found_patterns.append((best, idx, others))
@@ -338,20 +364,25 @@ def find_patterns(
     patterns = []
     for i in order:
         mode, label, ms, others = drafts[i]
-        shown = [s for m in ms if m.representable for s, _, _ in m.evidence if _contains(s, label)]
         patterns.append(
-            Pattern(final[i], mode, _display(label, shown), [m.incident_id for m in ms], _examples(label, ms), others)
+            Pattern(final[i], mode, _display(label, _shown_sentences(label, ms)), [m.incident_id for m in ms],
+                    _examples(label, ms), others, label)
         )
     return PatternResult(patterns, unclustered, next_id)
 
 
 def sentence_pattern(pattern_labels: list[tuple[int, str]], sentence: str) -> int:
-    """The first pattern (id, lower-case label) whose label the sentence contains, else UNCLUSTERED."""
-    joined = f" {' '.join(words(sentence))} "
+    """The first pattern (id, Pattern.phrase) whose phrase the sentence contains, else UNCLUSTERED."""
     for pid, label in pattern_labels:
-        if f" {label} " in joined:
+        if _contains(sentence, label):
             return pid
     return UNCLUSTERED
+
+
+def clear_caches() -> None:
+    """Forget cached tokenizations (a long-lived process builds many corpora)."""
+    _tokens.cache_clear()
+    _joined.cache_clear()
 
 
 def load_state(path: Path | None) -> dict | None:

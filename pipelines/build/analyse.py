@@ -179,20 +179,28 @@ def pattern_tables(
 
 
 def factor_updates(
-    con: duckdb.DuckDBPyConnection, tax: Taxonomy, found: patterns.PatternResult
+    con: duckdb.DuckDBPyConnection,
+    tax: Taxonomy,
+    result: failure_modes.ModeResult,
+    found: patterns.PatternResult,
+    row_of: dict[str, int],
 ) -> pd.DataFrame:
     """contributing_factors.theme_id (the incident's pattern whose phrase the factor contains)
-    and .category (class of the factor's best-scoring mode)."""
+    and .category (class of the factor's best mode, from the scoring pass: factors come first in
+    each incident's sentences, in seq order)."""
     by_incident: dict[str, list[tuple[int, str]]] = {}
     for p in found.patterns:
         for iid in p.incidents:
-            by_incident.setdefault(iid, []).append((p.pattern_id, p.label.lower()))
+            by_incident.setdefault(iid, []).append((p.pattern_id, p.phrase))
     rows = []
+    position: dict[str, int] = {}
     for iid, seq, text, _ in con.execute(FACTORS_SQL).fetchall():
-        hits = failure_modes.sentence_hits(tax, text)
-        best = max(hits, key=lambda h: (h[1] * tax.modes[h[0]].primary_weight, -h[0])) if hits else None
+        k = position[iid] = position.get(iid, -1) + 1
+        best = result.sentence_modes[row_of[iid]][k]
+        labels = by_incident.get(iid)
         rows.append(
-            (iid, seq, patterns.sentence_pattern(by_incident.get(iid, []), text), tax.modes[best[0]].cls if best else None)
+            (iid, seq, patterns.sentence_pattern(labels, text) if labels else patterns.UNCLUSTERED,
+             tax.modes[best].cls if best is not None else None)
         )
     return pd.DataFrame(rows, columns=["incident_id", "seq", "theme_id", "category"])
 
@@ -227,15 +235,23 @@ def run(
         clock = now
 
     tax = load_taxonomy(taxonomy)
-    incidents, sentences, labels = incident_sentences(con)
-    ids = incidents["incident_id"].astype(str).tolist()
-    restricted = dict(zip(ids, incidents["restricted"].astype(bool)))
-    lap("read")
-
     # Single-threaded: results do not depend on thread scheduling, and on a busy 2-core machine
     # BLAS/OpenMP threads spinning against each other were 5-10x slower.
     with threadpool_limits(limits=1):
+        # The document index first: its text and tokenizer memory is freed before the modes'
+        # structures are built, so the two peaks do not add up.
+        index = related.fit_documents(con.execute(DOCUMENTS_SQL).df())
+        lap("documents")
+
+        incidents, sentences, labels = incident_sentences(con)
+        ids = incidents["incident_id"].astype(str).tolist()
+        assert list(index.incident_ids) == ids  # both ordered by incident_id
+        restricted = dict(zip(ids, incidents["restricted"].astype(bool)))
+        del incidents
+        lap("read")
+
         result = failure_modes.assign_modes(tax, ids, sentences, labels, seed=seed)
+        del sentences, labels
         _replace_rows(con, "failure_modes", taxonomy_rows(tax))
         _replace_rows(con, "incident_failure_modes", failure_modes.mode_rows(tax, result))
         lap("failure_modes")
@@ -252,7 +268,7 @@ def run(
         theme_rows, incident_theme_rows = pattern_tables(tax, result, found)
         _replace_rows(con, "themes", theme_rows)
         _replace_rows(con, "incident_themes", incident_theme_rows)
-        updates = factor_updates(con, tax, found)
+        updates = factor_updates(con, tax, result, found, {iid: i for i, iid in enumerate(ids)})
         if len(updates):
             con.register("_cf_new", updates)
             con.execute(
@@ -262,14 +278,12 @@ def run(
                 """
             )
             con.unregister("_cf_new")
+        del updates, theme_rows, incident_theme_rows
         lap("patterns")
 
         write_repeats(con, window_days)
         lap("repeats")
 
-        index = related.fit_documents(con.execute(DOCUMENTS_SQL).df())
-        lap("documents")
-        assert list(index.incident_ids) == ids  # both ordered by incident_id
         related.attach_structure(index, failure_modes.mode_vectors(tax, result), tax.keys, con.execute(SERVICE_ROWS_SQL).df())
         _replace_rows(con, "related_incidents", related.neighbour_table(index))
         lap("related")
@@ -282,6 +296,8 @@ def run(
     artifacts_prefix.parent.mkdir(parents=True, exist_ok=True)
     related.save_index(index, artifacts_prefix)
     patterns.save_state(_state_path(artifacts_prefix), found.state())
+    failure_modes.clear_caches()
+    patterns.clear_caches()
     lap("save")
     return info
 

@@ -7,10 +7,12 @@ Definitions:
   neither are left out of time-based figures.
 - An incident is of a failure mode when the mode is one of its modes (incident_failure_modes
   weight > 0: its top mode and any mode scoring at least half as much, or its hand labels).
-- Repeat: incident B repeats an earlier incident A when they share a failure mode and a service,
-  and A happened at most `window_days` (default 180) before B. One row per (B, A, mode,
-  service); `theme_id` names the recurring pattern of that mode both are in, when they share
-  one. Same-time pairs are ordered by incident id so a pair is never counted both ways.
+- Repeat: incident B repeats A when A is the most recent earlier incident with one of B's
+  failure modes on one of B's services, and A happened at most `window_days` (default 180)
+  before B. One row per (B, mode, service), so a chain A <- B <- C is two links and the table
+  grows with the incidents, not with the pairs in a window; `theme_id` names the recurring
+  pattern of that mode both are in, when they share one. Same-time incidents are ordered by
+  incident id so a pair is never counted both ways.
 - Recurred after fix: incident B of mode M on service S recurred after a fix when an earlier
   incident A of mode M on service S had action items and *all* of them are `done` (not
   `wont_fix`: declining a fix is not a fix), and B started after A's fix time. We do not know when an item was completed, only its
@@ -52,21 +54,27 @@ WITH {_INCIDENT_TIME},
         JOIN (SELECT DISTINCT incident_id, service FROM incident_services) s USING (incident_id)
         JOIN inc USING (incident_id)
         LEFT JOIN pat ON pat.incident_id = im.incident_id AND pat.mode = im.mode
+    ),
+    -- The previous incident of the same mode on the same service: a window function, so the cost
+    -- grows with the number of incidents, not with the pairs inside the window.
+    ordered AS (
+        SELECT *,
+               lag(incident_id) OVER w AS earlier_incident_id,
+               lag(happened_at) OVER w AS earlier_at,
+               lag(theme_id) OVER w AS earlier_theme_id
+        FROM keyed
+        WINDOW w AS (PARTITION BY mode, service ORDER BY happened_at, incident_id)
     )
-SELECT b.incident_id,
-       a.incident_id AS earlier_incident_id,
-       b.mode,
-       b.service,
-       CAST(date_diff('day', a.happened_at, b.happened_at) AS INTEGER) AS days_between,
-       CASE WHEN a.theme_id = b.theme_id THEN b.theme_id END AS theme_id
-FROM keyed b
-JOIN keyed a
-  ON a.mode = b.mode
- AND a.service = b.service
- AND a.happened_at <= b.happened_at
- AND a.happened_at >= b.happened_at - to_days(CAST($window_days AS INTEGER))
- AND (a.happened_at < b.happened_at OR a.incident_id < b.incident_id)
-ORDER BY b.incident_id, days_between, a.incident_id, b.mode, b.service
+SELECT incident_id,
+       earlier_incident_id,
+       mode,
+       service,
+       CAST(date_diff('day', earlier_at, happened_at) AS INTEGER) AS days_between,
+       CASE WHEN earlier_theme_id = theme_id THEN theme_id END AS theme_id
+FROM ordered
+WHERE earlier_incident_id IS NOT NULL
+  AND earlier_at >= happened_at - to_days(CAST($window_days AS INTEGER))
+ORDER BY incident_id, days_between, earlier_incident_id, mode, service
 """
 
 

@@ -70,7 +70,8 @@ def test_labels_never_come_from_restricted_text_nor_name_people_or_services():
 def test_labels_are_shown_as_members_wrote_them():
     members = [_member(f"D{i}", "An internal DNS record pointed at the old balancer.", "dns") for i in range(3)]
     (p,) = pt.find_patterns({"dns": members}, {"dns": "DNS resolution failure"}).patterns
-    assert p.label == "Internal DNS"
+    assert p.label == "Internal DNS" and p.phrase == "internal dns"
+    assert pt.sentence_pattern([(p.pattern_id, p.phrase)], "An internal-DNS record was stale.") == p.pattern_id
 
 
 def test_ids_survive_a_rebuild_by_label_or_by_members():

@@ -56,10 +56,11 @@ def test_same_mode_and_service_inside_the_window_only():
     assert pairs(repeats.find_repeats(con)) == {("B", "A", "expiry", "checkout", 60), ("F", "E", "hardware", "checkout", 12)}
 
 
-def test_window_is_configurable():
+def test_window_is_configurable_and_only_the_most_recent_earlier_incident_is_linked():
     con = _db(INCIDENTS, MODES)
     got = pairs(repeats.find_repeats(con, window_days=400))
-    assert ("C", "B", "expiry", "checkout", 275) in got and ("C", "A", "expiry", "checkout", 335) in got
+    assert ("C", "B", "expiry", "checkout", 275) in got
+    assert ("C", "A", "expiry", "checkout", 335) not in got  # the chain is A <- B <- C
     assert pairs(repeats.find_repeats(con, window_days=30)) == {("F", "E", "hardware", "checkout", 12)}
 
 
@@ -69,6 +70,7 @@ def test_no_mode_never_makes_a_repeat_and_ties_count_once():
     assert not any("G" in (p[0], p[1]) for p in got)
     same_time = {p for p in got if {p[0], p[1]} == {"A", "H"}}
     assert same_time == {("H", "A", "expiry", "checkout", 0)}
+    assert ("B", "H", "expiry", "checkout", 60) in got  # B's most recent earlier one is now H
 
 
 def test_a_shared_pattern_is_named_on_the_repeat():
