@@ -48,6 +48,7 @@ class Evidence:
     phrase: str  # what fired, as matched (lower case)
     score: float
     strong: bool
+    where: str = "prose"  # the section kind it came from, "prose" or "tags"
 
 
 @dataclass
@@ -163,7 +164,7 @@ def score_sentences(tax: Taxonomy, sentences: list[tuple[str, str]]) -> tuple[np
         for j, raw, phrase in sentence_hits(tax, sentence):
             s = raw * sw * tax.modes[j].primary_weight
             scores[j] += s
-            evidence.append(Evidence(j, sentence, phrase, s, raw >= tax.strong_weight))
+            evidence.append(Evidence(j, sentence, phrase, s, raw >= tax.strong_weight, where))
     evidence.sort(key=lambda e: -e.score)  # stable: document order among equals
     return scores, evidence
 

@@ -134,10 +134,13 @@ def window(sentence: str, phrase: str, strong: bool = True) -> tuple[str, ...]:
         return ()
     lo, hi = fired[0], fired[-1]
     mark = "*" if strong else "+"
-    before = [w for w, _, _ in tokens[max(0, lo - WINDOW) : lo]]
-    hit = [mark + w if w else "" for w, _, _ in tokens[lo : hi + 1]]
-    after = [w for w, _, _ in tokens[hi + 1 : hi + 1 + WINDOW]]
-    return tuple(before + hit + after)
+    out = []
+    for k in range(max(0, lo - WINDOW), min(len(tokens), hi + 1 + WINDOW)):
+        w, a, _ = tokens[k]
+        # "~": joined to the word before by a hyphen ("split-horizon"): no name starts or ends inside it.
+        glued = "~" if w and k > 0 and tokens[k - 1][0] and tokens[k - 1][2] == a - 1 and sentence[a - 1] == "-" else ""
+        out.append((mark if lo <= k <= hi else "") + glued + w if w else "")
+    return tuple(out)
 
 
 def _verb_like(word: str, avoid: frozenset[str]) -> bool:
@@ -152,19 +155,22 @@ def phrases(win: tuple[str, ...], avoid: frozenset[str] = frozenset()) -> set[st
     "overload turned" are the start of a clause. A word that did not fire may not be a verb
     (`_verb_like`, `avoid`)."""
     marked = [w[:1] in "*+" for w in win]
-    plain = [w.lstrip("*+") for w in win]
+    glued = [w.lstrip("*+")[:1] == "~" for w in win]
+    plain = [w.lstrip("*+~") for w in win]
     out = set()
     for n in (2, 3, 4):  # one word mostly restates the mode ("capacity"): a pattern says more
         for i in range(len(plain) - n + 1):
             inside = marked[i : i + n]
             g = plain[i : i + n]
-            if not any(inside) or "" in g:
-                continue
+            if not any(w[:1] == "*" for w in win[i : i + n]) or "" in g:
+                continue  # a name holds a word of a strong phrase: a weak hint ("responsible") names nothing
             last = max(k for k, m in enumerate(inside) if m)
             if last < n - 1 and plain[i + last + 1] not in _JOINERS:
                 continue
             if i + n < len(win) and marked[i + n] and marked[i + n - 1]:
                 continue  # cuts a fired phrase in two ("pods ran" of "ran out of memory")
+            if glued[i] or (i + n < len(win) and glued[i + n]):
+                continue  # cuts a hyphenated word in two ("horizon dns" of "split-horizon DNS")
             if any(not m and _verb_like(w, avoid) for w, m in zip(g, inside)):
                 continue  # "clients saw certificate", "reopened connections": a clause, not a name
             if g[0] in _STOP or g[-1] in _STOP or len(g[0]) < 3 or len(g[-1]) < 3:
@@ -204,6 +210,21 @@ def _display(label: str, sentences) -> str:
             shown = " ".join(m.group(0).split())
             break
     return shown[:1].upper() + shown[1:]
+
+
+def _is_name(label: str, members: list[Member]) -> bool:
+    """Whether members write the phrase as a proper name: every word Capitalized wherever it occurs,
+    and not only because it starts the sentence ("Stack Overflow was offline")."""
+    pattern = re.compile(r"\b" + r"[^A-Za-z]{1,3}".join(re.escape(w) for w in label.split()) + r"\b", re.IGNORECASE)
+    seen = mid_sentence = 0
+    for m in members:
+        for sentence, _, _ in m.evidence:
+            for hit in pattern.finditer(sentence):
+                if not all(w[:1].isupper() and w[1:].islower() for w in re.findall(r"[A-Za-z]+", hit.group(0))):
+                    return False
+                seen += 1
+                mid_sentence += hit.start() > 0
+    return seen > 0 and mid_sentence > 0
 
 
 def _contains(sentence: str, label: str) -> bool:
@@ -278,13 +299,14 @@ def mode_patterns(
             if p in eligible:
                 holders.setdefault(p, []).append(k)
     spec = {p: math.sqrt(math.log((1 + n_all) / (1 + df[p])) + 1) for p in cover}
-    for _ in range(MAX_PER_MODE):
-        if not cover:
-            break
+    while len(found_patterns) < MAX_PER_MODE and cover:
         # Most incidents (weighted by specificity) first; between equals the shorter phrase reads better.
         best = max(cover, key=lambda p: (cover[p] * spec[p], -p.count(" "), p))
         if cover[best] < MIN_SIZE:
             break
+        if _is_name(best, [members[k] for k in holders[best][:20]]):
+            del cover[best]  # "Stack Overflow", "Cloud Spanner": a company or product, not a kind of failure
+            continue
         idx = [k for k in holders[best] if k in left]
         left -= set(idx)
         for k in idx:

@@ -141,11 +141,12 @@ def taxonomy_rows(tax: Taxonomy) -> pd.DataFrame:
 def pattern_members(
     tax: Taxonomy, result: failure_modes.ModeResult, restricted: dict[str, bool]
 ) -> dict[str, list[patterns.Member]]:
-    """mode key -> its member incidents with their evidence for it, taxonomy order."""
+    """mode key -> its member incidents with their evidence for it, taxonomy order. A tag list is
+    evidence for the mode but not a sentence: it neither names nor illustrates a pattern."""
     out: dict[str, list[patterns.Member]] = {m.key: [] for m in tax.modes}
     for inc in result.incidents:
         for j in sorted(inc.weights):
-            ev = [(e.sentence, e.phrase, e.strong) for e in inc.evidence.get(j, [])]
+            ev = [(e.sentence, e.phrase, e.strong) for e in inc.evidence.get(j, []) if e.where != "tags"]
             out[tax.modes[j].key].append(patterns.Member(inc.incident_id, ev, not restricted.get(inc.incident_id, False)))
     return {k: v for k, v in out.items() if v}
 

@@ -17,6 +17,7 @@ def _renewal(n: int, start: int = 0) -> list[pt.Member]:
 def test_window_marks_the_fired_words_and_keeps_hosts_out():
     win = pt.window("Clients on edge-7.example.com saw the expired certificate at 03:10.", "expired certificate")
     assert win == ("on", "", "saw", "the", "*expired", "*certificate", "at", "")
+    assert pt.window("A split-horizon DNS view broke.", "dns")[1:4] == ("split", "~horizon", "*dns")
     # "saw the expired certificate" holds a verb that did not fire; the fired words alone are a candidate.
     assert pt.phrases(win, frozenset({"saw"})) == {"expired certificate"}
     assert pt.phrases(("the", "*renewal", "*job", "crashed")) == {"renewal job"}
@@ -97,3 +98,10 @@ def test_ids_survive_a_rebuild_by_label_or_by_members():
 def test_sentence_pattern_finds_the_label_in_a_factor():
     assert pt.sentence_pattern([(3, "renewal job")], "The Renewal-job stopped.") == 3
     assert pt.sentence_pattern([(3, "renewal job")], "Nothing renewed.") == pt.UNCLUSTERED
+
+
+def test_a_company_or_product_name_is_not_a_pattern():
+    members = [_member(f"N{i}", f"Traffic to Stack Overflow overloaded the frontends {i}.", "overloaded") for i in range(3)]
+    result = pt.find_patterns({"overload": members}, {"overload": "Traffic overload"})
+    assert all("Stack" not in p.label for p in result.patterns)
+    assert pt._is_name("stack overflow", members) and not pt._is_name("stack overflow", [_member("X", "A stack overflow in the parser.", "overflow")])
