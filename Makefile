@@ -49,7 +49,6 @@ chromium:
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/ingest.py
-	$(BIN)/python bench/quality.py
 	$(BIN)/python bench/blameless.py
 	$(BIN)/python bench/lint_narrative.py
 	$(BIN)/python bench/themes.py

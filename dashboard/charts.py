@@ -22,7 +22,7 @@ STATUS_ORDER = ["done", "in_progress", "open", "wont_fix"]
 STATUS_COLORS = ["#1a9850", "#fee08b", "#d73027", "#bdbdbd"]
 LINT_SEVERITY_SCALE = alt.Scale(domain=["error", "warning", "info"], range=["#d73027", "#fc8d59", "#9ecae1"])
 MAX_GROUPS = 8  # more lines than this on one chart are unreadable; the rest become "other"
-MAX_THEMES = 20  # rows in theme charts; the themes table lists them all
+MAX_THEMES = 20  # rows in the failure-mode heatmap; the table above it lists them all
 WIDTH = "container"
 MAX_DOTS = 60  # dots per quarter in duration charts: enough to show the spread
 # Distinct hues for groups (Tableau 10 without its grey): Streamlit's default palette pairs a
@@ -338,60 +338,36 @@ def duration_distribution(points: pd.DataFrame, summary: pd.DataFrame, *, metric
 MAX_CELL_NUMBERS = 40  # quarters on a heatmap up to which each cell can carry its number
 
 
-def theme_heatmap(df: pd.DataFrame) -> alt.Chart | None:
-    """Theme x quarter on a time axis, cell shade = incidents (empty quarters are gaps).
-    Columns: theme, quarter, incidents."""
+def mode_heatmap(df: pd.DataFrame) -> alt.Chart | None:
+    """Failure mode x quarter on a time axis, cell shade = incidents (the trend of each mode;
+    empty quarters are gaps). Columns: name, quarter, incidents."""
     if _empty(df):
         return None
-    order = df.groupby("theme")["incidents"].sum().sort_values(ascending=False).index[:MAX_THEMES].tolist()
-    df = with_quarter_span(df[df["theme"].isin(order)])
+    order = df.groupby("name")["incidents"].sum().sort_values(ascending=False).index[:MAX_THEMES].tolist()
+    df = with_quarter_span(df[df["name"].isin(order)])
     lo, hi = _inset(df["q_start"], df["q_end"], share=0.04)
     df = df.assign(cell_lo=lo, cell_hi=hi)
     base = alt.Chart(df).encode(
         x=_x_quarter("cell_lo", df["quarter"]),
         x2="cell_hi:T",
         # No y title: the chart title names the rows, and a rotated title sits on top of long labels.
-        y=alt.Y("theme:N", title=None, sort=order, axis=alt.Axis(labelLimit=320)),
+        y=alt.Y("name:N", title=None, sort=order, axis=alt.Axis(labelLimit=320)),
     )
     cells = base.mark_rect().encode(
         color=alt.Color("incidents:Q", title="Incidents (count)", scale=alt.Scale(scheme="orangered")),
-        tooltip=[alt.Tooltip("theme:N", title="Theme"), alt.Tooltip("q_label:N", title="Quarter"), alt.Tooltip("incidents:Q", title="Incidents")],
+        tooltip=[alt.Tooltip("name:N", title="Failure mode"), alt.Tooltip("q_label:N", title="Quarter"), alt.Tooltip("incidents:Q", title="Incidents")],
     )
     layers = [cells]
     if df["quarter"].nunique() <= MAX_CELL_NUMBERS:
         threshold = float(df["incidents"].max()) * 0.6  # dark cells get white numbers
         layers.append(alt.Chart(df).mark_text(fontSize=11).encode(
             x=_x_quarter("q_mid", df["quarter"]),
-            y=alt.Y("theme:N", title=None, sort=order),
+            y=alt.Y("name:N", title=None, sort=order),
             text="incidents:Q", color=alt.condition(f"datum.incidents > {threshold}", alt.value("white"), alt.value("black")),
         ))
-    n_themes = df["theme"].nunique()
-    title = "Incidents per theme and quarter, themes with most incidents first" + (f" (top {MAX_THEMES})" if len(order) == MAX_THEMES else "")
-    return alt.layer(*layers, title=title).properties(width=WIDTH, height=max(140, 26 * n_themes))
-
-
-def theme_services(df: pd.DataFrame) -> alt.Chart | None:
-    """Stacked bars: theme x incidents, coloured by service. Columns: theme, service, incidents."""
-    if _empty(df):
-        return None
-    themes = df.groupby("theme")["incidents"].sum().sort_values(ascending=False).index[:MAX_THEMES]
-    df = df[df["theme"].isin(themes)]
-    top = df.groupby("service")["incidents"].sum().sort_values(ascending=False)
-    keep = set(top.index[: MAX_GROUPS - 1]) if len(top) > MAX_GROUPS else set(top.index)
-    data = df.assign(service=df["service"].where(df["service"].isin(keep), "(other services)"))
-    data = data.groupby(["theme", "service"], as_index=False)["incidents"].sum()
-    return (
-        alt.Chart(data, title="Services per theme")
-        .mark_bar()
-        .encode(
-            y=alt.Y("theme:N", title=None, sort="-x", axis=alt.Axis(labelLimit=320)),  # a rotated title would overlap the labels
-            x=alt.X("incidents:Q", title="Incidents (count; an incident counts once per service)"),
-            color=alt.Color("service:N", title="Service", scale=group_scale(
-                data.groupby("service")["incidents"].sum().sort_values(ascending=False, kind="stable").index.tolist())),
-            tooltip=[alt.Tooltip("theme:N", title="Theme"), alt.Tooltip("service:N", title="Service"), alt.Tooltip("incidents:Q", title="Incidents")],
-        )
-        .properties(width=WIDTH, height=max(140, 26 * data["theme"].nunique()))
-    )
+    n_modes = df["name"].nunique()
+    title = "Incidents per failure mode and quarter, most incidents first" + (f" (top {MAX_THEMES} modes)" if len(order) == MAX_THEMES else "")
+    return alt.layer(*layers, title=title).properties(width=WIDTH, height=max(140, 26 * n_modes))
 
 
 def completion(df: pd.DataFrame, *, by: str) -> alt.Chart | None:
@@ -533,12 +509,4 @@ def lint_rules(df: pd.DataFrame) -> alt.Chart | None:
             ],
         )
         .properties(width=WIDTH, height=300)
-    )
-
-
-def category_breakdown(df: pd.DataFrame) -> alt.Chart | None:
-    """Fishbone categories of contributing factors. Columns: category, factors, incidents."""
-    return ranked_bars(
-        df, category="category", value="factors", title="Contributing factors by category (fishbone)",
-        category_title="Category", value_title="Contributing factors (count)",
     )

@@ -220,7 +220,7 @@ def filter_bar() -> Filters:
         st.multiselect("Service", list(options["service"]), key="hs_services", placeholder="All services")
         theme_labels = options["theme"]
         st.multiselect(
-            "Theme", list(theme_labels), key="hs_themes", format_func=lambda t: theme_labels.get(t, str(t)), placeholder="All themes"
+            "Recurring pattern", list(theme_labels), key="hs_themes", format_func=lambda t: theme_labels.get(t, str(t)), placeholder="All patterns"
         )
         st.button("Clear filters", on_click=_reset, args=(options, dates), width="stretch")
 
@@ -244,5 +244,5 @@ def describe(filters: Filters) -> str:
         if values:
             parts.append(f"{name} {', '.join(map(str, values))}")
     if filters.themes:
-        parts.append(f"{len(filters.themes)} theme(s)")
+        parts.append(f"{len(filters.themes)} pattern(s)")
     return "; ".join(parts) if parts else "no filters"

@@ -110,6 +110,7 @@ class Incident:
     allowed_groups: list[str] = field(default_factory=list)
     services: list[str] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
+    failure_modes: list[str] = field(default_factory=list)  # as the postmortem names them (hand labels)
     sections: list[Section] = field(default_factory=list)
     timeline: list[TimelineEvent] = field(default_factory=list)
     action_items: list[ActionItem] = field(default_factory=list)

@@ -1,4 +1,4 @@
-"""One postmortem, readable: facts, sections (as safe Markdown), timeline, action items, themes, related, quality."""
+"""One postmortem, readable: facts, sections (as safe Markdown), timeline, action items, failure modes, related, quality."""
 
 import streamlit as st
 
@@ -36,7 +36,7 @@ sections = data.load("incident_sections", viewer=viewer, incident_id=incident_id
 if d.summary and "summary" not in set(sections["kind"]):
     st.markdown(render.safe_markdown(d.summary))
 
-tab_pm, tab_actions, tab_related, tab_quality = st.tabs(["Postmortem", "Action items", "Themes & related", "Quality"])
+tab_pm, tab_actions, tab_related, tab_quality = st.tabs(["Postmortem", "Action items", "Failure modes & related", "Quality"])
 with tab_pm:
     ui.show_chart(charts.timeline(data.load("incident_timeline", viewer=viewer, incident_id=incident_id)), "No timeline events with a known time.")
     for s in sections.itertuples(index=False):
@@ -51,19 +51,26 @@ with tab_actions:
                      column_config={"text": st.column_config.TextColumn("Action item", width="large"), "status": "Status", "owner": "Owner",
                                     "due_date": ui.date_column("Due"), "priority": "Priority", "kind": "Type", "ticket": "Ticket"})
 with tab_related:
-    themes = data.load("incident_theme_weights", viewer=viewer, incident_id=incident_id)
-    st.markdown("**Themes:** " + ("; ".join(f"{render.safe_inline(t)} ({w:.0%})" for t, w in zip(themes["theme"], themes["weight"])) or "none"))
-    factors = data.load("incident_factors", viewer=viewer, incident_id=incident_id)
-    for r in factors.itertuples(index=False):
-        st.markdown(f"- {render.safe_inline(r.text)}" + (f" — *{render.safe_inline(r.theme)}*" if isinstance(r.theme, str) else ""))
+    modes = data.load("incident_failure_modes", viewer=viewer, incident_id=incident_id)
+    own = modes[modes["weight"] > 0]
+    if own.empty:
+        st.markdown("**Failure modes:** none matched (see the taxonomy in pipelines/analysis/failure_modes.toml).")
+    for m in own.itertuples(index=False):
+        how = {"hand": "named in the postmortem", "model": "classifier", "rules": "rules"}.get(m.source, m.source)
+        st.markdown(f"**{render.safe_inline(m.name)}** ({m.weight:.0%}, {how})" + (f" · pattern: *{render.safe_inline(m.pattern)}*" if isinstance(m.pattern, str) else ""))
+        for sentence in m.evidence:
+            st.markdown(f"> {render.safe_inline(sentence)}")
+    mentioned = modes[modes["weight"] == 0]
+    if not mentioned.empty:
+        st.caption("Also mentioned, weaker: " + render.safe_inline("; ".join(mentioned["name"])))
     related = data.load("incident_related", viewer=viewer, incident_id=incident_id)
     related = related[related["related_id"].notna()]  # hidden neighbours are dropped, not listed
     if related.empty:
         st.info("No related incidents recorded.")
     else:
-        ui.table(ui.with_links(related, "related_id")[["rank", "score", "link", "title", "incident_date", "severity", "shared_themes"]], hide_index=True,
+        ui.table(ui.with_links(related, "related_id")[["rank", "score", "link", "title", "incident_date", "severity", "shared_modes"]], hide_index=True,
                      column_config={"rank": "#", "score": st.column_config.NumberColumn("Score", format="%.3f"), "link": ui.link_column("Incident"),
-                                    "title": "Title", "incident_date": ui.date_column(), "severity": "Severity", "shared_themes": "Shared themes"})
+                                    "title": "Title", "incident_date": ui.date_column(), "severity": "Severity", "shared_modes": "Shared failure modes"})
 with tab_quality:
     findings = data.load("incident_lint", viewer=viewer, incident_id=incident_id)
     if findings.empty:

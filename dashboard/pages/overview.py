@@ -1,4 +1,4 @@
-"""Overview: incidents over time by severity, the last complete quarter's KPIs, top services and themes."""
+"""Overview: incidents over time by severity, the last complete quarter's KPIs, top services and failure modes."""
 
 import streamlit as st
 
@@ -33,9 +33,9 @@ if q is not None:
         )
     with right:
         ui.show_chart(
-            charts.ranked_bars(data.load("top_themes", filters=f, today=today), category="theme", value="incidents",
-                               title=f"Most frequent themes, {q}", category_title="Theme",
+            charts.ranked_bars(data.load("top_failure_modes", filters=f, today=today), category="name", value="incidents",
+                               title=f"Most frequent failure modes, {q}", category_title="Failure mode",
                                value_title="Incidents (count)", total=int(this.incidents), share_title=share_of),
-            f"No themed incidents in {q} (themes appear once the analysis has run).",
+            f"No incident in {q} has a failure mode (they appear once the analysis has run).",
         )
-    st.caption("An incident can name several services and have several themes, so the shares add up to more than 100 %.")
+    st.caption("An incident can name several services and have several failure modes, so the shares add up to more than 100 %.")

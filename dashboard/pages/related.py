@@ -35,12 +35,12 @@ if results is None:
 elif results.empty:
     st.info("No similar incidents found. Try describing symptoms, services or causes in other words.")
 else:
-    # The reason for each match comes first, and themes are chips: their labels contain commas,
-    # so a joined string would not show where one ends.
+    # The reason for each match comes first, and failure modes are chips: their names contain
+    # commas, so a joined string would not show where one ends.
     ui.table(
-        ui.with_links(results)[["rank", "title", "shared_themes", "shared_terms", "link", "score", "incident_date", "severity", "services"]],
+        ui.with_links(results)[["rank", "title", "shared_modes", "shared_terms", "link", "score", "incident_date", "severity", "services"]],
         column_config={"rank": st.column_config.NumberColumn("#", width=40), "title": st.column_config.TextColumn("Incident", width=280),
-                       "shared_themes": st.column_config.ListColumn("Shared themes", width="large", help="At most three, strongest first"),
+                       "shared_modes": st.column_config.ListColumn("Shared failure modes", width="large", help="At most three, strongest first"),
                        "shared_terms": st.column_config.ListColumn("Shared terms", width="medium"),
                        "link": ui.link_column("Open", display_text="open"),
                        "score": st.column_config.NumberColumn("Score", format="%.3f", help="Higher is more similar"),

@@ -1,43 +1,44 @@
-"""Repeats: the same theme on the same service again, the chain of incidents, and recurrences after fixes."""
+"""Repeats: the same failure mode on the same service again, the chain of incidents, and recurrences after fixes."""
 
 import streamlit as st
 
 from dashboard import auth, charts, components as ui, data, filters
 
 st.title("Repeat incidents")
-st.caption("A repeat is a later incident with the same contributing-factor theme on the same service.")
+st.caption("A repeat is a later incident with the same failure mode on the same service, within 180 days.")
 f, viewer = filters.current(), auth.current_viewer()
 groups = data.load("repeat_groups", filters=f)
 if groups.empty:
     ui.nothing_matches(f, "repeat incidents")
     st.stop()
 
-top = groups.head(15).assign(repeat=lambda g: g["theme"] + " · " + g["service"])
-ui.show_chart(charts.ranked_bars(top, category="repeat", value="repeats", title="Most repeated theme and service pairs",
-                                 category_title="Theme · service", value_title="Repeat incidents (count)"), "No repeats.")
+top = groups.head(15).assign(repeat=lambda g: g["name"] + " · " + g["service"])
+ui.show_chart(charts.ranked_bars(top, category="repeat", value="repeats", title="Most repeated failure mode and service pairs",
+                                 category_title="Failure mode · service", value_title="Repeat incidents (count)"), "No repeats.")
 ui.table(
-    groups[["theme", "service", "repeats", "incidents", "first_date", "last_date", "min_days_between"]], hide_index=True,
-    column_config={"theme": "Theme", "service": "Service", "repeats": "Repeats", "incidents": "Incidents in chain",
+    groups[["name", "service", "repeats", "incidents", "pattern", "first_date", "last_date", "min_days_between"]], hide_index=True,
+    column_config={"name": "Failure mode", "service": "Service", "repeats": "Repeats", "incidents": "Incidents in chain",
+                   "pattern": st.column_config.TextColumn("Shared pattern", help="The recurring pattern most of the repeats share, if any"),
                    "first_date": ui.date_column("First"), "last_date": ui.date_column("Latest"), "min_days_between": "Shortest gap (days)"},
 )
 
 st.header("Recurred after fix")
-st.caption("Incidents of a theme that came back after every action item of an earlier incident of the theme was done, "
-           "most recurrences first. Completion dates are not recorded, so a fix counts from its items' latest due date; "
-           "a recurrence before that date does not count.")
+st.caption("Incidents of a failure mode that came back on a service after every action item of an earlier incident of the mode "
+           "on that service was done, most recurrences first. Completion dates are not recorded, so a fix counts from its items' "
+           "latest due date; a recurrence before that date does not count.")
 after_fix = data.load("recurred_after_fix", filters=f)
 if after_fix.empty:
-    st.info("No theme came back after every action item of an earlier incident of the theme was done.")
+    st.info("No failure mode came back on a service after every action item of an earlier incident of the mode there was done.")
 else:
-    ui.table(after_fix[["theme", "recurrences", "last_recurrence", "services"]], hide_index=True,
-                 column_config={"theme": "Theme", "recurrences": "Recurrences", "services": "Services", "last_recurrence": ui.date_column("Latest recurrence")})
+    ui.table(after_fix[["name", "recurrences", "last_recurrence", "services"]], hide_index=True,
+                 column_config={"name": "Failure mode", "recurrences": "Recurrences", "services": "Services", "last_recurrence": ui.date_column("Latest recurrence")})
 
 st.header("Chain")
-keys = list(zip(groups["theme_id"].astype(int), groups["service"]))
-labels = dict(zip(keys, groups["theme"] + " · " + groups["service"] + " (" + groups["repeats"].astype(str) + " repeats)"))
+keys = list(zip(groups["mode"], groups["service"]))
+labels = dict(zip(keys, groups["name"] + " · " + groups["service"] + " (" + groups["repeats"].astype(str) + " repeats)"))
 choice = st.selectbox("Repeat", keys, format_func=lambda k: labels[k], key="repeat_chain")
 if choice is not None:
-    chain = data.load("repeat_chain", viewer=viewer, theme_id=int(choice[0]), service=str(choice[1]))
+    chain = data.load("repeat_chain", viewer=viewer, mode=str(choice[0]), service=str(choice[1]))
     ui.table(ui.with_links(chain)[["link", "incident_date", "title", "severity", "days_since_previous", "action_items", "action_items_done"]],
                  hide_index=True,
                  column_config={"link": ui.link_column("Incident"), "incident_date": ui.date_column(), "title": "Title", "severity": "Severity",

@@ -1,4 +1,4 @@
-"""Trends: incidents over time by team / service / theme; time to detect and resolve as distributions."""
+"""Trends: incidents over time by team / service / failure mode; time to detect and resolve as distributions."""
 
 import streamlit as st
 
@@ -12,7 +12,7 @@ f, today = filters.current(), data.today()
 dimension = st.segmented_control("Break incidents down by", DIMENSIONS, default="team", key="trend_dimension", required=True) or "team"
 by_group = data.load("incidents_by_dimension", filters=f, dimension=dimension)
 if by_group.empty:
-    ui.nothing_matches(f, "dated incidents" if dimension != "theme" else "themed incidents")
+    ui.nothing_matches(f, "dated incidents" if dimension != "failure mode" else "dated incidents with a failure mode")
 else:
     ui.show_chart(charts.incidents_by_group(by_group, dimension=dimension, today=today), "Nothing to chart.")
     notes = {"service": "An incident touching several services counts once for each; “other services” counts each incident once.",

@@ -2,19 +2,24 @@
 
 Score of incident j for a query q (another incident, or free text):
 
-    score = cos_text(q, j) + THEME_WEIGHT * cos_theme(q, j) + SERVICE_WEIGHT * cos_service(q, j)
+    score = cos_text(q, j) + MODE_WEIGHT * cos_modes(q, j)
 
 - cos_text: cosine of word 1-2 gram TF-IDF vectors of the whole postmortem (title, summary,
-  sections, factors) after the incident-text normalization in `textfeatures`.
-- cos_theme: cosine of the incidents' theme-share vectors (`incident_themes`, without the
-  Unclustered bucket). For free text the query's themes are estimated from its best text
-  matches (pseudo-relevance feedback: the score-weighted theme mix of the top matches).
-- cos_service: cosine of the incidents' service sets; for free text, services named in it
-  (weighted NAMED_SERVICE_WEIGHT there; SERVICE_WEIGHT, 0, between incidents).
+  every section) after the incident-text normalization in `textfeatures` (placeholders for
+  hosts, numbers, times: worth +0.06 precision@5 on status-page text full of timestamps).
+- cos_modes: cosine of the incidents' failure-mode vectors (sqrt of each mode's score,
+  L2-normalized; see failure_modes.mode_vectors). For free text the query's modes are
+  estimated from its best text matches (pseudo-relevance feedback: the score-weighted mode
+  mix of the top matches).
 
-The weights were set with bench/quality.py on generated corpora of 80, 300 and 2,000
-incidents (seeds other than the benchmark's): a small theme weight lifts precision@5 where
-themes are good and costs little where they are not; see docs/analysis.md.
+Measured on real labelled postmortems (bench/themes.py, docs/analysis.md): 0.2 is the largest
+mode weight that raised precision@5 on all three tuning sets (devset, danluu and GitHub status
+tuning halves) without costing a repeat; the root-cause text as a third term added nothing, and
+sharing a service *lowered* precision (same service is not the same kind of failure), so
+services only rank free-text queries that name one, and appear in "why it matched".
+
+Candidates: the whole-document cosine of each incident's QUERY_TERMS most distinctive terms;
+CANDIDATES of them are rescored exactly with the mode term, never an N x N matrix.
 
 The index is our own file next to our own database, so no pickle is needed or used: the
 TF-IDF vocabulary and idf go to JSON, the matrices to one `.npz` (allow_pickle=False).
@@ -35,9 +40,9 @@ import scipy.sparse as sp
 from pipelines.analysis.textfeatures import make_vectorizer
 from pipelines.analysis.weak_terms import is_weak
 
-THEME_WEIGHT = 0.1
+MODE_WEIGHT = 0.2
 # Sharing a service did not make neighbours more alike in kind (precision@5 fell on every
-# generated corpus), so it only ranks free-text queries that name a service: the user asked.
+# corpus measured), so it only ranks free-text queries that name a service: the user asked.
 SERVICE_WEIGHT = 0.0
 NAMED_SERVICE_WEIGHT = 0.05
 TOP_K = 10
@@ -45,11 +50,13 @@ QUERY_TERMS = 32  # strongest terms per incident used to find candidate neighbou
 VOCABULARY_SAMPLE = 20_000  # documents the vocabulary is learned from (see fit_documents)
 CANDIDATE_DF = 0.05  # share of incidents above which a term does not propose candidates
 CANDIDATES = 25  # candidates per incident rescored exactly
-FEEDBACK_DOCS = 10  # top text matches whose themes stand in for a free-text query's themes
+FEEDBACK_DOCS = 10  # top text matches whose modes stand in for a free-text query's modes
 WHY_TERMS = 5
-MAX_SHARED_THEMES = 3
-INDEX_VERSION = 1
-VECTORIZER_PARAMS = {"ngram_range": [1, 2], "min_df": 2, "max_df": 0.5}
+MAX_SHARED_MODES = 3  # a free-text query's estimated mix touches many modes; more reasons are none
+# sqrt-score components: a member mode (score >= half the top, failure_modes.MEMBER_SHARE) is >= 0.707.
+MAIN_MODE_SHARE = 0.7
+INDEX_VERSION = 2
+VECTORIZER_PARAMS = {"ngram_range": [1, 2], "min_df": 2, "max_df": 0.9}
 
 def artifact_path(prefix: Path | str, name: str) -> Path:
     """A model file of one build: the build's prefix plus a name ('related.npz')."""
@@ -63,8 +70,8 @@ class RelatedIndex:
     incident_ids: np.ndarray  # row order of every matrix
     vocabulary: np.ndarray  # term per column of X
     X: sp.csr_matrix  # incidents x terms, L2-normalized TF-IDF
-    themes: sp.csr_matrix  # incidents x theme columns, L2-normalized theme shares
-    theme_ids: np.ndarray  # theme id per column of `themes`
+    modes: sp.csr_matrix  # incidents x failure modes, L2-normalized (failure_modes.mode_vectors)
+    mode_keys: np.ndarray  # mode key per column of `modes`
     services: sp.csr_matrix  # incidents x service columns, L2-normalized
     service_names: np.ndarray
     vectorizer: object  # fitted TfidfVectorizer
@@ -90,7 +97,7 @@ class Match:
     score: float
     text_score: float
     shared_terms: list[str]
-    shared_themes: list[int]
+    shared_modes: list[str]
     shared_services: list[str]
 
 
@@ -115,7 +122,7 @@ def _membership(df: pd.DataFrame, row_of: dict[str, int], n: int, key_cast=str) 
 
 
 def fit_documents(docs: pd.DataFrame) -> RelatedIndex:
-    """Fit TF-IDF over every incident's whole postmortem (rows of incident_id, doc); themes and
+    """Fit TF-IDF over every incident's whole postmortem (rows of incident_id, doc); modes and
     services are attached later."""
     ids = docs["incident_id"].astype(str).to_numpy(dtype=object)
     n = len(ids)
@@ -143,7 +150,7 @@ def fit_documents(docs: pd.DataFrame) -> RelatedIndex:
         vectorizer.get_feature_names_out().astype(object),
         X,
         empty,
-        np.empty(0, dtype=np.int64),
+        np.empty(0, dtype=object),
         empty,
         np.empty(0, dtype=object),
         vectorizer,
@@ -165,13 +172,15 @@ def _drop_weak_terms(vectorizer, X: sp.csr_matrix) -> tuple[object, sp.csr_matri
     return pruned, _normalized_rows(X[:, np.flatnonzero(keep)].tocsr())
 
 
-def attach_structure(index: RelatedIndex, incident_themes: pd.DataFrame, incident_services: pd.DataFrame) -> RelatedIndex:
-    """Add the theme-share and service matrices: rows of (incident_id, key, w), where key is a
-    theme id (the Unclustered bucket left out) or a service name."""
+def attach_structure(
+    index: RelatedIndex, mode_vectors: np.ndarray, mode_keys: list[str], incident_services: pd.DataFrame
+) -> RelatedIndex:
+    """Add the failure-mode matrix (rows in index order, see failure_modes.mode_vectors) and the
+    service matrix from rows of (incident_id, key = service, w)."""
     n = len(index.incident_ids)
+    index.modes = _normalized_rows(sp.csr_matrix(np.asarray(mode_vectors, dtype=np.float32).reshape(n, len(mode_keys))))
+    index.mode_keys = np.asarray(mode_keys, dtype=object)
     row_of = {str(x): i for i, x in enumerate(index.incident_ids)}
-    index.themes, theme_ids = _membership(incident_themes, row_of, n, key_cast=int)
-    index.theme_ids = np.asarray(theme_ids, dtype=np.int64)
     index.services, index.service_names = _membership(incident_services, row_of, n)
     return index
 
@@ -199,7 +208,7 @@ def top_related(index: RelatedIndex, k: int = TOP_K, chunk: int = 256) -> tuple[
     Two steps per chunk of query rows, never an N x N matrix: candidates from a product that
     uses only each query's QUERY_TERMS strongest terms among those used by at most
     CANDIDATE_DF of incidents (common words make up most of the work and little of the
-    ranking), then exact scores (full cosine + theme boost) for the CANDIDATES best candidates.
+    ranking), then exact scores (full cosine + mode term) for the CANDIDATES best candidates.
     """
     n = index.X.shape[0]
     k = min(k, n - 1)
@@ -216,7 +225,7 @@ def top_related(index: RelatedIndex, k: int = TOP_K, chunk: int = 256) -> tuple[
     Q.data[np.isin(Q.indices, common)] = 0
     Q.eliminate_zeros()
     Q = _prune_rows(Q, QUERY_TERMS)
-    TT = index.themes.T.tocsr()
+    MT = index.modes.T.tocsr()
     n_cand = min(n - 1, max(CANDIDATES, k))
     out_r, out_c, out_s = [], [], []
     for start in range(0, n, chunk):
@@ -232,8 +241,8 @@ def top_related(index: RelatedIndex, k: int = TOP_K, chunk: int = 256) -> tuple[
             if len(cols) < n_cand:
                 # Too few incidents share a distinctive term: score this one against all.
                 full = np.asarray((X[row] @ XT).todense()).ravel()
-                if THEME_WEIGHT:
-                    full += THEME_WEIGHT * np.asarray((index.themes[row] @ TT).todense()).ravel()
+                if MODE_WEIGHT:
+                    full += MODE_WEIGHT * np.asarray((index.modes[row] @ MT).todense()).ravel()
                 full[row] = -np.inf
                 cols = np.argpartition(-full, n_cand - 1)[:n_cand]
             elif len(cols) > n_cand:
@@ -244,8 +253,8 @@ def top_related(index: RelatedIndex, k: int = TOP_K, chunk: int = 256) -> tuple[
         cj = np.concatenate(cj_parts).astype(np.int64)
         # Exact scores for the candidates: row-wise dot products of full vectors.
         exact = np.asarray(X[qi].multiply(X[cj]).sum(axis=1)).ravel()
-        if THEME_WEIGHT:
-            exact += THEME_WEIGHT * np.asarray(index.themes[qi].multiply(index.themes[cj]).sum(axis=1)).ravel()
+        if MODE_WEIGHT:
+            exact += MODE_WEIGHT * np.asarray(index.modes[qi].multiply(index.modes[cj]).sum(axis=1)).ravel()
         if SERVICE_WEIGHT:
             exact += SERVICE_WEIGHT * np.asarray(index.services[qi].multiply(index.services[cj]).sum(axis=1)).ravel()
         order = np.lexsort((cj, -exact, qi))  # per row: best first, ties by row number
@@ -279,12 +288,11 @@ def neighbour_table(index: RelatedIndex, k: int = TOP_K) -> pd.DataFrame:
 def save_index(index: RelatedIndex, prefix: Path | str) -> list[Path]:
     npz, meta = artifact_path(prefix, "related.npz"), artifact_path(prefix, "related.json")
     arrays = {}
-    for name in ("X", "themes", "services"):
+    for name in ("X", "modes", "services"):
         m: sp.csr_matrix = getattr(index, name)
         arrays[f"{name}_data"], arrays[f"{name}_indices"] = m.data, m.indices
         arrays[f"{name}_indptr"], arrays[f"{name}_shape"] = m.indptr, np.array(m.shape)
     arrays["idf"] = index.vectorizer.idf_.astype(np.float64)
-    arrays["theme_ids"] = index.theme_ids
     np.savez(npz, **arrays)
     meta.write_text(
         json.dumps(
@@ -294,6 +302,7 @@ def save_index(index: RelatedIndex, prefix: Path | str) -> list[Path]:
                 "vocabulary": [str(t) for t in index.vocabulary],
                 "incident_ids": [str(i) for i in index.incident_ids],
                 "services": [str(s) for s in index.service_names],
+                "modes": [str(m) for m in index.mode_keys],
             },
             separators=(",", ":"),
         )
@@ -319,10 +328,9 @@ def load_index(prefix: str) -> RelatedIndex:
             name: sp.csr_matrix(
                 (z[f"{name}_data"], z[f"{name}_indices"], z[f"{name}_indptr"]), shape=tuple(z[f"{name}_shape"])
             )
-            for name in ("X", "themes", "services")
+            for name in ("X", "modes", "services")
         }
         idf = z["idf"]
-        theme_ids = z["theme_ids"]
     p = info["vectorizer"]
     vectorizer = make_vectorizer(ngram_range=tuple(p["ngram_range"]), min_df=p["min_df"], max_df=p["max_df"])
     vocabulary = np.array(info["vocabulary"], dtype=object)
@@ -332,8 +340,8 @@ def load_index(prefix: str) -> RelatedIndex:
         np.array(info["incident_ids"], dtype=object),
         vocabulary,
         mats["X"],
-        mats["themes"],
-        theme_ids,
+        mats["modes"],
+        np.array(info["modes"], dtype=object),
         mats["services"],
         np.array(info["services"], dtype=object),
         vectorizer,
@@ -361,10 +369,19 @@ def _why_terms(index: RelatedIndex, q: sp.csr_matrix, j: int, n: int = WHY_TERMS
     return chosen
 
 
+def _main_modes(columns: np.ndarray, values: np.ndarray) -> set[int]:
+    """Mode columns that are among a vector's main modes (at least MAIN_MODE_SHARE of its largest
+    component): "why it matched" names modes both incidents are about, not a passing weak hit."""
+    if len(values) == 0:
+        return set()
+    top = float(np.max(values))
+    return {int(c) for c, v in zip(columns, values) if v >= MAIN_MODE_SHARE * top}
+
+
 def _rank(
     index: RelatedIndex,
     q: sp.csr_matrix,
-    q_themes: np.ndarray | None,
+    q_modes: np.ndarray | None,
     q_services: np.ndarray | None,
     k: int,
     exclude: int | None,
@@ -372,16 +389,16 @@ def _rank(
 ) -> list[Match]:
     n = index.X.shape[0]
     text = np.asarray((q @ index.XT).todense()).ravel() if q.nnz else np.zeros(n, dtype=np.float32)
-    if q_themes is None:
-        # Free text: estimate its themes from its best text matches.
+    if q_modes is None:
+        # Free text: estimate its modes from its best text matches.
         top = np.argpartition(-text, min(FEEDBACK_DOCS, n - 1))[:FEEDBACK_DOCS] if n > 1 else np.arange(n)
         top = top[text[top] > 0]
-        mix = np.asarray(index.themes[top].T @ text[top]).ravel() if len(top) else np.zeros(index.themes.shape[1])
+        mix = np.asarray(index.modes[top].T @ text[top]).ravel() if len(top) else np.zeros(index.modes.shape[1])
         norm = np.linalg.norm(mix)
-        q_themes = mix / norm if norm > 0 else mix
+        q_modes = mix / norm if norm > 0 else mix
     score = text.astype(np.float64).copy()
-    if THEME_WEIGHT and q_themes is not None and np.any(q_themes):
-        score += THEME_WEIGHT * (index.themes @ q_themes)
+    if MODE_WEIGHT and q_modes is not None and np.any(q_modes):
+        score += MODE_WEIGHT * (index.modes @ q_modes)
     if service_weight and q_services is not None and np.any(q_services):
         score += service_weight * (index.services @ q_services)
     if exclude is not None:
@@ -389,21 +406,20 @@ def _rank(
     k = max(0, min(k, n - (exclude is not None)))
     if k == 0:
         return []
+    q_main = _main_modes(np.flatnonzero(q_modes), q_modes[q_modes > 0]) if q_modes is not None else set()
     best = np.argpartition(-score, k - 1)[:k]
     best = best[np.lexsort((best, -score[best]))]
     matches = []
     for j in best:
         if not np.isfinite(score[j]) or score[j] <= 0:
             continue
-        trow, srow = index.themes[j], index.services[j]
-        # The themes both sides hold most of, strongest first, at most MAX_SHARED_THEMES: a
-        # free-text query's estimated mix touches many themes faintly, and nine reasons are none.
-        weights = [(float(q_themes[t]) * float(w), int(index.theme_ids[t])) for t, w in zip(trow.indices, trow.data)
-                   if q_themes is not None and q_themes[t] > 0]
-        shared_themes = [t for _, t in sorted(weights, key=lambda x: -x[0])[:MAX_SHARED_THEMES]]
+        mrow, srow = index.modes[j], index.services[j]
+        strength = dict(zip(mrow.indices.tolist(), mrow.data.tolist()))
+        shared = sorted(_main_modes(mrow.indices, mrow.data) & q_main, key=lambda t: -strength[t] * float(q_modes[t]))
+        shared_modes = [str(index.mode_keys[t]) for t in shared[:MAX_SHARED_MODES]]
         shared_services = [str(index.service_names[s]) for s in srow.indices if q_services is not None and q_services[s] > 0]
         matches.append(
-            Match(str(index.incident_ids[j]), float(score[j]), float(text[j]), _why_terms(index, q, j), shared_themes, shared_services)
+            Match(str(index.incident_ids[j]), float(score[j]), float(text[j]), _why_terms(index, q, j), shared_modes, shared_services)
         )
     return matches
 
@@ -435,7 +451,7 @@ def search_incident(index: RelatedIndex, incident_id: str, k: int = TOP_K) -> li
     return _rank(
         index,
         q,
-        index.themes[i].toarray().ravel().astype(np.float64),
+        index.modes[i].toarray().ravel().astype(np.float64),
         index.services[i].toarray().ravel().astype(np.float64),
         k,
         exclude=i,

@@ -29,6 +29,7 @@ COLUMNS: dict[str, tuple[tuple[str, pa.DataType], ...]] = {
     ),
     "incident_services": (("incident_id", _S), ("service", _S)),
     "incident_tags": (("incident_id", _S), ("tag", _S)),
+    "incident_mode_labels": (("incident_id", _S), ("label", _S)),
     "sections": (("incident_id", _S), ("seq", _I), ("kind", _S), ("heading", _S), ("body", _S), ("line", _I)),
     "timeline_events": (("incident_id", _S), ("seq", _I), ("at", _TS), ("raw_time", _S), ("text", _S)),
     "action_items": (
@@ -47,7 +48,7 @@ COLUMNS: dict[str, tuple[tuple[str, pa.DataType], ...]] = {
 
 # The tables holding one incident's parsed content, all keyed by incident_id.
 INCIDENT_TABLES = (
-    "incidents", "incident_services", "incident_tags", "sections", "timeline_events",
+    "incidents", "incident_services", "incident_tags", "incident_mode_labels", "sections", "timeline_events",
     "action_items", "contributing_factors", "lint_findings",
 )
 
@@ -85,6 +86,7 @@ def incident_rows(inc: Incident, lint: LintOutcome | None) -> IncidentRows:
         # A service or tag listed twice is one fact, not two.
         "incident_services": [(iid, s) for s in dict.fromkeys(inc.services) if s],
         "incident_tags": [(iid, t) for t in dict.fromkeys(inc.tags) if t],
+        "incident_mode_labels": [(iid, m) for m in dict.fromkeys(inc.failure_modes) if m],
         "sections": [(iid, i, s.kind, s.heading, s.body, s.line) for i, s in enumerate(inc.sections)],
         "timeline_events": [(iid, i, e.at, e.raw_time, e.text) for i, e in enumerate(inc.timeline)],
         "action_items": [

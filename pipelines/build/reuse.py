@@ -113,9 +113,11 @@ def hash_files(files: list[SourceFile]) -> dict[str, tuple[str, int]]:
     return hashes
 
 
-def corpus_digest(version: str, n_themes: int | None, analysis: bool, hashes: dict[str, tuple[str, int]]) -> str:
+def corpus_digest(version: str, taxonomy: str | None, analysis: bool, hashes: dict[str, tuple[str, int]]) -> str:
+    """What decides a build's tables: code version, a team taxonomy's content hash, the options
+    and every file's content."""
     h = hashlib.blake2b(digest_size=16)
-    h.update(f"{version}\0{n_themes}\0{analysis}\0".encode())
+    h.update(f"{version}\0{taxonomy}\0{analysis}\0".encode())
     for sp in sorted(hashes):
         h.update(f"{sp}\0{hashes[sp][0]}\0".encode())
     return h.hexdigest()

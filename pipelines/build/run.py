@@ -17,6 +17,7 @@ analysed, staged (staging file closed and synced, just before the rename).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -147,7 +148,7 @@ def build(
     corpus: list[Path],
     db_path: Path,
     *,
-    n_themes: int | None = None,
+    taxonomy: Path | None = None,
     analysis: bool = True,
     jobs: int | None = None,
     progress: Progress | None = None,
@@ -164,8 +165,7 @@ def build(
     jobs = jobs or os.cpu_count() or 1
     if jobs < 1:
         raise UsageError("--jobs must be at least 1")
-    if n_themes is not None and n_themes < 1:
-        raise UsageError("--themes must be at least 1")
+    taxonomy_digest = _taxonomy_digest(taxonomy) if analysis else None
     db_path = Path(os.path.abspath(db_path))
     try:
         found = discover([Path(p) for p in corpus])
@@ -187,7 +187,7 @@ def build(
                 build_id = new_build_id()
                 try:
                     result = _build_locked(
-                        found.files, len(found.skipped), corpus, db_path, staging, build_id, n_themes,
+                        found.files, len(found.skipped), corpus, db_path, staging, build_id, (taxonomy, taxonomy_digest),
                         analysis, jobs, progress or NoProgress(),
                     )
                 except BaseException:
@@ -208,6 +208,20 @@ def build(
 _DISK_FULL = ("no space left", "file too large", "disk quota", "could not write", "could not fsync")
 
 
+def _taxonomy_digest(taxonomy: Path | None) -> str | None:
+    """The team taxonomy's content hash (None for the bundled one, which the code version covers),
+    so editing it makes the next build redo the analysis. A bad file fails here, before any work."""
+    if taxonomy is None:
+        return None
+    from pipelines.analysis.taxonomy import TaxonomyError, load_taxonomy
+
+    try:
+        load_taxonomy(taxonomy)
+        return hashlib.blake2b(Path(taxonomy).read_bytes(), digest_size=16).hexdigest()
+    except (TaxonomyError, OSError) as e:
+        raise UsageError(f"--taxonomy: {e}") from e
+
+
 def _write_failure(e: Exception, db_path: Path) -> str:
     text = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
     if isinstance(e, (OSError, duckdb.IOException)) or any(m in str(e).lower() for m in _DISK_FULL):
@@ -225,7 +239,7 @@ def _build_locked(
     db_path: Path,
     staging: Path,
     build_id: str,
-    n_themes: int | None,
+    taxonomy: tuple[Path | None, str | None],
     analysis: bool,
     jobs: int,
     bar: Progress,
@@ -235,7 +249,7 @@ def _build_locked(
     prev = read_previous(db_path, version)
     reusable_prev = prev if prev and prev.same_code else None
     hashes = hash_files(files) if reusable_prev else {}
-    corpus_hash = corpus_digest(version, n_themes, analysis, hashes) if reusable_prev else None
+    corpus_hash = corpus_digest(version, taxonomy[1], analysis, hashes) if reusable_prev else None
     lap("hash")
     base_info = {
         "build_id": build_id,
@@ -243,7 +257,7 @@ def _build_locked(
         "code_version": version,
         "built_at": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
         "corpus_roots": json.dumps([os.path.abspath(p) for p in corpus]),
-        "n_themes": "auto" if n_themes is None else str(n_themes),
+        "taxonomy": str(taxonomy[0]) if taxonomy[0] else "bundled",
     }
 
     if reusable_prev and reusable_prev.info.get("corpus_hash") == corpus_hash:
@@ -292,14 +306,14 @@ def _build_locked(
                     analyse.run(
                         con,
                         artifacts_prefix=artifacts_prefix,
-                        n_themes=n_themes,
+                        taxonomy=taxonomy[0],
                         previous_artifacts_prefix=prev.artifacts_prefix if prev else None,
                         timings=analysis_times,
                     )
                 except Exception as e:
                     raise BuildError(
                         f"analysis failed ({type(e).__name__}: {e}); nothing was published. "
-                        "Rerun with --no-analysis to publish the parsed data without themes"
+                        "Rerun with --no-analysis to publish the parsed data without failure modes"
                     ) from e
                 status = "ran"
             lap("analysis")
@@ -311,7 +325,7 @@ def _build_locked(
                 analysis=status,
                 corpus_hash=corpus_hash or corpus_digest(
                     version,
-                    n_themes,
+                    taxonomy[1],
                     analysis,
                     {r.source_path: (r.content_hash, 0) for c in chunks for r in c.files if r.content_hash},
                 ),

@@ -35,6 +35,8 @@ CREATE TABLE incidents (
 
 CREATE TABLE incident_services (incident_id VARCHAR NOT NULL, service VARCHAR NOT NULL);
 CREATE TABLE incident_tags (incident_id VARCHAR NOT NULL, tag VARCHAR NOT NULL);
+-- Failure modes a postmortem names itself (front matter `failure_modes:`, an export's cause column), as written.
+CREATE TABLE incident_mode_labels (incident_id VARCHAR NOT NULL, label VARCHAR NOT NULL);
 
 CREATE TABLE sections (
     incident_id VARCHAR NOT NULL,
@@ -70,8 +72,8 @@ CREATE TABLE contributing_factors (
     seq            INTEGER NOT NULL,
     text           VARCHAR NOT NULL,
     source_section VARCHAR,
-    theme_id       INTEGER,            -- themes.theme_id; -1 = unclustered; NULL before analysis
-    category       VARCHAR             -- fishbone category
+    theme_id       INTEGER,            -- themes.theme_id: the pattern whose phrase it contains; -1 = none; NULL before analysis
+    category       VARCHAR             -- failure_modes.class of the sentence's best-scoring mode; NULL = none matched
 );
 
 CREATE TABLE ingest_errors (source_path VARCHAR NOT NULL, reason VARCHAR NOT NULL);
@@ -89,26 +91,53 @@ CREATE TABLE source_files (
 
 CREATE TABLE build_info (key VARCHAR PRIMARY KEY, value VARCHAR);
 
+-- The taxonomy the build used (pipelines/analysis/failure_modes.toml, plus a team's --taxonomy file).
+CREATE TABLE failure_modes (
+    mode        VARCHAR PRIMARY KEY,     -- stable key, e.g. 'expiry'
+    class       VARCHAR NOT NULL,        -- class key, e.g. 'dependency'
+    class_name  VARCHAR NOT NULL,
+    name        VARCHAR NOT NULL,        -- what the dashboard shows
+    description VARCHAR NOT NULL
+);
+
+-- Every mode that scored for an incident. Its modes (weight > 0) are the top one and those
+-- scoring at least half of it; weights sum to 1 per incident that has any.
+CREATE TABLE incident_failure_modes (
+    incident_id VARCHAR NOT NULL,
+    mode        VARCHAR NOT NULL,
+    score       DOUBLE NOT NULL,         -- rules: sum of weighted sentence scores; hand: 1; model: probability
+    weight      DOUBLE NOT NULL,         -- share among the incident's modes; 0 = mentioned, not one of its modes
+    source      VARCHAR NOT NULL,        -- hand | rules | model
+    evidence    VARCHAR[],               -- the sentences that scored, best first (at most 3)
+    phrases     VARCHAR[]                -- the phrase that fired in each evidence sentence
+);
+
+-- Recurring patterns inside failure modes (pipelines/analysis/patterns.py).
 CREATE TABLE themes (
     theme_id            INTEGER PRIMARY KEY,  -- stable across rebuilds; -1 = unclustered
-    label               VARCHAR NOT NULL,
-    top_terms           VARCHAR[],
-    representative_text VARCHAR,
-    size                INTEGER NOT NULL      -- number of contributing factors
+    mode                VARCHAR,              -- failure_modes.mode the pattern is inside; NULL for -1
+    label               VARCHAR NOT NULL,     -- a phrase every member wrote
+    top_terms           VARCHAR[],            -- other phrases most members share
+    representative_text VARCHAR,              -- the first of `examples`
+    examples            VARCHAR[],            -- two member sentences containing the label (never restricted)
+    size                INTEGER NOT NULL      -- incidents
 );
 
 CREATE TABLE incident_themes (
     incident_id VARCHAR NOT NULL,
     theme_id    INTEGER NOT NULL,
-    weight      DOUBLE NOT NULL              -- share of the incident's factors; sums to 1
+    weight      DOUBLE NOT NULL              -- the weight of the mode the pattern is in; sums to 1
 );
 
+-- B (incident_id) repeats A (earlier_incident_id): one of B's failure modes is one of A's, on a
+-- shared service, within the window (pipelines/read/repeats.py has the one definition).
 CREATE TABLE repeat_incidents (
     incident_id          VARCHAR NOT NULL,
     earlier_incident_id  VARCHAR NOT NULL,
-    theme_id             INTEGER NOT NULL,
+    mode                 VARCHAR NOT NULL,
     service              VARCHAR NOT NULL,
-    days_between         INTEGER NOT NULL
+    days_between         INTEGER NOT NULL,
+    theme_id             INTEGER             -- the pattern of the mode both are in, NULL when none
 );
 
 CREATE TABLE related_incidents (
@@ -131,6 +160,7 @@ TABLES = (
     "incidents",
     "incident_services",
     "incident_tags",
+    "incident_mode_labels",
     "sections",
     "timeline_events",
     "action_items",
@@ -138,6 +168,8 @@ TABLES = (
     "ingest_errors",
     "source_files",
     "build_info",
+    "failure_modes",
+    "incident_failure_modes",
     "themes",
     "incident_themes",
     "repeat_incidents",

@@ -60,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
         result = build(
             args.corpus,
             args.db,
-            n_themes=args.themes,
+            taxonomy=args.taxonomy,
             analysis=not args.no_analysis,
             jobs=args.jobs,
             progress=progress,

@@ -37,7 +37,7 @@ def _json_option(p: argparse.ArgumentParser) -> None:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="hindsight",
-        description="Turn a corpus of incident postmortems into recurring themes, trends and follow-up.",
+        description="Turn a corpus of incident postmortems into failure modes, recurring patterns, trends and follow-up.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog=_examples(
             "hindsight build data/sample/postmortems",
@@ -65,14 +65,17 @@ def build_parser() -> argparse.ArgumentParser:
         (
             "hindsight build data/sample/postmortems",
             "hindsight build postmortems/ exports/incidents.jsonl --db /tmp/h.duckdb --json",
-            "hindsight build data/sample/postmortems --themes 12",
+            "hindsight build postmortems/ --taxonomy team-failure-modes.toml",
         ),
     )
     p.add_argument("corpus", nargs="+", type=Path, metavar="CORPUS", help="files or folders of postmortems")
     _db_option(p, "publish")
     p.add_argument("--json", action="store_true", help="print one JSON summary object instead of text")
-    p.add_argument("--themes", type=int, default=None, metavar="N", help="force N themes (default: chosen automatically)")
-    p.add_argument("--no-analysis", action="store_true", help="load only; skip themes, repeats and related incidents")
+    p.add_argument(
+        "--taxonomy", type=Path, default=None, metavar="FILE",
+        help="your failure modes (TOML) extending the bundled taxonomy (see pipelines/analysis/failure_modes.toml)",
+    )
+    p.add_argument("--no-analysis", action="store_true", help="load only; skip failure modes, patterns, repeats and related incidents")
     p.add_argument("--jobs", type=int, default=None, metavar="N", help="parser processes (default: CPU count)")
 
     p = add(
@@ -94,7 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add(
         "themes",
-        "List recurring contributing-factor themes with size, label, quarters active and recurrences after fixes.",
+        "List failure modes (incidents, quarters active, repeats, recurrences after fixes) and the recurring patterns inside each.",
         ("hindsight themes", "hindsight themes --json"),
     )
     _db_option(p, "read")

@@ -56,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
             "restricted": not r.visible,
             "score": float(r.score),
             "shared_terms": list(r.shared_terms),
-            "shared_themes": list(r.shared_themes),
+            "shared_modes": list(r.shared_modes),
             "shared_services": list(r.shared_services),
         }
         for r in results.itertuples(index=False)
@@ -79,8 +79,8 @@ def run(args: argparse.Namespace) -> int:
         why = []
         if r["shared_terms"]:
             why.append("terms: " + ", ".join(r["shared_terms"]))
-        if r["shared_themes"]:
-            why.append("themes: " + "; ".join(r["shared_themes"]))
+        if r["shared_modes"]:
+            why.append("failure modes: " + "; ".join(r["shared_modes"]))
         if r["shared_services"]:
             why.append("services: " + ", ".join(r["shared_services"]))
         # Titles and terms are document text: escape them so "[...]" is not read as markup.

@@ -1,4 +1,10 @@
-"""`hindsight themes`: one block per theme with size, quarters active and recurrences after fixes."""
+"""`hindsight themes`: each failure mode with its size, quarters, repeats and recurrences after fixes,
+then the recurring patterns inside it and its Unclustered bucket.
+
+Sizes come from the same read queries as the dashboard's Themes page (pipelines.read.themes), so
+the two always agree. The command line has no sign-in: it reads as the anonymous viewer, so
+example sentences never come from restricted postmortems (they still count).
+"""
 
 from __future__ import annotations
 
@@ -6,11 +12,31 @@ import argparse
 import json
 import sys
 
-from pipelines.analysis.themes import UNCLUSTERED
-from pipelines.read import repeats
+from pipelines.read.access import ANONYMOUS
 from pipelines.read.connection import DatabaseProblem, open_database
+from pipelines.read.scope import NO_FILTERS
+from pipelines.read.themes import (
+    UNCLUSTERED,
+    failure_mode_coverage,
+    failure_mode_examples,
+    failure_mode_info,
+    failure_mode_summary,
+    mode_patterns,
+)
 
 MAX_SERVICES = 6
+
+
+def _plain(value: object) -> object:
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    if hasattr(value, "isoformat"):
+        return value.isoformat()[:10]
+    return value
+
+
+def _records(df) -> list[dict]:
+    return [{k: _plain(v) for k, v in r.items()} for r in df.to_dict(orient="records")]
 
 
 def run(args: argparse.Namespace) -> int:
@@ -20,35 +46,47 @@ def run(args: argparse.Namespace) -> int:
         print(f"hindsight themes: error: {e}", file=sys.stderr)
         return 2
     try:
-        records = repeats.theme_summary(con).to_dict(orient="records")
+        modes = _records(failure_mode_summary(con))
+        coverage = _records(failure_mode_coverage(con))[0]
+        for m in modes:
+            m["patterns_list"] = _records(mode_patterns(con, NO_FILTERS, ANONYMOUS, mode=m["mode"]))
+            m["examples"] = [r["sentence"] for r in _records(failure_mode_examples(con, viewer=ANONYMOUS, mode=m["mode"], limit=2))]
+        info = failure_mode_info(con)
     finally:
         con.close()
-    for r in records:
-        for key, value in list(r.items()):
-            if hasattr(value, "tolist"):
-                r[key] = value.tolist()
-            elif hasattr(value, "isoformat"):
-                r[key] = value.isoformat()[:10]
     if args.json:
-        print(json.dumps(records, indent=2, default=str))
+        print(json.dumps({"coverage": coverage, "failure_modes": modes, "analysis": info}, indent=2, default=str))
         return 0
-    if not records:
-        print("No themes yet: the corpus has no contributing factors, or the build ran with --no-analysis.")
+    if not modes:
+        print("No failure modes yet: no incident matched the taxonomy, or the build ran with --no-analysis.")
         return 0
-    print(f"{len(records)} themes in {args.db} (incidents of a theme: those it makes up at least 30% of)\n")
-    for r in records:
-        services = r["services"] or []
-        span = f"{str(r['first_seen'])[:10]} to {str(r['last_seen'])[:10]}" if r["first_seen"] else "no dates"
-        print(f"#{r['theme_id']:<3} {r['label']}")
+    print(
+        f"{len(modes)} failure modes in {args.db}: {coverage['with_mode']} of {coverage['incidents']} incidents have one "
+        f"({coverage['without_mode']} matched none)\n"
+    )
+    for m in modes:
+        services = m["services"] or []
+        span = f"{m['first_seen']} to {m['last_seen']}" if m["first_seen"] else "no dates"
+        print(f"{m['name']}  [{m['class_name']}]")
         print(
-            f"     {r['size']} factors, {r['incidents']} incidents, {r['quarters_active']} quarters active ({span}), "
-            f"{r['repeat_incidents']} repeats, recurred after fix: {r['recurred_after_fix']}"
+            f"     {m['incidents']} incidents, {m['quarters_active']} quarters active ({span}), "
+            f"{m['repeats']} repeats, recurred after fix: {m['recurred_after_fix']}"
         )
-        if r["top_terms"]:
-            print(f"     terms: {', '.join(r['top_terms'])}")
         if services:
             print(f"     services: {', '.join(services[:MAX_SERVICES])}{' ...' if len(services) > MAX_SERVICES else ''}")
-        if r["representative_text"] and r["theme_id"] != UNCLUSTERED:
-            print(f'     e.g. "{r["representative_text"]}"')
+        for sentence in m["examples"]:
+            print(f'     e.g. "{sentence}"')
+        for p in m["patterns_list"]:
+            name = "Unclustered (no more specific pattern)" if p["theme_id"] == UNCLUSTERED else p["label"]
+            print(f"   - {name}: {p['incidents']} incidents")
+            for sentence in (p["examples"] or [])[:2]:
+                print(f'       "{sentence}"')
         print()
+    if info and info.get("classifier"):
+        c = info["classifier"]
+        print(
+            f"Hand labels on {c['labelled']} incidents ({c['folds']} cross-validation): classifier accuracy "
+            f"{c['model_accuracy']:.2f}, kappa {c['model_kappa']:.2f}; rules accuracy {c['rules_accuracy']:.2f}, "
+            f"kappa {c['rules_kappa']:.2f}; unlabelled incidents use the {c['used']}."
+        )
     return 0

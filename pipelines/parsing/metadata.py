@@ -15,6 +15,9 @@ Field aliases (keys are matched case-insensitively; spaces and hyphens count as 
     mitigated_at   mitigated_at, mitigation_time, mitigated
     resolved_at    resolved_at, end_time, end, ended_at, resolution_time, resolved
     tags           tags, tag, categories, category, keywords, labels
+    failure_modes  failure_modes, failure_mode, root_cause_category, cause_category,
+                   failure_category, rca_category: the failure modes the authors name (hand
+                   labels for the analysis; free-form tags never are)
     url            url, link, source_url
     timezone       timezone, time_zone, tz: the zone of times written without one
     restricted     restricted, confidential, private (booleans) and visibility (a word)
@@ -98,6 +101,10 @@ for _field, _aliases in {
         "recovered_at",
     ),
     "tags": ("tags", "tag", "categories", "category", "keywords", "labels"),
+    "failure_modes": (
+        "failure_modes", "failure_mode", "root_cause_category", "root_cause_categories", "cause_category",
+        "failure_category", "rca_category",
+    ),
     "url": ("url", "link", "source_url", "permalink"),
     "restricted": ("restricted", "confidential", "private"),
     "visibility": ("visibility", "access", "classification"),
@@ -438,7 +445,7 @@ def _apply(incident: Incident, field: str, value: Any, overwrite: bool, local_tz
     elif field == "severity":
         if free("severity_raw"):
             incident.severity, incident.severity_raw = normalize_severity(value)
-    elif field in ("services", "tags", "allowed_groups"):
+    elif field in ("services", "tags", "allowed_groups", "failure_modes"):
         items = to_list(value)
         if items and free(field):
             setattr(incident, field, items)

@@ -23,8 +23,8 @@ from pipelines.read.overview import (  # noqa: F401
     incidents_per_month,
     overview_kpis,
     reference_quarter,
+    top_failure_modes,
     top_services,
-    top_themes,
 )
 from pipelines.read.trends import (  # noqa: F401
     duration_summary,
@@ -34,12 +34,13 @@ from pipelines.read.trends import (  # noqa: F401
     MAX_GROUPS,
 )
 from pipelines.read.themes import (  # noqa: F401
-    factor_categories,
-    theme_factors,
-    theme_incidents,
-    theme_quarters,
-    theme_services,
-    themes_summary,
+    failure_mode_classes,
+    failure_mode_coverage,
+    failure_mode_examples,
+    failure_mode_quarters,
+    failure_mode_summary,
+    mode_incidents,
+    mode_patterns,
 )
 from pipelines.read.repeats import (  # noqa: F401
     find_repeats,
@@ -47,15 +48,11 @@ from pipelines.read.repeats import (  # noqa: F401
     recurrence_rows,
     repeat_chain,
     repeat_groups,
-    theme_quarterly,
-    theme_summary,
     DEFAULT_WINDOW_DAYS,
-    MIN_WEIGHT,
+    MODE_MEMBERS,
     RECURRED_AFTER_FIX_CTES,
     RECURRED_AFTER_FIX_SQL,
     REPEATS_SQL,
-    THEME_QUARTERLY_SQL,
-    THEME_SUMMARY_SQL,
 )
 from pipelines.read.actions import (  # noqa: F401
     action_completion,
@@ -71,10 +68,10 @@ from pipelines.read.incidents import (  # noqa: F401
     incident_choices,
     incident_detail,
     incident_factors,
+    incident_failure_modes,
     incident_lint,
     incident_related,
     incident_sections,
-    incident_theme_weights,
     incident_timeline,
 )
 from pipelines.read.quality import (  # noqa: F401

@@ -26,7 +26,7 @@ def incident_choices(con: duckdb.DuckDBPyConnection, viewer: Viewer = ANONYMOUS)
 
 def incident_cards(con: duckdb.DuckDBPyConnection, viewer: Viewer = ANONYMOUS, *, ids: list[str]) -> pd.DataFrame:
     """position (1-based, in `ids`), visible, incident_id, title, incident_date, severity, team, services,
-    themes for the given ids; hidden incidents come back with visible = false and no id or title."""
+    failure_modes (names) for the given ids; hidden incidents come back with visible = false and no id or title."""
     return scoped(
         con,
         """
@@ -36,8 +36,8 @@ def incident_cards(con: duckdb.DuckDBPyConnection, viewer: Viewer = ANONYMOUS, *
                incident_date, sev AS severity, team,
                (SELECT string_agg(service, ', ' ORDER BY service) FROM incident_services s
                  WHERE s.incident_id = sc.incident_id) AS services,
-               (SELECT list(t.label ORDER BY it.weight DESC) FROM incident_themes it JOIN themes t USING (theme_id)
-                 WHERE it.incident_id = sc.incident_id AND t.theme_id >= 0) AS themes
+               (SELECT list(fm.name ORDER BY f.weight DESC, fm.name) FROM incident_failure_modes f JOIN failure_modes fm USING (mode)
+                 WHERE f.incident_id = sc.incident_id AND f.weight > 0) AS failure_modes
         FROM scope sc WHERE list_contains($ids::VARCHAR[], incident_id) ORDER BY position
         """,
         NO_FILTERS,
@@ -111,11 +111,12 @@ def incident_action_items(con: duckdb.DuckDBPyConnection, viewer: Viewer = ANONY
 
 
 def incident_factors(con: duckdb.DuckDBPyConnection, viewer: Viewer = ANONYMOUS, *, incident_id: str) -> pd.DataFrame:
-    """seq, text, source_section, category, theme_id, theme."""
+    """seq, text, source_section, category (failure-mode class name), theme_id, theme (pattern label)."""
     return _incident_part(
         con,
-        "SELECT x.seq, x.text, x.source_section, x.category, x.theme_id, t.label AS theme "
-        "FROM contributing_factors x LEFT JOIN themes t ON t.theme_id = x.theme_id AND t.theme_id >= 0"
+        "SELECT x.seq, x.text, x.source_section, c.class_name AS category, x.theme_id, t.label AS theme "
+        "FROM contributing_factors x LEFT JOIN themes t ON t.theme_id = x.theme_id AND t.theme_id >= 0 "
+        "LEFT JOIN (SELECT DISTINCT class, class_name FROM failure_modes) c ON c.class = x.category"
         + _VISIBLE_ONE
         + "ORDER BY x.seq",
         viewer,
@@ -123,13 +124,20 @@ def incident_factors(con: duckdb.DuckDBPyConnection, viewer: Viewer = ANONYMOUS,
     )
 
 
-def incident_theme_weights(con: duckdb.DuckDBPyConnection, viewer: Viewer = ANONYMOUS, *, incident_id: str) -> pd.DataFrame:
-    """theme_id, theme, weight (share of the incident's factors)."""
+def incident_failure_modes(con: duckdb.DuckDBPyConnection, viewer: Viewer = ANONYMOUS, *, incident_id: str) -> pd.DataFrame:
+    """The incident's failure modes, its own first: mode, name, class_name, weight (0 = mentioned
+    only), score, source (hand | rules | model), evidence (sentences), phrases, pattern (the label
+    of its pattern in that mode, if any). Nothing when the viewer may not read the incident."""
     return _incident_part(
         con,
-        "SELECT x.theme_id, t.label AS theme, x.weight FROM incident_themes x JOIN themes t USING (theme_id)"
+        """
+        SELECT x.mode, fm.name, fm.class_name, x.weight, x.score, x.source, x.evidence, x.phrases,
+               (SELECT t.label FROM incident_themes it JOIN themes t USING (theme_id)
+                 WHERE it.incident_id = x.incident_id AND t.mode = x.mode) AS pattern
+        FROM incident_failure_modes x JOIN failure_modes fm USING (mode)
+        """
         + _VISIBLE_ONE
-        + "AND x.theme_id >= 0 ORDER BY x.weight DESC, t.label",
+        + "ORDER BY x.weight DESC, x.score DESC, fm.name",
         viewer,
         incident_id,
     )
@@ -149,19 +157,19 @@ def incident_lint(con: duckdb.DuckDBPyConnection, viewer: Viewer = ANONYMOUS, *,
 
 def incident_related(con: duckdb.DuckDBPyConnection, viewer: Viewer = ANONYMOUS, *, incident_id: str) -> pd.DataFrame:
     """Precomputed neighbours: rank, score, incident_id (NULL when hidden), title, incident_date, severity,
-    services, shared_themes. Nothing when the incident itself is hidden."""
+    services, shared_modes (names of the failure modes both are of). Nothing when the incident itself is hidden."""
     return _incident_part(
         con,
         """
-        , mine AS (SELECT theme_id FROM incident_themes WHERE incident_id = $incident_id AND theme_id >= 0)
+        , mine AS (SELECT mode FROM incident_failure_modes WHERE incident_id = $incident_id AND weight > 0)
         SELECT x.rank, x.score,
                CASE WHEN r.visible THEN r.incident_id END AS related_id,
                CASE WHEN r.visible THEN coalesce(r.title, r.incident_id) ELSE r.hidden_label END AS title,
                r.incident_date, r.sev AS severity,
                (SELECT string_agg(service, ', ' ORDER BY service) FROM incident_services s
                  WHERE s.incident_id = r.incident_id) AS services,
-               (SELECT string_agg(t.label, '; ' ORDER BY t.label) FROM incident_themes it JOIN themes t USING (theme_id)
-                 WHERE it.incident_id = r.incident_id AND it.theme_id IN (SELECT theme_id FROM mine)) AS shared_themes
+               (SELECT string_agg(fm.name, '; ' ORDER BY fm.name) FROM incident_failure_modes f JOIN failure_modes fm USING (mode)
+                 WHERE f.incident_id = r.incident_id AND f.weight > 0 AND f.mode IN (SELECT mode FROM mine)) AS shared_modes
         FROM related_incidents x
         JOIN scope r ON r.incident_id = x.related_id
         """

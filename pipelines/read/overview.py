@@ -1,4 +1,4 @@
-"""Overview page and filter bar: options, date bounds, incidents per month, KPIs, top services and themes."""
+"""Overview page and filter bar: options, date bounds, incidents per month, KPIs, top services and failure modes."""
 
 from __future__ import annotations
 
@@ -11,10 +11,12 @@ import pandas as pd
 from pipelines.quarters import Quarter, default_quarter
 from pipelines.read.access import ANONYMOUS
 from pipelines.read.periods import dense_start_year
+from pipelines.read.repeats import MODE_MEMBERS
 from pipelines.read.scope import CLOSED_STATUSES, COMPLETE_AT, NO_FILTERS, Filters, run, scoped
 
 def filter_options(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """Every value the filter bar offers: columns kind (team|service|severity|theme), value, label."""
+    """Every value the filter bar offers: columns kind (team|service|severity|theme), value, label
+    (a theme is a recurring pattern, labelled 'failure mode: pattern')."""
     return run(
         con,
         """
@@ -24,7 +26,8 @@ def filter_options(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         UNION ALL
         SELECT 'severity', severity, severity FROM incidents WHERE severity IS NOT NULL GROUP BY severity
         UNION ALL
-        SELECT 'theme', CAST(theme_id AS VARCHAR), label FROM themes WHERE theme_id >= 0
+        SELECT 'theme', CAST(t.theme_id AS VARCHAR), fm.name || ': ' || t.label
+        FROM themes t JOIN failure_modes fm USING (mode) WHERE t.theme_id >= 0
         ORDER BY kind, label
         """,
     )
@@ -173,16 +176,17 @@ def top_services(con: duckdb.DuckDBPyConnection, filters: Filters = NO_FILTERS, 
     )
 
 
-def top_themes(con: duckdb.DuckDBPyConnection, filters: Filters = NO_FILTERS, *, today: date, limit: int = 10) -> pd.DataFrame:
-    """theme_id, theme (label), incidents in the reference quarter; unclustered factors (-1) left out."""
+def top_failure_modes(con: duckdb.DuckDBPyConnection, filters: Filters = NO_FILTERS, *, today: date, limit: int = 10) -> pd.DataFrame:
+    """mode, name, incidents in the reference quarter (distinct incidents of which it is one of the modes)."""
     ref = _quarter_bounds(con, filters, today)
     return scoped(
         con,
-        """
-        SELECT t.theme_id, t.label AS theme, count(DISTINCT sc.incident_id) AS incidents
-        FROM scope sc JOIN incident_themes it USING (incident_id) JOIN themes t USING (theme_id)
-        WHERE sc.incident_date >= $q_start::DATE AND sc.incident_date < $q_end::DATE AND t.theme_id >= 0
-        GROUP BY ALL ORDER BY incidents DESC, theme LIMIT $limit
+        f"""
+        , im AS ({MODE_MEMBERS})
+        SELECT fm.mode, fm.name, count(DISTINCT sc.incident_id) AS incidents
+        FROM scope sc JOIN im USING (incident_id) JOIN failure_modes fm USING (mode)
+        WHERE sc.incident_date >= $q_start::DATE AND sc.incident_date < $q_end::DATE
+        GROUP BY ALL ORDER BY incidents DESC, fm.name LIMIT $limit
         """,
         replace(filters, start=None),
         ANONYMOUS,

@@ -2,7 +2,7 @@
 
 The dashboard and `hindsight related` share this, so both apply the same visibility rule:
 a match the viewer may not read keeps its rank and score but shows no id, title, terms,
-themes or services (`visible` is false); callers decide whether to show such a row at all.
+failure modes or services (`visible` is false); callers decide whether to show such a row at all.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ class RestrictedIncident(Exception):
 
 COLUMNS = [
     "rank", "score", "visible", "incident_id", "title", "incident_date", "severity", "services",
-    "shared_themes", "shared_terms", "shared_services",
+    "shared_modes", "shared_terms", "shared_services",
 ]
 
 
@@ -38,8 +38,8 @@ def load_related_index(con: duckdb.DuckDBPyConnection, db_path: Path) -> related
         return None
 
 
-def theme_labels(con: duckdb.DuckDBPyConnection) -> dict[int, str]:
-    return {int(t): str(label) for t, label in con.execute("SELECT theme_id, label FROM themes").fetchall()}
+def mode_names(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    return {str(m): str(name) for m, name in con.execute("SELECT mode, name FROM failure_modes").fetchall()}
 
 
 def search(
@@ -71,7 +71,7 @@ def search(
         return pd.DataFrame(columns=COLUMNS)
     cards = incident_cards(con, viewer, ids=[m.incident_id for m in matches])
     by_pos = {int(r.position): r for r in cards.itertuples(index=False)}
-    labels = theme_labels(con)
+    names = mode_names(con)
     rows = []
     for pos, m in enumerate(matches, 1):
         card = by_pos.get(pos)
@@ -88,7 +88,7 @@ def search(
                 "incident_date": card.incident_date if visible else None,
                 "severity": card.severity if visible else None,
                 "services": card.services if visible else None,
-                "shared_themes": [labels.get(t, f"theme {t}") for t in m.shared_themes] if visible else [],
+                "shared_modes": [names.get(t, t) for t in m.shared_modes] if visible else [],
                 "shared_terms": list(m.shared_terms) if visible else [],
                 "shared_services": list(m.shared_services) if visible else [],
             }

@@ -72,7 +72,7 @@ def review_theme_counts(
     previous_start: date,
     viewer: Viewer = ANONYMOUS,
 ) -> pd.DataFrame:
-    """Themes of the incidents dated in [start, end): incidents per theme there and in the quarter
+    """Themes (recurring patterns, labelled 'failure mode: pattern') of the incidents dated in [start, end): incidents per theme there and in the quarter
     before ([previous_start, start)), when the theme was first seen at all, and `visible`: whether the
     viewer (groups and email) may see at least one incident of the theme. A theme label is built from
     factor text, so a theme seen only in hidden incidents must not show its label."""
@@ -94,9 +94,11 @@ def review_theme_counts(
             WHERE it.theme_id <> -1 AND i.incident_date >= $previous_start AND i.incident_date < $end
             GROUP BY it.theme_id
         )
-        SELECT w.theme_id, t.label, w.incidents, w.previous_incidents, h.first_seen, h.visible
+        SELECT w.theme_id, coalesce(fm.name || ': ' || t.label, t.label) AS label, w.incidents, w.previous_incidents,
+               h.first_seen, h.visible
         FROM in_window w
         JOIN themes t USING (theme_id)
+        LEFT JOIN failure_modes fm ON fm.mode = t.mode
         JOIN theme_history h USING (theme_id)
         WHERE w.incidents > 0
         ORDER BY w.incidents DESC, t.label, w.theme_id
@@ -105,31 +107,23 @@ def review_theme_counts(
     ).df()
 
 
-def review_repeats(
-    con: duckdb.DuckDBPyConnection, *, start: date, end: date, viewer: Viewer = ANONYMOUS
-) -> pd.DataFrame:
-    """Repeat incidents dated in [start, end), grouped by theme and service (counts only, no titles);
-    `visible` as in review_theme_counts."""
+def review_repeats(con: duckdb.DuckDBPyConnection, *, start: date, end: date) -> pd.DataFrame:
+    """Repeat incidents dated in [start, end), grouped by failure mode and service (counts only, no
+    titles): mode, label (the mode's name, from the taxonomy, never from incident text), service,
+    repeats, min_days_between."""
     return con.execute(
         """
-        WITH theme_history AS (
-            SELECT it.theme_id, bool_or(""" + visible_sql("i") + """) AS visible
-            FROM incident_themes it JOIN incidents i USING (incident_id)
-            GROUP BY it.theme_id
-        )
-        SELECT r.theme_id, t.label, r.service,
+        SELECT r.mode, coalesce(fm.name, r.mode) AS label, r.service,
                count(DISTINCT r.incident_id) AS repeats,
-               min(r.days_between) AS min_days_between,
-               coalesce(h.visible, false) AS visible
+               min(r.days_between) AS min_days_between
         FROM repeat_incidents r
         JOIN incidents i USING (incident_id)
-        LEFT JOIN themes t ON t.theme_id = r.theme_id
-        LEFT JOIN theme_history h ON h.theme_id = r.theme_id
+        LEFT JOIN failure_modes fm ON fm.mode = r.mode
         WHERE i.incident_date >= $start AND i.incident_date < $end
-        GROUP BY r.theme_id, t.label, r.service, h.visible
-        ORDER BY repeats DESC, t.label, r.service
+        GROUP BY r.mode, fm.name, r.service
+        ORDER BY repeats DESC, label, r.service
         """,
-        {"start": start, "end": end, "principals": list(viewer.principals)},
+        {"start": start, "end": end},
     ).df()
 
 

@@ -1,4 +1,4 @@
-"""Trends: incidents per quarter by team / service / theme, and time to detect / resolve."""
+"""Trends: incidents per quarter by team / service / failure mode, and time to detect / resolve."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import pandas as pd
 
 from pipelines.quarters import label_sql
 from pipelines.read.access import ANONYMOUS
+from pipelines.read.repeats import MODE_MEMBERS
 from pipelines.read.scope import MIN_SAMPLE, NO_FILTERS, Filters, scoped
 
 # One row per (incident, quarter start, group) for each way of breaking incidents down.
@@ -20,10 +21,10 @@ _MEMBERS = {
         SELECT sc.incident_id, date_trunc('quarter', sc.incident_date)::DATE AS q, s.service AS g
         FROM scope sc JOIN incident_services s USING (incident_id) WHERE sc.incident_date IS NOT NULL
     """,
-    "theme": """
-        SELECT DISTINCT sc.incident_id, date_trunc('quarter', sc.incident_date)::DATE AS q, t.label AS g
-        FROM scope sc JOIN incident_themes it USING (incident_id) JOIN themes t USING (theme_id)
-        WHERE sc.incident_date IS NOT NULL AND t.theme_id >= 0
+    "failure mode": f"""
+        SELECT DISTINCT sc.incident_id, date_trunc('quarter', sc.incident_date)::DATE AS q, fm.name AS g
+        FROM scope sc JOIN ({MODE_MEMBERS}) im USING (incident_id) JOIN failure_modes fm USING (mode)
+        WHERE sc.incident_date IS NOT NULL
     """,
 }
 DIMENSIONS = tuple(_MEMBERS)

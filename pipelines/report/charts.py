@@ -109,10 +109,10 @@ def themes_chart(review: QuarterlyReview) -> alt.Chart | None:
         rows.append({"theme": name, "quarter": str(review.quarter), "incidents": t.incidents})
     df = pd.DataFrame(rows)
     return (
-        alt.Chart(df, title=f"Top contributing-factor themes in {review.quarter}")
+        alt.Chart(df, title=f"Top recurring patterns in {review.quarter}")
         .mark_bar()
         .encode(
-            y=alt.Y("theme:N", sort=order, title="Theme", axis=alt.Axis(labelLimit=260)),
+            y=alt.Y("theme:N", sort=order, title="Pattern", axis=alt.Axis(labelLimit=260)),
             yOffset=alt.YOffset("quarter:N", sort=[str(review.previous.quarter), str(review.quarter)]),
             x=alt.X("incidents:Q", title="Incidents (count)", axis=alt.Axis(tickMinStep=1, format="d")),
             color=alt.Color("quarter:N", title="Quarter", scale=_quarter_scale(review)),

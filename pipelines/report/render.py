@@ -123,7 +123,7 @@ def document(review: QuarterlyReview) -> tuple[str, list[Section]]:
     theme_blocks: list[Block] = []
     if review.top_themes:
         theme_blocks.append(Table(
-            ["Theme", f"Incidents {q}", f"Incidents {p}", "First seen"],
+            ["Recurring pattern", f"Incidents {q}", f"Incidents {p}", "First seen"],
             [[t.label + (" (new)" if t.is_new else ""), str(t.incidents), str(t.previous_incidents),
               t.first_seen.isoformat() if t.first_seen else "–"] for t in review.top_themes],
             numeric=(1, 2),
@@ -131,29 +131,29 @@ def document(review: QuarterlyReview) -> tuple[str, list[Section]]:
         ))
         theme_blocks.append(Chart("themes"))
     else:
-        theme_blocks.append(f"No contributing-factor themes were found for incidents in {q}.")
+        theme_blocks.append(f"No recurring patterns were found for incidents in {q}.")
     if review.new_themes:
         theme_blocks.append(f"New this quarter (first seen in {q}):")
         theme_blocks.append([f"{t.label}: {t.incidents} incident(s)" for t in review.new_themes])
     else:
-        theme_blocks.append(f"No theme appeared for the first time in {q}.")
-    sections.append(Section("Themes", theme_blocks))
+        theme_blocks.append(f"No pattern appeared for the first time in {q}.")
+    sections.append(Section("Recurring patterns", theme_blocks))
 
     repeat_blocks: list[Block] = [
-        f"{review.repeat_count} repeat incident(s) in {q} (same theme and service as an earlier incident); "
+        f"{review.repeat_count} repeat incident(s) in {q} (same failure mode and service as an earlier incident); "
         f"{review.previous_repeats} in {p}."
     ]
     if review.repeats:
         shown = review.repeats[:TOP_REPEATS]
         repeat_blocks.append(Table(
-            ["Theme", "Service", "Repeats", "Shortest gap (days)"],
+            ["Failure mode", "Service", "Repeats", "Shortest gap (days)"],
             [[r.label, r.service, str(r.repeats), str(r.min_days_between)] for r in shown],
             numeric=(2, 3),
             wrap=(0,),
         ))
         if len(review.repeats) > len(shown):
             repeat_blocks.append(
-                f"{len(shown)} of {len(review.repeats)} theme and service pairs, most repeats first; "
+                f"{len(shown)} of {len(review.repeats)} failure mode and service pairs, most repeats first; "
                 "the Repeats page lists them all."
             )
     sections.append(Section("Repeats", repeat_blocks))

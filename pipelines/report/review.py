@@ -66,8 +66,8 @@ class ThemeCount:
 
 @dataclass(frozen=True)
 class RepeatGroup:
-    theme_id: int
-    label: str
+    mode: str
+    label: str  # the failure mode's name
     service: str
     repeats: int  # repeat incidents dated in the quarter
     min_days_between: int
@@ -108,7 +108,7 @@ class QuarterlyReview:
     previous: QuarterFigures
     top_themes: list[ThemeCount]
     new_themes: list[ThemeCount]
-    repeats: list[RepeatGroup]  # one row per theme + service; an incident can be in several
+    repeats: list[RepeatGroup]  # one row per failure mode + service; an incident can be in several
     repeat_count: int  # distinct incidents of the quarter that repeat an earlier one
     previous_repeats: int
     actions: ActionHealth
@@ -220,11 +220,11 @@ def build_review(
         quarter,
     )
     repeat_counts = queries.review_repeat_count(con, start=quarter.start, end=quarter.end, previous_start=prev_q.start).iloc[0]
-    repeats_df = queries.review_repeats(con, start=quarter.start, end=quarter.end, viewer=viewer)
+    repeats_df = queries.review_repeats(con, start=quarter.start, end=quarter.end)
     repeats = [
         RepeatGroup(
-            theme_id=int(r.theme_id),
-            label=(r.label if isinstance(r.label, str) else f"theme {r.theme_id}") if bool(r.visible) else RESTRICTED_THEME,
+            mode=str(r.mode),
+            label=str(r.label),
             service=str(r.service),
             repeats=int(r.repeats),
             min_days_between=int(r.min_days_between),

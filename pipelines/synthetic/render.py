@@ -456,7 +456,10 @@ def _front_matter(plan: IncidentPlan, rng: random.Random, title: str, fm_times: 
         if name in fm_times:
             lines.append(f"{pick(rng, aliases[name])}: {_fm_time(rng, at[name])}")
     if rng.random() < 0.6:
-        lines.append("tags: [" + ", ".join([plan.main_theme.replace("_", "-"), plan.services[0]]) + "]")
+        # Tags as people write them: where it hit and how bad, never the planted failure (the
+        # analysis must find that from the prose, like it has to in a real corpus).
+        impact = "customer-impact" if plan.severity in ("SEV1", "SEV2") else "internal"
+        lines.append("tags: [" + ", ".join([plan.services[0], plan.team, impact]) + "]")
     if plan.restricted:
         if rng.random() < 0.5:
             lines.append("restricted: true")

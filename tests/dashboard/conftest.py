@@ -2,15 +2,20 @@
 
 Six incidents, 2025Q4..2026Q3 (latest incident 2026-09-01, so "this quarter" is 2026Q3):
 
-  id      date        sev   team      services     ttd   ttr   compl  themes  action items
-  INC-1   2026-04-10  SEV1  payments  api, db      30m   4h    90     1       done(alice) + open due 2026-05-01 (bob)
-  INC-2   2026-05-20  SEV2  payments  api          10m   2h    60     1       done(alice)
-  INC-3   2026-07-05  SEV3  search    search       5m    1h    85     2       open, no owner, no due
-  INC-4   2026-08-15  SEV1  payments  api          1h    6h    70     1       open due 2026-08-01 (mallory)  RESTRICTED (security)
-  INC-5   2026-09-01  SEV4  search    search       -     -     30     2       none
-  INC-6   2025-12-01  SEV2  infra     db           2h    10h   100    -       done(carol)
+  id      date        sev   team      services     ttd   ttr   compl  modes (pattern)              action items
+  INC-1   2026-04-10  SEV1  payments  api, db      30m   4h    90     exhaustion (1)               done(alice) + open due 2026-05-01 (bob)
+  INC-2   2026-05-20  SEV2  payments  api          10m   2h    60     exhaustion 0.6 (1), code 0.4 done(alice)
+  INC-3   2026-07-05  SEV3  search    search       5m    1h    85     overload (2)                 open, no owner, no due
+  INC-4   2026-08-15  SEV1  payments  api          1h    6h    70     exhaustion (1), by hand      open due 2026-08-01 (mallory)  RESTRICTED (security)
+  INC-5   2026-09-01  SEV4  search    search       -     -     30     overload (2)                 none
+  INC-6   2025-12-01  SEV2  infra     db           2h    10h   100    none (failover mentioned)    done(carol)
 
-Repeats: INC-2 after INC-1 (theme 1, api, 40 days); INC-4 after INC-2 (theme 1, api, 87 days).
+Failure modes: resource_exhaustion "Resource or quota exhaustion" (Capacity): INC-1, INC-2, INC-4, all
+in pattern 1 "connection pool exhaustion"; overload "Traffic overload" (Capacity): INC-3, INC-5, pattern 2
+"search indexing load"; code_deploy "Code change shipped a bug" (Change): INC-2 only, in no pattern (its
+Unclustered bucket). INC-6 mentions replication_failover (weight 0: not one of its modes) and has none.
+Repeats: INC-2 after INC-1 (resource_exhaustion, api, 40 days); INC-4 after INC-2 (resource_exhaustion, api,
+87 days). Recurred after fix: INC-4 (INC-2's only item done, due 2026-06-01).
 With TODAY = 2026-09-30: overdue = INC-1's open item (152 days) and INC-4's (60 days).
 INC-4's title, factors and action item mention "Vault breach" / "mallory": they must never show
 for an anonymous viewer.
@@ -51,21 +56,40 @@ ACTION_ITEMS = [
     ("INC-6", 0, "Tune failover timeout", "carol", "2026-01-15", "done", "P2", "mitigate"),
 ]
 FACTORS = [
-    # incident, seq, text, section, theme, category
+    # incident, seq, text, section, pattern (theme_id), category (failure-mode class)
     ("INC-1", 0, "Connection pool too small for peak traffic", "root_cause", 1, "capacity"),
-    ("INC-2", 0, "Connection leak exhausted the pool", "root_cause", 1, "software"),
-    ("INC-3", 0, "Index rebuild ran during peak hours", "root_cause", 2, "process"),
-    ("INC-4", 0, SECRET_FACTOR, "root_cause", 1, "process"),
-    ("INC-5", 0, "Cache warmup skipped after deploy", "root_cause", 2, "change"),
-    ("INC-6", 0, "Failover timeout set to default", "root_cause", -1, None),
+    ("INC-2", 0, "Connection leak exhausted the pool", "root_cause", 1, "capacity"),
+    ("INC-2", 1, "The deploy that morning leaked connections", "root_cause", -1, "change"),
+    ("INC-3", 0, "Index rebuild ran during peak hours", "root_cause", 2, "capacity"),
+    ("INC-4", 0, SECRET_FACTOR, "root_cause", 1, "capacity"),
+    ("INC-5", 0, "Cache warmup skipped under peak load", "root_cause", 2, "capacity"),
+    ("INC-6", 0, "Failover timeout set to default", "root_cause", -1, "data"),
+]
+FAILURE_MODES = [
+    ("resource_exhaustion", "capacity", "Capacity", "Resource or quota exhaustion", "A finite resource ran out."),
+    ("overload", "capacity", "Capacity", "Traffic overload", "Demand exceeded capacity."),
+    ("code_deploy", "change", "Change", "Code change shipped a bug", "A release introduced the defect."),
+    ("replication_failover", "data", "Data", "Database replication or failover", "Replicas lagged or failover went wrong."),
+]
+INCIDENT_FAILURE_MODES = [
+    # incident, mode, score, weight, source, evidence, phrases
+    ("INC-1", "resource_exhaustion", 2.0, 1.0, "rules", ["Connection pool too small for peak traffic"], ["connection pool"]),
+    ("INC-2", "resource_exhaustion", 3.0, 0.6, "rules", ["Connection leak exhausted the pool"], ["exhaust"]),
+    ("INC-2", "code_deploy", 2.0, 0.4, "rules", ["The deploy that morning leaked connections"], ["deploy"]),
+    ("INC-3", "overload", 2.0, 1.0, "rules", ["Index rebuild ran during peak hours"], ["peak"]),
+    ("INC-4", "resource_exhaustion", 1.0, 1.0, "hand", [SECRET_FACTOR], ["leak"]),
+    ("INC-5", "overload", 1.0, 1.0, "rules", ["Cache warmup skipped under peak load"], ["peak"]),
+    ("INC-6", "replication_failover", 0.5, 0.0, "rules", ["Failover timeout set to default"], ["failover"]),
 ]
 THEMES = [
-    (1, "connection pool exhaustion", ["pool", "connection", "leak"], "Connection pool too small for peak traffic", 3),
-    (2, "search indexing load", ["index", "search", "peak"], "Index rebuild ran during peak hours", 2),
-    (-1, "unclustered", [], None, 1),
+    (1, "resource_exhaustion", "connection pool exhaustion", ["pool", "connection", "leak"], "Connection pool too small for peak traffic",
+     ["Connection pool too small for peak traffic", "Connection leak exhausted the pool"], 3),
+    (2, "overload", "search indexing load", ["index", "search", "peak"], "Index rebuild ran during peak hours",
+     ["Index rebuild ran during peak hours"], 2),
+    (-1, None, "Unclustered", [], None, [], 2),
 ]
-INCIDENT_THEMES = [("INC-1", 1, 1.0), ("INC-2", 1, 1.0), ("INC-3", 2, 1.0), ("INC-4", 1, 1.0), ("INC-5", 2, 1.0), ("INC-6", -1, 1.0)]
-REPEATS = [("INC-2", "INC-1", 1, "api", 40), ("INC-4", "INC-2", 1, "api", 87)]
+INCIDENT_THEMES = [("INC-1", 1, 1.0), ("INC-2", 1, 0.6), ("INC-2", -1, 0.4), ("INC-3", 2, 1.0), ("INC-4", 1, 1.0), ("INC-5", 2, 1.0), ("INC-6", -1, 1.0)]
+REPEATS = [("INC-2", "INC-1", "resource_exhaustion", "api", 40, 1), ("INC-4", "INC-2", "resource_exhaustion", "api", 87, 1)]
 RELATED = [("INC-1", "INC-2", 1, 0.9), ("INC-1", "INC-4", 2, 0.8), ("INC-1", "INC-6", 3, 0.2), ("INC-3", "INC-5", 1, 0.5)]
 SECTIONS = [
     ("INC-1", 0, "summary", "Summary", "The **checkout** API ran out of connections. <img src=x onerror='window.__pwned=1'> [click](javascript:window.__pwned=1) costs $5 and $6", 5),
@@ -109,9 +133,11 @@ def build_fixture_db(path: Path) -> Path:
             ACTION_ITEMS,
         )
         con.executemany("INSERT INTO contributing_factors VALUES (?, ?, ?, ?, ?, ?)", FACTORS)
-        con.executemany("INSERT INTO themes VALUES (?, ?, ?, ?, ?)", THEMES)
+        con.executemany("INSERT INTO failure_modes VALUES (?, ?, ?, ?, ?)", FAILURE_MODES)
+        con.executemany("INSERT INTO incident_failure_modes VALUES (?, ?, ?, ?, ?, ?, ?)", INCIDENT_FAILURE_MODES)
+        con.executemany("INSERT INTO themes VALUES (?, ?, ?, ?, ?, ?, ?)", THEMES)
         con.executemany("INSERT INTO incident_themes VALUES (?, ?, ?)", INCIDENT_THEMES)
-        con.executemany("INSERT INTO repeat_incidents VALUES (?, ?, ?, ?, ?)", REPEATS)
+        con.executemany("INSERT INTO repeat_incidents VALUES (?, ?, ?, ?, ?, ?)", REPEATS)
         con.executemany("INSERT INTO related_incidents VALUES (?, ?, ?, ?)", RELATED)
         con.executemany("INSERT INTO sections VALUES (?, ?, ?, ?, ?, ?)", SECTIONS)
         con.executemany("INSERT INTO timeline_events VALUES (?, ?, ?, ?, ?)", TIMELINE)

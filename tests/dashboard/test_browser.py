@@ -40,7 +40,7 @@ CHROMIUM_ARGS = [
 PAGES = [
     ("trends", "Trends", True),  # first: a fresh server's first request straight to a page URL
     ("", "Reliability overview", True),  # the default page lives at the root URL
-    ("themes", "Recurring themes", True),
+    ("themes", "Failure modes and recurring patterns", True),
     ("repeats", "Repeat incidents", True),
     ("action_items", "Action-item follow-through", True),
     ("data_quality", "Data quality", True),

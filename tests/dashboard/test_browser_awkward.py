@@ -22,7 +22,7 @@ DENSE = (2023, 2025)  # the README: 2023-02-14 to 2025-10-07, 8 incidents
 PAGES = [  # url path, title, charts expected
     ("", "Reliability overview", True),
     ("trends", "Trends", True),
-    ("themes", "Recurring themes", True),
+    ("themes", "Failure modes and recurring patterns", True),
     ("repeats", "Repeat incidents", False),
     ("action_items", "Action-item follow-through", False),
     ("data_quality", "Data quality", True),

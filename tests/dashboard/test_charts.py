@@ -48,15 +48,15 @@ def _charts(con):
                                      category_title="Service", value_title="Incidents (count)"),
         "by_group": charts.incidents_by_group(q.incidents_by_dimension(con, dimension="service"), dimension="service"),
         "ttr": charts.duration_distribution(points, summary, metric="Time to resolve"),
-        "heatmap": charts.theme_heatmap(q.theme_quarters(con)),
-        "theme_services": charts.theme_services(q.theme_services(con)),
+        "heatmap": charts.mode_heatmap(q.failure_mode_quarters(con)),
+        "modes": charts.ranked_bars(q.top_failure_modes(con, today=TODAY), category="name", value="incidents", title="Most frequent failure modes",
+                                    category_title="Failure mode", value_title="Incidents (count)"),
         "completion": charts.completion(q.action_completion(con, by="team"), by="team"),
         "completion_quarter": charts.completion(q.action_completion(con, by="quarter"), by="quarter"),
         "overdue": charts.overdue_age(q.overdue_items(con, today=TODAY)),
         "timeline": charts.timeline(q.incident_timeline(con, incident_id="INC-1")),
         "completeness": charts.completeness_by_quarter(q.completeness_scores(con), complete_at=80),
         "lint": charts.lint_rules(q.lint_rule_counts(con)),
-        "categories": charts.category_breakdown(q.factor_categories(con)),
     }
 
 
@@ -83,14 +83,12 @@ def test_quantity_axes_name_their_unit(con):
         lambda df: charts.ranked_bars(df, category="a", value="b", title="t", category_title="A", value_title="B (count)"),
         lambda df: charts.incidents_by_group(df, dimension="team"),
         lambda df: charts.duration_distribution(df, df, metric="Time to resolve"),
-        lambda df: charts.theme_heatmap(df),
-        lambda df: charts.theme_services(df),
+        lambda df: charts.mode_heatmap(df),
         lambda df: charts.completion(df, by="team"),
         lambda df: charts.overdue_age(df),
         lambda df: charts.timeline(df),
         lambda df: charts.completeness_by_quarter(df, complete_at=80),
         lambda df: charts.lint_rules(df),
-        lambda df: charts.category_breakdown(df),
     ],
 )
 def test_empty_data_gives_no_chart(build):
@@ -164,7 +162,6 @@ def test_n_labels_never_run_together():
 
 def test_small_samples_are_drawn_faint_not_listed():
     spec = _spec(charts.duration_distribution(*_summary(["2025Q1", "2025Q2"], n=2), metric="Time to resolve"))
-    rows = next(iter(spec["datasets"].values()))
     assert "faint" in spec["title"]["text"] if isinstance(spec["title"], dict) else "faint" in spec["title"]
     assert any(r.get("enough") is False for rows_ in spec["datasets"].values() for r in rows_ if "enough" in r)
 
@@ -178,8 +175,8 @@ def test_the_quarter_in_progress_is_shaded():
     assert band[0]["q_start"] == "2026-07-01" and "in progress" in band[0]["note"]
 
 
-def test_heatmap_and_theme_bars_have_no_rotated_y_title_over_their_labels(con):
-    for name in ("heatmap", "theme_services"):
+def test_heatmap_has_no_rotated_y_title_over_its_labels(con):
+    for name in ("heatmap",):
         ys = [node["encoding"]["y"] for node in _walk(_spec(_charts(con)[name]))
               if isinstance(node.get("encoding"), dict) and isinstance(node["encoding"].get("y"), dict)]
         assert ys and all(y.get("title") is None for y in ys), name
@@ -231,3 +228,10 @@ def test_a_quarter_axis_labels_its_first_quarter_and_not_the_end_of_the_last():
     x = _spec(charts.incidents_by_group(df, dimension="team"))["layer"][0]["encoding"]["x"]
     assert [v["year"] * 100 + v["month"] for v in x["axis"]["values"]] == [202510, 202601]
     assert x["scale"]["domain"][0]["month"] == 10 and x["scale"]["domain"][1]["month"] == 4
+def test_mode_heatmap_has_one_row_per_mode_and_the_counts(con):
+    spec = _spec(charts.mode_heatmap(q.failure_mode_quarters(con)))
+    data = pd.DataFrame(next(iter(spec["datasets"].values())))
+    assert {(r.name, r.quarter): r.incidents for r in data.itertuples()} == {
+        ("Resource or quota exhaustion", "2026Q2"): 2, ("Resource or quota exhaustion", "2026Q3"): 1,
+        ("Traffic overload", "2026Q3"): 2, ("Code change shipped a bug", "2026Q2"): 1,
+    }

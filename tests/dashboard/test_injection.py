@@ -127,7 +127,8 @@ def test_hostile_values_match_literally(writable, hostile):
     assert queries.incident_cards(con, ids=[hostile]).empty
     assert queries.incidents_per_month(con, Filters(teams=(hostile,))).empty
     assert queries.incidents_per_month(con, Filters(services=(hostile,))).empty
-    assert queries.repeat_chain(con, theme_id=1, service=hostile).empty
+    assert queries.repeat_chain(con, mode="resource_exhaustion", service=hostile).empty
+    assert queries.mode_patterns(con, mode=hostile).empty
 
 
 def test_hostile_viewer_unlocks_nothing(writable):

@@ -6,6 +6,8 @@ to the fixture's TODAY so overdue counts do not depend on the calendar.
 
 from __future__ import annotations
 
+import json
+
 from pathlib import Path
 
 import pytest
@@ -131,29 +133,55 @@ def test_trends_switch_dimension_and_small_sample_note(app):
     assert_no_secrets(at)
 
 
-def test_themes_page(app):
+def test_themes_page_leads_with_failure_modes_then_patterns(app):
     at = app("themes")
-    summary = at.dataframe[0].value.set_index("label")
-    # the representative factor before the (long) term list, so it is on screen at 1400 px
-    assert list(summary.columns[:3]) == ["incidents", "factors", "representative"]
-    assert summary.loc["connection pool exhaustion", "incidents"] == 3
-    assert summary.loc["connection pool exhaustion", "representative"] == "Connection pool too small for peak traffic"
+    assert at.title[0].value == "Failure modes and recurring patterns"
+    assert any("5 of 6 incidents have a failure mode; 1 matched none" in c.value for c in at.caption)
+    modes = at.dataframe[0].value.set_index("name")
+    # Distinct incidents, the restricted INC-4 counted: INC-1, INC-2, INC-4 / INC-3, INC-5 / INC-2.
+    assert modes["incidents"].to_dict() == {"Resource or quota exhaustion": 3, "Traffic overload": 2, "Code change shipped a bug": 1}
+    assert modes.loc["Resource or quota exhaustion", ["patterns", "repeats", "recurred_after_fix", "quarters_active"]].tolist() == [1, 2, 1, 2]
+    assert len(at.get("vega_lite_chart")) == 1  # the mode x quarter trend
+    # The first mode is chosen: its evidence (only what an anonymous viewer may read), its pattern, its incidents.
+    quotes = [md.value for md in at.markdown if md.value.startswith("> ")]
+    assert quotes == ["> Connection leak exhausted the pool", "> Connection pool too small for peak traffic"]
+    patterns = at.dataframe[1].value
+    assert patterns[["label", "incidents", "first"]].values.tolist() == [["connection pool exhaustion", 3, "Connection pool too small for peak traffic"]]
     assert any(s.value == "3 incidents" for s in at.subheader)
-    assert any(s.value == "2 contributing factors" for s in at.subheader)  # INC-4's factor is hidden
-    assert summary.loc["connection pool exhaustion", "factors"] == 3  # ...and counted: the page says why 3 is not 2
-    assert any("other 1 factor is in restricted incidents" in c.value for c in at.caption)
+    drill = at.dataframe[2].value
+    assert sorted(drill["title"]) == ["Checkout API connection pool exhausted", "Checkout API pool exhausted again", "restricted incident"]
     assert_no_secrets(at)
-    at.selectbox(key="theme_drill").set_value(2).run()
-    assert any(s.value == "2 incidents" for s in at.subheader)
+    # A mode whose only incident is in no pattern shows its Unclustered bucket.
+    at.selectbox(key="mode_pick").set_value("code_deploy").run()
+    patterns = at.dataframe[1].value
+    assert patterns[["label", "incidents", "first"]].values.tolist() == [["Unclustered", 1, "The deploy that morning leaked connections"]]
+    assert any(s.value == "1 incidents" for s in at.subheader)
+
+
+def test_themes_page_and_cli_agree_on_sizes(app, fixture_db, capsys):
+    from pipelines import cli
+
+    at = app("themes")
+    page = at.dataframe[0].value.set_index("name")["incidents"].to_dict()
+    assert cli.main(["themes", "--db", str(fixture_db), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert {m["name"]: m["incidents"] for m in out["failure_modes"]} == page
+    assert SECRET_FACTOR not in json.dumps(out)
+
+
+def test_themes_page_shows_restricted_evidence_to_its_group(app):
+    at = app("themes", user={"is_logged_in": True, "email": "sam@example.com", "groups": ["security"]})
+    assert any(SECRET_FACTOR in md.value for md in at.markdown)
 
 
 def test_repeats_page(app):
     at = app("repeats")
     groups = at.dataframe[0].value
-    assert groups[["theme", "service", "repeats", "incidents"]].values.tolist() == [["connection pool exhaustion", "api", 2, 3]]
+    assert groups[["name", "service", "repeats", "incidents", "pattern"]].values.tolist() == [
+        ["Resource or quota exhaustion", "api", 2, 3, "connection pool exhaustion"]]
     after_fix = at.dataframe[1].value  # INC-4 came back after INC-2's only item (due 2026-06-01) was done
-    assert after_fix[["theme", "recurrences", "services"]].values.tolist() == [["connection pool exhaustion", 1, "api"]]
-    assert any("came back after every action item of an earlier incident of the theme was done" in c.value for c in at.caption)
+    assert after_fix[["name", "recurrences", "services"]].values.tolist() == [["Resource or quota exhaustion", 1, "api"]]
+    assert any("after every action item of an earlier incident of the mode on that service was done" in c.value for c in at.caption)
     chain = at.dataframe[2].value
     assert chain["title"].tolist() == ["Checkout API connection pool exhausted", "Checkout API pool exhausted again", "restricted incident"]
     assert_no_secrets(at)
@@ -187,6 +215,10 @@ def test_incident_page_renders_safely(app):
     assert items["status"].tolist() == ["done", "open"]
     related = at.dataframe[1].value  # INC-4 (restricted) is dropped from the neighbours, not listed
     assert related["title"].tolist() == ["Checkout API pool exhausted again", "Database failover took too long"]
+    assert related["shared_modes"].tolist()[0] == "Resource or quota exhaustion"
+    # Its failure mode with the sentence that made it one.
+    assert any(md.value.startswith("**Resource or quota exhaustion** (100%, rules) · pattern: *connection pool exhaustion*") for md in at.markdown)
+    assert "> Connection pool too small for peak traffic" in body
     assert_no_secrets(at)
 
 
@@ -269,9 +301,9 @@ def test_related_search_on_a_built_database(built_db, monkeypatch):
     results = at.dataframe[0].value
     assert 1 <= len(results) <= 10
     # the reason for each match in the first columns, themes as chips (a list each), at most three
-    assert list(results.columns[:4]) == ["rank", "title", "shared_themes", "shared_terms"]
-    assert all(isinstance(t, (list, tuple)) or hasattr(t, "tolist") for t in results["shared_themes"])
-    assert max(len(t) for t in results["shared_themes"]) <= 3
+    assert list(results.columns[:4]) == ["rank", "title", "shared_modes", "shared_terms"]
+    assert all(isinstance(t, (list, tuple)) or hasattr(t, "tolist") for t in results["shared_modes"])
+    assert max(len(t) for t in results["shared_modes"]) <= 3
     assert results["rank"].tolist() == list(range(1, len(results) + 1))
     assert results["score"].is_monotonic_decreasing
     assert results["link"].str.startswith("incident?incident=").all()

@@ -69,10 +69,11 @@ def test_kpis_follow_the_filter_end_date(con):
     assert (k.loc["this"].incidents, k.loc["last"].incidents) == (2, 0)
 
 
-def test_top_services_and_themes_this_quarter(con):
+def test_top_services_and_failure_modes_this_quarter(con):
     today = date(2026, 10, 1)  # 2026Q3 complete
     assert q.top_services(con, today=today).set_index("service").incidents.to_dict() == {"search": 2, "api": 1}
-    assert q.top_themes(con, today=today).set_index("theme").incidents.to_dict() == {"search indexing load": 2, "connection pool exhaustion": 1}
+    # 2026Q3: INC-3 and INC-5 are traffic overload, INC-4 (restricted, still counted) resource exhaustion.
+    assert q.top_failure_modes(con, today=today).set_index("name").incidents.to_dict() == {"Traffic overload": 2, "Resource or quota exhaustion": 1}
     assert q.top_services(con, today=TODAY).set_index("service").incidents.to_dict() == {"api": 2, "db": 1}  # 2026Q2
 
 
@@ -81,7 +82,8 @@ def test_top_services_and_themes_this_quarter(con):
     [
         ("team", {("2025Q4", "infra"): 1, ("2026Q2", "payments"): 2, ("2026Q3", "payments"): 1, ("2026Q3", "search"): 2}),
         ("service", {("2025Q4", "db"): 1, ("2026Q2", "api"): 2, ("2026Q2", "db"): 1, ("2026Q3", "api"): 1, ("2026Q3", "search"): 2}),
-        ("theme", {("2026Q2", "connection pool exhaustion"): 2, ("2026Q3", "connection pool exhaustion"): 1, ("2026Q3", "search indexing load"): 2}),
+        ("failure mode", {("2026Q2", "Resource or quota exhaustion"): 2, ("2026Q2", "Code change shipped a bug"): 1,
+                          ("2026Q3", "Resource or quota exhaustion"): 1, ("2026Q3", "Traffic overload"): 2}),
     ],
 )
 def test_incidents_by_dimension(con, dimension, expected):
@@ -139,44 +141,78 @@ def test_duration_summary_median_p90_and_n(con):
     assert len(sample) == 6 and sample.equals(q.durations(con, per_quarter=1))
 
 
-def test_themes_summary_hides_restricted_representative(con):
-    t = q.themes_summary(con).set_index("theme_id")
-    assert t.loc[1, "incidents"] == 3 and t.loc[1, "factors"] == 3
-    assert t.loc[1, "representative"] == "Connection pool too small for peak traffic"
-    assert SECRET_FACTOR not in _all_text(q.themes_summary(con))
+def test_failure_mode_summary_counts_distinct_incidents_restricted_included(con):
+    t = q.failure_mode_summary(con).set_index("mode")
+    assert t.index.tolist() == ["resource_exhaustion", "overload", "code_deploy"]  # INC-6 only mentions failover: no mode
+    r = t.loc["resource_exhaustion"]
+    assert (r["name"], r.class_name, r.incidents, r.by_hand, r.patterns, r.unclustered, r.repeats, r.recurred_after_fix, r.quarters_active) == (
+        "Resource or quota exhaustion", "Capacity", 3, 1, 1, 0, 2, 1, 2)
+    assert list(r.services) == ["api", "db"]
+    c = t.loc["code_deploy"]
+    assert (c.incidents, c.patterns, c.unclustered) == (1, 0, 1)
+    assert q.failure_mode_coverage(con).iloc[0].tolist() == [6, 5, 1]
+    # Filters narrow it: only 2026Q3.
+    q3 = q.failure_mode_summary(con, q.Filters(start=date(2026, 7, 1))).set_index("mode").incidents.to_dict()
+    assert q3 == {"overload": 2, "resource_exhaustion": 1}
+    assert SECRET_FACTOR not in _all_text(q.failure_mode_summary(con))
 
 
-def test_theme_drill_down_masks_restricted(con):
-    inc = q.theme_incidents(con, theme_id=1)
-    assert len(inc) == 3
+def test_failure_mode_examples_are_evidence_the_viewer_may_read(con):
+    anon = q.failure_mode_examples(con, mode="resource_exhaustion")
+    assert anon.sentence.tolist() == ["Connection leak exhausted the pool", "Connection pool too small for peak traffic"]  # by score
+    assert SECRET_FACTOR in q.failure_mode_examples(con, viewer=SECURITY, mode="resource_exhaustion").sentence.tolist()
+    assert q.failure_mode_examples(con, mode="replication_failover").empty  # mentioned only, not one of INC-6's modes
+
+
+def test_patterns_of_a_mode_and_its_unclustered_bucket(con):
+    p = q.mode_patterns(con, mode="resource_exhaustion")
+    assert p[["theme_id", "label", "incidents"]].values.tolist() == [[1, "connection pool exhaustion", 3]]
+    assert list(p.examples.iloc[0]) == ["Connection pool too small for peak traffic", "Connection leak exhausted the pool"]
+    code = q.mode_patterns(con, mode="code_deploy")
+    assert code[["theme_id", "label", "incidents"]].values.tolist() == [[-1, "Unclustered", 1]]
+    assert list(code.examples.iloc[0]) == ["The deploy that morning leaked connections"]
+
+
+def test_mode_drill_down_masks_restricted(con):
+    inc = q.mode_incidents(con, mode="resource_exhaustion")
+    assert len(inc) == 3 and set(inc.pattern) == {"connection pool exhaustion"}
     hidden = inc[inc.incident_id.isna()]
-    assert hidden.title.tolist() == ["restricted incident"]
-    assert SECRET_TITLE not in _all_text(inc)
-    factors = q.theme_factors(con, theme_id=1)
-    assert sorted(factors.incident_id) == ["INC-1", "INC-2"]
-    assert SECRET_FACTOR in q.theme_factors(con, viewer=SECURITY, theme_id=1).factor.tolist()
+    assert hidden.title.tolist() == ["restricted incident"] and hidden.evidence.isna().all()
+    assert SECRET_TITLE not in _all_text(inc) and SECRET_FACTOR not in _all_text(inc)
+    assert SECRET_FACTOR in q.mode_incidents(con, viewer=SECURITY, mode="resource_exhaustion").evidence.tolist()
+    assert q.mode_incidents(con, mode="code_deploy", theme_id=-1).incident_id.tolist() == ["INC-2"]
+    assert q.mode_incidents(con, mode="code_deploy", theme_id=1).empty
 
 
-def test_heatmap_services_categories(con):
-    hm = q.theme_quarters(con)
-    assert {(r.theme, r.quarter): r.incidents for r in hm.itertuples()}[("connection pool exhaustion", "2026Q2")] == 2
-    ts = q.theme_services(con)
-    assert {(r.theme_id, r.service): r.incidents for r in ts.itertuples()} == {(1, "api"): 3, (1, "db"): 1, (2, "search"): 2}
-    cats = q.factor_categories(con).set_index("category").factors.to_dict()
-    assert cats == {"process": 2, "capacity": 1, "software": 1, "change": 1, "(uncategorised)": 1}
+def test_mode_quarters_and_classes(con):
+    hm = q.failure_mode_quarters(con)
+    assert {(r.name, r.quarter): r.incidents for r in hm.itertuples()}[("Resource or quota exhaustion", "2026Q2")] == 2
+    assert q.failure_mode_classes(con).set_index("class_name").incidents.to_dict() == {"Capacity": 5, "Change": 1}
+
+
+def test_incident_failure_modes_with_evidence(con):
+    m = q.incident_failure_modes(con, incident_id="INC-2")
+    assert m[["name", "weight", "source"]].values.tolist() == [
+        ["Resource or quota exhaustion", 0.6, "rules"], ["Code change shipped a bug", 0.4, "rules"],
+    ]
+    assert m.pattern.iloc[0] == "connection pool exhaustion" and pd.isna(m.pattern.iloc[1])
+    assert list(m.evidence.iloc[0]) == ["Connection leak exhausted the pool"]
+    assert q.incident_failure_modes(con, incident_id="INC-4").empty  # restricted: nothing for an anonymous viewer
+    assert list(q.incident_failure_modes(con, viewer=SECURITY, incident_id="INC-4").evidence.iloc[0]) == [SECRET_FACTOR]
 
 
 def test_repeats_chain_and_recurred_after_fix(con):
     g = q.repeat_groups(con).iloc[0]
-    assert (g.theme_id, g.service, g.repeats, g.incidents, g.min_days_between) == (1, "api", 2, 3, 40)
-    chain = q.repeat_chain(con, theme_id=1, service="api")
+    assert (g["mode"], g["name"], g.service, g.repeats, g.incidents, g.min_days_between, g.pattern) == (
+        "resource_exhaustion", "Resource or quota exhaustion", "api", 2, 3, 40, "connection pool exhaustion")
+    chain = q.repeat_chain(con, mode="resource_exhaustion", service="api")
     assert chain.title.tolist()[:2] == ["Checkout API connection pool exhausted", "Checkout API pool exhausted again"]
     assert chain.title.tolist()[2] == "restricted incident"
     assert chain.days_since_previous.tolist()[1:] == [40, 87]
     raf = q.recurred_after_fix(con)
     # INC-4 (2026-08-15) recurred after INC-2, whose only item is done and was due 2026-06-01;
     # INC-2 after INC-1 does not count (an item is open)
-    assert raf[["theme_id", "recurrences", "services"]].values.tolist() == [[1, 1, "api"]]
+    assert raf[["mode", "name", "recurrences", "services"]].values.tolist() == [["resource_exhaustion", "Resource or quota exhaustion", 1, "api"]]
     assert pd.Timestamp(raf.last_recurrence.iloc[0]).date() == date(2026, 8, 15)
     assert SECRET_TITLE not in _all_text(raf)
 
@@ -186,7 +222,7 @@ def test_recurred_after_fix_follows_the_filters(con):
     assert q.recurred_after_fix(con, q.Filters(themes=(2,))).empty
     # INC-2, the fixed incident, may lie outside the range: only the recurrence has to be inside it
     raf = q.recurred_after_fix(con, q.Filters(start=date(2026, 7, 1)))
-    assert raf[["theme_id", "recurrences"]].values.tolist() == [[1, 1]]
+    assert raf[["mode", "recurrences"]].values.tolist() == [["resource_exhaustion", 1]]
 
 
 def test_a_fix_due_after_the_recurrence_does_not_count(fixture_db, tmp_path):
@@ -199,10 +235,10 @@ def test_a_fix_due_after_the_recurrence_does_not_count(fixture_db, tmp_path):
         assert q.recurred_after_fix(c).empty
         # due the day before INC-4 started: counts again
         c.execute("UPDATE action_items SET due_date = DATE '2026-08-14' WHERE incident_id = 'INC-2'")
-        assert q.recurred_after_fix(c)[["theme_id", "recurrences"]].values.tolist() == [[1, 1]]
+        assert q.recurred_after_fix(c)[["mode", "recurrences"]].values.tolist() == [["resource_exhaustion", 1]]
         # repeat_incidents links are not what decides: with none, INC-4 still recurred after INC-2's fix
         c.execute("DELETE FROM repeat_incidents")
-        assert q.recurred_after_fix(c)[["theme_id", "recurrences"]].values.tolist() == [[1, 1]]
+        assert q.recurred_after_fix(c)[["mode", "recurrences"]].values.tolist() == [["resource_exhaustion", 1]]
 
 
 def test_action_item_figures(con):
@@ -288,7 +324,9 @@ def test_hostile_filter_values_are_data_not_sql(con, value):
     f = q.Filters(teams=(value,), services=(value,), severities=(value,))
     assert q.incidents_per_month(con, f).empty
     assert q.incident_detail(con, incident_id=value).empty
-    assert q.repeat_chain(con, theme_id=1, service=value).empty
+    assert q.repeat_chain(con, mode="resource_exhaustion", service=value).empty
+    assert q.repeat_chain(con, mode=value, service="api").empty
+    assert q.mode_incidents(con, mode=value).empty
     assert len(q.incidents_per_month(con)) == 6  # data intact
 
 
@@ -301,8 +339,11 @@ def test_every_query_returns_a_dataframe_on_an_empty_database(tmp_path):
     con = duckdb.connect(str(path), read_only=True)
     calls = [
         q.filter_options(con), q.date_bounds(con), q.incidents_per_month(con), q.overview_kpis(con, today=TODAY),
-        q.top_services(con, today=TODAY), q.top_themes(con, today=TODAY), q.incidents_outside(con), q.incidents_by_dimension(con), q.durations(con), q.duration_summary(con),
-        q.themes_summary(con), q.theme_quarters(con), q.theme_services(con), q.factor_categories(con),
+        q.top_services(con, today=TODAY), q.top_failure_modes(con, today=TODAY), q.incidents_outside(con), q.incidents_by_dimension(con),
+        q.durations(con), q.duration_summary(con),
+        q.failure_mode_summary(con), q.failure_mode_coverage(con), q.failure_mode_quarters(con), q.failure_mode_classes(con),
+        q.failure_mode_examples(con, mode="dns"), q.mode_patterns(con, mode="dns"), q.mode_incidents(con, mode="dns"),
+        q.incident_failure_modes(con, incident_id="x"),
         q.repeat_groups(con), q.recurred_after_fix(con), q.action_completion(con), q.overdue_items(con, today=TODAY),
         q.unassigned_items(con), q.incidents_without_actions(con), q.action_item_totals(con, today=TODAY),
         q.incident_choices(con), q.missing_parts(con), q.completeness_scores(con), q.lint_rule_counts(con), q.ingest_errors(con),

@@ -2,8 +2,8 @@
 
 2026Q3 (the reviewed quarter): A1..A5, A3 restricted to the "security" group.
 2026Q2 (previous): B1, B2.  2026Q1: C1.  Plus U1 with no date.
-Theme 1 "retry storms" spans C1, B1, A1, A4; theme 2 "config drift" first appears in A2 (Q3);
-theme 3 appears only in the restricted A3; A5 is unclustered (-1).
+Theme (pattern) 1 "retry storms" spans C1, B1, A1, A4; theme 2 "config drift" first appears in A2 (Q3);
+theme 3 appears only in the restricted A3; A5 is unclustered (-1). Repeats are by failure mode.
 """
 
 from __future__ import annotations
@@ -50,8 +50,11 @@ INCIDENTS = [
 
 THEMES = [(1, "retry storms"), (2, "config drift"), (3, SECRET_THEME), (-1, "unclustered")]
 INCIDENT_THEMES = [("C1", 1), ("B1", 1), ("A1", 1), ("A4", 1), ("A2", 2), ("A3", 3), ("A5", -1)]
-# A4 repeats on two themes: it must count once as a repeat incident.
-REPEATS = [("A1", "C1", 1, "api", 154), ("A4", "A1", 1, "api", 58), ("A4", "A2", 2, "api", 22), ("B1", "C1", 1, "api", 68)]
+# Failure modes (from the taxonomy: names never come from incident text).
+MODES = [("retry_storm", "capacity", "Capacity", "Retry storm or cascading failure"), ("config_change", "change", "Change", "Configuration change or misconfiguration")]
+# A4 repeats on two modes: it must count once as a repeat incident.
+REPEATS = [("A1", "C1", "retry_storm", "api", 154, 1), ("A4", "A1", "retry_storm", "api", 58, 1),
+           ("A4", "A2", "config_change", "api", 22, None), ("B1", "C1", "retry_storm", "api", 68, None)]
 # (incident, text, owner, due, status)
 ACTIONS = [
     ("A1", "Add retry budget", "Alice Chen", date(2026, 8, 1), "done"),
@@ -80,7 +83,8 @@ def make_review_db(path: Path) -> Path:
         con.execute("INSERT INTO themes (theme_id, label, size) VALUES (?, ?, 1)", [theme_id, label])
     for iid, theme_id in INCIDENT_THEMES:
         con.execute("INSERT INTO incident_themes VALUES (?, ?, 1.0)", [iid, theme_id])
-    con.executemany("INSERT INTO repeat_incidents VALUES (?, ?, ?, ?, ?)", REPEATS)
+    con.executemany("INSERT INTO failure_modes VALUES (?, ?, ?, ?, 'd')", MODES)
+    con.executemany("INSERT INTO repeat_incidents VALUES (?, ?, ?, ?, ?, ?)", REPEATS)
     for seq, (iid, text, owner, due, status) in enumerate(ACTIONS):
         con.execute(
             "INSERT INTO action_items (incident_id, seq, text, owner, due_date, status) VALUES (?, ?, ?, ?, ?, ?)",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import duckdb
@@ -192,14 +193,41 @@ def test_nothing_loadable_publishes_nothing_and_keeps_the_old_db(sample_corpus: 
 
 def test_build_info_records_the_build(sample_corpus: Path, tmp_path: Path) -> None:
     db = tmp_path / "h.duckdb"
-    result = build([sample_corpus], db, analysis=False, jobs=1, n_themes=5)
+    result = build([sample_corpus], db, analysis=False, jobs=1)
     info = dict(rows(db, "SELECT key, value FROM build_info"))
     assert info["build_id"] == result.build_id
     assert info["artifacts_prefix"] == f"{db}.{result.build_id}"
-    assert info["n_themes"] == "5" and info["analysis"] == "skipped"
+    assert info["taxonomy"] == "bundled" and info["analysis"] == "skipped"
     assert str(sample_corpus) in info["corpus_roots"]
     for key in ("parser_version", "built_at", "corpus_hash", "code_version"):
         assert info[key]
+
+
+TEAM_TAXONOMY = """
+[[modes]]
+key = "flag_service"
+class = "change"
+name = "Feature-flag service failure"
+description = "The flag service itself failed."
+strong = ["flag service"]
+"""
+
+
+def test_a_team_taxonomy_is_used_and_editing_it_redoes_the_analysis(sample_corpus: Path, tmp_path: Path) -> None:
+    team = tmp_path / "team.toml"
+    team.write_text(TEAM_TAXONOMY)
+    db = tmp_path / "h.duckdb"
+    build([sample_corpus], db, jobs=1, taxonomy=team)
+    assert ("Feature-flag service failure",) in rows(db, "SELECT name FROM failure_modes")
+    info = dict(rows(db, "SELECT key, value FROM build_info"))
+    assert info["taxonomy"] == str(team) and json.loads(info["failure_modes"])["taxonomy"] == str(team)
+    assert build([sample_corpus], db, jobs=1, taxonomy=team).analysis == "reused"
+    team.write_text('disable = ["attack_abuse"]\n' + TEAM_TAXONOMY)  # top-level keys come before tables
+    again = build([sample_corpus], db, jobs=1, taxonomy=team)
+    assert again.analysis == "ran" and ("attack_abuse",) not in rows(db, "SELECT mode FROM failure_modes")
+    team.write_text("[[modes]]\nkey = 'x'\n")
+    with pytest.raises(UsageError, match="--taxonomy: .*team.toml"):
+        build([sample_corpus], db, jobs=1, taxonomy=team)
 
 
 def test_generated_corpus_round_trip(built_db: Path, generated_corpus: Path) -> None:

@@ -66,15 +66,24 @@ def test_free_text_finds_the_right_kind_of_incident_and_explains_it(analysed):
     assert len(matches) == 5
     assert all(main[m.incident_id] == "cert_expiry" for m in matches)
     assert all(any(w in " ".join(m.shared_terms) for w in ("certificate", "tls", "handshake", "expired")) for m in matches)
-    assert all(m.shared_themes for m in matches)  # themes guessed from the best text matches
+    assert all(m.shared_modes == ["expiry"] for m in matches)  # modes guessed from the best text matches
     assert [m.score for m in matches] == sorted((m.score for m in matches), reverse=True)
 
 
-def test_a_named_service_lifts_its_incidents(analysed):
+def test_a_named_service_lifts_its_incidents(analysed, monkeypatch):
     _, prefix, rows = analysed
     index = related.load_index(str(prefix))
-    matches = related.search_text(index, "connection pool exhausted on ledger", k=3)
-    assert matches[0].shared_services == ["ledger"]
+    query = "connection pool exhausted on ledger"
+    lifted = related.search_text(index, query, k=10)
+    monkeypatch.setattr(related, "NAMED_SERVICE_WEIGHT", 0.0)
+    plain = related.search_text(index, query, k=10)
+
+    def ledger_ranks(matches):
+        return [i for i, m in enumerate(matches) if "ledger" in m.shared_services or m.incident_id in ledger]
+
+    ledger = {r["incident_id"] for r in rows if "ledger" in r["services"]}
+    assert all(m.shared_services in ([], ["ledger"]) for m in lifted)
+    assert sum(ledger_ranks(lifted)[:3]) < sum(ledger_ranks(plain)[:3])
 
 
 def test_restricted_incidents_are_masked_in_output(analysed):
@@ -91,7 +100,7 @@ def test_restricted_incidents_are_masked_in_output(analysed):
     assert len(masked) == 1 and int(masked["rank"].iloc[0]) == ranked.index(secret["incident_id"]) + 1
     row = masked.iloc[0]
     assert row["title"] == "restricted incident" and pd.isna(row["incident_id"]) and pd.isna(row["incident_date"])
-    assert row["shared_terms"] == [] and row["shared_themes"] == [] and row["shared_services"] == []
+    assert row["shared_terms"] == [] and row["shared_modes"] == [] and row["shared_services"] == []
     assert secret["incident_id"] not in set(shown["incident_id"])
     assert any(len(t) for t in shown.loc[shown["visible"], "shared_terms"])
 
@@ -109,7 +118,7 @@ def test_topk_in_chunks_matches_brute_force(analysed):
     con, _, _ = analysed
     index = analysis.related_index(con)
     r, c, s = related.top_related(index, k=3, chunk=7)
-    full = (index.X @ index.X.T).toarray() + related.THEME_WEIGHT * (index.themes @ index.themes.T).toarray()
+    full = (index.X @ index.X.T).toarray() + related.MODE_WEIGHT * (index.modes @ index.modes.T).toarray()
     np.fill_diagonal(full, -np.inf)
     for row in range(0, index.X.shape[0], 17):
         best = np.sort(full[row])[::-1][:3]
@@ -127,13 +136,13 @@ def test_free_text_query_is_fast_once_loaded(analysed):
     assert (time.process_time() - t) / 20 < 0.1
 
 
-def test_free_text_lists_at_most_three_shared_themes_strongest_first(analysed):
+def test_free_text_lists_at_most_three_shared_modes(analysed):
     _, prefix, _ = analysed
     index = related.load_index(str(prefix))
     for query in ("checkout errors after a deploy, database pool exhausted, dns failures and a certificate expiry",
                   "our certificate expired and TLS handshakes failed"):
         for m in related.search_text(index, query, k=10):
-            assert len(m.shared_themes) <= related.MAX_SHARED_THEMES
+            assert len(m.shared_modes) <= related.MAX_SHARED_MODES
 
 
 def test_weak_words_are_data_and_never_a_reason_to_match():

@@ -60,7 +60,7 @@ def test_markdown_has_the_hand_computed_figures(markdown):
     assert "| Time to resolve | 1.5 h | 7.6 h | 4 | 2.8 h | 3.8 h | 2 |" in markdown
     assert "| Completion | 20% | 67% |" in markdown
     assert "| Overdue | 2 | 1 |" in markdown
-    assert "| retry storms | api | 2 | 58 |" in markdown
+    assert "| Retry storm or cascading failure | api | 2 | 58 |" in markdown
     assert "- config drift: 1 incident(s)" in markdown
     assert "| longest to resolve | 2026-08-20 | SEV3 | restricted incident | – | 10.0 h |" in markdown
 

@@ -95,9 +95,9 @@ def test_top_and_new_themes(review):
 
 
 def test_repeats(review):
-    assert [(r.theme_id, r.label, r.service, r.repeats, r.min_days_between) for r in review.repeats] == [
-        (1, "retry storms", "api", 2, 58),
-        (2, "config drift", "api", 1, 22),
+    assert [(r.mode, r.label, r.service, r.repeats, r.min_days_between) for r in review.repeats] == [
+        ("retry_storm", "Retry storm or cascading failure", "api", 2, 58),
+        ("config_change", "Configuration change or misconfiguration", "api", 1, 22),
     ]
     assert review.repeat_count == 2 and review.previous_repeats == 1
 
