@@ -41,7 +41,8 @@ for _kind, _phrases in {
     ),
     "timeline": (
         "timeline", "incident timeline", "timeline of events", "sequence of events", "chronology",
-        "events", "detailed timeline", "timeline utc", "time line",
+        "events", "detailed timeline", "timeline utc", "time line", "how did we respond",
+        "how we responded",
     ),
     "impact": (
         "impact", "customer impact", "user impact", "business impact", "impact assessment",
@@ -185,7 +186,8 @@ def is_known_heading(label: str) -> bool:
     norm = normalize_heading(label)
     if not norm or len(norm.split()) > 5:
         return False
-    if canonical_field(label) is not None and norm not in _PHRASES:
+    if canonical_field(label) not in (None, "summary"):
+        # "**Incident:** INC-219", "**Status:** Closed": a field with its value, not a section.
         return False
     return norm in _PHRASES and _PHRASES[norm] != "other" or classify_heading(label) != "other"
 

@@ -27,10 +27,11 @@ started/detected/mitigated; resolved takes the last matching event. Markers are 
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time, timedelta, tzinfo
+from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from functools import lru_cache
 
 from pipelines.parsing.blocks import Table, code_lines, read_table
+from pipelines.parsing.dates import month_day
 from pipelines.parsing.metadata import TZINFOS, parse_datetime, to_naive_utc, zone_of
 from pipelines.model import TimelineEvent
 
@@ -69,6 +70,7 @@ _STAMP = re.compile(
     rf"(?:\s*(?:-|–|—|to|until)\s*(?:\d{{1,2}}:\d{{2}}(?::\d{{2}})?(?:\s*[aApP]\.?[mM]\.?)?)(?:\s*{_ZONE_RE.replace('?P<zone>', '?P<zone2>')})?)?",
 )
 _DATE_ONLY = re.compile(rf"{_DATE_RE}")
+_PAREN_DATE = re.compile(rf"\s*\(\s*{_DATE_RE}\s*\)")
 _DATE_EVENT = re.compile(rf"{_DATE_RE}(?:\*\*|__)?\s*(?:[:|>→]|[-–—]\s)\s*(?=\S)")
 
 _LEAD = re.compile(r"^\s*(?:[-*+•]\s+|\d{1,2}[.)]\s+)?(?:\[[ xX]\]\s+)?")
@@ -116,7 +118,7 @@ def _date_from_match(m: re.Match[str], ref: date | None) -> date | None:
             month, day, year = _MONTHS[m.group("dn").lower()[:3]], int(m.group("dd")), m.group("dy")
         elif m.group("sm"):
             a, b, year = int(m.group("sm")), int(m.group("sd")), m.group("sy")
-            month, day = (a, b) if a <= 12 else (b, a)
+            month, day = month_day(a, b)
             if year and len(year) == 2:
                 year = "20" + year
         else:
@@ -201,7 +203,8 @@ class _Placer:
         self.carry = d
         self.last = None
 
-    def place(self, m: re.Match[str]) -> datetime | None:
+    def place(self, m: re.Match[str], day: date | None = None) -> datetime | None:
+        """UTC of a stamp; `day` is a date written after the time ("21:00 (Sat 26 Oct)")."""
         t = _time_from_match(m)
         if t is None:
             return None
@@ -209,21 +212,26 @@ class _Placer:
         zone_text = zone_text or zone2  # "14:02-14:10 UTC": the zone covers both ends
         zone = zone_tz(zone_text) if zone_text else self.zone
         ref = self.carry or self.incident_date
-        d = _date_from_match(m, ref) if date_text else None
+        d = _date_from_match(m, ref) if date_text else day
         carried = d is None
         if d is None:
             d = ref
         if d is None:
             return None
-        if not carried:
-            self.carry = d
         local = datetime.combine(d, t)
         if carried and self.last is not None and self.last_zone is zone and local < self.last - timedelta(hours=6):
             # Wall-clock time went backwards under the same carried date: past midnight.
             local += timedelta(days=1)
+        at = _to_utc(local.date(), local.time(), zone)
+        if zone is not self.zone and self.zone is not None and zone is not None:
+            # "2025-03-07T02:52Z" among PST lines: the lines after it carry on in the section's
+            # zone, so carry its date and wall-clock time as the section's zone sees them.
+            local = at.replace(tzinfo=timezone.utc).astimezone(self.zone).replace(tzinfo=None)
+            zone = self.zone
+        if not carried or local.date() != d:
             self.carry = local.date()
         self.last, self.last_zone = local, zone
-        return _to_utc(local.date(), local.time(), zone)
+        return at
 
 
 def _match_stamp(text: str) -> re.Match[str] | None:
@@ -289,8 +297,11 @@ def extract_timeline(
             i += 1
             continue
         if m is not None:
-            at = placer.place(m)
-            text = _clean_text(content[m.end():])
+            rest = content[m.end():]
+            dm = _PAREN_DATE.match(rest)
+            day = _date_from_match(dm, placer.carry or incident_date) if dm else None
+            at = placer.place(m, day)
+            text = _clean_text(rest[dm.end():] if day is not None and dm else rest)
             events.append(TimelineEvent(at, m.group(0).strip(), text, first_line + i))
         elif content[:1].isalnum() and (dm := _DATE_EVENT.match(content)) is not None and (
             day := _date_from_match(dm, placer.carry or incident_date)

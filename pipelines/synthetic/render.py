@@ -182,9 +182,9 @@ _MARKER_TEXT = {
     "started": ("Outage begins: {svc} starts returning errors", "Impact begins for {svc} users",
                 "First errors from {svc} in {region}", "{svc} error rate begins climbing (outage begins)"),
     "detected": ("Alert fired: {svc} high error rate, on-call paged", "{svc} SLO alert fired and paged {team}",
-                 "Problem detected by synthetic checks", "First customer reports reach support"),
+                 "Problem detected by synthetic checks", "Customer complaints escalated to the on-call engineer"),
     "mitigated": ("Mitigated: traffic drained from the bad hosts", "Mitigation applied; error rate drops",
-                  "Workaround in place, impact mitigated", "Mitigated by reverting the change"),
+                  "Workaround in place, impact reduced", "Mitigated by reverting the change"),
     "resolved": ("Resolved: all metrics back to normal", "Incident resolved", "Fully recovered; monitoring",
                  "{svc} fully recovered, incident closed"),
 }
@@ -207,7 +207,7 @@ def _events(plan: IncidentPlan, rng: random.Random, markers: set[str]) -> list[t
     at = {"started": plan.started, "detected": plan.detected, "mitigated": plan.mitigated, "resolved": plan.resolved}
     texts = dict(_MARKER_TEXT)
     if "alerting_gap" in plan.themes:  # nothing paged: detection came from people
-        texts["detected"] = ("First customer reports reach support", "Detected via support: customer complaints escalated to {team}",
+        texts["detected"] = ("Customer complaints escalated to the on-call engineer", "Detected via support: customer complaints escalated to {team}",
                              "Problem noticed by a developer reading logs")
     events = [(at[name], fill(rng, pick(rng, texts[name]), ctx)) for name in TIME_FIELDS if name in markers]
     # Unmarked events sit strictly between detection and mitigation, so markers stay first/last.

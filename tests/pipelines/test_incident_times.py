@@ -1,0 +1,152 @@
+"""Incident times from timelines and prose, zones, year-less and ambiguous dates, and where each
+time came from (tests/fixtures/realstyle/README.md, "Times")."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from pipelines.lint.checks import lint_incident
+from pipelines.parsing import incident_times as it
+from pipelines.parsing.files import parse_file
+from tests.pipelines.realstyle import load, name_of, truth, utc
+
+TIMES = ("started_at", "detected_at", "resolved_at")
+
+# (file, the convention it covers, where started/detected/resolved are read from)
+CONVENTIONS = [
+    ("2023-03-07", "OUTAGE BEGINS / OUTAGE ENDS markers; start is not the campaign email", ("timeline",) * 3),
+    ("2023-04-18", "Time | Event table in CEST; 'customer impact over' before 'Incident closed'", ("timeline",) * 3),
+    ("2023-06-20", "prose only: 'from 10:42 to 12:19 US/Pacific', 'alerted ... at 10:51'", ("text",) * 3),
+    ("2023-08-09", "front matter with +05:30 offsets", ("front_matter",) * 3),
+    ("2023-09-12", "bold fields in BST; Mitigated '(customer impact ended)' is the end", ("metadata",) * 3),
+    ("2023-11-22", "AWS letter, PST: UTC date is the next day", ("text",) * 3),
+    ("2024-01-23", "'All times in CET.' over a wiki table; a person notices after an email to an empty list", ("metadata", "timeline", "metadata")),
+    ("2024-02-06", "Azure 'How did we respond?' timeline; 'Customer impact began' after the config change", ("timeline",) * 3),
+    ("2024-03-12", "debrief prose: ticket queue is not detection, 'end of customer impact'", ("text",) * 3),
+    ("2024-05-14", "incident.io table: Impact ended, not Resolved at", ("metadata",) * 3),
+    ("2024-06-04", "'first couriers report' is the start, the hub lead's page the detection", ("timeline",) * 3),
+    ("2024-07-15", "a timeline over three days", ("text", "timeline", "timeline")),
+    ("2024-08-08", "a timeline across midnight", ("metadata", "timeline", "metadata")),
+    ("2024-10-27", "'21:00 (Sat 26 Oct)' before the day; Slack-only alert; impact over before resolved", ("text", "timeline", "timeline")),
+    ("2024-11-19", "newest-first timeline in CET", ("text", "timeline", "timeline")),
+    ("2024-12-31", "year-less Dec 31 / Jan 1 rollover; a warning nobody was paged for", ("text", "timeline", "timeline")),
+    ("2025-01-21", "AEDT fields; the alert to an unwatched channel is not detection", ("metadata",) * 3),
+    ("2025-02-11", "'Incident began at ... ended at ...' in US/Pacific; support emails are not detection", ("text",) * 3),
+    ("2025-03-06", "MM/DD dates, PST lines around a 'Z' stamp", ("timeline",) * 3),
+    ("2025-05-20", "Azure bold headings; customer reports are the start", ("timeline",) * 3),
+    ("2025-07-01", "DD/MM dates settled by the file name; BST", ("text",) * 3),
+    ("2025-07-15", "AWS letter in PDT; 'the last delayed delivery' ends the impact", ("text",) * 3),
+    ("2025-09-04", "GitHub issue the day after: 'Yesterday (2025-09-03)' dates the timeline", ("text", "timeline", "timeline")),
+    ("jsonl:3", "impact ended before the on-call learned of it", ("record",) * 3),
+    ("csv:1", "Dispatch CSV: 'From about 09:20 UTC', Reported At, Stable At", ("text", "record", "record")),
+]
+
+
+@pytest.mark.parametrize(("prefix", "convention", "sources"), CONVENTIONS, ids=[c[0] for c in CONVENTIONS])
+def test_realstyle_incident_times(prefix: str, convention: str, sources: tuple[str, str, str]) -> None:
+    inc = load(prefix)
+    expected = truth()[name_of(prefix)]
+    assert tuple(getattr(inc, f) for f in TIMES) == tuple(utc(expected[f]) for f in TIMES), convention
+    assert tuple(inc.field_sources[f].source for f in TIMES) == sources, convention
+
+
+def test_every_realstyle_time_matches_the_truth() -> None:
+    wrong = {
+        (name, f): (str(getattr(load(name), f)), rec[f])
+        for name, rec in truth().items()
+        for f in TIMES
+        if getattr(load(name), f) != utc(rec[f])
+    }
+    assert wrong == {}
+
+
+def test_a_time_from_the_timeline_names_its_line() -> None:
+    inc = load("2023-03-07")
+    lines = (inc.raw_text.split("\n")[inc.field_sources[f].line - 1] for f in TIMES)
+    assert [ln.split()[2] for ln in lines] == ["**OUTAGE", "Burn-rate", "**OUTAGE"]
+
+
+@pytest.mark.parametrize(
+    ("line", "zone_offset_hours"),
+    [
+        ("All times in CET.", 1), ("Times below are IST; the team covers the early shift.", 5.5),
+        ("(all times are US/Pacific)", None), ("All times BST; everyone was in the office.", 1),
+        ("Times are CET.", 1), ("We restarted at 10:00.", "none"),
+    ],
+)
+def test_document_zone_declarations(line: str, zone_offset_hours) -> None:
+    tz = it.document_zone(["# Title", "", line])
+    if zone_offset_hours == "none":
+        assert tz is None
+    elif zone_offset_hours is None:
+        assert tz is not None and str(tz) == "US/Pacific"
+    else:
+        assert tz.utcoffset(datetime(2024, 1, 1)).total_seconds() == zone_offset_hours * 3600
+
+
+def test_detection_skips_events_that_reached_nobody() -> None:
+    text = (
+        b"# T\n\n## Timeline\n\n2024-05-02 (all times UTC)\n\n"
+        b"- 10:00 errors begin for checkout\n"
+        b"- 10:05 alert fires into #checkout-alerts (Slack only)\n"
+        b"- 10:09 customers email support about failed orders\n"
+        b"- 10:30 a ticket lands in the weekly-triaged queue\n"
+        b"- 10:41 support lead pages the checkout on-call\n"
+        b"- 11:00 error rate back to normal\n- 11:30 incident closed\n"
+    )
+    inc = parse_file(text, "x.md").incidents[0]
+    assert (inc.started_at, inc.detected_at, inc.resolved_at) == (
+        datetime(2024, 5, 2, 10, 0), datetime(2024, 5, 2, 10, 41), datetime(2024, 5, 2, 11, 0),
+    )
+
+
+def test_cues_are_data_and_a_team_file_adds_to_them(tmp_path, monkeypatch) -> None:
+    cues = it.load_cues()
+    assert cues.started.strong and cues.detected.veto and cues.resolved.closed and cues.prose["span"]
+    team = tmp_path / "cues.toml"
+    team.write_text("[started]\nstrong = ['\\bkaboom\\b']\n")
+    monkeypatch.setenv(it.CUES_ENV, str(team))
+    it.time_cues.cache_clear()
+    try:
+        text = b"# T\n\n## Timeline\n\n- 2024-05-02 09:00 deploy\n- 09:10 kaboom in the payments queue\n"
+        assert parse_file(text, "x.md").incidents[0].started_at == datetime(2024, 5, 2, 9, 10)
+    finally:
+        monkeypatch.delenv(it.CUES_ENV)
+        it.time_cues.cache_clear()
+
+
+def test_a_bad_cue_is_an_error_naming_it(tmp_path) -> None:
+    team = tmp_path / "cues.toml"
+    team.write_text("[detected]\nstrong = ['(unclosed']\n")
+    with pytest.raises(ValueError, match=r"\[detected\].*\(unclosed"):
+        it.load_cues(team)
+
+
+# ---- ambiguous numeric dates -------------------------------------------------------------------
+
+
+def test_month_first_dates_settled_by_the_document() -> None:
+    inc = load("2025-03-06")  # "dates below are US style (MM/DD)", and 03/13/2025 elsewhere
+    assert inc.timeline[0].at == datetime(2025, 3, 7, 2, 25) and inc.notes == []
+
+
+def test_day_first_dates_settled_by_the_file_name() -> None:
+    inc = load("2025-07-01")  # "Incident date: 01/07/2025" in a file named 2025-07-01-...
+    assert inc.date.isoformat() == "2025-07-01" and inc.notes == []
+
+
+def test_a_part_above_twelve_settles_the_order() -> None:
+    text = b"# T\n\nDate: 04/05/2024\n\n## Timeline\n\n- 04/05/2024 10:00 errors begin\n- 13/05/2024 review\n"
+    inc = parse_file(text, "x.md").incidents[0]
+    assert inc.date.isoformat() == "2024-05-04" and inc.notes == []
+
+
+def test_an_undecided_date_is_a_lint_finding_not_a_silent_guess() -> None:
+    text = b"# Checkout errors\n\nDate: 03/04/2025\n\n## Timeline\n\n- 03/04/2025 10:00 errors begin\n"
+    inc = parse_file(text, "notes.md").incidents[0]
+    assert [(n.rule, n.line) for n in inc.notes] == [("timeline/ambiguous-date", 3)]
+    assert "4 Mar or 3 Apr" in inc.notes[0].message
+    findings = [f for f in lint_incident(inc).findings if f.rule == "timeline/ambiguous-date"]
+    assert [(f.severity, f.line) for f in findings] == [("warning", 3)]
