@@ -140,7 +140,7 @@ def _truth(plan: IncidentPlan, doc: render.Rendered, repeats: dict[str, list[str
                 "status": a.status,
                 "priority": a.priority,
                 "kind": a.kind,
-                "ticket": a.ticket,
+                "ticket": a.ticket if id(a) not in doc.hidden_tickets else None,
                 "vague": a.text.lower().startswith(VAGUE_STARTS),
             }
             for a in plan.actions
