@@ -28,7 +28,7 @@ from typing import Any
 import yaml
 
 from pipelines.model import FieldSource, Incident, IngestError, Section, TimelineEvent
-from pipelines.parsing.action_items import extract_action_items
+from pipelines.parsing.action_items import announced_commitments, extract_action_items
 from pipelines.parsing.blocks import code_lines, read_table
 from pipelines.parsing.dates import dates_read_as, slash_order
 from pipelines.parsing.factors import clean_inline, extract_factors, split_sentences
@@ -298,6 +298,9 @@ def _parse_markdown(
             incident.timeline.extend(extract_timeline(sec.body, first, ref_date, sec.heading, local_tz))
         elif sec.kind == "action_items":
             incident.action_items.extend(extract_action_items(sec.body, first, ref_date))
+    if not any(sec.kind == "action_items" for sec, _ in pairs):
+        # AWS-style letters: "Here is what we are changing." then the commitments, no section.
+        incident.action_items.extend(announced_commitments(pairs, ref_date))
     incident.factors = extract_factors(pairs)
 
     claims += _text_claims(pairs, incident.timeline, body, body_start, text)

@@ -263,7 +263,10 @@ def find_headings(lines: list[str]) -> list[Heading]:
         if first in "*_" and s[1:2] == first:
             m = _BOLD_LINE.match(line)
             words = len(m.group(1).split()) if m else 0
-            if m and (words <= 8 or (words <= 14 and classify_heading(m.group(1)) != "other")) and not m.group(1).rstrip().endswith("."):
+            # A long bold line is a heading when it names a section or asks the question a
+            # section answers ("**How can customers make incidents like this less impactful?**").
+            long_ok = m is not None and words <= 14 and (m.group(1).rstrip().endswith("?") or classify_heading(m.group(1)) != "other")
+            if m and (words <= 8 or long_ok) and not m.group(1).rstrip().endswith("."):
                 out.append(Heading(i, 7, m.group(1).strip().rstrip(":").strip()))
                 prev_para = False
                 continue
