@@ -35,6 +35,7 @@ from pipelines.parsing.factors import clean_inline, extract_factors, split_sente
 from pipelines.parsing.incident_times import date_from_path, document_zone, first_date, times_from_prose, times_from_timeline
 from pipelines.parsing.labels import label_fields, quick_action_labels
 from pipelines.parsing.metadata import apply_metadata, canonical_field, declared_zone
+from pipelines.parsing.ownership import signed_team
 from pipelines.parsing.metadata_blocks import MetaBlock, heading_value, leading_metadata, section_table_metadata
 from pipelines.parsing.sections import Heading, classify_heading, find_headings, normalize_heading, split_sections
 from pipelines.parsing.sections import _PHRASES as _SECTION_PHRASES
@@ -174,9 +175,14 @@ def derive_incident_id(source_path: str) -> str:
     return f"{slug}-{digest}" if slug else digest
 
 
-def _is_title_heading(h: Heading, headings: list[Heading]) -> bool:
+def _is_title_heading(h: Heading, headings: list[Heading], body: list[str] | None = None) -> bool:
     if h.level != 1:
-        return False
+        # "## checkout down (SEV-1, 2025-03-06)" opening notes typed in a hurry: a heading that
+        # names no section, on the first line, is the title at any level.
+        return (
+            body is not None and h.level <= 3 and h.inline is None and h.line_index == _first_text_index(body)
+            and classify_heading(h.text) == "other" and normalize_heading(h.text) not in _SECTION_PHRASES
+        )
     if normalize_heading(h.text) in _SECTION_PHRASES:
         return False
     return classify_heading(h.text) == "other" or sum(1 for x in headings if x.level == 1) == 1
@@ -255,7 +261,7 @@ def _parse_markdown(
 
     headings = find_headings(body)
     title_heading: Heading | None = None
-    if headings and _is_title_heading(headings[0], headings):
+    if headings and _is_title_heading(headings[0], headings, body):
         title_heading = headings.pop(0)
 
     # Leading `Key: value` lines / metadata table between the title and the first section.
@@ -309,6 +315,11 @@ def _parse_markdown(
         incident.severity, incident.severity_raw = chosen.level, chosen.raw
         incident.field_sources["severity"] = FieldSource(chosen.source, chosen.line)
 
+    if incident.team is None:
+        signed = signed_team(body)
+        if signed is not None:
+            incident.team = signed[0]
+            incident.field_sources["team"] = FieldSource("text", body_start + signed[1] + 1)
     _derive_times(incident, pairs, ref_date, local_tz)
     if incident.mitigated_at is None:
         incident.mitigated_at = times_from_markers(incident.timeline).get("mitigated_at")

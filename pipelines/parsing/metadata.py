@@ -48,6 +48,7 @@ from dateutil import parser as dateutil_parser
 
 from pipelines.model import FieldSource, Incident, SOURCED_FIELDS
 from pipelines.parsing.dates import DMY, reading_order
+from pipelines.parsing.ownership import service_names, split_names, team_name
 from pipelines.parsing.severity import normalize_severity, read_severity
 
 __all__ = ["normalize_severity"]  # re-exported: callers read severities through metadata
@@ -440,6 +441,8 @@ def _apply(incident: Incident, field: str, value: Any, overwrite: bool, local_tz
         text = _scalar_text(value)
         if field == "team" and isinstance(value, list):
             text = ", ".join(to_list(value)) or None
+        if field == "team" and text:
+            text = team_name(text)
         if text and free(field):
             setattr(incident, field, text)
             return field
@@ -456,7 +459,13 @@ def _apply(incident: Incident, field: str, value: Any, overwrite: bool, local_tz
                 incident.severity, incident.severity_raw = level, raw
                 return "severity"
     elif field in ("services", "tags", "allowed_groups"):
-        items = to_list(value)
+        if field == "services":
+            raw = [value] if isinstance(value, str) else to_list(value)
+            items = []
+            for part in (p for v in raw for p in split_names(str(v))):
+                items.extend(n for n in service_names(part) if n not in items)
+        else:
+            items = to_list(value)
         if items and free(field):
             setattr(incident, field, items)
             return field
