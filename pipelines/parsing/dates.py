@@ -5,9 +5,10 @@ assuming one convention, `slash_order` looks for evidence in the same document, 
 
 1. the document says so ("dates are US style (MM/DD)", "DD/MM", "UK style");
 2. another numeric date in it has a part above 12 (`03/13/2025` is month first, `13/03/2025`
-   day first), or a dotted date (`04.03.2025`, always day first);
+   day first);
 3. a date the document states unambiguously elsewhere (the file name's `2025-07-01-...`, an ISO
-   date in the title, the front matter or a metadata line) matches one reading and not the other.
+   date at the top, a dotted `04.03.2025`, which is always day first) matches one reading and not
+   the other; a year-less `3/4` is compared by month and day.
 
 When nothing decides, the dates are read month first (as before) and each undecided date gets a
 `ParseNote` (rule `timeline/ambiguous-date`) that the linter reports, so nobody is misled
@@ -99,7 +100,6 @@ def slash_order(text: str, anchors: list[date]) -> tuple[str | None, list[ParseN
     if not ambiguous:
         return None, []
     said = {MDY: len(_SAYS_MDY.findall(text)), DMY: len(_SAYS_DMY.findall(text))}
-    votes[DMY] += sum(1 for m in _DOTTED.finditer(text) if int(m.group(1)) <= 31 and int(m.group(2)) <= 12)
     for levels in (said, votes):
         if levels[DMY] != levels[MDY]:
             return (DMY if levels[DMY] > levels[MDY] else MDY), []
@@ -109,14 +109,20 @@ def slash_order(text: str, anchors: list[date]) -> tuple[str | None, list[ParseN
         d = _day(int(m.group(1)), int(m.group(2)), int(m.group(3)))
         if d is not None:
             anchor_set.add(d)
+    for m in _DOTTED.finditer(text):  # 04.03.2025 is written day first wherever it is used
+        d = _day(int(m.group(3)), int(m.group(2)), int(m.group(1)))
+        if d is not None:
+            anchor_set.add(d)
+    days = {(d.month, d.day) for d in anchor_set}
     anchored = {DMY: 0, MDY: 0}
     for _, _, a, b, y in ambiguous:
-        if y is None:
-            continue
-        as_dmy, as_mdy = _day(y, b, a), _day(y, a, b)
-        if as_dmy in anchor_set and as_mdy not in anchor_set:
+        # A year-less 3/4 is compared by month and day.
+        as_dmy = _day(y, b, a) if y else ((b, a) if b <= 12 else None)
+        as_mdy = _day(y, a, b) if y else ((a, b) if a <= 12 else None)
+        pool = anchor_set if y else days
+        if as_dmy in pool and as_mdy not in pool:
             anchored[DMY] += 1
-        elif as_mdy in anchor_set and as_dmy not in anchor_set:
+        elif as_mdy in pool and as_dmy not in pool:
             anchored[MDY] += 1
     if anchored[DMY] != anchored[MDY]:
         return (DMY if anchored[DMY] > anchored[MDY] else MDY), []

@@ -310,13 +310,13 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\"'*])|\n\s*\n|\n(?=\s*(?:[
 _PROSE_KINDS = ("summary", "impact", "detection", "resolution", "other", "root_cause", "trigger", "action_items")
 
 
-def _sentences(sections: list[tuple[Section, int]]) -> list[tuple[str, int]]:
+def _sentences(sections: list[tuple[Section, int]]) -> list[tuple[str, int, str]]:
     """(sentence, 1-based line) for the prose sections, impact first (it states the span)."""
     ordered = sorted(
         (p for p in sections if p[0].kind in _PROSE_KINDS),
         key=lambda p: (0 if p[0].kind == "impact" else 1 if p[0].kind == "summary" else 3 if p[0].kind == "action_items" else 2, p[1]),
     )
-    out: list[tuple[str, int]] = []
+    out: list[tuple[str, int, str]] = []
     for sec, first in ordered:
         body = sec.body
         if not _HAS_TIME.search(body):
@@ -330,7 +330,7 @@ def _sentences(sections: list[tuple[Section, int]]) -> list[tuple[str, int]]:
             pos = idx + len(piece) if idx >= 0 else pos
             text = " ".join(piece.split())
             if ":" in text or re.search(r"\d\s*[ap]\.?m", text, re.I):
-                out.append((text, line))
+                out.append((text, line, sec.kind))
     return out
 
 
@@ -365,20 +365,20 @@ def times_from_prose(
         return at
 
     prose = cues.prose
-    sentences = [(s, line, _times_in(s)) for s, line in _sentences(sections)]
-    sentences = [x for x in sentences if x[2]]
+    sentences = [(s, line, kind, _times_in(s)) for s, line, kind in _sentences(sections)]
+    sentences = [x for x in sentences if x[3]]
     if zone is None:
-        zone = _usual_zone([t for _, _, times in sentences for t in times])
+        zone = _usual_zone([t for _, _, _, times in sentences for t in times])
     span: tuple[datetime, datetime, int] | None = None
     cue: dict[str, tuple[datetime, int]] = {}
     resolved: dict[str, tuple[datetime, int]] = {}
     single_start: tuple[datetime, int] | None = None
-    for sentence, line, times in sentences:
+    for sentence, line, kind, times in sentences:
         day = _sentence_date(sentence, ref)
         dated = day is not None
         day = day or ref
         low = sentence.lower()
-        if span is None and _hit(prose.get("span", ()), low):
+        if span is None and _hit(prose.get("span", ()), low) and not _hit(prose.get("span_not", ()), low):
             ends = _span(sentence, times)
             if ends is not None:
                 start, end = _utc(ends[0], day, zone), _utc(ends[1], day, zone)

@@ -460,12 +460,15 @@ def _text_claims(
 
 def _reference_date(incident: Incident, source_path: str, pairs: list[tuple[Section, int]] | None = None) -> date | None:
     """The day that year-less and date-less times in the body belong to: a stated date or time,
-    else the first date in the summary's opening paragraph ("Yesterday (2025-09-03) ..."), else
-    the date the file name starts with."""
+    else a date in the title, else the first date in the summary's opening paragraph ("Yesterday
+    (2025-09-03) ..."), else the date the file name starts with."""
     for value in (incident.date, incident.started_at, incident.detected_at, incident.resolved_at):
         if value is not None:
             return value if type(value) is date else value.date()  # type: ignore[return-value, union-attr]
     from_path = date_from_path(source_path)
+    in_title = first_date(incident.title or "", from_path)  # "Postmortem: ... on 2025-04-15 (...)"
+    if in_title is not None:
+        return in_title
     summary = next((s for s, _ in pairs or () if s.kind == "summary" and s.body.strip()), None)
     if summary is not None:
         first = summary.body.strip().split("\n\n", 1)[0]

@@ -131,7 +131,11 @@ def canonical_field(key: object) -> str | None:
 @lru_cache(maxsize=4096)
 def _canonical_field(key: str) -> str | None:
     k = _KEY_CLEAN.sub("_", key.strip().strip("*_: ").lower().replace("(s)", "s")).strip("_")
-    return FIELD_ALIASES.get(k)
+    field = FIELD_ALIASES.get(k)
+    if field is None and k.startswith(("severity_", "priority_")) and len(k) <= 30:
+        # "Severity at the time", "Severity (initial)": still the severity
+        field = k.split("_", 1)[0]
+    return field
 
 
 # ---- dates and times ---------------------------------------------------------------------
@@ -413,13 +417,15 @@ def _record(incident: Incident, field: str, source: str | None, lines: dict[str,
 
 
 _NOTE = re.compile(r"^(.*?)\s*\(([^()]*)\)\s*$")
+_DASH_NOTE = re.compile(r"^(.*?\d.*?)\s+(?:—|–|--|-)\s+([A-Za-z].*)$")
 _IMPACT_END_NOTE = re.compile(r"\bimpact\b.*\b(?:ended|end|over|stopped|mitigated)\b|\b(?:ended|end of)\b.*\bimpact\b", re.I)
 
 
 def _strip_note(value: Any) -> tuple[Any, str]:
-    """("2023-09-12 09:41 BST", "customer impact ended") for a value with a trailing note."""
+    """("2023-09-12 09:41 BST", "customer impact ended") for a value with a trailing note in
+    brackets or after a dash ("... 10:20 CET — customer impact over")."""
     if isinstance(value, str):
-        m = _NOTE.match(value.strip())
+        m = _NOTE.match(value.strip()) or _DASH_NOTE.match(value.strip())
         if m and m.group(1):
             return m.group(1), m.group(2)
     return value, ""

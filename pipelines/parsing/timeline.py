@@ -70,6 +70,7 @@ _STAMP = re.compile(
     rf"(?:\s*(?:-|–|—|to|until)\s*(?:\d{{1,2}}:\d{{2}}(?::\d{{2}})?(?:\s*[aApP]\.?[mM]\.?)?)(?:\s*{_ZONE_RE.replace('?P<zone>', '?P<zone2>')})?)?",
 )
 _DATE_ONLY = re.compile(rf"{_DATE_RE}")
+_ISO_DAY_EVENT = re.compile(r"(?P<date>(?P<iy>\d{4})-(?P<im>\d{2})-(?P<id>\d{2}))\s+(?=[A-Za-z(])")
 _PAREN_DATE = re.compile(rf"\s*\(\s*{_DATE_RE}\s*\)")
 _DATE_EVENT = re.compile(rf"{_DATE_RE}(?:\*\*|__)?\s*(?:[:|>→]|[-–—]\s)\s*(?=\S)")
 
@@ -303,7 +304,11 @@ def extract_timeline(
             at = placer.place(m, day)
             text = _clean_text(rest[dm.end():] if day is not None and dm else rest)
             events.append(TimelineEvent(at, m.group(0).strip(), text, first_line + i))
-        elif content[:1].isalnum() and (dm := _DATE_EVENT.match(content)) is not None and (
+        elif content[:1].isalnum() and (
+            (dm := _DATE_EVENT.match(content)) is not None
+            # "- 2024-05-02 recovery started": a bullet that opens with an ISO day and text
+            or (stripped[:1] in "-*+•" and (dm := _ISO_DAY_EVENT.match(content)) is not None)
+        ) and (
             day := _date_from_match(dm, placer.carry or incident_date)
         ) is not None:
             # "2024-03-04: config merged": a day-granularity event; the day carries, no time is made up.

@@ -150,3 +150,53 @@ def test_an_undecided_date_is_a_lint_finding_not_a_silent_guess() -> None:
     assert "4 Mar or 3 Apr" in inc.notes[0].message
     findings = [f for f in lint_incident(inc).findings if f.rule == "timeline/ambiguous-date"]
     assert [(f.severity, f.line) for f in findings] == [("warning", 3)]
+
+
+def test_a_dotted_date_anchors_a_year_less_slash_date() -> None:
+    # "04.03.2025" is day first; so the timeline's "3/4" is 4 March, month first.
+    text = b"# SMS outage\n\nDate: 04.03.2025\n\n## Timeline\n\n3/4 13:50 first failed sends to one carrier\n3/4 14:20 paged\n"
+    inc = parse_file(text, "sms.md").incidents[0]
+    assert (inc.started_at, inc.detected_at, inc.notes) == (datetime(2025, 3, 4, 13, 50), datetime(2025, 3, 4, 14, 20), [])
+
+
+def test_the_title_date_places_a_timeline_written_the_next_day() -> None:
+    text = b"# Postmortem: sign-in failures on 2025-04-15\n\n### Timeline (UTC)\n\n- 10:03 first errors from the session store\n- 10:11 alert pages @zl\n- 11:15 error rate back to normal\n"
+    inc = parse_file(text, "2025-04-16-gh-sessions.md").incidents[0]
+    assert (inc.started_at, inc.detected_at, inc.resolved_at) == (
+        datetime(2025, 4, 15, 10, 3), datetime(2025, 4, 15, 10, 11), datetime(2025, 4, 15, 11, 15),
+    )
+
+
+def test_a_bullet_opening_with_a_day_is_a_timeline_entry() -> None:
+    text = b"# T\n\n## Timeline\n\n- 2024-04-30 09:05 refunds start failing\n- 2024-05-02 recovery of the duplicates started\n"
+    inc = parse_file(text, "x.md").incidents[0]
+    assert [(e.at, e.raw_time) for e in inc.timeline] == [(datetime(2024, 4, 30, 9, 5), "2024-04-30 09:05"), (None, "2024-05-02")]
+
+
+def test_a_person_posting_in_the_on_call_channel_is_detection_but_an_alert_posting_to_slack_is_not() -> None:
+    text = (
+        b"# T\n\n## Timeline\n\n- 2024-04-30 09:05 refunds start failing\n- 09:30 alert posts to #payments-alerts\n"
+        b"- 12:40 @ana (finance) posts in #money-oncall that refunds doubled\n- 13:10 worker scaled to 0, error rate back to normal\n"
+    )
+    inc = parse_file(text, "x.md").incidents[0]
+    assert inc.detected_at == datetime(2024, 4, 30, 12, 40)
+
+
+def test_a_mitigated_field_with_a_dash_note_ends_the_impact() -> None:
+    text = b"# T\n\n**Started:** 2026-02-03 08:40 CET\n**Mitigated:** 2026-02-03 10:20 CET \xe2\x80\x94 customer impact over\n**Resolved:** 2026-02-03 11:05 CET\n\n## Summary\n\nPods stuck.\n"
+    inc = parse_file(text, "x.md").incidents[0]
+    assert (inc.resolved_at, inc.field_sources["resolved_at"].source) == (datetime(2026, 2, 3, 9, 20), "metadata")
+
+
+def test_a_span_of_responder_work_is_not_the_span_of_impact() -> None:
+    text = (
+        b"# Summary of the Booking Disruption\n\nAt 6:03 AM PST the worker began scaling up. The Booking API began returning errors to customers at 6:04 AM PST. "
+        b"Engineers cleared the stuck holds in batches between 7:40 AM and 8:30 AM PST. In total, 23% of bookings failed between 6:04 AM and 8:41 AM PST.\n"
+    )
+    inc = parse_file(text, "2024-11-29-letter.md").incidents[0]
+    assert (inc.started_at, inc.resolved_at) == (datetime(2024, 11, 29, 14, 4), datetime(2024, 11, 29, 16, 41))
+
+
+def test_a_severity_key_with_words_after_it_is_still_the_severity() -> None:
+    inc = parse_file(b"# Debrief\n\nSeverity at the time: Sev 2\n\n## Summary\n\nIt broke.\n", "x.md").incidents[0]
+    assert (inc.severity, inc.field_sources["severity"].source) == ("SEV2", "metadata")
