@@ -147,6 +147,10 @@ def times_from_timeline(events: list[TimelineEvent]) -> dict[str, tuple[Timeline
         if _hit(d.strong, text) or _hit(d.weak, text):
             out["detected_at"] = (ev, "strong" if _hit(d.strong, text) else "weak")
             break
+    start, found_at = out.get("started_at"), out.get("detected_at")
+    if start and found_at and start[1] == "weak" and start[0].at > found_at[0].at:  # type: ignore[operator]
+        # A failure noticed only after the responders knew is a later symptom, not the start.
+        del out["started_at"]
     r = cues.resolved
     ranked: dict[str, TimelineEvent] = {}
     for ev, text in zip(placed, texts):

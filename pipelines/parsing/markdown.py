@@ -41,7 +41,7 @@ from pipelines.parsing.sections import Heading, classify_heading, find_headings,
 from pipelines.parsing.sections import _PHRASES as _SECTION_PHRASES
 from pipelines.parsing.severity import HINT as SEVERITY_HINT
 from pipelines.parsing.severity import SeverityClaim, choose, claims_in_line, impact_table_claim, read_severity, title_claim
-from pipelines.parsing.timeline import extract_timeline, times_from_markers
+from pipelines.parsing.timeline import extract_timeline, status_updates, times_from_markers
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _FM_KV = re.compile(r"^([A-Za-z_][\w \-]{0,40}):(?:\s+(.*))?$")
@@ -304,6 +304,14 @@ def _parse_markdown(
             incident.timeline.extend(extract_timeline(sec.body, first, ref_date, sec.heading, local_tz))
         elif sec.kind == "action_items":
             incident.action_items.extend(extract_action_items(sec.body, first, ref_date))
+    page_status = None
+    if not incident.timeline:
+        # A status page's updates ("[resolved] - 2010-02-07 06:00:00 - ...") are its timeline.
+        for sec, first in pairs:
+            if sec.kind in ("summary", "other"):
+                updates, status = status_updates(sec.body, first)
+                incident.timeline.extend(updates)
+                page_status = page_status or status
     if not any(sec.kind == "action_items" for sec, _ in pairs):
         # AWS-style letters: "Here is what we are changing." then the commitments, no section.
         incident.action_items.extend(announced_commitments(pairs, ref_date))
@@ -321,6 +329,8 @@ def _parse_markdown(
             incident.team = signed[0]
             incident.field_sources["team"] = FieldSource("text", body_start + signed[1] + 1)
     _derive_times(incident, pairs, ref_date, local_tz)
+    if page_status is not None:
+        _status_page_times(incident, page_status)
     if incident.mitigated_at is None:
         incident.mitigated_at = times_from_markers(incident.timeline).get("mitigated_at")
     if incident.date is None and incident.started_at is not None:
@@ -479,6 +489,21 @@ def _reference_date(incident: Incident, source_path: str, pairs: list[tuple[Sect
 
 
 _TIME_FIELDS = ("started_at", "detected_at", "resolved_at")
+
+
+def _status_page_times(incident: Incident, status: str) -> None:
+    """A status page's first update is when the responders knew (they posted it), and the last
+    update of a resolved incident announced the resolution; used when no cue says otherwise."""
+    placed = [e for e in incident.timeline if e.at is not None]
+    if not placed:
+        return
+    first, last = min(placed, key=lambda e: e.at), max(placed, key=lambda e: e.at)  # type: ignore[arg-type, return-value]
+    if incident.detected_at is None:
+        incident.detected_at = first.at
+        incident.field_sources["detected_at"] = FieldSource("timeline", first.line or None)
+    if status == "resolved" and incident.resolved_at is None:
+        incident.resolved_at = last.at
+        incident.field_sources["resolved_at"] = FieldSource("timeline", last.line or None)
 
 
 # Which finding wins when the timeline and the prose disagree: a strong timeline cue ("OUTAGE

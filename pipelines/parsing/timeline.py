@@ -417,6 +417,31 @@ def times_from_markers(events: list[TimelineEvent]) -> dict[str, datetime]:
     return found
 
 
+_STATUS_UPDATE = re.compile(
+    r"^\s*(?:\[(?P<status>[A-Za-z ]{3,20})\]\s*)?[-*]\s*(?P<stamp>\d{4}-\d{2}-\d{2}[ T]\d{1,2}:\d{2}(?::\d{2})?(?:\s*(?:UTC|Z))?)\s*[-–—:]\s*(?P<text>.*)$"
+)
+
+
+def status_updates(body: str, first_line: int) -> tuple[list[TimelineEvent], str | None]:
+    """Status-page updates as timeline events: lines such as `[resolved] - 2010-02-07 06:00:00 -
+    Network problem solved.` or `- 2011-01-03 18:03:00 - One of the load balancers failed`. The
+    bracketed word is the incident's final status, written on its first update, so it is not
+    part of the event but is returned with the events (lower case, or None). Times without a
+    zone are UTC, as status pages publish them."""
+    events: list[TimelineEvent] = []
+    status: str | None = None
+    for k, line in enumerate(body.split("\n")):
+        if "-" not in line[:30]:
+            continue
+        m = _STATUS_UPDATE.match(line)
+        if m is None:
+            continue
+        at = parse_datetime(m.group("stamp"))
+        status = status or (m.group("status") or "").strip().lower() or None
+        events.append(TimelineEvent(at, m.group("stamp"), " ".join(m.group("text").split()), first_line + k))
+    return events, status
+
+
 def parse_time_text(text: str, default_date: date | None = None) -> datetime | None:
     """A stamp such as `14:02 PDT` or `2024-03-05 14:02` as naive UTC, or None. Never raises."""
     try:

@@ -200,3 +200,21 @@ def test_a_span_of_responder_work_is_not_the_span_of_impact() -> None:
 def test_a_severity_key_with_words_after_it_is_still_the_severity() -> None:
     inc = parse_file(b"# Debrief\n\nSeverity at the time: Sev 2\n\n## Summary\n\nIt broke.\n", "x.md").incidents[0]
     assert (inc.severity, inc.field_sources["severity"].source) == ("SEV2", "metadata")
+
+
+def test_status_page_updates_are_a_timeline_with_its_labels_read() -> None:
+    record = (
+        b'{"id": "st-1", "title": "Incident on 2011-01-03", "text": "[resolved] - 2011-01-03 16:39:00 - Intermittent errors '
+        b'on pushes. We\'re investigating. \\n- 2011-01-03 18:03:00 - A load balancer failed. \\n- 2011-01-03 19:56:00 - '
+        b'Everything is working again.", "labels": ["impact:major", "component:Git Operations"]}\n'
+    )
+    inc = parse_file(record, "status.jsonl").incidents[0]
+    assert [(e.at, e.text[:20]) for e in inc.timeline] == [
+        (datetime(2011, 1, 3, 16, 39), "Intermittent errors "), (datetime(2011, 1, 3, 18, 3), "A load balancer fail"),
+        (datetime(2011, 1, 3, 19, 56), "Everything is workin"),
+    ]
+    assert (inc.severity, inc.services) == ("SEV2", ["Git Operations"])
+    assert (inc.started_at, inc.detected_at, inc.resolved_at) == (None, datetime(2011, 1, 3, 16, 39), datetime(2011, 1, 3, 19, 56))
+    assert {f: inc.field_sources[f].source for f in ("severity", "services", "detected_at", "resolved_at")} == {
+        "severity": "label", "services": "label", "detected_at": "timeline", "resolved_at": "timeline",
+    }
