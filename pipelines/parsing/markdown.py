@@ -235,7 +235,7 @@ def parse_markdown(
     overrides front matter. Raises IngestError only when there is nothing to load."""
     lines = text.split("\n")
     anchors = [d for d in (date_from_path(source_path),) if d is not None]
-    order, notes = slash_order(text, anchors) if "/" in text else (None, [])
+    order, notes = slash_order(text, anchors) if "/" in text and _SLASH_DATE.search(text) else (None, [])
     with dates_read_as(order):
         incident = _parse_markdown(lines, text, source_path, extra_meta, source_format)
     incident.notes.extend(notes)
@@ -250,7 +250,7 @@ def _parse_markdown(
     body = lines[body_start:]
     if any("<!--" in ln for ln in body):
         body = _blank_html_comments(body)
-    doc_zone = document_zone(body) if _MENTIONS_TIMES.search(text) else None
+    doc_zone = document_zone(body) if any(k in text for k in _TIMES_WORDS) else None
     local_tz = (declared_zone(extra_meta) if extra_meta else None) or declared_zone(meta) or doc_zone
     fm_lines = _front_matter_lines(lines, body_start) if meta else {}
     apply_metadata(incident, meta, local_tz=local_tz, source="front_matter", lines=fm_lines)
@@ -343,7 +343,8 @@ def _parse_markdown(
     return incident
 
 
-_MENTIONS_TIMES = re.compile(r"(?i)times|timestamps|hours")
+_SLASH_DATE = re.compile(r"\b\d{1,2}/\d{1,2}\b")
+_TIMES_WORDS = ("times", "Times", "TIMES", "timestamp", "Timestamp", "hours", "Hours")  # cheap pre-check
 _FM_KEY = re.compile(r"^([A-Za-z_][\w \-]{0,40}?)\s*:")
 
 
@@ -446,17 +447,20 @@ def _text_claims(
         if sec.kind in _NO_SEVERITY_KINDS:
             continue
         low = sec.body.lower()
-        if not SEVERITY_HINT.search(low):
+        # One scan of the body for level words, then only the lines that have one.
+        hit_lines = sorted({low.count("\n", 0, m.start()) for m in SEVERITY_HINT.finditer(low)})
+        if not hit_lines:
             continue
-        for k, (line, low_line) in enumerate(zip(sec.body.split("\n"), low.split("\n"))):
-            s = line.strip()
-            if s and not s.startswith("|") and SEVERITY_HINT.search(low_line):
+        body_lines = sec.body.split("\n")
+        for k in hit_lines:
+            s = body_lines[k].strip()
+            if s and not s.startswith("|"):
                 out += claims_in_line(s, first + k, "text", order=float(first + k))
     for ev in events:
         if SEVERITY_HINT.search(ev.text.lower()):
             order = ev.at.timestamp() if ev.at is not None else float(ev.line)
             out += claims_in_line(ev.text, ev.line or None, "timeline", order=1e12 + order)
-    if not _TIME_IN_TABLE.search(text):
+    if "ime in" not in text and "IME IN" not in text and "ime at" not in text and "ime spent" not in text:
         return out
     for i, line in enumerate(body):
         if "|" in line and _TIME_IN_TABLE.search(line):

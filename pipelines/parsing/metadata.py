@@ -424,7 +424,7 @@ _IMPACT_END_NOTE = re.compile(r"\bimpact\b.*\b(?:ended|end|over|stopped|mitigate
 def _strip_note(value: Any) -> tuple[Any, str]:
     """("2023-09-12 09:41 BST", "customer impact ended") for a value with a trailing note in
     brackets or after a dash ("... 10:20 CET — customer impact over")."""
-    if isinstance(value, str):
+    if isinstance(value, str) and (")" in value or " -" in value or "—" in value or "–" in value):
         m = _NOTE.match(value.strip()) or _DASH_NOTE.match(value.strip())
         if m and m.group(1):
             return m.group(1), m.group(2)

@@ -24,6 +24,7 @@ _SAID_UNAFFECTED = re.compile(
     r"^(?:not\s+(?:affected|impacted)|unaffected)\b|\b(?:was|were|is|are|stayed|remained)\s+(?:not\s+(?:affected|impacted)|unaffected|fine|ok|healthy|up)\b",
     re.I,
 )
+_SEPARATORS = re.compile(r"[,;]")
 _AND = re.compile(r"\s+(?:and|plus)\s+", re.I)
 _TEAM_TAIL = re.compile(r"\s+(?:team|squad)$", re.I)
 _PREPARED = re.compile(r"^(?:prepared|written|compiled|authored)\s+by\s+(?:the\s+)?(.{2,80}?)\s*\.?$", re.I)
@@ -33,6 +34,8 @@ _TEAMISH = re.compile(r"\b(?:team|engineering|group|squad|department|operations|
 
 def split_names(value: str) -> list[str]:
     """Comma- or semicolon-separated parts, ignoring separators inside brackets."""
+    if "(" not in value:
+        return [p.strip() for p in _SEPARATORS.split(value) if p.strip()]
     parts, depth, current = [], 0, []
     for ch in value:
         depth += ch == "("
@@ -48,6 +51,9 @@ def split_names(value: str) -> list[str]:
 
 def service_names(value: str) -> list[str]:
     """The service names of one written value (see module docstring)."""
+    if "(" not in value and " " not in value.strip():
+        name = value.strip().strip("*_`\"'.").strip()
+        return [name] if name else []  # "booking-api": the common case, nothing to split
     # Bracketed remarks out of the way first, so "(driver app and its backend)" is not split.
     remarks: list[str] = []
 

@@ -56,6 +56,7 @@ _DATE_RE = (
     rf"|{_WEEKDAY_RE}?(?P<mn>{_MONTH_RE})\.?\s+(?P<md>\d{{1,2}})(?:st|nd|rd|th)?(?:,?\s+(?P<my>\d{{4}}))?"
     rf"|{_WEEKDAY_RE}?(?P<dd>\d{{1,2}})(?:st|nd|rd|th)?\s+(?P<dn>{_MONTH_RE})\.?(?:,?\s+(?P<dy>\d{{4}}))?"
     r"|(?P<sm>\d{1,2})/(?P<sd>\d{1,2})(?:/(?P<sy>\d{4}|\d{2}))?"
+    r"|(?P<ed>\d{1,2})\.(?P<em>\d{1,2})\.(?P<ey>\d{4})"  # 05.03.2025: dotted dates are day first
     r")"
 )
 _TIME_RE = (
@@ -117,6 +118,8 @@ def _date_from_match(m: re.Match[str], ref: date | None) -> date | None:
             month, day, year = _MONTHS[m.group("mn").lower()[:3] if m.group("mn").lower()[:4] != "sept" else "sep"], int(m.group("md")), m.group("my")
         elif m.group("dn"):
             month, day, year = _MONTHS[m.group("dn").lower()[:3]], int(m.group("dd")), m.group("dy")
+        elif m.group("ey"):
+            month, day, year = int(m.group("em")), int(m.group("ed")), m.group("ey")
         elif m.group("sm"):
             a, b, year = int(m.group("sm")), int(m.group("sd")), m.group("sy")
             month, day = month_day(a, b)
