@@ -10,11 +10,20 @@
   `(due 2024-05-01)`, `due: ...`, `by 2024-05-01`, status markers (`[DONE]`, `TODO`,
   `(in progress)`, `won't fix`, `~~struck through~~` = done, ✅), priority (`P1`,
   `priority: high`), kind (`[prevent]`, `type: detect`) and tickets (`JIRA-123`, `#123`, URLs).
-- A section with no list and no table gives one item per non-empty paragraph line.
+- Fields after the text, between dashes or in brackets: `— @ana — FUL-12 — in progress`,
+  `(Bartosz Wiśniewski) — done`, `-- DONE (Inês)`, `— owner TBD`, "(In progress, estimated
+  completion: 2024-04-30)". An explicit status word beats the checkbox.
+- The item's own ticket is the first reference that is not a mention of other work
+  ("superseded by X-1", "covered by #12"); GitHub issue URLs become `#N`, Jira browse URLs
+  their key; Phabricator `T12345` ids count.
+- A section with no list and no table gives one item per non-empty paragraph line, or, for
+  prose (a long paragraph line), one item per commitment sentence ("We will ...", "We have
+  ...", "We are ...ing"), apologies and sign-offs left out. `announced_commitments` reads them
+  from a write-up with no action-item section.
 
-Status normalization (`normalize_status`): done/complete/closed/fixed/resolved/shipped/merged
--> done; in progress/wip/ongoing/started/doing/in review -> in_progress; won't fix/wontfix/
-cancelled/declined/rejected/obsolete/duplicate/not planned -> wont_fix; anything else -> open.
+Status words, "this has been completed" phrases, commitment verbs and ticket-mention cues are
+data: action_items.toml (loaded by action_item_words.py). `normalize_status` maps a status as
+written to open / in_progress / done / wont_fix; an unknown word is open.
 """
 
 from __future__ import annotations

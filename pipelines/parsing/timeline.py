@@ -19,9 +19,11 @@ the incident date; with neither, `at` is None. When time-only lines run past mid
 (a wall-clock time more than 6 hours earlier than the one before, same zone, same carried
 date), the date advances by one day. `raw_time` always keeps the time as written; nothing is invented.
 
-Incident times (`times_from_markers`): the first event whose text matches a marker sets
-started/detected/mitigated; resolved takes the last matching event. Markers are listed in
-`MARKERS`; a negated marker ("not yet resolved") does not count.
+Incident start, detection and resolution are read from the events by
+pipelines/parsing/incident_times.py (cues in timeline_cues.toml). `times_from_markers` still gives
+mitigated_at: the first event matching a mitigation marker in `MARKERS`; a negated marker ("not
+yet mitigated") does not count. `status_updates` reads status-page updates
+(`[resolved] - 2010-02-07 06:00:00 - ...`) as events.
 """
 
 from __future__ import annotations

@@ -146,3 +146,17 @@ def test_the_last_change_during_the_incident_wins_over_the_header() -> None:
 )
 def test_hypotheticals_and_other_levels_are_not_severity(sentence: str) -> None:
     assert claims_in_line(sentence, 1, "text") == []
+
+
+def test_the_documented_mapping_is_the_data() -> None:
+    """docs/parsing.md's severity table lists exactly the words and numbers of severity.toml."""
+    import re
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "parsing.md").read_text(encoding="utf-8")
+    smap = load_severity_map()
+    for level in ("SEV1", "SEV2", "SEV3", "SEV4"):
+        row = re.search(rf"^\| {level} \| ([^|]*) \| ([^|]*) \|$", doc, re.M)
+        assert row is not None, level
+        assert {w.strip() for w in row.group(1).split(",")} == {w for w, lv in smap.words.items() if lv == level}
+        assert {int(n) for n in row.group(2).split(",")} == {n for n, lv in smap.numbers.items() if lv == level}
