@@ -333,7 +333,7 @@ def _sentences(sections: list[tuple[Section, int]]) -> list[tuple[str, int, str]
             line = first + body.count("\n", 0, idx if idx >= 0 else pos)
             pos = idx + len(piece) if idx >= 0 else pos
             text = " ".join(piece.split())
-            if ":" in text or re.search(r"\d\s*[ap]\.?m", text, re.I):
+            if ":" in text or _AM_PM.search(text):
                 out.append((text, line, sec.kind))
     return out
 
@@ -391,7 +391,7 @@ def times_from_prose(
                         end += timedelta(days=1)  # "from 23:10 to 01:05"
                     span = (start, end, line)
                     continue
-            elif single_start is None and (m := re.search(r"(?i)\bfrom\b", low)) is not None:
+            elif single_start is None and (m := _FROM.search(low)) is not None:
                 after = [t for t in times if t.start > m.end() and t.start - m.end() < 30]
                 at = _utc(after[0], day, zone) if after else None
                 if at is not None:
@@ -442,6 +442,10 @@ def _usual_zone(times: list[_ProseTime]) -> tzinfo | None:
     return max(counts, key=lambda z: counts[z]) if counts else None
 
 
+_AM_PM = re.compile(r"\d\s*[ap]\.?m", re.I)
+_FROM = re.compile(r"\bfrom\b")  # on lower-cased text
+_RANGE_WITH_DAY = re.compile(r"(?i)\s*(?:on\s+[^,.]{3,30}\s+)?(?:and|to|until)\s*")
+_BEGAN, _ENDED = re.compile(r"(?i)\bbegan\b"), re.compile(r"(?i)\bended\b")
 _RANGE_WORDS = re.compile(r"(?i)^\s*(?:-|–|—|to|and|until|till|through|thru)\s*$")
 
 
@@ -449,8 +453,8 @@ def _span(sentence: str, times: list[_ProseTime]) -> tuple[_ProseTime, _ProseTim
     """The two ends of "between A and B" / "from A to B" / "A–B" / "began at A ... ended at B"."""
     for a, b in zip(times, times[1:]):
         between = sentence[a.end:b.start]
-        if _RANGE_WORDS.match(between) or re.fullmatch(r"(?i)\s*(?:on\s+[^,.]{3,30}\s+)?(?:and|to|until)\s*", between):
+        if _RANGE_WORDS.match(between) or _RANGE_WITH_DAY.fullmatch(between):
             return a, b
-        if re.search(r"(?i)\bbegan\b", sentence[: a.start]) and re.search(r"(?i)\bended\b", between):
+        if _BEGAN.search(sentence[: a.start]) and _ENDED.search(between):
             return a, b
     return None

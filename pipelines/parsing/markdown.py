@@ -332,7 +332,7 @@ def _parse_markdown(
     if page_status is not None:
         _status_page_times(incident, page_status)
     if incident.mitigated_at is None:
-        incident.mitigated_at = times_from_markers(incident.timeline).get("mitigated_at")
+        incident.mitigated_at = times_from_markers(incident.timeline, ("mitigated_at",)).get("mitigated_at")
     if incident.date is None and incident.started_at is not None:
         incident.date = incident.started_at.date()
 

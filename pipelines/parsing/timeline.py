@@ -405,8 +405,9 @@ _MARKER_KEYS: dict[str, tuple[str, ...]] = {
 _NEGATION_KEYS = ("not", "n't", "never", "no longer", "unable", "yet", "without")
 
 
-def times_from_markers(events: list[TimelineEvent]) -> dict[str, datetime]:
-    """started/detected/mitigated/resolved from marker words in placed timeline events."""
+def times_from_markers(events: list[TimelineEvent], fields: tuple[str, ...] = tuple(MARKERS)) -> dict[str, datetime]:
+    """started/detected/mitigated/resolved (or only `fields`) from marker words in placed events."""
+    keyed = [(f, _MARKER_KEYS[f]) for f in fields]
     found: dict[str, datetime] = {}
     for ev in events:
         if ev.at is None or not ev.text:
@@ -414,7 +415,7 @@ def times_from_markers(events: list[TimelineEvent]) -> dict[str, datetime]:
         low = ev.text.lower()
         if any(k in low for k in _NEGATION_KEYS):
             low = _NEGATED.sub(" ", low)
-        for field, keys in _MARKER_KEYS.items():
+        for field, keys in keyed:
             if field in found and field != "resolved_at":
                 continue
             if any(k in low for k in keys) and MARKERS[field].search(low):
