@@ -22,7 +22,7 @@ CREATE TABLE incidents (
     detected_at    TIMESTAMP,
     mitigated_at   TIMESTAMP,
     resolved_at    TIMESTAMP,
-    severity       VARCHAR,            -- SEV1..SEV4 or NULL (mapping in pipelines/parsing/metadata.py)
+    severity       VARCHAR,            -- SEV1..SEV4 or NULL (mapping in pipelines/parsing/severity.toml)
     severity_raw   VARCHAR,            -- as written
     team           VARCHAR,
     status         VARCHAR,

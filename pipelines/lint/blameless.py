@@ -67,6 +67,9 @@ class BlameRule:
     human_verb_group: int | None = None
     unless_before: re.Pattern[str] | None = None
     unless_after: re.Pattern[str] | None = None
+    # Matched against the next sentence, which may be on the next line: a phrase raised only to
+    # be rejected there ("It would be easy to call this human error. We don't think that is fair").
+    unless_next: re.Pattern[str] | None = None
     possessive_not_system: bool = False
     requires: re.Pattern[str] | None = None  # cheap pre-check: skip the line unless this matches
     object_person: bool = False  # the phrase must end in a person ("caused by the engineer", not "... the Kubernetes operator")
@@ -202,8 +205,10 @@ class RuleSet:
             return text
         return self.names_pattern.sub(lambda m: NAME_MARK + m.group(0), text)
 
-    def scan_line(self, text: str) -> list[tuple[BlameRule, str]]:
-        """Blameful phrases in one line of prose, as (rule, phrase); overlapping matches keep the first rule."""
+    def scan_line(self, text: str, following: str = "") -> list[tuple[BlameRule, str]]:
+        """Blameful phrases in one line of prose, as (rule, phrase); overlapping matches keep the
+        first rule. `following` is the prose after the line (the rest of its paragraph), for
+        rules that look at the next sentence."""
         # `requires` patterns run case-sensitively on the lowercased line: several times faster
         # than re.IGNORECASE on alternations of words.
         low = text.lower()
@@ -224,6 +229,8 @@ class RuleSet:
                 if rule.unless_before is not None and rule.unless_before.search(sentence_before):
                     continue
                 if rule.unless_after is not None and rule.unless_after.search(after_sentence):
+                    continue
+                if rule.unless_next is not None and rule.unless_next.search(_next_sentence(after, following)):
                     continue
                 if rule.possessive_not_system:
                     owner = _POSSESSIVE.search(m.group(0))
@@ -511,6 +518,7 @@ def _build(cfg: dict) -> RuleSet:
                 human_verb_group=r.get("human_verb_group"),
                 unless_before=_compile(r["unless_before"], person, where) if r.get("unless_before") else None,
                 unless_after=_compile(r["unless_after"], person, where) if r.get("unless_after") else None,
+                unless_next=_compile(r["unless_next"], person, where) if r.get("unless_next") else None,
                 possessive_not_system=bool(r.get("possessive_not_system", False)),
                 requires=_compile_lower(r["requires"], where) if r.get("requires") else None,
                 object_person=bool(r.get("object_person", False)),
@@ -642,12 +650,24 @@ def load_rules(extra: Path | None = None) -> RuleSet:
 # --- scanning documents -------------------------------------------------------------------
 
 
+def _next_sentence(after: str, following: str) -> str:
+    """The sentence after the one a match is in: later on its line, else on the next line."""
+    parts = _SENTENCE_SPLIT.split(after, maxsplit=1)
+    rest = parts[1] if len(parts) > 1 else ""
+    if not rest.strip():
+        rest = following
+    return _SENTENCE_SPLIT.split(rest.strip(), maxsplit=1)[0][:300]
+
+
 def scan_text(markdown: str, rules: RuleSet | None = None, first_line: int | None = 1) -> list[BlameHit]:
     """Blameful phrases in a Markdown text; lines are offset so `first_line` is the text's first line."""
     rules = rules or default_rules()
     hits: list[BlameHit] = []
-    for n, line in prose_lines(markdown):
-        for rule, phrase in rules.scan_line(line):
+    lines = prose_lines(markdown)
+    for k, (n, line) in enumerate(lines):
+        # The next prose line of the same paragraph, for rules that read the next sentence.
+        following = lines[k + 1][1] if k + 1 < len(lines) and lines[k + 1][0] == n + 1 else ""
+        for rule, phrase in rules.scan_line(line, following):
             hits.append(
                 BlameHit(
                     rule.id,

@@ -343,6 +343,14 @@ def _blameless_findings(incident: Incident, rules: blameless.RuleSet) -> list[Fi
     ]
 
 
+# --- what the parser could not decide -------------------------------------------------------
+
+
+def _parse_note_findings(incident: Incident) -> list[Finding]:
+    """The parser's notes (an ambiguous 03/04 date, say): reported instead of guessed silently."""
+    return [Finding(note.rule, "warning", note.line, note.message) for note in incident.notes]
+
+
 # --- entry points ---------------------------------------------------------------------------
 
 
@@ -381,6 +389,7 @@ def lint_incident(incident: Incident, rules: blameless.RuleSet | None = None) ->
         + _action_item_findings(incident, rules)
         + _rca_findings(incident, rules)
         + _blameless_findings(incident, rules)
+        + _parse_note_findings(incident)
     )
     whole, by_line = _suppressions(incident.raw_text)
     findings = [

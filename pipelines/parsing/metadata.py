@@ -5,15 +5,20 @@ Field aliases (keys are matched case-insensitively; spaces and hyphens count as 
     incident_id    id, uuid, incident_id, incident
     title          title, name, subject, headline, title_or_first_sentence
     date           date, incident_date, day
-    severity       severity, sev, priority, level, impact_level
+    severity       severity, sev, level, impact_level, incident_severity
+    priority       priority, prio: used as the severity only when none is stated
     services       services, service, product, products, component, components, system(s),
-                   affected_services
-    team           team, owner_team, owning_team, owner (a team, not an action owner), squad
+                   affected_services, services_affected, impacted, impacted_services, affected
+    team           team, owner_team, owning_team, owner (a team, not an action owner), squad,
+                   prepared_by
     status         status, state
-    started_at     started_at, start_time, start, began_at, impact_start
-    detected_at    detected_at, detection_time, detected
+    started_at     started_at, start_time, start, began_at, impact_start, impact_started
+    detected_at    detected_at, detection_time, detected, reported_at, reported
     mitigated_at   mitigated_at, mitigation_time, mitigated
     resolved_at    resolved_at, end_time, end, ended_at, resolution_time, resolved
+    impact_ended   impact_ended, impact_end, customer_impact_ended, stable_at: the end of user
+                   impact, which beats `resolved` (the incident closed later); a `mitigated` or
+                   `resolved` value annotated "(customer impact ended)" counts the same way
     tags           tags, tag, categories, category, keywords, labels
     failure_modes  failure_modes, failure_mode, root_cause_category, cause_category,
                    failure_category, rca_category: the failure modes the authors name (hand
@@ -23,17 +28,7 @@ Field aliases (keys are matched case-insensitively; spaces and hyphens count as 
     restricted     restricted, confidential, private (booleans) and visibility (a word)
     allowed_groups allowed_groups, allowed, audience, groups, readers
 
-Severity mapping (first recognisable token wins; unknown values give None and keep
-`severity_raw` as written):
-
-    SEV1  SEV0, SEV1, Sev 1, S0, S1, P0, P1, 0, 1, critical, crit, blocker, emergency,
-          catastrophic, urgent, highest, major outage
-    SEV2  SEV2, S2, P2, 2, major, high, severe, serious
-    SEV3  SEV3, S3, P3, 3, moderate, medium, minor, normal
-    SEV4  SEV4, SEV5, S4, S5, P4, P5, 4, 5, low, lowest, trivial, cosmetic, info, informational
-
-P0 and P1 both land on SEV1 because we have four levels and organisations that use P0 reserve
-it for the same "all hands" class that SEV1 names elsewhere.
+Severity values are mapped by pipelines/parsing/severity.py (data in severity.toml).
 
 Times: every datetime is returned as naive UTC. A time written with a zone (offset, `Z`, or a
 name from `TZINFOS` below) is converted; a time written without any zone is read in the zone
@@ -54,7 +49,12 @@ from zoneinfo import ZoneInfo
 
 from dateutil import parser as dateutil_parser
 
-from pipelines.model import Incident
+from pipelines.model import FieldSource, Incident, SOURCED_FIELDS
+from pipelines.parsing.dates import DMY, reading_order
+from pipelines.parsing.ownership import service_names, split_names, team_name
+from pipelines.parsing.severity import normalize_severity, read_severity
+
+__all__ = ["normalize_severity"]  # re-exported: callers read severities through metadata
 
 _H = 3600
 
@@ -86,19 +86,29 @@ for _field, _aliases in {
     "incident_id": ("id", "uuid", "incident_id", "incident", "incident_number"),
     "title": ("title", "name", "subject", "headline", "title_or_first_sentence"),
     "date": ("date", "incident_date", "day"),
-    "severity": ("severity", "sev", "priority", "level", "impact_level", "incident_severity"),
+    "severity": ("severity", "sev", "level", "impact_level", "incident_severity", "severity_level"),
+    "priority": ("priority", "prio", "incident_priority"),
     "services": (
         "services", "service", "product", "products", "component", "components", "system",
-        "systems", "affected_services", "affected_service", "affected_systems",
+        "systems", "affected_services", "affected_service", "affected_systems", "services_affected",
+        "service_s_affected", "services_impacted", "impacted_services", "impacted", "affected",
+        "affected_components", "impacted_components",
     ),
-    "team": ("team", "owner_team", "owning_team", "owner", "squad", "teams"),
+    "team": ("team", "owner_team", "owning_team", "owner", "squad", "teams", "prepared_by", "owning_group"),
     "status": ("status", "state", "incident_status"),
-    "started_at": ("started_at", "start_time", "start", "began_at", "impact_start", "started", "start_date"),
-    "detected_at": ("detected_at", "detection_time", "detected", "detect_time"),
+    "started_at": (
+        "started_at", "start_time", "start", "began_at", "impact_start", "started", "start_date",
+        "impact_started", "impact_started_at", "impact_began", "customer_impact_started",
+    ),
+    "detected_at": ("detected_at", "detection_time", "detected", "detect_time", "reported_at", "reported", "reported_time"),
     "mitigated_at": ("mitigated_at", "mitigation_time", "mitigated"),
     "resolved_at": (
         "resolved_at", "end_time", "end", "ended_at", "resolution_time", "resolved", "end_date",
         "recovered_at",
+    ),
+    "impact_ended": (
+        "impact_ended", "impact_end", "impact_ended_at", "impact_end_time", "customer_impact_ended",
+        "stable_at", "impact_over",
     ),
     "tags": ("tags", "tag", "categories", "category", "keywords", "labels"),
     "failure_modes": (
@@ -127,54 +137,12 @@ def canonical_field(key: object) -> str | None:
 
 @lru_cache(maxsize=4096)
 def _canonical_field(key: str) -> str | None:
-    k = _KEY_CLEAN.sub("_", key.strip().strip("*_: ").lower()).strip("_")
-    return FIELD_ALIASES.get(k)
-
-
-# ---- severity ----------------------------------------------------------------------------
-
-_SEV_WORDS = {
-    "critical": "SEV1", "crit": "SEV1", "blocker": "SEV1", "emergency": "SEV1",
-    "catastrophic": "SEV1", "urgent": "SEV1", "highest": "SEV1", "disaster": "SEV1",
-    "major": "SEV2", "high": "SEV2", "severe": "SEV2", "serious": "SEV2",
-    "moderate": "SEV3", "medium": "SEV3", "minor": "SEV3", "normal": "SEV3", "med": "SEV3",
-    "low": "SEV4", "lowest": "SEV4", "trivial": "SEV4", "cosmetic": "SEV4", "info": "SEV4",
-    "informational": "SEV4", "negligible": "SEV4",
-}
-_SEV_NUM = re.compile(r"^(?:sev(?:erity)?|s|p|priority|level|lvl|l)?[\s\-_#:]*([0-9])\b")
-_WORD = re.compile(r"[a-z]+")
-
-
-def _sev_from_number(n: int) -> str:
-    return ("SEV1", "SEV1", "SEV2", "SEV3", "SEV4", "SEV4")[n] if n <= 5 else "SEV4"
-
-
-def normalize_severity(value: object) -> tuple[str | None, str | None]:
-    """(SEV1..SEV4 or None, the value as written or None)."""
-    if value is None or isinstance(value, bool):
-        return None, None
-    if isinstance(value, (int, float)):
-        raw = str(int(value)) if float(value).is_integer() else str(value)
-        return (_sev_from_number(int(value)) if value >= 0 else None), raw
-    raw = str(value).strip()
-    if not raw:
-        return None, None
-    return _severity_of(raw.lower()), raw
-
-
-@lru_cache(maxsize=512)
-def _severity_of(low: str) -> str | None:
-    m = _SEV_NUM.match(low)
-    if m:
-        return _sev_from_number(int(m.group(1)))
-    for word in _WORD.findall(low):
-        if word in _SEV_WORDS:
-            return _SEV_WORDS[word]
-    # "Severity: SEV-2 (major)" style: a sev token later in the string
-    m = re.search(r"\b(?:sev|p|s)[\s\-_]?([0-9])\b", low)
-    if m:
-        return _sev_from_number(int(m.group(1)))
-    return None
+    k = _KEY_CLEAN.sub("_", key.strip().strip("*_: ").lower().replace("(s)", "s")).strip("_")
+    field = FIELD_ALIASES.get(k)
+    if field is None and k.startswith(("severity_", "priority_")) and len(k) <= 30:
+        # "Severity at the time", "Severity (initial)": still the severity
+        field = k.split("_", 1)[0]
+    return field
 
 
 # ---- dates and times ---------------------------------------------------------------------
@@ -236,11 +204,11 @@ def _parse_datetime(value: object, default_date: date | None, local_tz: tzinfo |
     text = str(value).strip()
     if not text or len(text) > 80:
         return None
-    return _parse_text(text, default_date, local_tz)
+    return _parse_text(text, default_date, local_tz, reading_order() == DMY if "/" in text else False)
 
 
 @lru_cache(maxsize=4096)
-def _parse_text(text: str, default_date: date | None, local_tz: tzinfo | None = None) -> datetime | None:
+def _parse_text(text: str, default_date: date | None, local_tz: tzinfo | None = None, dayfirst: bool = False) -> datetime | None:
     if _ISO_FAST.match(text):
         try:
             parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
@@ -257,7 +225,9 @@ def _parse_text(text: str, default_date: date | None, local_tz: tzinfo | None = 
     base = default_date or date(1900, 1, 1)
     default = datetime(base.year, base.month, base.day)
     try:
-        dt, skipped = dateutil_parser.parse(cleaned, default=default, tzinfos=TZINFOS, fuzzy_with_tokens=True)
+        dt, skipped = dateutil_parser.parse(
+            cleaned, default=default, tzinfos=TZINFOS, fuzzy_with_tokens=True, dayfirst=dayfirst
+        )
     except (ValueError, OverflowError, TypeError):
         return None
     has_time = ":" in cleaned or re.search(r"\d\s*[ap]\.?m\b", cleaned, re.I) is not None
@@ -413,21 +383,64 @@ def declared_zone(meta: dict[Any, Any]) -> tzinfo | None:
 
 
 def apply_metadata(
-    incident: Incident, meta: dict[Any, Any], *, overwrite: bool = True, local_tz: tzinfo | None = None
+    incident: Incident,
+    meta: dict[Any, Any],
+    *,
+    overwrite: bool = True,
+    local_tz: tzinfo | None = None,
+    source: str | None = None,
+    lines: dict[str, int] | None = None,
 ) -> None:
     """Copy known metadata keys onto the incident; unknown keys are ignored.
 
     With overwrite=False, fields that already hold a value keep it (front matter beats
     a `Key: value` line found later in the body). Unzoned times are read in `local_tz`.
+    With `source` (a FIELD_SOURCES kind), each SOURCED_FIELDS value set is recorded in
+    `incident.field_sources`, with the line `lines` gives for its key.
     """
+    set_here: set[str] = set()
+    ends: list[tuple[Any, Any]] = []
     for key, value in meta.items():
         field = canonical_field(key)
         if field is None or value is None:
             continue
-        _apply(incident, field, value, overwrite, local_tz)
+        if field == "impact_ended":
+            ends.append((key, value))  # applied last: the end of impact beats `resolved`
+            continue
+        done = _apply(incident, field, value, overwrite, local_tz)
+        if done:
+            set_here.add(done)
+            _record(incident, done, source, lines, key)
+    for key, value in ends:
+        dt = parse_datetime(_strip_note(value)[0], local_tz=local_tz)
+        if dt and (overwrite or incident.resolved_at is None or "resolved_at" in set_here):
+            incident.resolved_at = dt
+            _record(incident, "resolved_at", source, lines, key)
 
 
-def _apply(incident: Incident, field: str, value: Any, overwrite: bool, local_tz: tzinfo | None = None) -> None:
+def _record(incident: Incident, field: str, source: str | None, lines: dict[str, int] | None, key: Any) -> None:
+    if source and field in SOURCED_FIELDS:
+        incident.field_sources[field] = FieldSource(source, (lines or {}).get(str(key)))
+
+
+_NOTE = re.compile(r"^(.*?)\s*\(([^()]*)\)\s*$")
+_DASH_NOTE = re.compile(r"^(.*?\d.*?)\s+(?:—|–|--|-)\s+([A-Za-z].*)$")
+_IMPACT_END_NOTE = re.compile(r"\bimpact\b.*\b(?:ended|end|over|stopped|mitigated)\b|\b(?:ended|end of)\b.*\bimpact\b", re.I)
+
+
+def _strip_note(value: Any) -> tuple[Any, str]:
+    """("2023-09-12 09:41 BST", "customer impact ended") for a value with a trailing note in
+    brackets or after a dash ("... 10:20 CET — customer impact over")."""
+    if isinstance(value, str) and (")" in value or " -" in value or "—" in value or "–" in value):
+        m = _NOTE.match(value.strip()) or _DASH_NOTE.match(value.strip())
+        if m and m.group(1):
+            return m.group(1), m.group(2)
+    return value, ""
+
+
+def _apply(incident: Incident, field: str, value: Any, overwrite: bool, local_tz: tzinfo | None = None) -> str | None:
+    """Set one field; returns the Incident attribute it set, or None."""
+
     def free(name: str) -> bool:
         current = getattr(incident, name)
         return overwrite or current in (None, "", [], False)
@@ -436,39 +449,70 @@ def _apply(incident: Incident, field: str, value: Any, overwrite: bool, local_tz
         text = _scalar_text(value)
         if text and free("incident_id"):
             incident.incident_id = text
+            return field
     elif field in ("title", "team", "status", "url", "summary"):
         text = _scalar_text(value)
         if field == "team" and isinstance(value, list):
             text = ", ".join(to_list(value)) or None
+        if field == "team" and text:
+            text = team_name(text)
         if text and free(field):
             setattr(incident, field, text)
+            return field
     elif field == "severity":
         if free("severity_raw"):
             incident.severity, incident.severity_raw = normalize_severity(value)
+            return field
+    elif field == "priority":
+        # A priority stands in for the severity only when none is stated; parse_markdown
+        # weighs it against every other severity claim in the document.
+        if incident.severity_raw is None:
+            level, raw, _ = read_severity(value)
+            if level:
+                incident.severity, incident.severity_raw = level, raw
+                return "severity"
     elif field in ("services", "tags", "allowed_groups", "failure_modes"):
-        items = to_list(value)
+        if field == "services":
+            raw = [value] if isinstance(value, str) else to_list(value)
+            items = []
+            for part in (p for v in raw for p in split_names(str(v))):
+                items.extend(n for n in service_names(part) if n not in items)
+        else:
+            items = to_list(value)
         if items and free(field):
             setattr(incident, field, items)
+            return field
     elif field == "date":
         d = parse_date(value)
         if d and free("date"):
             incident.date = d
+            return field
     elif field in ("started_at", "detected_at", "mitigated_at", "resolved_at"):
+        value, note = _strip_note(value)
         dt = parse_datetime(value, local_tz=local_tz)
+        if dt and note and field in ("mitigated_at", "resolved_at") and _IMPACT_END_NOTE.search(note):
+            # "Mitigated: 09:41 (customer impact ended)": the document says this is the end of
+            # impact, which is what resolved_at means here.
+            if field == "mitigated_at" and free("mitigated_at"):
+                incident.mitigated_at = dt
+            incident.resolved_at = dt
+            return "resolved_at"
         if dt and free(field):
             setattr(incident, field, dt)
+            return field
     elif field == "restricted":
         if to_bool(value):
             incident.restricted = True
     elif field == "visibility":
         if str(value).strip().lower() in _RESTRICTED_VISIBILITY:
             incident.restricted = True
+    return None
 
 
 # ---- `Key: value` lines in the body ------------------------------------------------------
 
 _KV_LINE = re.compile(
-    r"^\s{0,3}(?:[-*+]\s+)?(?:\*\*|__)?([A-Za-z][A-Za-z _\-/]{0,30}?)(?:\*\*|__)?\s*:\s*(?:\*\*|__)?\s*(.*)$"
+    r"^\s{0,3}(?:[-*+]\s+)?(?:\*\*|__|\*|_)?([A-Za-z][A-Za-z _\-/()]{0,30}?)(?:\*\*|__|\*|_)?\s*::?\s*(?:\*\*|__|\*|_)?\s*(.*)$"
 )
 
 

@@ -29,6 +29,7 @@ import csv
 import io
 import json
 import sys
+from collections.abc import Iterator
 from typing import Any
 
 from pipelines.parsing.metadata import canonical_field
@@ -251,12 +252,21 @@ csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
 
 
 def parse_csv(text: str, source_path: str) -> tuple[list[Incident], list[tuple[str, str]]]:
-    reader = csv.DictReader(io.StringIO(text, newline=""))
+    """Rows of a CSV export. The reader is strict (csv `strict=True`): a record whose quote is
+    never closed would otherwise swallow every line after it into one garbage row, because
+    Python's csv reader reads a quoted field to the end of the file. Such a record, or a row with
+    more cells than the header, is an error naming its line; reading resumes on the next line, so
+    the records after it still load."""
+    # Split on "\n" only: str.splitlines would also split on U+2028 and friends inside a cell.
+    lines = [line + "\n" for line in text.split("\n")]
+    if lines[-1] == "\n":
+        lines.pop()
     try:
-        header = reader.fieldnames
+        header_reader = csv.reader(lines, strict=True)
+        header = next(header_reader, None)
     except csv.Error as exc:
-        raise IngestError(f"CSV header cannot be read: {exc}") from None
-    if not header:
+        raise IngestError(f"CSV header cannot be read: {exc}; check the quoting of the first line") from None
+    if not header or not any(h.strip() for h in header):
         raise IngestError("CSV file has no header row")
     keys = {_norm_key(h) for h in header if h}
     if not any(canonical_field(k) or k in BODY_KEYS or k in SECTION_KEYS for k in keys):
@@ -266,23 +276,42 @@ def parse_csv(text: str, source_path: str) -> tuple[list[Incident], list[tuple[s
         )
     incidents: list[Incident] = []
     errors: list[tuple[str, str]] = []
-    prev_end = reader.line_num
-    while True:
-        start = prev_end + 1
-        try:
-            row = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            errors.append((f"{source_path}:{start}", f"line {start}: CSV syntax error: {exc}; rows after it were not read"))
-            break
-        prev_end = reader.line_num
+    for start, row, problem in _csv_rows(lines, header_reader.line_num):
         path = f"{source_path}:{start}"
-        if None in row:
-            row.pop(None)
-        if not any((v or "").strip() for v in row.values()):
+        if problem is not None:
+            errors.append((path, f"line {start}: {problem}"))
             continue
-        inc = _record_or_error(row, path, "csv", f"line {start}", errors)
+        if not any(v.strip() for v in row):
+            continue
+        if len(row) > len(header):
+            errors.append((
+                path,
+                f"line {start}: {len(row)} cells but the header has {len(header)} columns; "
+                "quote the cells that contain commas",
+            ))
+            continue
+        record = {h: v for h, v in zip(header, row) if h}
+        inc = _record_or_error(record, path, "csv", f"line {start}", errors)
         if inc is not None:
             incidents.append(inc)
     return incidents, errors
+
+
+def _csv_rows(lines: list[str], consumed: int) -> Iterator[tuple[int, list[str], str | None]]:
+    """(first line, cells, problem) for each record after the first `consumed` lines. A record
+    the strict reader rejects gives (its first line, [], why), and reading starts again on the
+    line after that first line."""
+    pos = consumed  # 0-based index of the next unread line
+    while pos < len(lines):
+        reader = csv.reader(iter(lines[pos:]), strict=True)
+        done = 0  # lines of lines[pos:] the reader has consumed so far
+        try:
+            for row in reader:
+                yield pos + done + 1, row, None
+                done = reader.line_num
+            return
+        except csv.Error as exc:
+            start = pos + done + 1
+            reason = "a quoted cell is never closed" if "end of data" in str(exc) else f"malformed CSV record ({exc})"
+            yield start, [], f"{reason}; this record was skipped, the others were read: fix its quoting"
+            pos = start  # resume on the line after the bad record's first line

@@ -34,14 +34,15 @@ _PHRASES: dict[str, str] = {}
 for _kind, _phrases in {
     "summary": (
         "summary", "incident summary", "executive summary", "overview", "incident overview",
-        "tldr", "tl dr", "what happened", "description", "incident description", "background",
+        "tldr", "tl dr", "what happened", "description", "incident description",
         "context", "synopsis", "abstract", "introduction", "intro", "issue summary", "brief",
         "short summary", "problem", "problem statement", "the problem", "issue", "the issue",
         "what happened and why", "incident", "details", "incident details",
     ),
     "timeline": (
         "timeline", "incident timeline", "timeline of events", "sequence of events", "chronology",
-        "events", "detailed timeline", "timeline utc", "time line",
+        "events", "detailed timeline", "timeline utc", "time line", "how did we respond",
+        "how we responded",
     ),
     "impact": (
         "impact", "customer impact", "user impact", "business impact", "impact assessment",
@@ -66,13 +67,17 @@ for _kind, _phrases in {
         "response and recovery", "incident response", "mitigation and resolution", "restoration",
         "how was it resolved", "resolution steps", "workaround",
     ),
-    "what_went_well": ("what went well", "things that went well", "went well", "what worked", "wins", "successes", "good"),
+    "what_went_well": (
+        "what went well", "things that went well", "went well", "what worked", "wins", "successes", "good",
+        "what went right", "went right", "things that went right", "what went ok", "things that went ok", "went ok",
+    ),
     "what_went_poorly": (
         "what went wrong", "what went poorly", "what didnt go well", "what did not go well",
         "things that went wrong", "what could have gone better", "what could be improved",
         "what didnt work", "what did not work", "what didnt go so well", "what did not go so well", "went wrong", "went poorly", "areas for improvement",
         "problems encountered", "challenges", "opportunities for improvement", "what was difficult",
-        "where we struggled", "bad", "what could have been better",
+        "where we struggled", "bad", "what could have been better", "not ok", "what didnt go ok",
+        "things that didnt go ok", "what did not go ok",
     ),
     "where_we_got_lucky": ("where we got lucky", "where we were lucky", "lucky", "we got lucky", "luck"),
     "action_items": (
@@ -83,17 +88,22 @@ for _kind, _phrases in {
         "next steps", "todo", "to do", "tasks", "repair items", "action plan", "improvements",
         "preventive actions", "preventative actions", "action items and follow up",
         "what we are doing about it", "what were doing about it", "how we will prevent this",
-        "going forward", "future work", "fixes",
+        "going forward", "future work", "fixes", "actionables", "ais", "changes we are making",
+        "what we are changing", "how are we making incidents like this less likely or less impactful",
+        "how we are making incidents like this less likely",
     ),
     "lessons_learned": (
         "lessons learned", "lessons learnt", "lessons", "learnings", "key learnings",
         "takeaways", "key takeaways", "hows we do", "howd we do", "how did we do", "retrospective",
-        "reflection", "reflections", "discussion", "conclusion", "conclusions",
+        "reflection", "reflections", "discussion", "conclusion", "conclusions", "what surprised us",
+        "surprises", "what we learned",
     ),
     "other": (
         "responders", "participants", "people involved", "references", "links", "appendix",
         "supporting information", "glossary", "metadata", "related incidents", "attachments",
-        "notes", "incident details table", "contacts", "owner", "authors", "review",
+        "notes", "incident details table", "contacts", "owner", "authors", "review", "background",
+        "questions", "open questions", "the story", "human error", "key information",
+        "how can customers make incidents like this less impactful",
     ),
 }.items():
     for _p in _phrases:
@@ -106,15 +116,17 @@ _RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"\blucky\b|\bluck\b", "where_we_got_lucky"),
         (r"went well|what worked|\bgood\b", "what_went_well"),
         (r"went (?:wrong|poorly|badly)|didn ?t go well|did not go well|could (?:have )?(?:gone|been|be) (?:better|improved)|didn ?t work|needs improvement", "what_went_poorly"),
-        (r"action item|follow ?ups?\b|corrective|remediation|preventi|next steps|to ?do\b|repair item|action plan", "action_items"),
+        (r"^how can customers|\bquestions?$", "other"),
+        (r"action item|follow ?ups?\b|corrective|remediation|preventi|next steps|to ?do\b|repair item|action plan"
+         r"|\bless likely\b|changes we (?:are|re) making", "action_items"),
         (r"lesson|learning|takeaway|how ?d (?:\w+ ){0,2}do\b|how did (?:\w+ ){0,2}do\b", "lessons_learned"),
         (r"time ?line|chronolog|sequence of events", "timeline"),
         (r"root ?cause|contributing|\bwhys?\b|\bcauses?\b|\bfault\b|\brca\b", "root_cause"),
         (r"trigger|lead ?up", "trigger"),
         (r"detect|discover|alerting", "detection"),
         (r"resolution|recover|mitigat|resolv|response|restor|\bfix", "resolution"),
-        (r"impact|affected|blast radius", "impact"),
-        (r"summary|overview|tl ?dr|what happened|description|background", "summary"),
+        (r"\bimpact\b|affected|blast radius", "impact"),
+        (r"summary|overview|tl ?dr|what happened|description", "summary"),
     )
 )
 
@@ -185,7 +197,8 @@ def is_known_heading(label: str) -> bool:
     norm = normalize_heading(label)
     if not norm or len(norm.split()) > 5:
         return False
-    if canonical_field(label) is not None and norm not in _PHRASES:
+    if canonical_field(label) not in (None, "summary"):
+        # "**Incident:** INC-219", "**Status:** Closed": a field with its value, not a section.
         return False
     return norm in _PHRASES and _PHRASES[norm] != "other" or classify_heading(label) != "other"
 
@@ -210,6 +223,7 @@ _SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
 _BOLD_LINE = re.compile(r"^ {0,3}(?:\*\*|__)([^*_\n]{1,80}?)(?:\*\*|__)\s*:?\s*$")
 _BOLD_LABEL = re.compile(r"^ {0,3}(?:\*\*|__)([^*_\n]{1,60}?)(?::\s*(?:\*\*|__)|(?:\*\*|__)\s*:)\s*(.*)$")
 _PLAIN_LABEL = re.compile(r"^([A-Z][A-Za-z' /&\-]{1,40}):\s*(.*)$")
+_ALL_CAPS = re.compile(r"^[A-Z][A-Z0-9 &/,'()\-]{2,70}[A-Z)?]\s*$")
 _LISTISH = re.compile(r"^\s*(?:[-*+]\s|\d+[.)]\s|\||>)")
 
 
@@ -248,7 +262,11 @@ def find_headings(lines: list[str]) -> list[Heading]:
                 continue
         if first in "*_" and s[1:2] == first:
             m = _BOLD_LINE.match(line)
-            if m and len(m.group(1).split()) <= 8 and not m.group(1).rstrip().endswith("."):
+            words = len(m.group(1).split()) if m else 0
+            # A long bold line is a heading when it names a section or asks the question a
+            # section answers ("**How can customers make incidents like this less impactful?**").
+            long_ok = m is not None and words <= 14 and (m.group(1).rstrip().endswith("?") or classify_heading(m.group(1)) != "other")
+            if m and (words <= 8 or long_ok) and not m.group(1).rstrip().endswith("."):
                 out.append(Heading(i, 7, m.group(1).strip().rstrip(":").strip()))
                 prev_para = False
                 continue
@@ -257,6 +275,11 @@ def find_headings(lines: list[str]) -> list[Heading]:
                 out.append(Heading(i, 7, m.group(1).strip(), inline=m.group(2).strip()))
                 prev_para = False
                 continue
+        elif first.isupper() and indent == 0 and not prev_para and _ALL_CAPS.match(s) and classify_heading(s) != "other":
+            # "ROOT CAUSE" on a line of its own: public cloud reports use plain capitals as headings.
+            out.append(Heading(i, 2, s.strip()))
+            prev_para = False
+            continue
         elif first.isupper() and indent == 0 and ":" in line[:44]:
             m = _PLAIN_LABEL.match(line)
             if m and _plain_label_is_heading(m.group(1), m.group(2)):
@@ -278,7 +301,10 @@ def _plain_label_is_heading(label: str, rest: str) -> bool:
     if not rest:
         # A label alone on its line ("What didn't go so well:") reads as a heading.
         return classify_heading(label) != "other"
-    # With text after the colon only exact vocabulary counts: "Note: ..." must stay prose.
+    # With text after the colon only exact vocabulary counts: "Note: ..." must stay prose, and a
+    # metadata field with its value ("Affected services: checkout") is metadata, not a section.
+    if canonical_field(label) not in (None, "summary"):
+        return False
     kind = _PHRASES.get(norm)
     if kind is None or kind == "other":
         return False

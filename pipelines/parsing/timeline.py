@@ -19,18 +19,21 @@ the incident date; with neither, `at` is None. When time-only lines run past mid
 (a wall-clock time more than 6 hours earlier than the one before, same zone, same carried
 date), the date advances by one day. `raw_time` always keeps the time as written; nothing is invented.
 
-Incident times (`times_from_markers`): the first event whose text matches a marker sets
-started/detected/mitigated; resolved takes the last matching event. Markers are listed in
-`MARKERS`; a negated marker ("not yet resolved") does not count.
+Incident start, detection and resolution are read from the events by
+pipelines/parsing/incident_times.py (cues in timeline_cues.toml). `times_from_markers` still gives
+mitigated_at: the first event matching a mitigation marker in `MARKERS`; a negated marker ("not
+yet mitigated") does not count. `status_updates` reads status-page updates
+(`[resolved] - 2010-02-07 06:00:00 - ...`) as events.
 """
 
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time, timedelta, tzinfo
+from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from functools import lru_cache
 
 from pipelines.parsing.blocks import Table, code_lines, read_table
+from pipelines.parsing.dates import month_day
 from pipelines.parsing.metadata import TZINFOS, parse_datetime, to_naive_utc, zone_of
 from pipelines.model import TimelineEvent
 
@@ -55,6 +58,7 @@ _DATE_RE = (
     rf"|{_WEEKDAY_RE}?(?P<mn>{_MONTH_RE})\.?\s+(?P<md>\d{{1,2}})(?:st|nd|rd|th)?(?:,?\s+(?P<my>\d{{4}}))?"
     rf"|{_WEEKDAY_RE}?(?P<dd>\d{{1,2}})(?:st|nd|rd|th)?\s+(?P<dn>{_MONTH_RE})\.?(?:,?\s+(?P<dy>\d{{4}}))?"
     r"|(?P<sm>\d{1,2})/(?P<sd>\d{1,2})(?:/(?P<sy>\d{4}|\d{2}))?"
+    r"|(?P<ed>\d{1,2})\.(?P<em>\d{1,2})\.(?P<ey>\d{4})"  # 05.03.2025: dotted dates are day first
     r")"
 )
 _TIME_RE = (
@@ -69,6 +73,8 @@ _STAMP = re.compile(
     rf"(?:\s*(?:-|–|—|to|until)\s*(?:\d{{1,2}}:\d{{2}}(?::\d{{2}})?(?:\s*[aApP]\.?[mM]\.?)?)(?:\s*{_ZONE_RE.replace('?P<zone>', '?P<zone2>')})?)?",
 )
 _DATE_ONLY = re.compile(rf"{_DATE_RE}")
+_ISO_DAY_EVENT = re.compile(r"(?P<date>(?P<iy>\d{4})-(?P<im>\d{2})-(?P<id>\d{2}))\s+(?=[A-Za-z(])")
+_PAREN_DATE = re.compile(rf"\s*\(\s*{_DATE_RE}\s*\)")
 _DATE_EVENT = re.compile(rf"{_DATE_RE}(?:\*\*|__)?\s*(?:[:|>→]|[-–—]\s)\s*(?=\S)")
 
 _LEAD = re.compile(r"^\s*(?:[-*+•]\s+|\d{1,2}[.)]\s+)?(?:\[[ xX]\]\s+)?")
@@ -114,9 +120,11 @@ def _date_from_match(m: re.Match[str], ref: date | None) -> date | None:
             month, day, year = _MONTHS[m.group("mn").lower()[:3] if m.group("mn").lower()[:4] != "sept" else "sep"], int(m.group("md")), m.group("my")
         elif m.group("dn"):
             month, day, year = _MONTHS[m.group("dn").lower()[:3]], int(m.group("dd")), m.group("dy")
+        elif m.group("ey"):
+            month, day, year = int(m.group("em")), int(m.group("ed")), m.group("ey")
         elif m.group("sm"):
             a, b, year = int(m.group("sm")), int(m.group("sd")), m.group("sy")
-            month, day = (a, b) if a <= 12 else (b, a)
+            month, day = month_day(a, b)
             if year and len(year) == 2:
                 year = "20" + year
         else:
@@ -201,7 +209,8 @@ class _Placer:
         self.carry = d
         self.last = None
 
-    def place(self, m: re.Match[str]) -> datetime | None:
+    def place(self, m: re.Match[str], day: date | None = None) -> datetime | None:
+        """UTC of a stamp; `day` is a date written after the time ("21:00 (Sat 26 Oct)")."""
         t = _time_from_match(m)
         if t is None:
             return None
@@ -209,21 +218,26 @@ class _Placer:
         zone_text = zone_text or zone2  # "14:02-14:10 UTC": the zone covers both ends
         zone = zone_tz(zone_text) if zone_text else self.zone
         ref = self.carry or self.incident_date
-        d = _date_from_match(m, ref) if date_text else None
+        d = _date_from_match(m, ref) if date_text else day
         carried = d is None
         if d is None:
             d = ref
         if d is None:
             return None
-        if not carried:
-            self.carry = d
         local = datetime.combine(d, t)
         if carried and self.last is not None and self.last_zone is zone and local < self.last - timedelta(hours=6):
             # Wall-clock time went backwards under the same carried date: past midnight.
             local += timedelta(days=1)
+        at = _to_utc(local.date(), local.time(), zone)
+        if zone is not self.zone and self.zone is not None and zone is not None:
+            # "2025-03-07T02:52Z" among PST lines: the lines after it carry on in the section's
+            # zone, so carry its date and wall-clock time as the section's zone sees them.
+            local = at.replace(tzinfo=timezone.utc).astimezone(self.zone).replace(tzinfo=None)
+            zone = self.zone
+        if not carried or local.date() != d:
             self.carry = local.date()
         self.last, self.last_zone = local, zone
-        return _to_utc(local.date(), local.time(), zone)
+        return at
 
 
 def _match_stamp(text: str) -> re.Match[str] | None:
@@ -289,10 +303,17 @@ def extract_timeline(
             i += 1
             continue
         if m is not None:
-            at = placer.place(m)
-            text = _clean_text(content[m.end():])
+            rest = content[m.end():]
+            dm = _PAREN_DATE.match(rest)
+            day = _date_from_match(dm, placer.carry or incident_date) if dm else None
+            at = placer.place(m, day)
+            text = _clean_text(rest[dm.end():] if day is not None and dm else rest)
             events.append(TimelineEvent(at, m.group(0).strip(), text, first_line + i))
-        elif content[:1].isalnum() and (dm := _DATE_EVENT.match(content)) is not None and (
+        elif content[:1].isalnum() and (
+            (dm := _DATE_EVENT.match(content)) is not None
+            # "- 2024-05-02 recovery started": a bullet that opens with an ISO day and text
+            or (stripped[:1] in "-*+•" and (dm := _ISO_DAY_EVENT.match(content)) is not None)
+        ) and (
             day := _date_from_match(dm, placer.carry or incident_date)
         ) is not None:
             # "2024-03-04: config merged": a day-granularity event; the day carries, no time is made up.
@@ -384,8 +405,9 @@ _MARKER_KEYS: dict[str, tuple[str, ...]] = {
 _NEGATION_KEYS = ("not", "n't", "never", "no longer", "unable", "yet", "without")
 
 
-def times_from_markers(events: list[TimelineEvent]) -> dict[str, datetime]:
-    """started/detected/mitigated/resolved from marker words in placed timeline events."""
+def times_from_markers(events: list[TimelineEvent], fields: tuple[str, ...] = tuple(MARKERS)) -> dict[str, datetime]:
+    """started/detected/mitigated/resolved (or only `fields`) from marker words in placed events."""
+    keyed = [(f, _MARKER_KEYS[f]) for f in fields]
     found: dict[str, datetime] = {}
     for ev in events:
         if ev.at is None or not ev.text:
@@ -393,12 +415,37 @@ def times_from_markers(events: list[TimelineEvent]) -> dict[str, datetime]:
         low = ev.text.lower()
         if any(k in low for k in _NEGATION_KEYS):
             low = _NEGATED.sub(" ", low)
-        for field, keys in _MARKER_KEYS.items():
+        for field, keys in keyed:
             if field in found and field != "resolved_at":
                 continue
             if any(k in low for k in keys) and MARKERS[field].search(low):
                 found[field] = ev.at
     return found
+
+
+_STATUS_UPDATE = re.compile(
+    r"^\s*(?:\[(?P<status>[A-Za-z ]{3,20})\]\s*)?[-*]\s*(?P<stamp>\d{4}-\d{2}-\d{2}[ T]\d{1,2}:\d{2}(?::\d{2})?(?:\s*(?:UTC|Z))?)\s*[-–—:]\s*(?P<text>.*)$"
+)
+
+
+def status_updates(body: str, first_line: int) -> tuple[list[TimelineEvent], str | None]:
+    """Status-page updates as timeline events: lines such as `[resolved] - 2010-02-07 06:00:00 -
+    Network problem solved.` or `- 2011-01-03 18:03:00 - One of the load balancers failed`. The
+    bracketed word is the incident's final status, written on its first update, so it is not
+    part of the event but is returned with the events (lower case, or None). Times without a
+    zone are UTC, as status pages publish them."""
+    events: list[TimelineEvent] = []
+    status: str | None = None
+    for k, line in enumerate(body.split("\n")):
+        if "-" not in line[:30]:
+            continue
+        m = _STATUS_UPDATE.match(line)
+        if m is None:
+            continue
+        at = parse_datetime(m.group("stamp"))
+        status = status or (m.group("status") or "").strip().lower() or None
+        events.append(TimelineEvent(at, m.group("stamp"), " ".join(m.group("text").split()), first_line + k))
+    return events, status
 
 
 def parse_time_text(text: str, default_date: date | None = None) -> datetime | None:

@@ -100,6 +100,13 @@ def _repeats(plans: list[IncidentPlan]) -> dict[str, list[str]]:
     return out
 
 
+def _states_start(plan: IncidentPlan, doc: render.Rendered) -> bool:
+    """Whether the prose gives the start of impact although no field or marker does: the vendor
+    trigger "X began timing out at HH:MM UTC" is the start, and a reader (or the parser) takes it."""
+    text = doc.data.decode("utf-8", "replace") if doc.data else json.dumps(doc.record or {})
+    return f"began timing out at {plan.started:%H:%M} UTC" in text
+
+
 def _truth(plan: IncidentPlan, doc: render.Rendered, repeats: dict[str, list[str]],
            by_id: dict[str, IncidentPlan]) -> dict:
     repeat_of = repeats[plan.incident_id]
@@ -116,7 +123,7 @@ def _truth(plan: IncidentPlan, doc: render.Rendered, repeats: dict[str, list[str
         "team": plan.team,
         "severity": plan.severity,
         "severity_raw": plan.severity_raw,
-        "started_at": _iso(plan.started) if "started" in doc.visible_times else None,
+        "started_at": _iso(plan.started) if "started" in doc.visible_times or _states_start(plan, doc) else None,
         "detected_at": _iso(plan.detected) if "detected" in doc.visible_times else None,
         "mitigated_at": _iso(plan.mitigated) if "mitigated" in doc.visible_times else None,
         "resolved_at": _iso(plan.resolved) if "resolved" in doc.visible_times else None,
@@ -133,7 +140,7 @@ def _truth(plan: IncidentPlan, doc: render.Rendered, repeats: dict[str, list[str
                 "status": a.status,
                 "priority": a.priority,
                 "kind": a.kind,
-                "ticket": a.ticket,
+                "ticket": a.ticket if id(a) not in doc.hidden_tickets else None,
                 "vague": a.text.lower().startswith(VAGUE_STARTS),
             }
             for a in plan.actions

@@ -36,6 +36,7 @@ class Rendered:
     visible_times: set[str] = field(default_factory=set)
     owner_names: dict[int, str | None] = field(default_factory=dict)  # id(ActionPlan) -> owner as a parser should read it
     hidden_dues: set[int] = field(default_factory=set)  # id(ActionPlan) whose due date is not written
+    hidden_tickets: set[int] = field(default_factory=set)  # id(ActionPlan) whose ticket is not written
     blameful_lines: list[int] = field(default_factory=list)
     sections: list[str] = field(default_factory=list)
     placeholder_sections: list[str] = field(default_factory=list)  # headings whose body is only "TBD"
@@ -61,6 +62,10 @@ class _Doc:
     def blame(self, line: str) -> None:
         self.lines.append(line)
         self.blameful.append(len(self.lines))
+
+    def mark(self, *kinds: str) -> None:
+        """Sections a reader sees without a heading line of their own (label lines)."""
+        self.sections.extend(k for k in kinds if k not in self.sections)
 
     def heading(self, text: str, kind: str) -> None:
         if self.lines and self.lines[-1] != "":
@@ -182,9 +187,9 @@ _MARKER_TEXT = {
     "started": ("Outage begins: {svc} starts returning errors", "Impact begins for {svc} users",
                 "First errors from {svc} in {region}", "{svc} error rate begins climbing (outage begins)"),
     "detected": ("Alert fired: {svc} high error rate, on-call paged", "{svc} SLO alert fired and paged {team}",
-                 "Problem detected by synthetic checks", "First customer reports reach support"),
+                 "Problem detected by synthetic checks", "Customer complaints escalated to the on-call engineer"),
     "mitigated": ("Mitigated: traffic drained from the bad hosts", "Mitigation applied; error rate drops",
-                  "Workaround in place, impact mitigated", "Mitigated by reverting the change"),
+                  "Workaround in place, impact reduced", "Mitigated by reverting the change"),
     "resolved": ("Resolved: all metrics back to normal", "Incident resolved", "Fully recovered; monitoring",
                  "{svc} fully recovered, incident closed"),
 }
@@ -207,7 +212,7 @@ def _events(plan: IncidentPlan, rng: random.Random, markers: set[str]) -> list[t
     at = {"started": plan.started, "detected": plan.detected, "mitigated": plan.mitigated, "resolved": plan.resolved}
     texts = dict(_MARKER_TEXT)
     if "alerting_gap" in plan.themes:  # nothing paged: detection came from people
-        texts["detected"] = ("First customer reports reach support", "Detected via support: customer complaints escalated to {team}",
+        texts["detected"] = ("Customer complaints escalated to the on-call engineer", "Detected via support: customer complaints escalated to {team}",
                              "Problem noticed by a developer reading logs")
     events = [(at[name], fill(rng, pick(rng, texts[name]), ctx)) for name in TIME_FIELDS if name in markers]
     # Unmarked events sit strictly between detection and mitigation, so markers stay first/last.
@@ -369,8 +374,9 @@ def _actions_table(plan: IncidentPlan, rng: random.Random, doc: Rendered, flavou
         cells = {"text": a.text, "kind": a.kind, "owner": written, "due": _due(rng, a),
                  "status": pick(rng, _STATUS_WORDS[a.status]), "priority": a.priority, "ticket": a.ticket or ""}
         rows.append("| " + " | ".join(cells[r].replace("|", "/") for r in roles) + " |")
-    if flavour == "narrow":  # this layout has no due column: the truth must not claim one
+    if flavour == "narrow":  # no due or ticket column: the truth must not claim them
         doc.hidden_dues.update(id(a) for a in plan.actions)
+        doc.hidden_tickets.update(id(a) for a in plan.actions)
     return rows
 
 
@@ -387,6 +393,7 @@ def _actions_fields(plan: IncidentPlan, rng: random.Random, doc: Rendered) -> li
             parts.append(f"Due: {a.due.isoformat()}.")
         parts.append(f"Status: {pick(rng, _STATUS_WORDS[a.status])}.")
         out.append(" ".join(parts))
+        doc.hidden_tickets.add(id(a))  # this layout writes no ticket
     return out
 
 
@@ -575,8 +582,11 @@ def _pagerduty(plan, rng, c, out: Rendered) -> _Doc:
                        f"{people[-1][1]} (scribe)"]))
     if has_tl:
         _timeline_section(doc, plan, rng, markers, "## Timeline", explicit_zone=not fm_times)
-    doc.heading("## How'd We Do?", "other")
+    # PagerDuty's retrospective section: its own kind, and the two label lines under it are the
+    # went-well / went-poorly sections a reader (and the parser) sees.
+    doc.heading("## How'd We Do?", "lessons_learned")
     doc.add("What went well:", *_bullets(c.good), "", "What didn't go so well:", *_bullets(c.bad))
+    doc.mark("what_went_well", "what_went_poorly")
     if plan.actions:
         doc.heading("## Action Items", "action_items")
         doc.add(*_actions_table(plan, rng, out, "pagerduty"))

@@ -356,3 +356,41 @@ def test_scanning_arbitrary_text_never_crashes_and_lines_are_in_range(text):
     n_lines = max(len(text.splitlines()), 1)
     for hit in scan_text(text):
         assert 1 <= hit.line <= n_lines
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # raised, then rejected in the next sentence (same line, or the next line of the paragraph)
+        "Some would put the outage down to human error by whoever merged it. We don't think that is accurate: the review let it through.",
+        "Some of us first filed this under human error.\nWe do not think that was fair: the form had no unit on the amount field.",
+        "On the call it was put down to a human mistake. That misses the point: nothing validated the file.",
+        # raised as a question, and rejected within the sentence
+        "## Was it human error?",
+        "It would be simple, and we think wrong, to write this up as a human error.",
+    ],
+)
+def test_human_error_raised_only_to_be_rejected_is_not_blame(text: str) -> None:
+    assert [h.rule for h in scan_text(text) if h.rule == "blameless/human-error"] == []
+
+
+def test_the_rejection_is_read_from_the_next_sentence() -> None:
+    # The same first sentence on its own is blame: only the next sentence takes it back.
+    assert [h.rule for h in scan_text("Some would put the outage down to human error by whoever merged it.")] == ["blameless/human-error"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The root cause was human error. We don't think the dashboards helped either.",
+        "This was human error by the on-call engineer.\nThe runbook was fine.",
+    ],
+)
+def test_human_error_as_a_cause_still_fires_when_the_next_sentence_rejects_nothing(text: str) -> None:
+    assert "blameless/human-error" in [h.rule for h in scan_text(text)]
+
+
+def test_as_if_and_even_if_are_not_hindsight_about_a_person() -> None:
+    assert scan_text("Generated files are reviewed as if someone had written them by hand.") == []
+    assert scan_text("Even if the on-call had checked, the alert was pointing at the wrong host.") == []
+    assert [h.rule for h in scan_text("If the engineer had checked the dashboard, we would have caught it.")] == ["blameless/should-have"]

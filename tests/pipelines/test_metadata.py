@@ -82,7 +82,7 @@ def test_parse_date_from_timestamp_with_zone_uses_utc_day() -> None:
     ("key", "field"),
     [
         ("ID", "incident_id"), ("uuid", "incident_id"), ("Title", "title"), ("sev", "severity"),
-        ("Priority", "severity"), ("product", "services"), ("Service", "services"), ("owner_team", "team"),
+        ("Priority", "priority"), ("product", "services"), ("Service", "services"), ("owner_team", "team"),
         ("Owner team", "team"), ("start_time", "started_at"), ("Start time", "started_at"), ("end_time", "resolved_at"),
         ("categories", "tags"), ("keywords", "tags"), ("visibility", "visibility"), ("allowed-groups", "allowed_groups"),
         ("company", None), ("note", None),

@@ -144,3 +144,39 @@ def test_nested_metadata_object_is_read() -> None:
     line = b'{"title": "Outer", "metadata": {"Severity": "P2", "services": ["api"], "title": "Inner"}, "summary": "A disk filled."}\n'
     inc = parse_file(line, "n.jsonl").incidents[0]
     assert (inc.title, inc.severity, inc.services) == ("Outer", "SEV2", ["api"])
+
+
+def test_csv_record_with_an_unterminated_quote_is_an_error_naming_its_line() -> None:
+    # Python's csv reader reads an open quote to the end of the file: without the strict reader
+    # the last three lines would load as one garbage incident.
+    data = b'id,title,severity\nC-1,Fine,SEV2\nC-2,"unterminated,SEV1\nC-3,After it,SEV3\nC-4,Last,SEV4\n'
+    parsed = parse_file(data, "x.csv")
+    assert [(i.incident_id, i.severity, i.source_path) for i in parsed.incidents] == [
+        ("C-1", "SEV2", "x.csv:2"), ("C-3", "SEV3", "x.csv:4"), ("C-4", "SEV4", "x.csv:5"),
+    ]
+    assert len(parsed.errors) == 1
+    path, reason = parsed.errors[0]
+    assert path == "x.csv:3" and reason.startswith("line 3: a quoted cell is never closed")
+
+
+def test_csv_unterminated_quote_on_the_last_record_and_a_row_with_extra_cells() -> None:
+    data = b'id,title,severity\nC-1,Fine,SEV2\nC-2,a,b,c,d\nC-3,"unterminated,SEV1\n'
+    parsed = parse_file(data, "x.csv")
+    assert [i.incident_id for i in parsed.incidents] == ["C-1"]
+    assert [(p, r.split(":")[0]) for p, r in parsed.errors] == [("x.csv:3", "line 3"), ("x.csv:4", "line 4")]
+    assert "5 cells but the header has 3 columns" in parsed.errors[0][1]
+
+
+def test_csv_quoted_cells_may_still_span_lines() -> None:
+    data = b'id,title,summary\nC-1,Two lines,"first line\nsecond line"\nC-2,Next,ok\n'
+    parsed = parse_file(data, "x.csv")
+    assert parsed.errors == []
+    assert [(i.incident_id, i.source_path) for i in parsed.incidents] == [("C-1", "x.csv:2"), ("C-2", "x.csv:4")]
+
+
+def test_jsonl_truncated_record_is_an_error_naming_its_line_and_the_rest_load() -> None:
+    data = b'{"id": "J-1", "title": "One"}\n{"id": "J-2", "title": "cut off\n{"id": "J-3", "title": "Three"}\n'
+    parsed = parse_file(data, "x.jsonl")
+    assert [i.incident_id for i in parsed.incidents] == ["J-1", "J-3"]
+    assert [p for p, _ in parsed.errors] == ["x.jsonl:2"]
+    assert parsed.errors[0][1].startswith("line 2: not valid JSON")

@@ -107,3 +107,44 @@ def test_split_sections_preamble_and_nested_other_subheadings() -> None:
         ("other", "Appendix", "", 20, 21),
         ("other", "Glossary", "words", 21, 22),
     ]
+
+
+@pytest.mark.parametrize(
+    ("heading", "kind"),
+    [
+        # Azure post-incident reviews: the commitments are action items, customer advice is not
+        ("How did we respond?", "timeline"),
+        ("How are we making incidents like this less likely or less impactful?", "action_items"),
+        ("How can customers make incidents like this less impactful?", "other"),
+        # Wikimedia, Etsy debriefs, messy notes
+        ("Actionables", "action_items"), ("AIs", "action_items"), ("Changes we are making", "action_items"),
+        ("What surprised us", "lessons_learned"), ("What went right", "what_went_well"),
+        ("things that went ok", "what_went_well"), ("not ok", "what_went_poorly"),
+        # headings that name no section of their own
+        ("Open questions", "other"), ("Questions", "other"), ("The story", "other"), ("Human error?", "other"),
+        ("Background", "other"), ("Key information", "other"),
+    ],
+)
+def test_real_template_headings(heading: str, kind: str) -> None:
+    assert classify_heading(heading) == kind
+
+
+def test_plain_capitals_and_long_bold_lines_are_headings_but_field_lines_are_not() -> None:
+    lines = [
+        "Incident began at 05:55 and ended at 08:30.",
+        "",
+        "ISSUE SUMMARY",
+        "",
+        "Card payments were declined.",
+        "",
+        "**How are we making incidents like this less likely or less impactful?**",
+        "",
+        "- We added an alert.",
+        "",
+        "Affected services: checkout, payments hub",
+        "**Incident:** INC-219 · Sign in with Apple failing",
+        "WARNING this is shouted prose, not a heading",
+    ]
+    assert [(h.line_index, h.text) for h in find_headings(lines)] == [
+        (2, "ISSUE SUMMARY"), (6, "How are we making incidents like this less likely or less impactful?"),
+    ]

@@ -153,3 +153,20 @@ def test_date_with_text_is_a_day_event_without_a_made_up_time() -> None:
         (datetime(2024, 3, 4, 14, 2), "14:02", "Deploy"),
         (datetime(2024, 3, 6, 9, 0), "09:00", "Review"),
     ]
+
+
+def test_dotted_day_first_dates_and_a_date_written_after_the_time() -> None:
+    body = "2024-10-27 (all times UTC)\n\n- 21:00 (Sat 26 Oct) nightly job builds the grid\n- 01:00 clocks go back\n05.03.2025 09:10 switched back"
+    events = extract_timeline(body, 1, date(2024, 10, 27))
+    assert [(e.at, e.text) for e in events] == [
+        (datetime(2024, 10, 26, 21, 0), "nightly job builds the grid"),
+        (datetime(2024, 10, 27, 1, 0), "clocks go back"),
+        (datetime(2025, 3, 5, 9, 10), "switched back"),
+    ]
+
+
+def test_a_utc_stamp_among_local_lines_keeps_the_local_day() -> None:
+    # 6:58pm PST after a Z stamp of the next UTC day is still the evening of 6 March, local time.
+    body = "(times are PST unless it says Z)\n\n03/06/2025 6:40pm first reports\n2025-03-07T02:52Z page\n6:58pm ack"
+    events = extract_timeline(body, 1, date(2025, 3, 6))
+    assert [e.at for e in events] == [datetime(2025, 3, 7, 2, 40), datetime(2025, 3, 7, 2, 52), datetime(2025, 3, 7, 2, 58)]
