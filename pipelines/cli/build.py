@@ -60,6 +60,7 @@ def run(args: argparse.Namespace) -> int:
         result = build(
             args.corpus,
             args.db,
+            catalogs=args.catalog,
             n_themes=args.themes,
             analysis=not args.no_analysis,
             jobs=args.jobs,
