@@ -56,6 +56,7 @@ def _charts(con):
         "completeness": charts.completeness_by_quarter(q.completeness_scores(con), complete_at=80),
         "lint": charts.lint_rules(q.lint_rule_counts(con)),
         "categories": charts.category_breakdown(q.factor_categories(con)),
+        "provenance": charts.field_provenance(q.field_provenance(con)),
     }
 
 
@@ -90,6 +91,7 @@ def test_quantity_axes_name_their_unit(con):
         lambda df: charts.completeness_by_quarter(df, complete_at=80),
         lambda df: charts.lint_rules(df),
         lambda df: charts.category_breakdown(df),
+        lambda df: charts.field_provenance(df),
     ],
 )
 def test_empty_data_gives_no_chart(build):
@@ -123,3 +125,15 @@ def test_human_hours():
     assert charts.human_hours(3.5) == "3.5 h"
     assert charts.human_hours(72) == "3.0 days"
     assert charts.human_hours(float("nan")) == "–"
+
+
+def test_field_provenance_stacks_stated_inferred_missing_per_field(con):
+    chart = charts.field_provenance(q.field_provenance(con))
+    spec = _spec(chart)
+    assert spec["encoding"]["color"]["scale"]["domain"] == ["stated", "inferred", "missing"]
+    assert spec["encoding"]["y"]["sort"] == ["Severity", "Impact start", "Detection", "Resolution", "Services", "Team"]
+    rows = pd.DataFrame(next(iter(spec["datasets"].values())))
+    assert rows[rows.label == "Team"].set_index("provenance").share.round(3).to_dict() == {"stated": 0.5, "inferred": 0.5, "missing": 0.0}
+    # incidents in scope but no field_sources at all (a database built before provenance): all missing, still a chart
+    empty = q.field_provenance(con).assign(incidents=0)
+    assert charts.field_provenance(empty) is None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
@@ -207,9 +208,21 @@ def test_data_quality_page(app):
     assert any("2 source files" in w.value for w in at.warning)
     errors = at.dataframe[0].value
     assert errors["source_path"].tolist() == ["broken/bad.md", "exports/a.jsonl:4"]
-    missing = at.dataframe[1].value
+    assert [h.value for h in at.header][:3] == ["Files that did not load", "Where the figures come from", "Possible duplicates"]
+    assert any("**3 of 5** times to resolve in view (60%) rest on an inferred" in m.value for m in at.markdown)
+    pairs = at.dataframe[1].value
+    assert pairs["title"].tolist() == ["Checkout API connection pool exhausted", "Search index lag <script>alert(1)</script>"]
+    assert pairs["other_title"].tolist() == ["restricted incident", "Search autocomplete slow"]
+    assert pd.isna(pairs["other_link"].tolist()[0])  # no link to a restricted incident
+    missing = at.dataframe[2].value
     assert "restricted incident" in missing["title"].tolist()
     assert_no_secrets(at)
+
+
+def test_data_quality_page_follows_the_filters(app):
+    at = app("data_quality", query={"team": "search"})
+    assert any("**0 of 1** times to resolve" in m.value for m in at.markdown)
+    assert at.dataframe[1].value["title"].tolist() == ["Search index lag <script>alert(1)</script>"]
 
 
 def test_related_page_without_index_says_so(app):
