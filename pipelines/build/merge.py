@@ -94,26 +94,45 @@ def same_incident(a: Window, b: Window) -> bool:
     return abs((a.start.date() - b.start.date()).days) <= MAX_DAYS_APART
 
 
-def _rows(con: duckdb.DuckDBPyConnection, table: str, ids: list[str]) -> list[dict]:
-    cur = con.execute(f"SELECT * FROM {table} WHERE incident_id IN (SELECT unnest($ids::VARCHAR[]))", {"ids": ids})
-    names = [d[0] for d in cur.description]
-    return [dict(zip(names, r)) for r in cur.fetchall()]
+class _Staged:
+    """Every row of the staged write-ups of the shared ids, read once per table (merging one id
+    at a time costs a table scan per table per id: minutes when an export repeats a thousand
+    postmortems)."""
 
+    def __init__(self, con: duckdb.DuckDBPyConnection, tables: tuple[str, ...], ids: list[str]):
+        import pyarrow as pa
 
-def _replace(con: duckdb.DuckDBPyConnection, table: str, ids: list[str], rows: list[dict]) -> None:
-    con.execute(f"DELETE FROM {table} WHERE incident_id IN (SELECT unnest($ids::VARCHAR[]))", {"ids": ids})
-    if rows:
-        cols = list(rows[0])
-        names = ", ".join('"' + c + '"' for c in cols)  # quoted: timeline_events has a column "at"
-        con.executemany(
-            f"INSERT INTO {table} ({names}) VALUES ({', '.join('?' for _ in cols)})",
-            [[r[c] for c in cols] for r in rows],
-        )
+        self.con, self.tables = con, tables
+        con.register("_staged_ids", pa.table({"incident_id": pa.array(ids, pa.string())}))
+        self.schemas: dict[str, pa.Schema] = {}
+        self.rows: dict[str, dict[str, list[dict]]] = {}
+        for table in tables:
+            data = con.sql(f"SELECT * FROM {table} WHERE incident_id IN (SELECT incident_id FROM _staged_ids)").to_arrow_table()
+            self.schemas[table] = data.schema
+            by_id: dict[str, list[dict]] = defaultdict(list)
+            for r in data.to_pylist():
+                by_id[r["incident_id"]].append(r)
+            self.rows[table] = by_id
 
+    def get(self, table: str, iid: str) -> list[dict]:
+        return self.rows[table].get(iid, [])
 
-def _delete(con: duckdb.DuckDBPyConnection, tables: tuple[str, ...], ids: list[str]) -> None:
-    for table in tables:
-        con.execute(f"DELETE FROM {table} WHERE incident_id IN (SELECT unnest($ids::VARCHAR[]))", {"ids": ids})
+    def replace_all(self, new_rows: dict[str, list[dict]]) -> None:
+        """Delete every staged row and insert `new_rows` (table -> rows) in one statement per table."""
+        import pyarrow as pa
+
+        try:
+            for table in self.tables:
+                self.con.execute(f"DELETE FROM {table} WHERE incident_id IN (SELECT incident_id FROM _staged_ids)")
+                rows = new_rows.get(table)
+                if rows:
+                    self.con.register("_merged_rows", pa.Table.from_pylist(rows, schema=self.schemas[table]))
+                    try:
+                        self.con.execute(f"INSERT INTO {table} SELECT * FROM _merged_rows")
+                    finally:
+                        self.con.unregister("_merged_rows")
+        finally:
+            self.con.unregister("_staged_ids")
 
 
 def _fold(text: str | None) -> str:
@@ -125,11 +144,16 @@ def link_write_ups(
 ) -> tuple[list[tuple[str, str]], set[str]]:
     """Merge or reject the write-ups of every id claimed more than once (`groups`: id -> its
     write-ups in file order, the first staged under the id itself). `tables` are the tables
-    keyed by incident id. Returns (ingest errors, files whose rows must not be reused next time)."""
+    keyed by incident id, `incidents` first. Returns (ingest errors, files whose rows must not be
+    reused next time)."""
     errors: list[tuple[str, str]] = []
     not_reusable: set[str] = set()
+    if not groups:
+        return errors, not_reusable
+    staged = _Staged(con, tables, [m.staged_id for members in groups.values() for m in members])
+    incidents = {iid: rows[0] for iid, rows in staged.rows["incidents"].items()}
+    out: dict[str, list[dict]] = defaultdict(list)
     for iid, members in groups.items():
-        incidents = {r["incident_id"]: r for r in _rows(con, "incidents", [m.staged_id for m in members])}
         first = members[0]
         first_window = Window.of(incidents[first.staged_id])
         keep = [first]
@@ -139,10 +163,14 @@ def link_write_ups(
                 continue
             errors.append((m.source_path, _clash_reason(iid, first, m, incidents)))
             not_reusable.add(m.file)
-            _delete(con, tables, [m.staged_id])
         if len(keep) > 1:
-            _merge(con, iid, keep, incidents)
+            for table, rows in _merge(staged, iid, keep, incidents).items():
+                out[table] += rows
             not_reusable.update(m.file for m in keep)
+        else:  # a clash left the first write-up alone: its rows stay as they were
+            for table in tables:
+                out[table] += staged.get(table, first.staged_id)
+    staged.replace_all(out)
     return errors, not_reusable
 
 
@@ -166,15 +194,14 @@ def _source_rank(source: str) -> int:
     return SOURCE_ORDER.index(source) if source in SOURCE_ORDER else len(SOURCE_ORDER)
 
 
-def _merge(con: duckdb.DuckDBPyConnection, iid: str, members: list[WriteUp], incidents: dict[str, dict]) -> None:
+def _merge(staged: _Staged, iid: str, members: list[WriteUp], incidents: dict[str, dict]) -> dict[str, list[dict]]:
+    """The rows of the incident `members` describe, by table."""
     ranked = sorted(members, key=lambda m: _rank_key(m, incidents))
     ids = [m.staged_id for m in ranked]
     rows = [incidents[i] for i in ids]
-    sources: dict[str, dict[str, dict]] = defaultdict(dict)
-    for r in _rows(con, "parsed_field_sources", ids):
-        sources[r["incident_id"]][r["field"]] = r
+    sources = {i: {r["field"]: r for r in staged.get("parsed_field_sources", i)} for i in ids}
 
-    merged = dict(rows[0], incident_id=iid, source_path=rows[0]["source_path"])
+    merged = dict(rows[0], incident_id=iid)
     for col in FIRST_NON_EMPTY:
         merged[col] = next((r[col] for r in rows if r[col] not in (None, "")), None)
     restricted = [r for r in rows if r["restricted"]]
@@ -186,60 +213,56 @@ def _merge(con: duckdb.DuckDBPyConnection, iid: str, members: list[WriteUp], inc
 
     winners: dict[str, str] = {}  # field -> staged id of the write-up it comes from
     for fld in SOURCED_FIELDS:
-        candidates = [
-            (_source_rank(sources[i][fld]["source"]), n, i) for n, i in enumerate(ids) if fld in sources[i]
-        ]
-        winner = min(candidates)[2] if candidates else ids[0]
-        winners[fld] = winner
+        candidates = [(_source_rank(sources[i][fld]["source"]), n, i) for n, i in enumerate(ids) if fld in sources[i]]
+        winners[fld] = min(candidates)[2] if candidates else ids[0]
         for col in FIELD_COLUMNS[fld]:
-            merged[col] = incidents[winner][col]
+            merged[col] = incidents[winners[fld]][col]
 
-    _replace(con, "incidents", ids, [merged])
-    _replace(con, "stated_services", ids, [
-        dict(r, incident_id=iid) for r in sorted(_rows(con, "stated_services", [winners["services"]]), key=lambda r: r["seq"])
-    ])
-    _replace(con, "parsed_field_sources", ids, [
-        dict(sources[winners[f]][f], incident_id=iid) for f in SOURCED_FIELDS if f in sources[winners[f]]
-    ])
-    tags = list(dict.fromkeys(r["tag"] for i in ids for r in _rows(con, "incident_tags", [i])))
-    _replace(con, "incident_tags", ids, [{"incident_id": iid, "tag": t} for t in tags])
-    findings = {}
-    for r in _rows(con, "lint_findings", ids):
-        findings.setdefault((r["rule"], r["message"]), dict(r, incident_id=iid))
-    _replace(con, "lint_findings", ids, list(findings.values()))
+    out: dict[str, list[dict]] = {
+        "incidents": [merged],
+        "stated_services": [
+            dict(r, incident_id=iid) for r in sorted(staged.get("stated_services", winners["services"]), key=lambda r: r["seq"])
+        ],
+        "parsed_field_sources": [
+            dict(sources[winners[f]][f], incident_id=iid) for f in SOURCED_FIELDS if f in sources[winners[f]]
+        ],
+        "incident_tags": [
+            {"incident_id": iid, "tag": t}
+            for t in dict.fromkeys(r["tag"] for i in ids for r in staged.get("incident_tags", i))
+        ],
+    }
+    findings: dict[tuple, dict] = {}
+    for i in ids:
+        for r in staged.get("lint_findings", i):
+            findings.setdefault((r["rule"], r["message"]), dict(r, incident_id=iid))
+    out["lint_findings"] = list(findings.values())
 
     contributed: dict[str, dict[str, list[int]]] = {i: {} for i in ids}
     for table in CONTENT_TABLES:
-        by_source: dict[str, list[dict]] = defaultdict(list)
-        for r in _rows(con, table, ids):
-            by_source[r["incident_id"]].append(r)
-        out: list[dict] = []
-        seen: dict[object, tuple[int, str]] = {}  # dedupe key -> (index in out, write-up)
+        kept: list[dict] = []
+        seen: dict[object, tuple[int, str]] = {}  # dedupe key -> (index in kept, write-up)
         for i in ids:
             mine = contributed[i].setdefault(table, [])
-            for r in sorted(by_source[i], key=lambda r: r["seq"]):
+            for r in sorted(staged.get(table, i), key=lambda r: r["seq"]):
                 keys = _dedupe_keys(table, r)
                 # Only a row of another write-up is a duplicate: one write-up's own rows stay as parsed.
                 hit = next((seen[k][0] for k in keys if k in seen and seen[k][1] != i), None)
                 if hit is not None:
-                    _fill_gaps(table, out[hit], r)
-                    mine.append(out[hit]["seq"])
+                    _fill_gaps(table, kept[hit], r)
+                    mine.append(kept[hit]["seq"])
                     continue
-                row = dict(r, incident_id=iid, seq=len(out))
+                row = dict(r, incident_id=iid, seq=len(kept))
                 for k in keys:
-                    seen.setdefault(k, (len(out), i))
-                out.append(row)
+                    seen.setdefault(k, (len(kept), i))
+                kept.append(row)
                 mine.append(row["seq"])
-        _replace(con, table, ids, out)
+        out[table] = kept
 
-    src_rows = {r["incident_id"]: r for r in _rows(con, "incident_sources", ids)}
-    _replace(con, "incident_sources", ids, [
-        dict(
-            src_rows[i], incident_id=iid, rank=n,
-            **{col: contributed[i].get(table, []) for table, col in SEQ_COLUMN.items()},
-        )
-        for n, i in enumerate(ids) if i in src_rows
-    ])
+    out["incident_sources"] = [
+        dict(r, incident_id=iid, rank=n, **{col: contributed[i].get(table, []) for table, col in SEQ_COLUMN.items()})
+        for n, i in enumerate(ids) for r in staged.get("incident_sources", i)
+    ]
+    return out
 
 
 def _dedupe_keys(table: str, r: dict) -> list[object]:

@@ -68,6 +68,8 @@ class Resolver:
         # Prose is matched against the catalog when there is one: its names were chosen by the
         # teams; without it, against every name the corpus states.
         self.prose: Vocabulary = self.catalog or self.corpus
+        self._services: dict[str, str] = {}
+        self._teams: dict[str, str] = {}
         pairs = []
         for services, team in stated.values():
             if services and team:
@@ -75,12 +77,16 @@ class Resolver:
         self.corpus_owner = corpus_owners(pairs)
 
     def service(self, name: str) -> str:
-        name = name.strip()
-        return (self.catalog and self.catalog.service(name)) or self.corpus.service(name) or name
+        if name not in self._services:  # a corpus repeats a few dozen names thousands of times
+            n = name.strip()
+            self._services[name] = (self.catalog and self.catalog.service(n)) or self.corpus.service(n) or n
+        return self._services[name]
 
     def team(self, name: str) -> str:
-        name = name.strip()
-        return (self.catalog and self.catalog.team(name)) or self.corpus.team(name) or name
+        if name not in self._teams:
+            n = name.strip()
+            self._teams[name] = (self.catalog and self.catalog.team(n)) or self.corpus.team(n) or n
+        return self._teams[name]
 
     def owner(self, service: str) -> tuple[str, str] | None:
         """(team, source) owning `service`: the catalog's owner, else the corpus's."""

@@ -84,7 +84,7 @@ CREATE TABLE possible_duplicates (
     incident_id     VARCHAR NOT NULL,      -- the earlier (or, on a tie, the smaller id)
     other_id        VARCHAR NOT NULL,
     shared_services VARCHAR[] NOT NULL,
-    hours_apart     DOUBLE,                -- between the starts; 0 when the impact windows overlap
+    hours_apart     DOUBLE,                -- from the end of the earlier window to the start of the other; 0 when they overlap
     similarity      DOUBLE NOT NULL        -- 0..1, shared words of title and summary
 );
 CREATE TABLE incident_tags (incident_id VARCHAR NOT NULL, tag VARCHAR NOT NULL);

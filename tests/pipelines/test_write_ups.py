@@ -12,6 +12,8 @@ import duckdb
 import pytest
 
 from pipelines.build import schema
+from pipelines.build.duplicates import find_possible_duplicates
+from pipelines.build.duplicates import load_rules as load_duplicate_rules
 from pipelines.build.load import INCIDENT_TABLES, incident_rows, insert_rows
 from pipelines.build.merge import MAX_DAYS_APART, Window, WriteUp, link_write_ups, same_incident, staged_id
 from pipelines.build.run import build
@@ -253,3 +255,29 @@ def test_a_changed_catalog_resolves_again_without_parsing(corpus: Path, tmp_path
     assert contents(db) == contents(fresh)
     unchanged = build([corpus], db, catalogs=[catalog], analysis=False, jobs=1)
     assert unchanged.files_parsed == 0  # same files, same catalog: the previous database, copied
+
+
+def test_duplicate_rules_are_data_and_a_date_alone_covers_its_day(tmp_path: Path) -> None:
+    rules = load_duplicate_rules()
+    assert rules.max_gap_hours == 1.0 and rules.min_similarity == 0.4 and "the" in rules.stop_words
+    bad = tmp_path / "duplicates.toml"
+    bad.write_text("max_gap_hours = 'soon'\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="duplicates.toml: cannot read the duplicate rules"):
+        load_duplicate_rules(bad)
+
+    con = duckdb.connect(str(tmp_path / "d.duckdb"))
+    schema.create_schema(con)
+    text = "Ferry tickets could not be bought: the Ticketing API rejected every card payment"
+    for iid, day, start, end in [
+        ("A", "2025-03-01", None, None),  # a date only: all of 1 March
+        ("B", "2025-03-01", "2025-03-01 17:00", "2025-03-01 18:00"),
+        ("C", "2025-03-01", "2025-03-01 19:30", None),  # 1.5 h after B ends: too far from B, within A's day
+        ("D", "2025-03-02", "2025-03-02 09:00", None),  # the next morning: too far from A's day
+    ]:
+        con.execute("INSERT INTO incidents (incident_id, source_path, source_format, incident_date, started_at, resolved_at, title) "
+                    "VALUES (?, ?, 'markdown', ?, ?, ?, ?)", [iid, f"{iid}.md", day, start, end, text])
+        con.execute("INSERT INTO incident_services VALUES (?, 'ticketing-api')", [iid])
+    assert find_possible_duplicates(con) == 2
+    assert con.execute("SELECT incident_id, other_id, hours_apart, similarity FROM possible_duplicates ORDER BY ALL").fetchall() == [
+        ("A", "B", 0.0, 1.0), ("A", "C", 0.0, 1.0),
+    ]
