@@ -78,6 +78,9 @@ class BuildResult:
     files_parsed: int  # parsed this build
     files_reused: int  # unchanged since the previous build: rows copied, not re-parsed
     analysis: str  # ran | reused | skipped (--no-analysis)
+    write_ups_merged: int = 0  # write-ups beyond the first of incidents written up more than once
+    possible_duplicates: int = 0  # pairs listed for a person to confirm
+    catalogs: list[str] = field(default_factory=list)  # the catalog files read
     seconds: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)  # seconds per stage
 
@@ -94,6 +97,9 @@ class BuildResult:
             "files_parsed": self.files_parsed,
             "files_reused": self.files_reused,
             "analysis": self.analysis,
+            "write_ups_merged": self.write_ups_merged,
+            "possible_duplicates": self.possible_duplicates,
+            "catalogs": self.catalogs,
             "timings": {k: round(v, 3) for k, v in self.timings.items()},
         }
 
@@ -214,6 +220,7 @@ def build(
         raise BuildError(str(e)) from e
     except (duckdb.Error, OSError) as e:
         raise BuildError(_write_failure(e, db_path)) from e
+    result.catalogs = [str(p) for p in catalog.paths]
     result.seconds = time.perf_counter() - t0
     return result
 
@@ -362,6 +369,8 @@ def _build_locked(
         files_skipped=n_skipped,
         incidents_loaded=summary[0],
         files_failed=summary[1],
+        write_ups_merged=summary[2],
+        possible_duplicates=summary[3],
         files_parsed=len(todo),
         files_reused=len(reuse),
         analysis=status,
@@ -507,6 +516,8 @@ def _republish_unchanged(
         files_skipped=n_skipped,
         incidents_loaded=summary[0],
         files_failed=summary[1],
+        write_ups_merged=summary[2],
+        possible_duplicates=summary[3],
         files_parsed=0,
         files_reused=len(files),
         analysis="reused" if analysis == "ran" else analysis,
@@ -520,13 +531,16 @@ def _prev_artifact_ids(prev: PreviousBuild | None) -> set[str]:
     return {prev.info.get("build_id", ""), prefix.rsplit(".", 1)[-1]} - {""}
 
 
-def _summary_from(con: duckdb.DuckDBPyConnection) -> tuple[int, list[dict[str, str]]]:
+def _summary_from(con: duckdb.DuckDBPyConnection) -> tuple[int, list[dict[str, str]], int, int]:
+    """(incidents, ingest errors, write-ups merged into another's incident, possible duplicates)."""
     n = con.execute("SELECT count(*) FROM incidents").fetchone()[0]
+    merged = con.execute("SELECT count(*) FROM incident_sources WHERE rank > 0").fetchone()[0]
+    pairs = con.execute("SELECT count(*) FROM possible_duplicates").fetchone()[0]
     failed = [
         {"path": p, "reason": r}
         for p, r in con.execute("SELECT source_path, reason FROM ingest_errors ORDER BY source_path, reason").fetchall()
     ]
-    return n, failed
+    return n, failed, merged, pairs
 
 
 def _first_reasons(con: duckdb.DuckDBPyConnection) -> str:

@@ -26,6 +26,7 @@ So of 6: severity 6 stated; start 3/2/1 (stated/inferred/missing); detection 2/3
 3/2/1; services 4/2/0; team 3/3/0. Times to resolve: 5 (all but INC-5), 3 of them on an
 inferred start or resolution (INC-1, INC-2, INC-6).
 Possible duplicates: INC-1 ~ INC-4 (api, restricted INC-4), INC-3 ~ INC-5 (search).
+INC-1 was written up twice: postmortems/INC-1.md and exports/tool.jsonl:3 (incident_sources).
 With TODAY = 2026-09-30: overdue = INC-1's open item (152 days) and INC-4's (60 days).
 INC-4's title, factors and action item mention "Vault breach" / "mallory": they must never show
 for an anonymous viewer.
@@ -118,6 +119,10 @@ FIELD_SOURCES = [
     for field, source, line in zip(_FS, sources, range(2, 8))
     if source
 ]
+INCIDENT_SOURCES = [
+    ("INC-1", "postmortems/INC-1.md", "markdown", 0, INCIDENTS[0][1], [0, 1, 2, 3, 4], [0, 1, 2, 3], [0, 1]),
+    ("INC-1", "exports/tool.jsonl:3", "jsonl", 1, "Checkout pool exhausted", [], [], [1]),
+]
 POSSIBLE_DUPLICATES = [("INC-1", "INC-4", ["api"], 0.0, 0.62), ("INC-3", "INC-5", ["search"], 12.5, 0.41)]
 INGEST_ERRORS = [("broken/bad.md", "front matter is not valid YAML (line 3)"), ("exports/a.jsonl:4", "not a JSON object")]
 
@@ -149,6 +154,11 @@ def build_fixture_db(path: Path) -> Path:
         con.executemany("INSERT INTO ingest_errors VALUES (?, ?)", INGEST_ERRORS)
         con.executemany("INSERT INTO field_sources VALUES (?, ?, ?, ?)", FIELD_SOURCES)
         con.executemany("INSERT INTO possible_duplicates VALUES (?, ?, ?, ?, ?)", POSSIBLE_DUPLICATES)
+        con.executemany(
+            "INSERT INTO incident_sources (incident_id, source_path, source_format, rank, title, section_seqs, event_seqs, item_seqs)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            INCIDENT_SOURCES,
+        )
         con.execute("INSERT INTO build_info VALUES ('build_id', 'fixture')")
     finally:
         con.close()

@@ -175,6 +175,15 @@ def test_incident_page_renders_safely(app):
     assert_no_secrets(at)
 
 
+def test_incident_page_names_its_write_ups_and_what_was_inferred(app):
+    captions = [c.value for c in app("incident", query={"incident": "INC-1"}).caption]
+    assert any("Written up 2 times: `postmortems/INC-1.md`, `exports/tool.jsonl:3`" in c for c in captions)
+    assert any("Not stated in the write-up: detection from the timeline; resolution from the timeline" in c for c in captions)
+    captions = [c.value for c in app("incident", query={"incident": "INC-2"}).caption]
+    assert any("services from the prose; impact start from the timeline; team from the service catalog" in c for c in captions)
+    assert not any("Written up" in c for c in captions)
+
+
 def test_incident_page_hostile_title_is_text(app):
     at = app("incident", query={"incident": "INC-3"})
     assert "<script" not in at.title[0].value and "&lt;script>" in at.title[0].value

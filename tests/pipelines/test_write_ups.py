@@ -17,6 +17,7 @@ from pipelines.build.duplicates import load_rules as load_duplicate_rules
 from pipelines.build.load import INCIDENT_TABLES, incident_rows, insert_rows
 from pipelines.build.merge import MAX_DAYS_APART, Window, WriteUp, link_write_ups, same_incident, staged_id
 from pipelines.build.run import build
+from pipelines.cli.build import summary_lines
 from pipelines.model import ActionItem, FieldSource, Incident, Section, TimelineEvent
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
@@ -50,6 +51,12 @@ def test_two_write_ups_with_one_id_are_one_incident(corpus: Path, tmp_path: Path
     result = build([corpus], db, catalogs=[CATALOG], analysis=False, jobs=1)
 
     assert result.incidents_loaded == 6 and result.files_failed == []  # 7 write-ups, INC-912 counted once
+    assert (result.write_ups_merged, result.possible_duplicates, result.catalogs) == (1, 1, [str(CATALOG)])
+    assert summary_lines(result)[1:4] == [
+        f"Service catalog: {CATALOG}.",
+        "Merged 1 write-up into the incident sharing its id (incident_sources).",
+        "1 pair of incidents looks like one incident written up twice: see Possible duplicates on the Data quality page.",
+    ]
     assert rows(db, "SELECT source_path, source_format, rank, title FROM incident_sources WHERE incident_id = 'INC-912' ORDER BY rank") == [
         (PAGE, "markdown", 0, "INC-912: Fare Engine served yesterday's fares"),
         ("exports/incidents.jsonl:1", "jsonl", 1, "Stale fares after a failed nightly import"),
