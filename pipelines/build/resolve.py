@@ -9,8 +9,8 @@ effect without parsing anything again. Outputs: `incident_services`, `incidents.
 
 Rules (docs/build.md, "Services and teams"):
 - A stated service or team resolves to the catalog's name when the catalog knows it (slug,
-  title, alias, group display name), else to the corpus's usual spelling of it, else stays as
-  written.
+  title, alias, group display name) or names it inside ("Edge on-call, Platform Engineering"),
+  else to the corpus's usual spelling of it, else stays as written.
 - An incident that states no services gets the ones its title, summary, impact and root cause
   name (catalog names, or without a catalog the names other documents state), except those a
   clause calls unaffected: source `text`.
@@ -27,7 +27,7 @@ import duckdb
 
 from pipelines.build.load import insert_rows
 from pipelines.parsing.catalog import Catalog
-from pipelines.parsing.mentions import affected_services, service_mentions
+from pipelines.parsing.mentions import affected_services, service_mentions, team_mentions
 from pipelines.parsing.names import (
     NameRules,
     Vocabulary,
@@ -76,16 +76,27 @@ class Resolver:
                 pairs.append((self.service(services[0]), self.team(team)))
         self.corpus_owner = corpus_owners(pairs)
 
-    def service(self, name: str) -> str:
+    def services(self, name: str) -> list[str]:
+        """The services a stated name stands for: the catalog's name for it, else the catalog names
+        it contains ("booking-api checkout flow"), else the corpus's usual spelling, else itself."""
         if name not in self._services:  # a corpus repeats a few dozen names thousands of times
             n = name.strip()
-            self._services[name] = (self.catalog and self.catalog.service(n)) or self.corpus.service(n) or n
+            found = [self.catalog.service(n)] if self.catalog and self.catalog.service(n) else []
+            if not found and self.catalog:
+                found = list(dict.fromkeys(m.service for m in service_mentions(n, self.catalog)))
+            self._services[name] = found or [self.corpus.service(n) or n]
         return self._services[name]
 
+    def service(self, name: str) -> str:
+        return self.services(name)[0]
+
     def team(self, name: str) -> str:
+        """The team a stated name stands for: the catalog's group, else the first group named in it
+        ("Edge on-call, Platform Engineering"), else the corpus's usual spelling, else itself."""
         if name not in self._teams:
             n = name.strip()
-            self._teams[name] = (self.catalog and self.catalog.team(n)) or self.corpus.team(n) or n
+            found = self.catalog and (self.catalog.team(n) or next(iter(team_mentions(n, self.catalog)), None))
+            self._teams[name] = found or self.corpus.team(n) or n
         return self._teams[name]
 
     def owner(self, service: str) -> tuple[str, str] | None:
@@ -106,7 +117,7 @@ class Resolver:
         """One incident: stated services and team (as written), its prose in reading order, and
         the parser's sources by field."""
         default = ("front_matter", None)
-        resolved = list(dict.fromkeys(self.service(s) for s in services))
+        resolved = list(dict.fromkeys(x for s in services for x in self.services(s)))
         services_source = sources.get("services", default) if resolved else None
         if not resolved and prose:
             scanned = [p.text for p in prose if p.kind in SCANNED_KINDS]

@@ -101,6 +101,15 @@ def service_mentions(text: str, vocab: Vocabulary) -> list[Mention]:
     return found
 
 
+def team_mentions(text: str, vocab: Vocabulary) -> list[str]:
+    """The teams of `vocab` named in `text`, in order of first mention."""
+    p = _patterns(vocab)
+    if p.teams is None or not text:
+        return []
+    found = (vocab.team(m.group(0)) for m in p.teams.finditer(text))
+    return list(dict.fromkeys(t for t in found if t))
+
+
 def _word_count(text: str) -> int:
     return len(_WORDS.findall(text.casefold()))
 

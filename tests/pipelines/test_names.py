@@ -11,7 +11,7 @@ from pipelines.model import Incident
 from pipelines.parsing.catalog import read_catalog
 from pipelines.parsing.identity import adopt_title_key, title_key
 from pipelines.parsing.markdown import derive_incident_id
-from pipelines.parsing.mentions import affected_services, service_mentions, unaffected_services
+from pipelines.parsing.mentions import affected_services, service_mentions, team_mentions, unaffected_services
 from pipelines.parsing.names import (
     RULES_FILE,
     catalog_vocabulary,
@@ -174,3 +174,9 @@ def test_only_a_markdown_write_up_without_an_id_adopts_its_title_key() -> None:
     record = Incident(derive_incident_id("x.jsonl:2"), "x.jsonl:2", title="INC-912: Stale fares", source_format="jsonl")
     adopt_title_key(record)
     assert record.incident_id == derive_incident_id("x.jsonl:2")
+
+
+def test_team_mentions_find_groups_inside_longer_text(vocab) -> None:
+    assert team_mentions("Tidewater Revenue Engineering", vocab) == ["revenue"]
+    assert team_mentions("Harbour on-call, Platform Operations, with Voyage Systems", vocab) == ["platform-ops", "voyages"]
+    assert team_mentions("nobody in particular", vocab) == []

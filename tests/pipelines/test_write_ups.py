@@ -288,3 +288,17 @@ def test_duplicate_rules_are_data_and_a_date_alone_covers_its_day(tmp_path: Path
     assert con.execute("SELECT incident_id, other_id, hours_apart, similarity FROM possible_duplicates ORDER BY ALL").fetchall() == [
         ("A", "B", 0.0, 1.0), ("A", "C", 0.0, 1.0),
     ]
+
+
+def test_stated_names_that_hold_a_catalog_name_resolve_to_it() -> None:
+    from pipelines.build.resolve import Resolver
+    from pipelines.parsing.catalog import read_catalog
+    from pipelines.parsing.names import load_rules
+
+    catalog = read_catalog(CATALOG.read_text(encoding="utf-8"), "catalog-info.yaml")
+    stated = {"a": (["ticketing-api checkout flow", "Fare Engine and the Berth Planner"], "Harbour on-call, Platform Operations")}
+    r = Resolver(catalog, stated, load_rules())
+    got = r.resolve(*stated["a"], prose=[], sources={})
+    assert got.services == ["ticketing-api", "fare-engine", "berth-planner"]
+    assert (got.team, got.team_source) == ("platform-ops", ("front_matter", None))
+    assert r.services("Seat Maps") == ["Seat Maps"] and r.team("Finance") == "Finance"  # unknown: as written
