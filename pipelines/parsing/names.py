@@ -3,8 +3,9 @@
 A `Vocabulary` knows every accepted spelling of each service and team and who owns each service.
 It comes from a Backstage catalog (`catalog_vocabulary`: slugs, titles, aliases, group display
 names, owners) or, without one, from the names the corpus's own documents state in structured
-fields (`corpus_vocabulary`: the most common spelling wins; `corpus_owners`: a service's owner is
-the team most documents naming it first state, when they mostly agree).
+fields (`corpus_vocabulary`: a slug ("booking-api") if anyone wrote one, else the most common
+spelling, wins; `corpus_owners`: a service's owner is the team most documents naming it first
+state, when they mostly agree).
 
 Names match on a key: case folded, a leading "the"/"our" dropped, everything but letters and
 digits removed, so "the Booking API", "booking-api" and "BookingAPI" are one name; when that
@@ -139,8 +140,13 @@ def catalog_vocabulary(catalog: Catalog, rules: NameRules) -> Vocabulary:
     return vocab
 
 
-def _most_common_spelling(spellings: Counter[str]) -> str:
-    return min(spellings, key=lambda s: (-spellings[s], s))
+_SLUG = re.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$")
+
+
+def _canonical_spelling(spellings: Counter[str]) -> str:
+    """The name to show for spellings of one name: a slug ("booking-api") when someone wrote one,
+    as catalogs and tools name things that way, else the most common spelling."""
+    return min(spellings, key=lambda s: (not _SLUG.match(s), -spellings[s], s))
 
 
 def corpus_vocabulary(
@@ -149,18 +155,20 @@ def corpus_vocabulary(
     """A vocabulary from what the corpus's documents state: (services in order, team) per incident."""
     stated = list(stated)
     vocab = Vocabulary("corpus", rules)
-    for names, add in (
-        ([s for services, _ in stated for s in services], vocab._add_service),
-        ([t for _, t in stated if t], vocab._add_team),
+    for names, suffixes, add in (
+        ([s for services, _ in stated for s in services], rules.service_suffixes, vocab._add_service),
+        ([t for _, t in stated if t], rules.team_suffixes, vocab._add_team),
     ):
+        # Spellings are one name when they agree without a trailing "service"/"team" word or a
+        # parenthetical: "Discovery team" and "Discovery" are one team.
         by_key: dict[str, Counter[str]] = {}
         for n in names:
             n = n.strip()
-            keys = name_keys(n, rules, ())
+            keys = name_keys(n, rules, suffixes)
             if keys:
-                by_key.setdefault(keys[0], Counter())[n] += 1
+                by_key.setdefault(keys[-1], Counter())[n] += 1
         for spellings in by_key.values():
-            add(_most_common_spelling(spellings), spellings)
+            add(_canonical_spelling(spellings), spellings)
     return vocab
 
 

@@ -94,16 +94,18 @@ def test_owners_come_from_the_catalog(vocab) -> None:
 
 def test_without_a_catalog_the_corpus_is_the_vocabulary() -> None:
     stated = [
-        (["booking-api", "search"], "Core"),
-        (["Booking API"], "core"),
+        (["Booking API", "Search"], "Core"),
+        (["Booking API"], "Core"),
         (["booking-api"], "core"),
-        (["Search"], "discovery"),
+        (["Search"], "Discovery"),
+        (["the Search"], "Discovery team"),
     ]
     vocab = corpus_vocabulary(stated, RULES)
     assert vocab.origin == "corpus"
-    assert vocab.service("the booking API") == "booking-api"  # the most common spelling
-    assert vocab.service("search") == "Search"  # a tie goes to the first in sorted order
+    assert vocab.service("the booking API") == "booking-api"  # a slug, though written once
+    assert vocab.service("search") == "Search"  # no slug: the most common spelling
     assert vocab.team("CORE") == "core"
+    assert vocab.team("Discovery") == vocab.team("Discovery team") == "Discovery"  # one team, its most common spelling
     assert vocab.owner("booking-api") is None  # owners are counted separately (corpus_owners)
 
 
