@@ -32,7 +32,8 @@ dups = data.load("possible_duplicates", filters=f, viewer=viewer)
 if dups.empty:
     st.success("No two incidents look like the same one written up twice.")
 else:
-    st.caption(f"{len(dups)} pairs of incidents share a service, happened within a day of each other and use similar words. "
+    pairs_text = "1 pair of incidents shares" if len(dups) == 1 else f"{len(dups)} pairs of incidents share"
+    st.caption(f"{pairs_text} a service, overlapping impact windows and many words, yet no incident id. "
                "Nothing was merged: if a pair is one incident, give both write-ups the same id and rebuild.")
     pairs = ui.with_links(dups).assign(other_link=[ui.incident_url(v) for v in dups["other_id"]])
     st.dataframe(pairs[["link", "title", "incident_date", "other_link", "other_title", "other_date", "shared_services", "hours_apart", "similarity"]],

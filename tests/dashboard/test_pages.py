@@ -219,6 +219,7 @@ def test_data_quality_page(app):
     assert errors["source_path"].tolist() == ["broken/bad.md", "exports/a.jsonl:4"]
     assert [h.value for h in at.header][:3] == ["Files that did not load", "Where the figures come from", "Possible duplicates"]
     assert any("**3 of 5** times to resolve in view (60%) rest on an inferred" in m.value for m in at.markdown)
+    assert any(c.value.startswith("2 pairs of incidents share a service, overlapping impact windows") for c in at.caption)
     pairs = at.dataframe[1].value
     assert pairs["title"].tolist() == ["Checkout API connection pool exhausted", "Search index lag <script>alert(1)</script>"]
     assert pairs["other_title"].tolist() == ["restricted incident", "Search autocomplete slow"]
