@@ -106,15 +106,26 @@ def _columns(con: duckdb.DuckDBPyConnection) -> dict[str, set[str]]:
     return cols
 
 
+SOURCE_VIEW = "\x1f"  # joins an incident id and a source key: the record of one write-up of a merged incident
+
+
 def source_incidents(con: duckdb.DuckDBPyConnection, cols: dict[str, set[str]]) -> dict[str, str]:
     """source key -> incident_id, for every source the build loaded.
 
     `incidents.source_path` names one source per incident. When the build merges several
     write-ups into one incident it lists them all in `incident_sources` (incident_id,
-    source_path[, record]); then every one of them maps to the merged incident.
+    source_path[, record]); then every one of them maps to the merged incident, or, when the
+    table says which rows each write-up contributed (`section_seqs`), to that write-up's view
+    of it: `<incident_id>\x1f<source key>` (see write_up_views).
     """
     mapping = dict(con.execute("SELECT source_path, incident_id FROM incidents").fetchall())
-    if "incident_sources" in cols:
+    if "incident_sources" in cols and "section_seqs" in cols["incident_sources"]:
+        for iid, path in con.execute(
+            "SELECT incident_id, source_path FROM incident_sources "
+            "WHERE incident_id IN (SELECT incident_id FROM incident_sources GROUP BY ALL HAVING count(*) > 1)"
+        ).fetchall():
+            mapping[path] = f"{iid}{SOURCE_VIEW}{path}"
+    elif "incident_sources" in cols:
         has_record = "record" in cols["incident_sources"]
         sql = "SELECT incident_id, source_path, {} FROM incident_sources".format(
             "record" if has_record else "NULL"
@@ -156,11 +167,21 @@ def parsed_incidents(con: duckdb.DuckDBPyConnection) -> tuple[dict[str, dict[str
         "timeline_events", "sections_present", "action_items", "owner", "due", "status",
     }
     recs: dict[str, dict[str, Any]] = {}
+    inferred_team: set[str] = set()
+    if "field_sources" in cols:
+        # A team the build attributed (the owner of the primary service in the catalog, or by
+        # the corpus) is not one the document states: `team` scores what the document says,
+        # `team_effective` what the dashboard shows.
+        available.add("team_effective")
+        inferred_team = {iid for (iid,) in con.execute(
+            "SELECT incident_id FROM field_sources WHERE field = 'team' AND source IN ('catalog', 'corpus')"
+        ).fetchall()}
     for iid, title, day, sev, team, start, detect, resolve in con.execute(
         "SELECT incident_id, title, incident_date, severity, team, started_at, detected_at, resolved_at FROM incidents"
     ).fetchall():
         recs[iid] = {
-            "title": title, "date": _day(day), "severity": sev, "team": team,
+            "title": title, "date": _day(day), "severity": sev,
+            "team": None if iid in inferred_team else team, "team_effective": team,
             "started_at": _minute(start), "detected_at": _minute(detect), "resolved_at": _minute(resolve),
             "services": [], "sections_present": [], "timeline_events": 0, "action_items": [], "blameful": False,
         }
@@ -195,6 +216,33 @@ def parsed_incidents(con: duckdb.DuckDBPyConnection) -> tuple[dict[str, dict[str
     return recs, available
 
 
+def write_up_views(con: duckdb.DuckDBPyConnection, cols: dict[str, set[str]], recs: dict[str, dict[str, Any]]) -> None:
+    """Add to `recs` one record per write-up of each merged incident: the merged incident's
+    values for the incident's fields (severity, times, services, team, date), the write-up's own
+    title, sections, timeline events and action items for the document's fields."""
+    if "section_seqs" not in cols.get("incident_sources", set()):
+        return
+    rows = con.execute(
+        "SELECT incident_id, source_path, title, section_seqs, event_seqs, item_seqs FROM incident_sources "
+        "WHERE incident_id IN (SELECT incident_id FROM incident_sources GROUP BY ALL HAVING count(*) > 1)"
+    ).fetchall()
+    kinds: dict[tuple[str, int], str] = {
+        (iid, seq): kind for iid, seq, kind in con.execute(
+            "SELECT incident_id, seq, kind FROM sections WHERE coalesce(heading, '') <> ''"
+        ).fetchall()
+    }
+    for iid, path, title, section_seqs, event_seqs, item_seqs in rows:
+        merged = recs[iid]
+        sections = [kinds[(iid, s)] for s in section_seqs or [] if (iid, s) in kinds]
+        recs[f"{iid}{SOURCE_VIEW}{path}"] = dict(
+            merged,
+            title=title,
+            sections_present=list(dict.fromkeys(sections)),
+            timeline_events=len(event_seqs or []),
+            action_items=[merged["action_items"][i] for i in item_seqs or [] if i < len(merged["action_items"])],
+        )
+
+
 def read_build(db: Path) -> tuple[dict[str, str], dict[str, dict[str, Any]], set[str], dict[str, str]]:
     """(source key -> incident_id, incident_id -> parsed record, fields available, ingest errors)."""
     with duckdb.connect(str(db), read_only=True) as con:
@@ -204,5 +252,6 @@ def read_build(db: Path) -> tuple[dict[str, str], dict[str, dict[str, Any]], set
             raise BuildError(f"{db}: not a Hindsight database (no table {', '.join(sorted(missing))})")
         sources = source_incidents(con, cols)
         recs, available = parsed_incidents(con)
+        write_up_views(con, cols, recs)
         errors = ingest_errors(con) if "ingest_errors" in cols else {}
     return sources, recs, available, errors

@@ -14,7 +14,10 @@ fields") or in the schema `hindsight generate` writes; the latter is converted
 Each truth record is found in the build by its source (hindsight_db.source_key: truth `file` is
 relative to CORPUS; `exports/x.csv:ROW` counts data rows, the build counts lines). When the
 build merges several write-ups into one incident (table `incident_sources`), the merged incident
-is scored against the truth record of each of its sources. A record the build did not load
+is scored against the truth record of each of its sources: the incident's fields (date,
+severity, services, team, times, blameful) on the merged values, the document's own fields
+(title, sections, timeline events, action items) on the rows that write-up contributed, when
+`incident_sources` lists them (hindsight_db.write_up_views). A record the build did not load
 counts as a miss in every field, with the build's ingest error as what it got.
 
 How each field is judged (share = correct / n, n = records or items where the truth has the field):
@@ -22,7 +25,13 @@ How each field is judged (share = correct / n, n = records or items where the tr
   date               incidents.incident_date equals truth `date` (UTC day of the start)
   severity           equal (SEV1..SEV4; a truth null must be null)
   services           equal as sets, case-insensitive
-  team               equal, case-insensitive (truth is the team slug; a display name is a miss)
+  team               the team the document states: equal, case-insensitive (truth is the team
+                     slug; a display name is a miss). A team the build attributed from the catalog
+                     or the corpus (field_sources) counts as none stated; a truth record with
+                     `team_from_catalog: true` expects none stated
+  team (effective)   the team the dashboard shows, attribution included: the truth team, or when
+                     the truth names none, the catalog owner of its first service (from the
+                     --catalog files; none without a catalog)
   started_at, detected_at, resolved_at
                      the same UTC minute; a truth null must be null. `times` pools all three
   timeline_events    number of timeline_events rows equals the truth count
@@ -61,23 +70,26 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # sibling modules when run as a script
 
-from hindsight_db import BuildError, build, read_build, source_key  # noqa: E402
+from hindsight_db import SOURCE_VIEW, BuildError, build, read_build, source_key  # noqa: E402
 from truth_schema import DEVSET_SECTION_KEYS, load_truth  # noqa: E402
 
 RECORD_FIELDS = (
-    "title", "date", "severity", "services", "team", "started_at", "detected_at", "resolved_at",
+    "title", "date", "severity", "services", "team", "team_effective", "started_at", "detected_at", "resolved_at",
     "timeline_events", "sections_present", "action_items", "blameful",
 )
 TIME_FIELDS = ("started_at", "detected_at", "resolved_at")
 ITEM_FIELDS = ("owner", "due", "status", "ticket")
 # Table order; `times` and `item found` are derived rows.
 REPORT_ORDER = (
-    "title", "date", "severity", "services", "team", "started_at", "detected_at", "resolved_at", "times",
+    "title", "date", "severity", "services", "team", "team_effective", "started_at", "detected_at", "resolved_at", "times",
     "timeline_events", "sections_present", "section keys", "action_items", "item found", "owner", "due", "status", "ticket",
     "blameful",
 )
 DERIVED = ("times", "section keys", "item found")
-LABELS = {"action_items": "action-item count", "sections_present": "sections", "timeline_events": "timeline events"}
+LABELS = {
+    "action_items": "action-item count", "sections_present": "sections", "timeline_events": "timeline events",
+    "team_effective": "team (effective)",
+}
 NOT_LOADED = "not loaded"
 
 
@@ -162,7 +174,7 @@ def judge_field(name: str, expected: Any, got: Any) -> bool:
         return minute(expected) == minute(got)
     if name == "services":
         return {s.strip().casefold() for s in expected} == {s.strip().casefold() for s in got}
-    if name == "team":
+    if name in ("team", "team_effective"):
         return _fold(expected) == _fold(got)
     if name == "sections_present":
         keep = set(DEVSET_SECTION_KEYS)
@@ -191,29 +203,44 @@ def _shown(name: str, value: Any) -> Any:
     return value
 
 
+def expected_teams(t: dict[str, Any], owners: dict[str, str]) -> tuple[str | None, str | None]:
+    """(the team the document states, the team with catalog attribution) a truth record expects."""
+    if t.get("team_from_catalog"):
+        return None, t["team"]
+    if t["team"] is not None or not t.get("services"):
+        return t["team"], t["team"]
+    return None, owners.get(t["services"][0])
+
+
 def score(
     truth: list[dict[str, Any]],
     parsed_for: dict[str, dict[str, Any] | None],
     available: set[str],
     why_missing: dict[str, str] | None = None,
+    owners: dict[str, str] | None = None,
 ) -> dict[str, FieldScore]:
     """Score every truth record against the parsed record of its source.
 
     `parsed_for` maps truth `file` to the parsed record (dev-set field names, items with `text`),
-    or None when the build did not load it; `why_missing` gives the reason shown as `got`.
+    or None when the build did not load it; `why_missing` gives the reason shown as `got`;
+    `owners` maps catalog services to their owning team (catalog_owners).
     """
     why_missing = why_missing or {}
+    owners = owners or {}
     scores = {name: FieldScore(available=name in available or name in DERIVED) for name in REPORT_ORDER}
     for t in truth:
         file = t["file"]
         p = parsed_for.get(file)
         lost = f"{NOT_LOADED}: {why_missing.get(file, 'no incident from this source')}"
+        expected = dict(t)
+        if "team" in t:
+            expected["team"], expected["team_effective"] = expected_teams(t, owners)
         for name in RECORD_FIELDS:
-            if name not in t:
+            if name not in expected:
                 continue
             got = lost if p is None else p.get(name)
-            ok = p is not None and name in available and judge_field(name, t[name], got)
-            scores[name].add(ok, file, _shown(name, t[name]), _shown(name, got))
+            ok = p is not None and name in available and judge_field(name, expected[name], got)
+            scores[name].add(ok, file, _shown(name, expected[name]), _shown(name, got))
             if name in TIME_FIELDS:
                 scores["times"].add(ok, f"{file} ({name})", t[name], got)
             if name == "sections_present":
@@ -241,6 +268,21 @@ def score(
 # --------------------------------------------------------------------------- running
 
 
+def catalog_owners(paths: list[Path]) -> dict[str, str]:
+    """Backstage catalog files -> {component name: owning group name} (`spec.owner: group:x`)."""
+    import yaml
+
+    owners: dict[str, str] = {}
+    for path in paths:
+        for doc in yaml.safe_load_all(path.read_text(encoding="utf-8")):
+            if isinstance(doc, dict) and str(doc.get("kind", "")).lower() == "component":
+                owner = str((doc.get("spec") or {}).get("owner") or "")
+                kind, _, ref = owner.rpartition(":")
+                if kind in ("", "group") and ref:
+                    owners.setdefault(doc["metadata"]["name"], ref.rpartition("/")[2])
+    return owners
+
+
 def parsed_by_truth_file(
     truth: list[dict[str, Any]], corpus: Path, db: Path
 ) -> tuple[dict[str, dict[str, Any] | None], set[str], dict[str, str], int]:
@@ -255,7 +297,7 @@ def parsed_by_truth_file(
         parsed[t["file"]] = recs.get(iid) if iid else None
         if iid is None:
             why[t["file"]] = errors.get(key) or errors.get(key.rpartition(":")[0] or key) or f"no incident with source {key}"
-    return parsed, available, why, len(recs)
+    return parsed, available, why, sum(SOURCE_VIEW not in iid for iid in recs)
 
 
 def summary(scores: dict[str, FieldScore], with_misses: bool) -> dict[str, Any]:
@@ -318,7 +360,7 @@ def main(argv: list[str] | None = None) -> int:
     except (BuildError, ValueError, OSError) as exc:
         print(f"parse_accuracy: {exc}", file=sys.stderr)
         return 2
-    scores = score(truth, parsed, available, why)
+    scores = score(truth, parsed, available, why, catalog_owners(args.catalog))
     head = {
         "corpus": str(args.corpus), "truth": f"{args.truth} ({schema} schema)",
         "db": str(args.db) if args.db else "temporary build",

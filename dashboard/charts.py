@@ -510,3 +510,35 @@ def lint_rules(df: pd.DataFrame) -> alt.Chart | None:
         )
         .properties(width=WIDTH, height=300)
     )
+
+
+PROVENANCE_ORDER = ["stated", "inferred", "missing"]
+PROVENANCE_SCALE = alt.Scale(domain=PROVENANCE_ORDER, range=["#2c7fb8", "#fdae61", "#d9d9d9"])
+
+
+def field_provenance(df: pd.DataFrame) -> alt.Chart | None:
+    """Per field, the share of incidents whose value the write-up states, the build inferred (from
+    a timeline, the prose, the catalog or the corpus), or that has none. Columns: label,
+    provenance, incidents, share, sources (query order = field order)."""
+    if _empty(df) or df["incidents"].sum() == 0:
+        return None
+    order = list(dict.fromkeys(df["label"]))
+    data = df.assign(order=df["provenance"].map(PROVENANCE_ORDER.index), sources=df["sources"].fillna("—"))
+    return (
+        alt.Chart(data, title="Where each field's value comes from (share of incidents)")
+        .mark_bar()
+        .encode(
+            y=alt.Y("label:N", title=None, sort=order),
+            x=alt.X("share:Q", title="Share of incidents (%)", stack="zero", axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1])),
+            color=alt.Color("provenance:N", title="Value", scale=PROVENANCE_SCALE, sort=PROVENANCE_ORDER),
+            order=alt.Order("order:Q"),
+            tooltip=[
+                alt.Tooltip("label:N", title="Field"),
+                alt.Tooltip("provenance:N", title="Value"),
+                alt.Tooltip("incidents:Q", title="Incidents"),
+                alt.Tooltip("share:Q", title="Share", format=".0%"),
+                alt.Tooltip("sources:N", title="From"),
+            ],
+        )
+        .properties(width=WIDTH, height=36 * len(order))
+    )

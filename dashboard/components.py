@@ -11,9 +11,11 @@ import streamlit as st
 from dashboard import filters as filter_bar
 from dashboard import render
 from dashboard.charts import human_hours
-from pipelines.read import Filters
+from pipelines.read import SOURCED_FIELD_LABELS, Filters
 
 INCIDENT_PAGE = "incident"
+# How the incident page names where an inferred value came from (field_sources.source).
+INFERRED_FROM = {"timeline": "the timeline", "text": "the prose", "catalog": "the service catalog", "corpus": "other write-ups"}
 
 
 # Room for the title and the x axis around a chart's plot height (pixels).
@@ -111,6 +113,11 @@ def _after_start(start: object, t: object) -> str:
     return hours((t - start).total_seconds() / 3600)
 
 
+def _as_list(value: object) -> list:
+    """A list cell as a list: NULL arrives as None or pd.NA, a list as a list or an array."""
+    return [] if value is None or value is pd.NA or isinstance(value, (str, float)) else list(value)
+
+
 def incident_header(d: pd.Series) -> None:
     """Title, facts line, durations and UTC times of one incident (a row of queries.incident_detail)."""
     st.title(render.safe_inline(d.title))
@@ -129,3 +136,13 @@ def incident_header(d: pd.Series) -> None:
     stamps = {"started": d.started_at, "detected": d.detected_at, "mitigated": d.mitigated_at, "resolved": d.resolved_at}
     st.caption(" · ".join(f"{k} {v.strftime('%Y-%m-%d %H:%M')} UTC" for k, v in stamps.items() if pd.notna(v))
                or "No incident times recorded.")
+    notes = []
+    write_ups = _as_list(d.get("write_ups"))
+    if len(write_ups) > 1:
+        notes.append("Written up " + str(len(write_ups)) + " times: " + ", ".join(f"`{w}`" for w in write_ups))
+    inferred = [x.split(":", 1) for x in _as_list(d.get("inferred"))]
+    if inferred:
+        notes.append("Not stated in the write-up: " + "; ".join(
+            f"{SOURCED_FIELD_LABELS.get(f, f).lower()} from {INFERRED_FROM.get(src, src)}" for f, src in inferred))
+    if notes:
+        st.caption(render.safe_inline(" · ".join(notes)))

@@ -1,4 +1,5 @@
-"""Data quality: files that did not load, postmortems missing key parts, completeness and lint findings."""
+"""Data quality: files that did not load, where each field's value comes from, possible duplicates,
+postmortems missing key parts, completeness and lint findings."""
 
 import streamlit as st
 
@@ -15,6 +16,32 @@ if errors.empty:
 else:
     st.warning(f"{len(errors)} source files or records could not be loaded. Fix them at the source and rebuild.")
     ui.table(errors, hide_index=True, column_config={"source_path": "Source", "reason": st.column_config.TextColumn("Why", width="large")})
+
+st.header("Where the figures come from")
+st.caption("Stated: the write-up gives the value (front matter, a metadata table, a label, the title, an export's field). "
+           "Inferred: Hindsight worked it out (times from the timeline, services from the prose, a team from the catalog "
+           "or from what other write-ups say). Hover a bar for the sources.")
+ui.show_chart(charts.field_provenance(data.load("field_provenance", filters=f)), "No incidents in view.")
+durations = data.load("duration_provenance", filters=f)
+n, inferred = (int(durations["durations"].iloc[0]), int(durations["inferred"].iloc[0])) if not durations.empty else (0, 0)
+if n:
+    st.markdown(f"**{inferred} of {n}** times to resolve in view ({inferred / n:.0%}) rest on an inferred start or resolution time.")
+
+st.header("Possible duplicates")
+dups = data.load("possible_duplicates", filters=f, viewer=viewer)
+if dups.empty:
+    st.success("No two incidents look like the same one written up twice.")
+else:
+    pairs_text = "1 pair of incidents shares" if len(dups) == 1 else f"{len(dups)} pairs of incidents share"
+    st.caption(f"{pairs_text} a service, overlapping impact windows and many words, yet no incident id. "
+               "Nothing was merged: if a pair is one incident, give both write-ups the same id and rebuild.")
+    pairs = ui.with_links(dups).assign(other_link=[ui.incident_url(v) for v in dups["other_id"]])
+    ui.table(pairs[["link", "title", "incident_date", "other_link", "other_title", "other_date", "shared_services", "hours_apart", "similarity"]],
+                 hide_index=True,
+                 column_config={"link": ui.link_column("Incident"), "title": "Title", "incident_date": ui.date_column(),
+                                "other_link": ui.link_column("Looks like"), "other_title": "Its title", "other_date": ui.date_column("Its date"),
+                                "shared_services": "Shared services", "hours_apart": st.column_config.NumberColumn("Hours apart", format="%.1f"),
+                                "similarity": st.column_config.ProgressColumn("Similar words", min_value=0.0, max_value=1.0, format="%.2f")})
 
 st.header("Postmortems missing key sections or times")
 missing = data.load("missing_parts", filters=f, viewer=viewer)

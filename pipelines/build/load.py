@@ -14,7 +14,7 @@ from typing import Protocol
 import duckdb
 import pyarrow as pa
 
-from pipelines.model import Incident
+from pipelines.model import SOURCED_FIELDS, Incident
 
 _S, _I, _TS, _D, _B = pa.string(), pa.int32(), pa.timestamp("us"), pa.date32(), pa.bool_()
 
@@ -25,9 +25,17 @@ COLUMNS: dict[str, tuple[tuple[str, pa.DataType], ...]] = {
         ("incident_date", _D), ("started_at", _TS), ("detected_at", _TS), ("mitigated_at", _TS),
         ("resolved_at", _TS), ("severity", _S), ("severity_raw", _S), ("team", _S), ("status", _S),
         ("summary", _S), ("url", _S), ("restricted", _B), ("allowed_groups", pa.list_(_S)),
-        ("completeness", _I),
+        ("completeness", _I), ("team_raw", _S),
     ),
     "incident_services": (("incident_id", _S), ("service", _S)),
+    "stated_services": (("incident_id", _S), ("seq", _I), ("name", _S)),
+    "field_sources": (("incident_id", _S), ("field", _S), ("source", _S), ("line", _I)),
+    "parsed_field_sources": (("incident_id", _S), ("field", _S), ("source", _S), ("line", _I)),
+    "incident_sources": (
+        ("incident_id", _S), ("source_path", _S), ("source_format", _S), ("rank", _I), ("title", _S),
+        ("incident_date", _D), ("started_at", _TS), ("resolved_at", _TS),
+        ("section_seqs", pa.list_(_I)), ("event_seqs", pa.list_(_I)), ("item_seqs", pa.list_(_I)),
+    ),
     "incident_tags": (("incident_id", _S), ("tag", _S)),
     "incident_mode_labels": (("incident_id", _S), ("label", _S)),
     "sections": (("incident_id", _S), ("seq", _I), ("kind", _S), ("heading", _S), ("body", _S), ("line", _I)),
@@ -46,11 +54,14 @@ COLUMNS: dict[str, tuple[tuple[str, pa.DataType], ...]] = {
     ),
 }
 
-# The tables holding one incident's parsed content, all keyed by incident_id.
+# The tables holding one incident's parsed content, all keyed by incident_id. They hold what the
+# write-up says; the build derives incident_services, incidents.team and field_sources from them
+# (pipelines/build/resolve.py), so a changed catalog never needs a file parsed again.
 INCIDENT_TABLES = (
-    "incidents", "incident_services", "incident_tags", "incident_mode_labels", "sections", "timeline_events",
-    "action_items", "contributing_factors", "lint_findings",
+    "incidents", "stated_services", "parsed_field_sources", "incident_sources", "incident_tags", "incident_mode_labels",
+    "sections", "timeline_events", "action_items", "contributing_factors", "lint_findings",
 )
+RECORD_FORMATS = ("json", "jsonl", "csv")
 
 
 class LintFinding(Protocol):
@@ -73,18 +84,42 @@ class IncidentRows:
     rows: dict[str, list[tuple]] = field(default_factory=dict)
 
 
+def parsed_sources(inc: Incident) -> list[tuple[str, str, int | None]]:
+    """(field, source, line) for every SOURCED_FIELDS field that has a value. A value the parser
+    recorded no source for counts as stated where such values usually come from: the record of
+    an export, the front matter of a Markdown write-up."""
+    values = {
+        "severity": inc.severity, "started_at": inc.started_at, "detected_at": inc.detected_at,
+        "resolved_at": inc.resolved_at, "services": inc.services or None, "team": inc.team,
+    }
+    default = "record" if inc.source_format in RECORD_FORMATS else "front_matter"
+    out = []
+    for name in SOURCED_FIELDS:
+        if values[name] is None:
+            continue
+        fs = inc.field_sources.get(name)
+        out.append((name, fs.source, fs.line) if fs else (name, default, None))
+    return out
+
+
 def incident_rows(inc: Incident, lint: LintOutcome | None) -> IncidentRows:
     iid = inc.incident_id
     incident_date = inc.date or (inc.started_at.date() if inc.started_at else None)
+    services = [s.strip() for s in dict.fromkeys(inc.services) if s and s.strip()]
     rows: dict[str, list[tuple]] = {
         "incidents": [(
             iid, inc.title, inc.source_path, inc.source_format, incident_date, inc.started_at,
             inc.detected_at, inc.mitigated_at, inc.resolved_at, inc.severity, inc.severity_raw,
             inc.team, inc.status, inc.summary, inc.url, bool(inc.restricted),
-            list(inc.allowed_groups) or None, lint.completeness if lint else None,
+            list(inc.allowed_groups) or None, lint.completeness if lint else None, inc.team,
         )],
         # A service or tag listed twice is one fact, not two.
-        "incident_services": [(iid, s) for s in dict.fromkeys(inc.services) if s],
+        "stated_services": [(iid, i, s) for i, s in enumerate(services)],
+        "parsed_field_sources": [(iid, *fs) for fs in parsed_sources(inc)],
+        "incident_sources": [(
+            iid, inc.source_path, inc.source_format, 0, inc.title, incident_date, inc.started_at, inc.resolved_at,
+            list(range(len(inc.sections))), list(range(len(inc.timeline))), list(range(len(inc.action_items))),
+        )],
         "incident_tags": [(iid, t) for t in dict.fromkeys(inc.tags) if t],
         "incident_mode_labels": [(iid, m) for m in dict.fromkeys(inc.failure_modes) if m],
         "sections": [(iid, i, s.kind, s.heading, s.body, s.line) for i, s in enumerate(inc.sections)],

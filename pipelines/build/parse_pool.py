@@ -80,6 +80,7 @@ def parse_source(path: str, source_path: str) -> tuple[FileResult, list[Incident
     """Read, hash, parse and lint one file; never raises for a bad file."""
     from pipelines.build.load import incident_rows
     from pipelines.parsing.files import parse_file
+    from pipelines.parsing.identity import adopt_title_key
 
     try:
         data = Path(path).read_bytes()
@@ -103,6 +104,7 @@ def parse_source(path: str, source_path: str) -> tuple[FileResult, list[Incident
         result.errors.append((source_path, "no postmortem found in this file (it is empty or holds no records)"))
     rows = []
     for inc in parsed.incidents:
+        adopt_title_key(inc)
         outcome = None
         if _lint is not None:
             try:

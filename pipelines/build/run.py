@@ -24,6 +24,7 @@ import os
 import secrets
 import shutil
 import time
+from collections import Counter
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -35,7 +36,10 @@ import duckdb
 import pipelines
 from pipelines.build import schema
 from pipelines.parsing.discover import CorpusNotFound, SourceFile, discover
-from pipelines.build.parse_pool import ChunkResult, WorkerDied, parse_all
+from pipelines.build.catalogs import Catalogs, read_catalogs
+from pipelines.build.merge import WriteUp, link_write_ups, staged_id
+from pipelines.build.parse_pool import ChunkResult, WorkerDied, parse_all, parse_chunk
+from pipelines.parsing.catalog import CatalogError
 from pipelines.build.publish import (
     PublishError,
     build_lock,
@@ -75,6 +79,9 @@ class BuildResult:
     files_parsed: int  # parsed this build
     files_reused: int  # unchanged since the previous build: rows copied, not re-parsed
     analysis: str  # ran | reused | skipped (--no-analysis)
+    write_ups_merged: int = 0  # write-ups beyond the first of incidents written up more than once
+    possible_duplicates: int = 0  # pairs listed for a person to confirm
+    catalogs: list[str] = field(default_factory=list)  # the catalog files read
     seconds: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)  # seconds per stage
 
@@ -91,6 +98,9 @@ class BuildResult:
             "files_parsed": self.files_parsed,
             "files_reused": self.files_reused,
             "analysis": self.analysis,
+            "write_ups_merged": self.write_ups_merged,
+            "possible_duplicates": self.possible_duplicates,
+            "catalogs": self.catalogs,
             "timings": {k: round(v, 3) for k, v in self.timings.items()},
         }
 
@@ -149,6 +159,7 @@ def build(
     db_path: Path,
     *,
     taxonomy: Path | None = None,
+    catalogs: list[Path] | tuple[Path, ...] = (),
     analysis: bool = True,
     jobs: int | None = None,
     progress: Progress | None = None,
@@ -156,8 +167,12 @@ def build(
 ) -> BuildResult:
     """Build the database for `corpus` and publish it atomically at `db_path`.
 
+    `catalogs` are Backstage catalog files; a `catalog-info.yaml` at the top of a corpus folder
+    is read too (pipelines/build/catalogs.py).
+
     Raises BuildError (nothing published, the previous database untouched) when no corpus path
-    exists, nothing could be loaded, the target cannot be written or analysis fails.
+    exists, a catalog cannot be used, nothing could be loaded, the target cannot be written or
+    analysis fails.
     """
     t0 = time.perf_counter()
     if not corpus:
@@ -177,6 +192,10 @@ def build(
             f"no postmortem files found under {where} "
             f"({len(found.skipped)} other files skipped); Hindsight reads .md, .json, .jsonl and .csv files"
         )
+    try:
+        catalog = read_catalogs([Path(c) for c in catalogs], [Path(p) for p in corpus])
+    except CatalogError as e:
+        raise UsageError(f"{e}; nothing was published") from e
     staging = staging_path(db_path)
     try:
         prepare_target_dir(db_path)
@@ -187,7 +206,7 @@ def build(
                 build_id = new_build_id()
                 try:
                     result = _build_locked(
-                        found.files, len(found.skipped), corpus, db_path, staging, build_id, (taxonomy, taxonomy_digest),
+                        found.files, len(found.skipped), corpus, catalog, db_path, staging, build_id, (taxonomy, taxonomy_digest),
                         analysis, jobs, progress or NoProgress(),
                     )
                 except BaseException:
@@ -201,6 +220,7 @@ def build(
         raise BuildError(str(e)) from e
     except (duckdb.Error, OSError) as e:
         raise BuildError(_write_failure(e, db_path)) from e
+    result.catalogs = [str(p) for p in catalog.paths]
     result.seconds = time.perf_counter() - t0
     return result
 
@@ -236,6 +256,7 @@ def _build_locked(
     files: list[SourceFile],
     n_skipped: int,
     corpus: list[Path],
+    catalog: Catalogs,
     db_path: Path,
     staging: Path,
     build_id: str,
@@ -249,7 +270,8 @@ def _build_locked(
     prev = read_previous(db_path, version)
     reusable_prev = prev if prev and prev.same_code else None
     hashes = hash_files(files) if reusable_prev else {}
-    corpus_hash = corpus_digest(version, taxonomy[1], analysis, hashes) if reusable_prev else None
+    # The catalog's content is part of the corpus: a changed catalog is a changed corpus.
+    corpus_hash = corpus_digest(version, taxonomy[1], analysis, hashes | catalog.digests) if reusable_prev else None
     lap("hash")
     base_info = {
         "build_id": build_id,
@@ -258,6 +280,7 @@ def _build_locked(
         "built_at": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
         "corpus_roots": json.dumps([os.path.abspath(p) for p in corpus]),
         "taxonomy": str(taxonomy[0]) if taxonomy[0] else "bundled",
+        "catalogs": json.dumps([os.path.abspath(p) for p in catalog.paths]),
     }
 
     if reusable_prev and reusable_prev.info.get("corpus_hash") == corpus_hash:
@@ -279,6 +302,13 @@ def _build_locked(
     with bar.running():
         bar.stage("Parsing", total=len(todo))
         chunks = list(parse_all(todo, jobs, bar.advance))
+        shared = _reused_with_shared_ids(files, chunks, reuse, reusable_prev)
+        if shared:
+            # Their ids are claimed by another write-up now: merging needs their own rows, not
+            # the previous build's (which may be merged already), so they are parsed again.
+            reuse -= {f.source_path for f in shared}
+            todo += shared
+            chunks.append(parse_chunk([(str(f.path), f.source_path) for f in shared]))
         lap("parse")
         _pause_at("parsed")
 
@@ -288,6 +318,12 @@ def _build_locked(
             schema.create_schema(con)
             loaded = _load(con, files, chunks, reuse, reusable_prev)
             lap("load")
+            from pipelines.build.duplicates import find_possible_duplicates
+            from pipelines.build.resolve import resolve
+
+            resolve(con, catalog.catalog)
+            find_possible_duplicates(con)
+            lap("resolve")
             _pause_at("loaded")
             if loaded == 0:
                 raise BuildError(
@@ -327,7 +363,8 @@ def _build_locked(
                     version,
                     taxonomy[1],
                     analysis,
-                    {r.source_path: (r.content_hash, 0) for c in chunks for r in c.files if r.content_hash},
+                    {r.source_path: (r.content_hash, 0) for c in chunks for r in c.files if r.content_hash}
+                    | catalog.digests,
                 ),
             )
             con.executemany("INSERT INTO build_info VALUES (?, ?)", sorted(info.items()))
@@ -346,10 +383,28 @@ def _build_locked(
         files_skipped=n_skipped,
         incidents_loaded=summary[0],
         files_failed=summary[1],
+        write_ups_merged=summary[2],
+        possible_duplicates=summary[3],
         files_parsed=len(todo),
         files_reused=len(reuse),
         analysis=status,
     )
+
+
+def _reused_with_shared_ids(
+    files: list[SourceFile], chunks: list[ChunkResult], reuse: set[str], prev: PreviousBuild | None
+) -> list[SourceFile]:
+    """Reusable files one of whose incident ids another file also claims in this build."""
+    if not reuse or prev is None:
+        return []
+    claims: Counter[str] = Counter()
+    for f in files:
+        if f.source_path in reuse:
+            claims.update(prev.files[f.source_path][1])
+    for chunk in chunks:
+        for r in chunk.files:
+            claims.update(iid for iid, _, _ in r.incidents)
+    return [f for f in files if f.source_path in reuse and any(claims[i] > 1 for i in prev.files[f.source_path][1])]
 
 
 def _load(
@@ -359,65 +414,69 @@ def _load(
     reuse: set[str],
     prev: PreviousBuild | None,
 ) -> int:
-    """Insert every file's rows (parsed now or copied from `prev`); return incidents loaded.
+    """Insert every file's rows (parsed now or copied from `prev`), link write-ups that share an
+    id (pipelines/build/merge.py); return incidents loaded.
 
-    Files are taken in source_path order, so when two files claim one incident id the first
-    one keeps it and the second becomes an ingest error naming the first.
+    Files are taken in source_path order. Every write-up after the first that claims an id is
+    staged under a temporary id, so all of them load; link_write_ups then merges the ones
+    describing the same incident and turns the others into ingest errors naming both files.
+    Files sharing an id are never reused (_reused_with_shared_ids), so every staged write-up is
+    in `chunks`.
     """
     import pyarrow as pa
-    import pyarrow.compute as pc
 
     from pipelines.build.load import INCIDENT_TABLES, insert_arrow, insert_rows
 
     parsed = {r.source_path: (n, r) for n, chunk in enumerate(chunks) for r in chunk.files}
-    dropped: dict[int, list[int]] = {}  # chunk -> row keys of incidents that lost to a duplicate
-    owner: dict[str, str] = {}  # incident_id -> source path it was loaded from
+    renamed: dict[int, dict[int, str]] = {}  # chunk -> row key -> staged id
+    groups: dict[str, list[WriteUp]] = {}  # incident_id -> every write-up claiming it, in file order
     reused_ids: list[str] = []
     errors: list[tuple[str, str]] = []
-    source_rows: list[tuple] = []
+    source_rows: list[list] = []
     for f in files:
         if f.source_path in reuse:
             assert prev is not None
             h, ids, file_errors, _ = prev.files[f.source_path]
             size = f.path.stat().st_size
-            n = -1
             incidents = [(i, f.source_path, -1) for i in ids]
+            reused_ids += ids
+            n = -1
         else:
             n, r = parsed[f.source_path]
             h, size, file_errors, incidents = r.content_hash, r.size_bytes, r.errors, r.incidents
             ids = [i for i, _, _ in incidents]
         errors.extend(file_errors)
-        reusable = True
         for iid, where, key in incidents:
-            if iid in owner:
-                errors.append((
-                    where,
-                    f"duplicate incident id {iid!r}: already loaded from {owner[iid]}; "
-                    "give this postmortem its own id (front matter `id:`) or remove the copy",
-                ))
-                reusable = False  # its rows are not in this database, so it must be re-parsed next time
-                if n >= 0:
-                    dropped.setdefault(n, []).append(key)
-                continue
-            owner[iid] = where
-            if n < 0:
-                reused_ids.append(iid)
+            if iid in groups:
+                assert n >= 0, "a reused file never shares an id"
+                groups[iid].append(WriteUp(staged_id(iid, where), where, f.source_path))
+                renamed.setdefault(n, {})[key] = groups[iid][-1].staged_id
+            else:
+                groups[iid] = [WriteUp(iid, where, f.source_path)]
         if h:
-            source_rows.append((f.source_path, h, size, ids, file_errors, reusable))
+            source_rows.append([f.source_path, h, size, ids, file_errors, True])
     for table in INCIDENT_TABLES:
         parts = []
         for n, chunk in enumerate(chunks):
             t = chunk.tables[table]
-            if n in dropped:
-                t = t.filter(pc.invert(pc.is_in(t["_k"], value_set=pa.array(dropped[n], type=pa.int32()))))
+            if n in renamed:
+                keys = t["_k"].to_pylist()
+                ids = [renamed[n].get(k, old) for k, old in zip(keys, t["incident_id"].to_pylist())]
+                t = t.set_column(t.schema.get_field_index("incident_id"), "incident_id", pa.array(ids, pa.string()))
             parts.append(t.drop_columns(["_k"]))
         if parts:
             insert_arrow(con, table, pa.concat_tables(parts))
     if reused_ids:
         _copy_reused(con, prev, reused_ids)
+    shared = {iid: members for iid, members in groups.items() if len(members) > 1}
+    link_errors, not_reusable = link_write_ups(con, shared, INCIDENT_TABLES)
+    errors += link_errors
+    for row in source_rows:
+        # A merged or rejected write-up's rows are not its own in this database: parse it next time.
+        row[5] = row[0] not in not_reusable
     insert_rows(con, "ingest_errors", errors)
-    insert_rows(con, "source_files", source_rows)
-    return len(owner)
+    insert_rows(con, "source_files", [tuple(r) for r in source_rows])
+    return con.execute("SELECT count(*) FROM incidents").fetchone()[0]
 
 
 def _copy_reused(con: duckdb.DuckDBPyConnection, prev: PreviousBuild | None, ids: list[str]) -> None:
@@ -471,6 +530,8 @@ def _republish_unchanged(
         files_skipped=n_skipped,
         incidents_loaded=summary[0],
         files_failed=summary[1],
+        write_ups_merged=summary[2],
+        possible_duplicates=summary[3],
         files_parsed=0,
         files_reused=len(files),
         analysis="reused" if analysis == "ran" else analysis,
@@ -484,13 +545,16 @@ def _prev_artifact_ids(prev: PreviousBuild | None) -> set[str]:
     return {prev.info.get("build_id", ""), prefix.rsplit(".", 1)[-1]} - {""}
 
 
-def _summary_from(con: duckdb.DuckDBPyConnection) -> tuple[int, list[dict[str, str]]]:
+def _summary_from(con: duckdb.DuckDBPyConnection) -> tuple[int, list[dict[str, str]], int, int]:
+    """(incidents, ingest errors, write-ups merged into another's incident, possible duplicates)."""
     n = con.execute("SELECT count(*) FROM incidents").fetchone()[0]
+    merged = con.execute("SELECT count(*) FROM incident_sources WHERE rank > 0").fetchone()[0]
+    pairs = con.execute("SELECT count(*) FROM possible_duplicates").fetchone()[0]
     failed = [
         {"path": p, "reason": r}
         for p, r in con.execute("SELECT source_path, reason FROM ingest_errors ORDER BY source_path, reason").fetchall()
     ]
-    return n, failed
+    return n, failed, merged, pairs
 
 
 def _first_reasons(con: duckdb.DuckDBPyConnection) -> str:

@@ -24,16 +24,69 @@ CREATE TABLE incidents (
     resolved_at    TIMESTAMP,
     severity       VARCHAR,            -- SEV1..SEV4 or NULL (mapping in pipelines/parsing/severity.toml)
     severity_raw   VARCHAR,            -- as written
-    team           VARCHAR,
+    team           VARCHAR,            -- resolved by the build: a catalog group, else as written (team_raw)
     status         VARCHAR,
     summary        VARCHAR,
     url            VARCHAR,
     restricted     BOOLEAN NOT NULL DEFAULT FALSE,
     allowed_groups VARCHAR[],
-    completeness   INTEGER             -- 0-100, filled by the linter
+    completeness   INTEGER,            -- 0-100, filled by the linter
+    team_raw       VARCHAR             -- the team as the write-up states it (NULL when none is stated)
 );
 
+-- Affected services, resolved by the build (pipelines/build/resolve.py): catalog slugs where the
+-- catalog knows the name, else the corpus's usual spelling, else as written.
 CREATE TABLE incident_services (incident_id VARCHAR NOT NULL, service VARCHAR NOT NULL);
+
+-- The services a write-up states, as written, in order (the first is the primary service).
+CREATE TABLE stated_services (incident_id VARCHAR NOT NULL, seq INTEGER NOT NULL, name VARCHAR NOT NULL);
+
+-- Where each of model.SOURCED_FIELDS came from, as the parser recorded it (input of the build's
+-- resolution; readers use field_sources).
+CREATE TABLE parsed_field_sources (
+    incident_id VARCHAR NOT NULL,
+    field       VARCHAR NOT NULL,
+    source      VARCHAR NOT NULL,
+    line        INTEGER
+);
+
+-- Where each of model.SOURCED_FIELDS of an incident came from: one row per field that has a
+-- value. source is one of model.FIELD_SOURCES: stated (front_matter, metadata, title, label,
+-- record) or inferred (timeline, text, catalog, corpus). line is 1-based in the source file.
+CREATE TABLE field_sources (
+    incident_id VARCHAR NOT NULL,
+    field       VARCHAR NOT NULL,
+    source      VARCHAR NOT NULL,
+    line        INTEGER
+);
+
+-- Every file or export record that describes an incident: one row for most incidents, several
+-- when write-ups sharing an id were merged (docs/build.md, "One incident, several write-ups").
+-- rank 0 is the primary write-up. The *_seqs lists name the rows of sections, timeline_events
+-- and action_items that this write-up contributed (a de-duplicated item is in each list).
+CREATE TABLE incident_sources (
+    incident_id   VARCHAR NOT NULL,
+    source_path   VARCHAR NOT NULL,
+    source_format VARCHAR NOT NULL,
+    rank          INTEGER NOT NULL,
+    title         VARCHAR,
+    incident_date DATE,
+    started_at    TIMESTAMP,
+    resolved_at   TIMESTAMP,
+    section_seqs  INTEGER[],
+    event_seqs    INTEGER[],
+    item_seqs     INTEGER[]
+);
+
+-- Write-ups that look like one incident without sharing an id (a shared service, overlapping
+-- times, similar words), for a person to confirm; nothing is merged automatically.
+CREATE TABLE possible_duplicates (
+    incident_id     VARCHAR NOT NULL,      -- the earlier (or, on a tie, the smaller id)
+    other_id        VARCHAR NOT NULL,
+    shared_services VARCHAR[] NOT NULL,
+    hours_apart     DOUBLE,                -- from the end of the earlier window to the start of the other; 0 when they overlap
+    similarity      DOUBLE NOT NULL        -- 0..1, shared words of title and summary
+);
 CREATE TABLE incident_tags (incident_id VARCHAR NOT NULL, tag VARCHAR NOT NULL);
 -- Failure modes a postmortem names itself (front matter `failure_modes:`, an export's cause column), as written.
 CREATE TABLE incident_mode_labels (incident_id VARCHAR NOT NULL, label VARCHAR NOT NULL);
@@ -159,6 +212,11 @@ CREATE TABLE lint_findings (
 TABLES = (
     "incidents",
     "incident_services",
+    "stated_services",
+    "parsed_field_sources",
+    "field_sources",
+    "incident_sources",
+    "possible_duplicates",
     "incident_tags",
     "incident_mode_labels",
     "sections",

@@ -61,6 +61,7 @@ def run(args: argparse.Namespace) -> int:
             args.corpus,
             args.db,
             taxonomy=args.taxonomy,
+            catalogs=args.catalog,
             analysis=not args.no_analysis,
             jobs=args.jobs,
             progress=progress,
@@ -86,6 +87,15 @@ def summary_lines(r: BuildResult) -> list[str]:
         f"Loaded {r.incidents_loaded} incidents from {r.files_seen} files in {r.seconds:.1f} s ({detail}); "
         f"analysis {r.analysis}; published {r.db_path}"
     ]
+    if r.catalogs:
+        lines.append(f"Service catalog: {', '.join(r.catalogs)}.")
+    if r.write_ups_merged == 1:
+        lines.append("Merged 1 write-up into the incident sharing its id (incident_sources).")
+    elif r.write_ups_merged:
+        lines.append(f"Merged {r.write_ups_merged} write-ups into the incidents sharing their ids (incident_sources).")
+    if r.possible_duplicates:
+        pairs = "1 pair of incidents looks" if r.possible_duplicates == 1 else f"{r.possible_duplicates} pairs of incidents look"
+        lines.append(f"{pairs} like one incident written up twice: see Possible duplicates on the Data quality page.")
     if r.files_skipped:
         lines.append(f"Skipped {r.files_skipped} files that are not postmortems (unsupported suffix).")
     if r.files_failed:

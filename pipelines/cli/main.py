@@ -66,10 +66,16 @@ def build_parser() -> argparse.ArgumentParser:
             "hindsight build data/sample/postmortems",
             "hindsight build postmortems/ exports/incidents.jsonl --db /tmp/h.duckdb --json",
             "hindsight build postmortems/ --taxonomy team-failure-modes.toml",
+            "hindsight build postmortems/ --catalog catalog-info.yaml",
         ),
     )
     p.add_argument("corpus", nargs="+", type=Path, metavar="CORPUS", help="files or folders of postmortems")
     _db_option(p, "publish")
+    p.add_argument(
+        "--catalog", action="append", type=Path, default=[], metavar="FILE",
+        help="Backstage catalog (catalog-info.yaml) naming services and teams; repeatable. "
+        "A catalog-info.yaml at the top of a CORPUS folder is read without this option",
+    )
     p.add_argument("--json", action="store_true", help="print one JSON summary object instead of text")
     p.add_argument(
         "--taxonomy", type=Path, default=None, metavar="FILE",

@@ -26,7 +26,6 @@ id gets an id derived from that path, stable as long as the record stays in plac
 from __future__ import annotations
 
 import csv
-import io
 import json
 import sys
 from collections.abc import Iterator

@@ -76,9 +76,13 @@ from pipelines.read.incidents import (  # noqa: F401
 )
 from pipelines.read.quality import (  # noqa: F401
     completeness_scores,
+    duration_provenance,
+    field_provenance,
     ingest_errors,
     lint_rule_counts,
     missing_parts,
+    possible_duplicates,
+    SOURCED_FIELD_LABELS,
 )
 from pipelines.read.review import (  # noqa: F401
     review_action_health,

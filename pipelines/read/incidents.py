@@ -6,6 +6,7 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
+from pipelines.model import STATED_SOURCES
 from pipelines.read.access import ANONYMOUS, Viewer
 from pipelines.read.scope import NO_FILTERS, scoped
 
@@ -71,12 +72,18 @@ def incident_detail(con: duckdb.DuckDBPyConnection, viewer: Viewer = ANONYMOUS, 
                CASE WHEN visible THEN (SELECT list(service ORDER BY service) FROM incident_services s
                                         WHERE s.incident_id = sc.incident_id) END AS services,
                CASE WHEN visible THEN (SELECT list(tag ORDER BY tag) FROM incident_tags g
-                                        WHERE g.incident_id = sc.incident_id) END AS tags
+                                        WHERE g.incident_id = sc.incident_id) END AS tags,
+               CASE WHEN visible THEN (SELECT list(source_path ORDER BY rank) FROM incident_sources w
+                                        WHERE w.incident_id = sc.incident_id) END AS write_ups,
+               CASE WHEN visible THEN (SELECT list(field || ':' || source ORDER BY field)
+                                        FROM field_sources f WHERE f.incident_id = sc.incident_id
+                                        AND NOT list_contains($stated::VARCHAR[], f.source)) END AS inferred
         FROM scope sc WHERE incident_id = $incident_id
         """,
         NO_FILTERS,
         viewer,
         incident_id=str(incident_id),
+        stated=list(STATED_SOURCES),
     )
 
 

@@ -21,9 +21,10 @@ import truth_schema  # noqa: E402
 from hindsight_db import csv_record_lines, source_key  # noqa: E402
 
 ALL_FIELDS = {
-    "title", "date", "severity", "services", "team", "started_at", "detected_at", "resolved_at",
+    "title", "date", "severity", "services", "team", "team_effective", "started_at", "detected_at", "resolved_at",
     "timeline_events", "sections_present", "action_items", "owner", "due", "status", "ticket", "blameful",
 }
+OWNERS = {"queue": "data", "api": "core"}  # a catalog: service -> owning group
 
 TRUTH = [
     {
@@ -54,7 +55,7 @@ TRUTH = [
 PARSED = {
     "a.md": {
         "title": "Disk full on api", "date": "2024-01-02", "severity": "SEV2", "services": ["DB", "api"],
-        "team": "Core", "started_at": "2024-01-02T10:00Z", "detected_at": "2024-01-02T10:05Z",
+        "team": "Core", "team_effective": "core", "started_at": "2024-01-02T10:00Z", "detected_at": "2024-01-02T10:05Z",
         "resolved_at": "2024-01-02T11:00Z", "timeline_events": 3,
         "sections_present": ["summary", "detection", "timeline", "action_items"],  # detection is not scored
         "action_items": [
@@ -65,7 +66,7 @@ PARSED = {
     },
     "exports/x.csv:1": {
         "title": "Queue backlog", "date": None, "severity": None, "services": [], "team": None,
-        "started_at": None, "detected_at": None, "resolved_at": None, "timeline_events": 0,
+        "team_effective": "data", "started_at": None, "detected_at": None, "resolved_at": None, "timeline_events": 0,
         "sections_present": ["summary"], "action_items": [], "blameful": False,
     },
     "c.md": None,  # not loaded
@@ -78,6 +79,7 @@ EXPECTED = {
     "severity": (2, 3),         # x: null == null
     "services": (1, 3),         # a: case-insensitive set; x: [] != [queue]
     "team": (2, 3),             # a: Core == core; x: null == null
+    "team_effective": (2, 3),   # a: core; x: no team named, the catalog owner of queue is data
     "started_at": (2, 3),
     "detected_at": (1, 3),      # a: truth null, parsed a time
     "resolved_at": (2, 3),
@@ -96,7 +98,7 @@ EXPECTED = {
 
 
 def test_hand_counted_shares() -> None:
-    scores = pa.score(TRUTH, PARSED, ALL_FIELDS, {"c.md": "parse error"})
+    scores = pa.score(TRUTH, PARSED, ALL_FIELDS, {"c.md": "parse error"}, OWNERS)
     got = {name: (s.correct, s.n) for name, s in scores.items()}
     assert got == EXPECTED
     assert scores["team"].share == pytest.approx(2 / 3)
@@ -215,3 +217,56 @@ def test_database_reading_and_merged_sources(tmp_path: Path) -> None:
     assert a["action_items"] == [{"text": "Add alerts", "owner": "ann", "due": "2024-02-01", "status": "open"}]
     scores = pa.score(truth, parsed, available, why)
     assert (scores["title"].correct, scores["title"].n) == (2, 3)
+
+
+def test_a_team_attributed_by_the_catalog_is_not_a_stated_team() -> None:
+    # The document names no team; the truth says so by `team_from_catalog` (its team is the owner).
+    truth = [dict(TRUTH[0], team="core", team_from_catalog=True)]
+    parsed = {"a.md": dict(PARSED["a.md"], team=None, team_effective="core")}
+    scores = pa.score(truth, parsed, ALL_FIELDS, owners=OWNERS)
+    assert (scores["team"].correct, scores["team_effective"].correct) == (1, 1)
+    # The build claims a stated team where the document names none: a miss for `team` only.
+    parsed = {"a.md": dict(PARSED["a.md"], team="core", team_effective="core")}
+    scores = pa.score(truth, parsed, ALL_FIELDS, owners=OWNERS)
+    assert (scores["team"].correct, scores["team_effective"].correct) == (0, 1)
+    assert pa.expected_teams({"team": None, "services": ["api"]}, OWNERS) == (None, "core")
+    assert pa.expected_teams({"team": None, "services": ["api"]}, {}) == (None, None)
+
+
+def test_catalog_owners_reads_group_owners_only(tmp_path: Path) -> None:
+    cat = tmp_path / "catalog-info.yaml"
+    cat.write_text(
+        "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata: {name: api}\nspec: {owner: 'group:default/core'}\n"
+        "---\napiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata: {name: web}\nspec: {owner: 'user:ann'}\n"
+        "---\napiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata: {name: core}\n",
+        encoding="utf-8",
+    )
+    assert pa.catalog_owners([cat]) == {"api": "core"}
+
+
+def test_each_write_up_of_a_merged_incident_is_scored_on_its_own_rows(tmp_path: Path) -> None:
+    db = tmp_path / "h.duckdb"
+    _tiny_db(db)
+    con = duckdb.connect(str(db))
+    # What the build writes: which rows each write-up contributed, and its own title.
+    con.execute("""
+        DROP TABLE incident_sources;
+        CREATE TABLE incident_sources (incident_id VARCHAR, source_path VARCHAR, title VARCHAR,
+            section_seqs INTEGER[], event_seqs INTEGER[], item_seqs INTEGER[]);
+        INSERT INTO incident_sources VALUES ('I1', 'a.md', 'Disk full', [0, 1, 2], [0, 1], [0]),
+            ('I1', 'exports/x.jsonl:4', 'Disk full on api-1', [1], [], [0]);
+        CREATE TABLE field_sources (incident_id VARCHAR, field VARCHAR, source VARCHAR, line INTEGER);
+        INSERT INTO field_sources VALUES ('I1', 'team', 'catalog', NULL);
+    """)
+    con.close()
+    truth = [{"file": "a.md"}, {"file": "exports/x.jsonl:4"}]
+    parsed, available, _, n = pa.parsed_by_truth_file(truth, tmp_path, db)
+    a, x = parsed["a.md"], parsed["exports/x.jsonl:4"]
+    assert n == 1 and "team_effective" in available
+    assert (a["title"], x["title"]) == ("Disk full", "Disk full on api-1")
+    assert (a["sections_present"], x["sections_present"]) == (["timeline", "other"], ["timeline"])
+    assert (a["timeline_events"], x["timeline_events"]) == (2, 0)
+    assert a["action_items"] == x["action_items"] == [{"text": "Add alerts", "owner": "ann", "due": "2024-02-01", "status": "open"}]
+    # the incident's own fields are the merged ones, for both; the catalog's team is not stated
+    assert a["severity"] == x["severity"] == "SEV2"
+    assert (a["team"], a["team_effective"]) == (None, "core")

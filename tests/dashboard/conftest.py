@@ -16,6 +16,22 @@ in pattern 1 "connection pool exhaustion"; overload "Traffic overload" (Capacity
 Unclustered bucket). INC-6 mentions replication_failover (weight 0: not one of its modes) and has none.
 Repeats: INC-2 after INC-1 (resource_exhaustion, api, 40 days); INC-4 after INC-2 (resource_exhaustion, api,
 87 days). Recurred after fix: INC-4 (INC-2's only item done, due 2026-06-01).
+
+Where the values came from (field_sources; S = stated, I = inferred, - = no value):
+
+  id      severity      started      detected     resolved     services     team
+  INC-1   S front_m.    S front_m.   I timeline   I timeline   S metadata   S front_m.
+  INC-2   S label       I timeline   I timeline   S record     I text       I catalog
+  INC-3   S title       S front_m.   S front_m.   S front_m.   S front_m.   I corpus
+  INC-4   S front_m.    S record     S record     S record     S record     S record
+  INC-5   S front_m.    -            -            -            I text       I catalog
+  INC-6   S front_m.    I timeline   I timeline   I timeline   S metadata   S front_m.
+
+So of 6: severity 6 stated; start 3/2/1 (stated/inferred/missing); detection 2/3/1; resolution
+3/2/1; services 4/2/0; team 3/3/0. Times to resolve: 5 (all but INC-5), 3 of them on an
+inferred start or resolution (INC-1, INC-2, INC-6).
+Possible duplicates: INC-1 ~ INC-4 (api, restricted INC-4), INC-3 ~ INC-5 (search).
+INC-1 was written up twice: postmortems/INC-1.md and exports/tool.jsonl:3 (incident_sources).
 With TODAY = 2026-09-30: overdue = INC-1's open item (152 days) and INC-4's (60 days).
 INC-4's title, factors and action item mention "Vault breach" / "mallory": they must never show
 for an anonymous viewer.
@@ -113,6 +129,25 @@ LINT = [
     ("INC-2", "human-error", "error", 7, "Root cause names human error"),
     ("INC-5", "missing-section", "warning", 1, "No timeline section"),
 ]
+_FS = ("severity", "started_at", "detected_at", "resolved_at", "services", "team")
+FIELD_SOURCES = [
+    (iid, field, source, line)
+    for iid, sources in {
+        "INC-1": ("front_matter", "front_matter", "timeline", "timeline", "metadata", "front_matter"),
+        "INC-2": ("label", "timeline", "timeline", "record", "text", "catalog"),
+        "INC-3": ("title", "front_matter", "front_matter", "front_matter", "front_matter", "corpus"),
+        "INC-4": ("front_matter", "record", "record", "record", "record", "record"),
+        "INC-5": ("front_matter", None, None, None, "text", "catalog"),
+        "INC-6": ("front_matter", "timeline", "timeline", "timeline", "metadata", "front_matter"),
+    }.items()
+    for field, source, line in zip(_FS, sources, range(2, 8))
+    if source
+]
+INCIDENT_SOURCES = [
+    ("INC-1", "postmortems/INC-1.md", "markdown", 0, INCIDENTS[0][1], [0, 1, 2, 3, 4], [0, 1, 2, 3], [0, 1]),
+    ("INC-1", "exports/tool.jsonl:3", "jsonl", 1, "Checkout pool exhausted", [], [], [1]),
+]
+POSSIBLE_DUPLICATES = [("INC-1", "INC-4", ["api"], 0.0, 0.62), ("INC-3", "INC-5", ["search"], 12.5, 0.41)]
 INGEST_ERRORS = [("broken/bad.md", "front matter is not valid YAML (line 3)"), ("exports/a.jsonl:4", "not a JSON object")]
 
 
@@ -143,6 +178,13 @@ def build_fixture_db(path: Path) -> Path:
         con.executemany("INSERT INTO timeline_events VALUES (?, ?, ?, ?, ?)", TIMELINE)
         con.executemany("INSERT INTO lint_findings VALUES (?, ?, ?, ?, ?)", LINT)
         con.executemany("INSERT INTO ingest_errors VALUES (?, ?)", INGEST_ERRORS)
+        con.executemany("INSERT INTO field_sources VALUES (?, ?, ?, ?)", FIELD_SOURCES)
+        con.executemany("INSERT INTO possible_duplicates VALUES (?, ?, ?, ?, ?)", POSSIBLE_DUPLICATES)
+        con.executemany(
+            "INSERT INTO incident_sources (incident_id, source_path, source_format, rank, title, section_seqs, event_seqs, item_seqs)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            INCIDENT_SOURCES,
+        )
         con.execute("INSERT INTO build_info VALUES ('build_id', 'fixture')")
     finally:
         con.close()

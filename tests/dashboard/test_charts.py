@@ -57,6 +57,7 @@ def _charts(con):
         "timeline": charts.timeline(q.incident_timeline(con, incident_id="INC-1")),
         "completeness": charts.completeness_by_quarter(q.completeness_scores(con), complete_at=80),
         "lint": charts.lint_rules(q.lint_rule_counts(con)),
+        "provenance": charts.field_provenance(q.field_provenance(con)),
     }
 
 
@@ -89,6 +90,7 @@ def test_quantity_axes_name_their_unit(con):
         lambda df: charts.timeline(df),
         lambda df: charts.completeness_by_quarter(df, complete_at=80),
         lambda df: charts.lint_rules(df),
+        lambda df: charts.field_provenance(df),
     ],
 )
 def test_empty_data_gives_no_chart(build):
@@ -228,6 +230,8 @@ def test_a_quarter_axis_labels_its_first_quarter_and_not_the_end_of_the_last():
     x = _spec(charts.incidents_by_group(df, dimension="team"))["layer"][0]["encoding"]["x"]
     assert [v["year"] * 100 + v["month"] for v in x["axis"]["values"]] == [202510, 202601]
     assert x["scale"]["domain"][0]["month"] == 10 and x["scale"]["domain"][1]["month"] == 4
+
+
 def test_mode_heatmap_has_one_row_per_mode_and_the_counts(con):
     spec = _spec(charts.mode_heatmap(q.failure_mode_quarters(con)))
     data = pd.DataFrame(next(iter(spec["datasets"].values())))
@@ -235,3 +239,15 @@ def test_mode_heatmap_has_one_row_per_mode_and_the_counts(con):
         ("Resource or quota exhaustion", "2026Q2"): 2, ("Resource or quota exhaustion", "2026Q3"): 1,
         ("Traffic overload", "2026Q3"): 2, ("Code change shipped a bug", "2026Q2"): 1,
     }
+
+
+def test_field_provenance_stacks_stated_inferred_missing_per_field(con):
+    chart = charts.field_provenance(q.field_provenance(con))
+    spec = _spec(chart)
+    assert spec["encoding"]["color"]["scale"]["domain"] == ["stated", "inferred", "missing"]
+    assert spec["encoding"]["y"]["sort"] == ["Severity", "Impact start", "Detection", "Resolution", "Services", "Team"]
+    rows = pd.DataFrame(next(iter(spec["datasets"].values())))
+    assert rows[rows.label == "Team"].set_index("provenance").share.round(3).to_dict() == {"stated": 0.5, "inferred": 0.5, "missing": 0.0}
+    # incidents in scope but no field_sources at all (a database built before provenance): all missing, still a chart
+    empty = q.field_provenance(con).assign(incidents=0)
+    assert charts.field_provenance(empty) is None

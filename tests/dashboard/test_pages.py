@@ -10,6 +10,7 @@ import json
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
@@ -222,6 +223,15 @@ def test_incident_page_renders_safely(app):
     assert_no_secrets(at)
 
 
+def test_incident_page_names_its_write_ups_and_what_was_inferred(app):
+    captions = [c.value for c in app("incident", query={"incident": "INC-1"}).caption]
+    assert any("Written up 2 times: `postmortems/INC-1.md`, `exports/tool.jsonl:3`" in c for c in captions)
+    assert any("Not stated in the write-up: detection from the timeline; resolution from the timeline" in c for c in captions)
+    captions = [c.value for c in app("incident", query={"incident": "INC-2"}).caption]
+    assert any("services from the prose; impact start from the timeline; team from the service catalog" in c for c in captions)
+    assert not any("Written up" in c for c in captions)
+
+
 def test_incident_page_hostile_title_is_text(app):
     at = app("incident", query={"incident": "INC-3"})
     assert "<script" not in at.title[0].value and "&lt;script>" in at.title[0].value
@@ -255,9 +265,22 @@ def test_data_quality_page(app):
     assert any("2 source files" in w.value for w in at.warning)
     errors = at.dataframe[0].value
     assert errors["source_path"].tolist() == ["broken/bad.md", "exports/a.jsonl:4"]
-    missing = at.dataframe[1].value
+    assert [h.value for h in at.header][:3] == ["Files that did not load", "Where the figures come from", "Possible duplicates"]
+    assert any("**3 of 5** times to resolve in view (60%) rest on an inferred" in m.value for m in at.markdown)
+    assert any(c.value.startswith("2 pairs of incidents share a service, overlapping impact windows") for c in at.caption)
+    pairs = at.dataframe[1].value
+    assert pairs["title"].tolist() == ["Checkout API connection pool exhausted", "Search index lag <script>alert(1)</script>"]
+    assert pairs["other_title"].tolist() == ["restricted incident", "Search autocomplete slow"]
+    assert pd.isna(pairs["other_link"].tolist()[0])  # no link to a restricted incident
+    missing = at.dataframe[2].value
     assert "restricted incident" in missing["title"].tolist()
     assert_no_secrets(at)
+
+
+def test_data_quality_page_follows_the_filters(app):
+    at = app("data_quality", query={"team": "search"})
+    assert any("**0 of 1** times to resolve" in m.value for m in at.markdown)
+    assert at.dataframe[1].value["title"].tolist() == ["Search index lag <script>alert(1)</script>"]
 
 
 def test_related_page_without_index_says_so(app):

@@ -303,6 +303,36 @@ def test_data_quality(con):
     assert lint[lint.rule == "human-error"].severity.tolist() == ["error"]
 
 
+def test_field_provenance_hand_counted(con):
+    got = q.field_provenance(con)
+    counts = {(r.field, r.provenance): r.incidents for r in got.itertuples()}
+    assert got.label.unique().tolist() == ["Severity", "Impact start", "Detection", "Resolution", "Services", "Team"]
+    # (stated, inferred, missing) per field, from the table in conftest.py
+    assert {f: tuple(counts[(f, p)] for p in ("stated", "inferred", "missing")) for f in q.SOURCED_FIELD_LABELS} == {
+        "severity": (6, 0, 0), "started_at": (3, 2, 1), "detected_at": (2, 3, 1), "resolved_at": (3, 2, 1),
+        "services": (4, 2, 0), "team": (3, 3, 0),
+    }
+    team = got[got.field == "team"].set_index("provenance")
+    assert team.loc["inferred", "share"] == pytest.approx(0.5) and team.loc["inferred", "sources"] == "catalog, corpus"
+    assert pd.isna(team.loc["missing", "sources"])
+    # filtered: the search team's INC-3 and INC-5
+    search = q.field_provenance(con, q.Filters(teams=("search",)))
+    assert search[(search.field == "started_at")].incidents.tolist() == [1, 0, 1]
+    assert q.duration_provenance(con).iloc[0].tolist() == [5, 3]
+    assert q.duration_provenance(con, q.Filters(teams=("search",))).iloc[0].tolist() == [1, 0]
+
+
+def test_possible_duplicates_hide_what_the_viewer_may_not_read(con):
+    pairs = q.possible_duplicates(con)
+    assert pairs.title.tolist() == ["Checkout API connection pool exhausted", "Search index lag <script>alert(1)</script>"]
+    assert pairs.other_title.tolist() == ["restricted incident", "Search autocomplete slow"]
+    assert pairs.other_id.isna().tolist() == [True, False]
+    assert pairs.shared_services.tolist() == ["api", "search"] and pairs.hours_apart.tolist() == [0.0, 12.5]
+    assert SECRET_TITLE not in _all_text(pairs)
+    assert q.possible_duplicates(con, viewer=SECURITY).other_title.tolist()[0] == SECRET_TITLE
+    assert len(q.possible_duplicates(con, q.Filters(teams=("search",)))) == 1
+
+
 @pytest.mark.parametrize(
     ("filters", "expected"),
     [
@@ -347,6 +377,7 @@ def test_every_query_returns_a_dataframe_on_an_empty_database(tmp_path):
         q.repeat_groups(con), q.recurred_after_fix(con), q.action_completion(con), q.overdue_items(con, today=TODAY),
         q.unassigned_items(con), q.incidents_without_actions(con), q.action_item_totals(con, today=TODAY),
         q.incident_choices(con), q.missing_parts(con), q.completeness_scores(con), q.lint_rule_counts(con), q.ingest_errors(con),
+        q.field_provenance(con), q.duration_provenance(con), q.possible_duplicates(con),
     ]
     assert all(isinstance(df, pd.DataFrame) for df in calls)
     assert q.reference_quarter(con, today=TODAY) is None

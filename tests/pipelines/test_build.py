@@ -17,7 +17,8 @@ BROKEN_FILES: dict[str, str | bytes] = {
     "broken/binary.md": bytes(range(256)) * 8,
     "broken/latin1.md": "---\nid: INC-0900\n---\n# Caf\xe9 outage\n".encode("latin-1"),
     "broken/empty.md": b"",
-    "zz-duplicate.md": "---\nid: INC-0101\ntitle: A copy of the failover review\n---\n# Copy\n\nSame id.\n",
+    # INC-0101 is the failover of 2024-03-05: a write-up a year later reusing its id is an id clash.
+    "zz-duplicate.md": "---\nid: INC-0101\ndate: 2025-03-05\ntitle: Another incident reusing the failover's id\n---\n# Copy\n\nSame id.\n",
     "broken/records.jsonl": '{"id": "INC-0950", "title": "Good record", "summary": "A cron job ran twice."}\n{"id": oops\n',
 }
 
@@ -58,7 +59,7 @@ def test_every_file_is_loaded_or_explained(sample_corpus: Path, tmp_path: Path) 
     seen = {f.source_path for f in discover([sample_corpus]).files}
     assert result.files_seen == len(seen) == len(SAMPLE_FILES) + len(BROKEN_FILES)
     assert result.files_skipped == 1  # the .png; the hidden file is not even counted
-    loaded = {file_of(p) for (p,) in rows(db, "SELECT source_path FROM incidents")}
+    loaded = {file_of(p) for (p,) in rows(db, "SELECT source_path FROM incident_sources")}
     failed = {file_of(p) for (p,) in rows(db, "SELECT source_path FROM ingest_errors")}
     assert loaded | failed == seen
     assert set(SAMPLE_FILES) <= loaded

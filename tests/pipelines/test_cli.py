@@ -85,6 +85,27 @@ def test_build_without_a_corpus_fails_without_publishing(tmp_path: Path, capsys:
     assert not db.exists()
 
 
+def test_build_catalog_option_is_repeatable_and_a_bad_one_exits_2(sample_corpus: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    good = tmp_path / "catalog-info.yaml"
+    good.write_text(
+        "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata: {name: checkout, title: Checkout}\nspec: {owner: 'group:payments'}\n",
+        encoding="utf-8",
+    )
+    other = tmp_path / "teams.yaml"
+    other.write_text("apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata: {name: payments}\nspec: {profile: {displayName: Payments}}\n", encoding="utf-8")
+    db = tmp_path / "h.duckdb"
+    args = ["build", str(sample_corpus), "--db", str(db), "--json", "--no-analysis", "--jobs", "1"]
+    assert cli.main([*args, "--catalog", str(good), "--catalog", str(other)]) == 0
+    assert json.loads(capsys.readouterr().out)["published"] is True
+
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: checkout\nowner: payments\n", encoding="utf-8")
+    assert cli.main([*args, "--catalog", str(bad)]) == 2
+    captured = capsys.readouterr()
+    assert json.loads(captured.out) == {"published": False, "error": captured.err.removeprefix("error: ").strip()}
+    assert f"{bad}:1: document has no `apiVersion: backstage.io/...` and `kind`, so this is not a Backstage catalog" in captured.err
+
+
 def test_build_progress_bar_only_on_a_terminal(sample_corpus: Path, tmp_path: Path) -> None:
     # Not a TTY here: stderr must stay free of progress-bar control sequences.
     proc = subprocess.run(

@@ -235,8 +235,9 @@ def _hostile_corpus(root: Path, rng: random.Random, n: int) -> set[str]:
     put("x/empty.md", b"")
     put("x/big.md", b"# Big\n" + b"y" * (6 * 1024 * 1024))
     put("x/deep.json", b"[" * 50_000 + b"]" * 50_000)
-    put("x/dup-a.md", b"---\nid: SAME-1\n---\n# First\n\nBody.\n")
-    put("x/dup-b.md", b"---\nid: SAME-1\n---\n# Second\n\nBody.\n")
+    put("x/dup-a.md", b"---\nid: SAME-1\ndate: 2024-02-01\n---\n# First\n\nBody.\n")
+    put("x/dup-b.md", b"---\nid: SAME-1\ndate: 2025-02-01\n---\n# Another incident, same id\n\nBody.\n")
+    put("x/dup-c.md", b"---\nid: SAME-1\ndate: 2024-02-01\n---\n# First, written up again\n\nBody.\n")
     put("x/script.md", b"# <script>alert(1)</script>\n\n## Root cause\n'; DROP TABLE incidents; --\n")
     return written
 
@@ -250,7 +251,8 @@ def test_build_accounts_for_every_file(tmp_path: Path) -> None:
     assert result.analysis == "ran"
 
     with duckdb.connect(str(db), read_only=True) as con:
-        loaded = {_file_of(p) for (p,) in con.execute("SELECT source_path FROM incidents").fetchall()}
+        # every write-up of an incident, merged ones included
+        loaded = {_file_of(p) for (p,) in con.execute("SELECT source_path FROM incident_sources").fetchall()}
         errors = con.execute("SELECT source_path, reason FROM ingest_errors").fetchall()
         counts = dict(con.execute("SELECT 'incidents', count(*) FROM incidents").fetchall())
     failed_files = {p for p, _ in errors if p in written}  # whole-file failures
@@ -260,5 +262,6 @@ def test_build_accounts_for_every_file(tmp_path: Path) -> None:
     assert result.files_seen == len(written) == len(loaded) + len(failed_files)
     assert result.incidents_loaded == counts["incidents"]
     assert {"x/garbage.md", "x/empty.md", "x/big.md", "x/deep.json"} <= failed_files
-    assert len({"x/dup-a.md", "x/dup-b.md"} & failed_files) == 1
+    # a year apart: an id clash (the later file is the error); the same day: one incident, merged
+    assert {"x/dup-a.md", "x/dup-b.md", "x/dup-c.md"} & failed_files == {"x/dup-b.md"}
     assert "x/script.md" in loaded
