@@ -24,7 +24,7 @@ import pandas as pd
 import streamlit as st
 
 from pipelines import read
-from pipelines.quarters import Quarter
+from pipelines.quarters import Quarter, Span
 from pipelines.read.connection import DatabaseProblem, new_cursor, open_database
 
 T = TypeVar("T")
@@ -142,13 +142,13 @@ def load(name: str, **params: object) -> pd.DataFrame:
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def _reference_quarter(identity: DbIdentity, filters: read.Filters, as_of: date):
-    return _with_cursor(identity, lambda con: read.QUERIES["reference_quarter"](con, filters, today=as_of))
+def _reference_period(identity: DbIdentity, filters: read.Filters, as_of: date):
+    return _with_cursor(identity, lambda con: read.QUERIES["reference_period"](con, filters, today=as_of))
 
 
-def reference_quarter(filters: read.Filters) -> Quarter | None:
-    """The quarter the overview's KPIs describe (pipelines.read.overview.reference_quarter), as of today()."""
-    return _reference_quarter(require_db(), filters, today())
+def reference_period(filters: read.Filters) -> Quarter | Span | None:
+    """The period the overview's KPIs describe (pipelines.read.overview.reference_period), as of today()."""
+    return _reference_period(require_db(), filters, today())
 
 
 # --------------------------------------------------------------------------- related search

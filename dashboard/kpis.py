@@ -1,4 +1,7 @@
-"""The overview's KPI row: one quarter against the one before, with deltas only where they mean something.
+"""The overview's KPI row: one period against the one before, with deltas only where they mean something.
+
+The period is the last complete quarter, or the four quarters ending with it when that quarter
+alone holds too few incidents (pipelines.read.overview.reference_period).
 
 Deltas are left out, and the page says why, when the quarter is still in progress (its counts
 are partial, so a drop would read as an improvement that is only the calendar) or when either
@@ -14,13 +17,13 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.components import fmt_pct, hours, pct
-from pipelines.quarters import Quarter
+from pipelines.quarters import Quarter, Span
 from pipelines.read import COMPLETE_AT, MIN_COMPARE
 
 
 @dataclass(frozen=True)
 class Comparison:
-    quarter: Quarter
+    quarter: Quarter | Span  # the period the KPIs describe
     partial: bool  # the quarter has not ended yet
     comparable: bool  # deltas are shown
 
@@ -29,7 +32,7 @@ class Comparison:
         return self.quarter.previous()
 
 
-def compare(quarter: Quarter, this_incidents: int, last_incidents: int, today: date) -> Comparison:
+def compare(quarter: Quarter | Span, this_incidents: int, last_incidents: int, today: date) -> Comparison:
     partial = not quarter.is_over(today)
     enough = this_incidents >= MIN_COMPARE and last_incidents >= MIN_COMPARE
     return Comparison(quarter, partial, enough and not partial)
@@ -42,14 +45,17 @@ def why_no_change(c: Comparison, this_incidents: int, last_incidents: int) -> st
         return f"{c.quarter} runs until {last_day}, so its figures are partial and are not compared with {c.previous}."
     if not c.comparable:
         return (f"Too few incidents to compare ({this_incidents} and {last_incidents}; a comparison needs at least "
-                f"{MIN_COMPARE} in each quarter).")
+                f"{MIN_COMPARE} in each {'quarter' if isinstance(c.quarter, Quarter) else 'period'}).")
     return None
 
 
 def explain(c: Comparison, this_incidents: int, last_incidents: int) -> str:
     """One caption line: which quarters, and why there are no deltas when there are none."""
     q, prev = c.quarter, c.previous
-    if c.partial:
+    if isinstance(q, Span):
+        text = (f"KPIs describe the four quarters {q}, against the four before ({prev}): {q.last}, the last "
+                f"quarter with incidents in view, has fewer than {MIN_COMPARE} on its own.")
+    elif c.partial:
         text = f"KPIs describe {q}, the latest quarter with incidents in view."
     else:
         text = f"KPIs describe {q}, the last complete quarter with incidents in view, against {prev}."

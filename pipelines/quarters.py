@@ -46,6 +46,44 @@ class Quarter:
         return today >= self.end
 
 
+@dataclass(frozen=True)
+class Span:
+    """`size` consecutive quarters ending with `last`, e.g. the four quarters 2025Q2-2026Q1.
+
+    The overview widens its KPI window to a span when the reference quarter alone holds too few
+    incidents to say anything (a corpus of public postmortems has two or three a quarter). It
+    answers the same questions as a Quarter (start, end, previous, is_over, str) so the KPI code
+    does not care which of the two it was given.
+    """
+
+    last: Quarter
+    size: int = 4
+
+    @property
+    def first(self) -> Quarter:
+        q = self.last
+        for _ in range(self.size - 1):
+            q = q.previous()
+        return q
+
+    @property
+    def start(self) -> date:
+        return self.first.start
+
+    @property
+    def end(self) -> date:
+        return self.last.end
+
+    def previous(self) -> Span:
+        return Span(self.first.previous(), self.size)
+
+    def is_over(self, today: date) -> bool:
+        return self.last.is_over(today)
+
+    def __str__(self) -> str:
+        return f"{self.first}–{self.last}"
+
+
 # Any year Python's date handles, less the last (its Q4 has no end): real corpora reach back
 # centuries (a 1628 shipwreck is a classic postmortem), so no "plausible" lower bound.
 MIN_YEAR, MAX_YEAR = 1, 9998

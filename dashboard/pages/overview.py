@@ -1,4 +1,4 @@
-"""Overview: incidents over time by severity, the last complete quarter's KPIs, top services and failure modes."""
+"""Overview: incidents over time by severity, the KPIs of the last complete quarter (or four), top services and failure modes."""
 
 import streamlit as st
 
@@ -11,7 +11,7 @@ if per_month.empty:
     ui.nothing_matches(f)
     st.stop()
 
-q = data.reference_quarter(f)
+q = data.reference_period(f)
 k = data.load("overview_kpis", filters=f, today=today).set_index("period")
 this, last = k.loc["this"], k.loc["last"]
 if q is not None:

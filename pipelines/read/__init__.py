@@ -22,6 +22,7 @@ from pipelines.read.overview import (  # noqa: F401
     incidents_outside,
     incidents_per_month,
     overview_kpis,
+    reference_period,
     reference_quarter,
     top_failure_modes,
     top_services,

@@ -8,11 +8,11 @@ from datetime import date, timedelta
 import duckdb
 import pandas as pd
 
-from pipelines.quarters import Quarter, default_quarter
+from pipelines.quarters import Quarter, Span, default_quarter
 from pipelines.read.access import ANONYMOUS
 from pipelines.read.periods import dense_start_year
 from pipelines.read.repeats import MODE_MEMBERS
-from pipelines.read.scope import CLOSED_STATUSES, COMPLETE_AT, NO_FILTERS, Filters, run, scoped
+from pipelines.read.scope import CLOSED_STATUSES, COMPLETE_AT, MIN_COMPARE, NO_FILTERS, Filters, run, scoped
 
 def filter_options(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Every value the filter bar offers: columns kind (team|service|severity|theme), value, label
@@ -102,16 +102,49 @@ def reference_quarter(con: duckdb.DuckDBPyConnection, filters: Filters = NO_FILT
     return default_quarter((Quarter(int(r.year), int(r.q)) for r in found.itertuples(index=False)), limit)
 
 
+def reference_period(
+    con: duckdb.DuckDBPyConnection, filters: Filters = NO_FILTERS, *, today: date, min_incidents: int = MIN_COMPARE
+) -> Quarter | Span | None:
+    """The period the overview's KPIs, top services and top failure modes describe: the
+    reference quarter, or the four quarters ending with it when that quarter alone holds fewer
+    than `min_incidents` incidents in view and the four hold more. A corpus of a few incidents a
+    quarter otherwise shows "Incidents: 1" and services at "100 %" of one incident.
+    """
+    ref = reference_quarter(con, filters, today=today)
+    if ref is None:
+        return None
+    span = Span(ref)
+    counts = scoped(
+        con,
+        """
+        SELECT count(*) FILTER (WHERE incident_date >= $q_start::DATE) AS in_quarter, count(*) AS in_span
+        FROM scope WHERE incident_date >= $s_start::DATE AND incident_date < $end::DATE
+        """,
+        replace(filters, start=None),
+        ANONYMOUS,
+        q_start=ref.start,
+        s_start=span.start,
+        end=ref.end,
+    ).iloc[0]
+    in_quarter, in_span = int(counts.in_quarter), int(counts.in_span)
+    return span if in_quarter < min_incidents and in_span > in_quarter else ref
+
+
 def overview_kpis(
-    con: duckdb.DuckDBPyConnection, filters: Filters = NO_FILTERS, *, today: date, complete_at: int = COMPLETE_AT
+    con: duckdb.DuckDBPyConnection,
+    filters: Filters = NO_FILTERS,
+    *,
+    today: date,
+    complete_at: int = COMPLETE_AT,
+    min_incidents: int = MIN_COMPARE,
 ) -> pd.DataFrame:
-    """One row per period: 'this' (reference_quarter) and 'last' (the quarter before): incidents,
+    """One row per period: 'this' (reference_period) and 'last' (the period before): incidents,
     completeness, action items, time to resolve.
 
-    The start date of the filter is ignored so "last quarter" is always available to compare;
+    The start date of the filter is ignored so the period before is always available to compare;
     `overdue` is as of `today` across the whole period's incidents.
     """
-    ref = reference_quarter(con, filters, today=today) or Quarter.of(today)
+    ref = reference_period(con, filters, today=today, min_incidents=min_incidents) or Quarter.of(today)
     this_start, this_end, last_start = ref.start, ref.end, ref.previous().start
     return scoped(
         con,
@@ -152,14 +185,15 @@ def overview_kpis(
     )
 
 
-def _quarter_bounds(con: duckdb.DuckDBPyConnection, filters: Filters, today: date) -> tuple[date, date]:
-    ref = reference_quarter(con, filters, today=today)
+def _period_bounds(con: duckdb.DuckDBPyConnection, filters: Filters, today: date, min_incidents: int) -> tuple[date, date]:
+    ref = reference_period(con, filters, today=today, min_incidents=min_incidents)
     return (ref.start, ref.end) if ref is not None else (date(1, 1, 1), date(1, 1, 1))
 
 
-def top_services(con: duckdb.DuckDBPyConnection, filters: Filters = NO_FILTERS, *, today: date, limit: int = 10) -> pd.DataFrame:
-    """service, incidents in the reference quarter (see reference_quarter)."""
-    ref = _quarter_bounds(con, filters, today)
+def top_services(con: duckdb.DuckDBPyConnection, filters: Filters = NO_FILTERS, *, today: date, limit: int = 10,
+                 min_incidents: int = MIN_COMPARE) -> pd.DataFrame:
+    """service, incidents in the reference period (see reference_period)."""
+    ref = _period_bounds(con, filters, today, min_incidents)
     return scoped(
         con,
         """
@@ -176,9 +210,10 @@ def top_services(con: duckdb.DuckDBPyConnection, filters: Filters = NO_FILTERS, 
     )
 
 
-def top_failure_modes(con: duckdb.DuckDBPyConnection, filters: Filters = NO_FILTERS, *, today: date, limit: int = 10) -> pd.DataFrame:
-    """mode, name, incidents in the reference quarter (distinct incidents of which it is one of the modes)."""
-    ref = _quarter_bounds(con, filters, today)
+def top_failure_modes(con: duckdb.DuckDBPyConnection, filters: Filters = NO_FILTERS, *, today: date, limit: int = 10,
+                      min_incidents: int = MIN_COMPARE) -> pd.DataFrame:
+    """mode, name, incidents in the reference period (distinct incidents of which it is one of the modes)."""
+    ref = _period_bounds(con, filters, today, min_incidents)
     return scoped(
         con,
         f"""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from dashboard import kpis
-from pipelines.quarters import Quarter
+from pipelines.quarters import Quarter, Span
 from pipelines.read import MIN_COMPARE
 
 Q3 = Quarter(2026, 3)
@@ -36,3 +36,13 @@ def test_no_change_is_grey_not_a_green_arrow():
     assert kpis.points_delta(0.0, 0.0, c) == ("±0 pts", "off")
     assert kpis.points_delta(50.0, 40.0, c) == ("+10 pts", "normal")
     assert kpis.points_delta(None, 40.0, c) == (None, "normal")
+
+
+def test_a_sparse_corpus_is_described_over_four_quarters():
+    span = Span(Q3)
+    c = kpis.compare(span, 7, 6, today=date(2026, 10, 1))
+    assert c.comparable and str(c.previous) == "2024Q4–2025Q3"
+    text = kpis.explain(c, 7, 6)
+    assert text.startswith("KPIs describe the four quarters 2025Q4–2026Q3, against the four before (2024Q4–2025Q3)")
+    assert f"fewer than {MIN_COMPARE} on its own" in text
+    assert "period" in kpis.explain(kpis.compare(span, 2, 6, today=date(2026, 10, 1)), 2, 6)

@@ -73,18 +73,19 @@ def assert_no_secrets(at: AppTest) -> None:
 
 
 def test_overview_figures(app):
-    """TODAY is 2026-09-30, so 2026Q3 is still in progress: the KPIs describe 2026Q2, the last complete quarter."""
+    """TODAY is 2026-09-30, so 2026Q3 is still in progress: the last complete quarter is 2026Q2. It
+    holds 2 incidents, fewer than MIN_COMPARE, so the KPIs describe the four quarters 2025Q3-2026Q2."""
     at = app("overview")
     m = metrics(at)
-    assert m["Incidents in 2026Q2"] == "2"  # INC-1, INC-2
-    assert m["Postmortems complete"] == "50%"  # INC-1 (90) of INC-1/2
-    assert m["Action items done"] == "67%"  # 2 of INC-1's and INC-2's 3 items
+    assert m["Incidents in 2025Q3–2026Q2"] == "3"  # INC-1, INC-2, INC-6
+    assert m["Postmortems complete"] == "67%"  # INC-1 (90) and INC-6 (100) of 3
+    assert m["Action items done"] == "75%"  # 2 of INC-1's and INC-2's 3 items, and INC-6's one
     assert m["Overdue action items"] == "2"  # INC-1's and INC-4's open items
-    assert m["Median time to resolve"] == "3.0 h"  # 4 h and 2 h
-    assert any("n = 2 incidents" in c.value for c in at.caption)
-    assert any("last complete quarter" in c.value and "2026Q1" in c.value for c in at.caption)
-    # 2 and 0 incidents: too few to compare, so no delta and no green arrow
-    assert any("Too few incidents to compare (2 and 0" in c.value for c in at.caption)
+    assert m["Median time to resolve"] == "4.0 h"  # 4 h, 2 h and 10 h
+    assert any("n = 3 incidents" in c.value for c in at.caption)
+    assert any("four quarters 2025Q3–2026Q2" in c.value and "2026Q2" in c.value for c in at.caption)
+    # 3 and 0 incidents: too few to compare, so no delta and no green arrow
+    assert any("Too few incidents to compare (3 and 0" in c.value for c in at.caption)
     assert all(x.delta in (None, "") for x in at.metric)
     assert_no_secrets(at)
 
@@ -305,14 +306,14 @@ def test_a_published_rebuild_is_picked_up_without_restart(app, fixture_db, tmp_p
     shutil.copy(fixture_db, db)
     monkeypatch.setenv("HINDSIGHT_DB", str(db))
     at = AppTest.from_file(APP, default_timeout=30).run()
-    assert metrics(at)["Incidents in 2026Q2"] == "2"
+    assert metrics(at)["Incidents in 2025Q3–2026Q2"] == "3"
     staged = tmp_path / "staged.duckdb"
     shutil.copy(fixture_db, staged)
     with duckdb.connect(str(staged)) as con:
-        con.execute("UPDATE incidents SET incident_date = DATE '2026-06-02' WHERE incident_id = 'INC-6'")
+        con.execute("UPDATE incidents SET incident_date = DATE '2026-06-02' WHERE incident_id = 'INC-3'")
     staged.replace(db)  # atomic rename, as the build publishes
     at.run()
-    assert metrics(at)["Incidents in 2026Q2"] == "3"
+    assert metrics(at)["Incidents in 2025Q3–2026Q2"] == "4"
 
 
 def test_related_search_on_a_built_database(built_db, monkeypatch):

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from pipelines import read as q
-from pipelines.quarters import Quarter
+from pipelines.quarters import Quarter, Span
 from pipelines.read.access import ANONYMOUS, Viewer
 from tests.dashboard.conftest import SECRET_FACTOR, SECRET_OWNER, SECRET_TITLE, TODAY
 
@@ -47,8 +47,23 @@ def test_reference_quarter_is_the_last_complete_one(con):
     assert q.reference_quarter(con, q.Filters(teams=("search",)), today=TODAY) == Quarter(2026, 3)
 
 
+def test_reference_period_widens_to_four_quarters_when_the_quarter_is_sparse(con):
+    # 2026Q3 holds 3 incidents; the four quarters 2025Q4-2026Q3 hold all 6
+    assert q.reference_period(con, today=date(2026, 10, 1), min_incidents=3) == Quarter(2026, 3)
+    span = q.reference_period(con, today=date(2026, 10, 1), min_incidents=4)
+    assert isinstance(span, Span) and (span.first, span.last) == (Quarter(2025, 4), Quarter(2026, 3))
+    assert str(span) == "2025Q4–2026Q3" and str(span.previous()) == "2024Q4–2025Q3"
+    k = q.overview_kpis(con, today=date(2026, 10, 1), min_incidents=4).set_index("period")
+    assert (k.loc["this"].incidents, k.loc["last"].incidents) == (6, 0)
+    assert pd.Timestamp(k.loc["this"].period_start).date() == date(2025, 10, 1)
+    top = q.top_services(con, today=date(2026, 10, 1), min_incidents=4)
+    assert top.incidents.sum() >= q.top_services(con, today=date(2026, 10, 1), min_incidents=1).incidents.sum()
+    # the search team alone has fewer than 4 in its quarter and nothing more in the four: no widening
+    assert q.reference_period(con, q.Filters(teams=("search",)), today=TODAY, min_incidents=4) == Quarter(2026, 3)
+
+
 def test_overview_kpis_this_and_last_quarter(con):
-    k = q.overview_kpis(con, today=date(2026, 10, 1)).set_index("period")
+    k = q.overview_kpis(con, today=date(2026, 10, 1), min_incidents=1).set_index("period")
     this, last = k.loc["this"], k.loc["last"]
     assert pd.Timestamp(this.period_start).date() == date(2026, 7, 1)
     assert (this.incidents, last.incidents) == (3, 2)
@@ -61,20 +76,20 @@ def test_overview_kpis_this_and_last_quarter(con):
 
 
 def test_kpis_follow_the_filter_end_date(con):
-    k = q.overview_kpis(con, q.Filters(end=date(2026, 6, 30)), today=TODAY).set_index("period")
+    k = q.overview_kpis(con, q.Filters(end=date(2026, 6, 30)), today=TODAY, min_incidents=1).set_index("period")
     assert pd.Timestamp(k.loc["this"].period_start).date() == date(2026, 4, 1)
     # an end date inside a quarter cuts it: the quarter before is the last complete one in view
-    k = q.overview_kpis(con, q.Filters(end=date(2026, 8, 20)), today=date(2027, 1, 1)).set_index("period")
+    k = q.overview_kpis(con, q.Filters(end=date(2026, 8, 20)), today=date(2027, 1, 1), min_incidents=1).set_index("period")
     assert pd.Timestamp(k.loc["this"].period_start).date() == date(2026, 4, 1)
     assert (k.loc["this"].incidents, k.loc["last"].incidents) == (2, 0)
 
 
 def test_top_services_and_failure_modes_this_quarter(con):
     today = date(2026, 10, 1)  # 2026Q3 complete
-    assert q.top_services(con, today=today).set_index("service").incidents.to_dict() == {"search": 2, "api": 1}
+    assert q.top_services(con, today=today, min_incidents=1).set_index("service").incidents.to_dict() == {"search": 2, "api": 1}
     # 2026Q3: INC-3 and INC-5 are traffic overload, INC-4 (restricted, still counted) resource exhaustion.
-    assert q.top_failure_modes(con, today=today).set_index("name").incidents.to_dict() == {"Traffic overload": 2, "Resource or quota exhaustion": 1}
-    assert q.top_services(con, today=TODAY).set_index("service").incidents.to_dict() == {"api": 2, "db": 1}  # 2026Q2
+    assert q.top_failure_modes(con, today=today, min_incidents=1).set_index("name").incidents.to_dict() == {"Traffic overload": 2, "Resource or quota exhaustion": 1}
+    assert q.top_services(con, today=TODAY, min_incidents=1).set_index("service").incidents.to_dict() == {"api": 2, "db": 1}  # 2026Q2
 
 
 @pytest.mark.parametrize(
