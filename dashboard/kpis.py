@@ -73,22 +73,29 @@ def points_delta(now: float | None, before: float | None, c: Comparison) -> tupl
     return f"{change:+.0f} pts", "normal"
 
 
+def arrow(color: str) -> str:
+    """No arrow beside a grey "±0 pts": an up arrow would read as a change."""
+    return "off" if color == "off" else "auto"
+
+
 def render(c: Comparison, this: pd.Series, last: pd.Series, totals: pd.Series) -> None:
     """The caption and five metrics. `this`/`last`: rows of overview_kpis; `totals`: action_item_totals."""
     st.caption(explain(c, int(this.incidents), int(last.incidents)))
     q = c.quarter
     cols = st.columns(5)
-    cols[0].metric(f"Incidents in {q}", int(this.incidents),
+    # a span's label ("2025Q2–2026Q1") would be cut off at this width; the caption above names it
+    label = f"Incidents in {q}" if isinstance(q, Quarter) else "Incidents, 4 quarters"
+    cols[0].metric(label, int(this.incidents),
                    delta=int(this.incidents - last.incidents) if c.comparable else None, delta_color="inverse",
                    help=f"{int(last.incidents)} in {c.previous}.")
     done_this, done_last = pct(this.complete, this.scored), pct(last.complete, last.scored)
     delta, color = points_delta(done_this, done_last, c)
-    cols[1].metric("Postmortems complete", fmt_pct(done_this), delta=delta, delta_color=color,
+    cols[1].metric("Postmortems complete", fmt_pct(done_this), delta=delta, delta_color=color, delta_arrow=arrow(color),
                    help=f"Completeness score ≥ {COMPLETE_AT} (from the linter), of {int(this.scored)} scored postmortems.")
     no_items = int(totals["items"]) == 0
     ai_this, ai_last = pct(this.action_items_done, this.action_items), pct(last.action_items_done, last.action_items)
     delta, color = points_delta(ai_this, ai_last, c)
-    cols[2].metric("Action items done", fmt_pct(ai_this), delta=delta, delta_color=color,
+    cols[2].metric("Action items done", fmt_pct(ai_this), delta=delta, delta_color=color, delta_arrow=arrow(color),
                    help="No action items in view: see the Action items page for what the parser looks for." if no_items
                    else f"{int(this.action_items_done)} of {int(this.action_items)} items from {q} incidents.")
     cols[3].metric("Overdue action items", "–" if no_items else int(totals.overdue),

@@ -46,3 +46,7 @@ def test_a_sparse_corpus_is_described_over_four_quarters():
     assert text.startswith("KPIs describe the four quarters 2025Q4–2026Q3, against the four before (2024Q4–2025Q3)")
     assert f"fewer than {MIN_COMPARE} on its own" in text
     assert "period" in kpis.explain(kpis.compare(span, 2, 6, today=date(2026, 10, 1)), 2, 6)
+
+
+def test_no_arrow_beside_no_change():
+    assert kpis.arrow("off") == "off" and kpis.arrow("normal") == "auto"
