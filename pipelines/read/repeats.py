@@ -11,8 +11,9 @@ Definitions:
   failure modes on one of B's services, and A happened at most `window_days` (default 180)
   before B. One row per (B, mode, service), so a chain A <- B <- C is two links and the table
   grows with the incidents, not with the pairs in a window; `theme_id` names the recurring
-  pattern of that mode both are in, when they share one. Same-time incidents are ordered by
-  incident id so a pair is never counted both ways.
+  pattern of that mode both are in, when they share one. Incidents of one mode on one service at
+  the same time (same start, or same date without a start) are one incident written up twice, as
+  public collections often hold it: only the first by id takes part, so it is never its own repeat.
 - Recurred after fix: incident B of mode M on service S recurred after a fix when an earlier
   incident A of mode M on service S had action items and *all* of them are `done` (not
   `wont_fix`: declining a fix is not a fix), and B started after A's fix time. We do not know when an item was completed, only its
@@ -55,6 +56,11 @@ WITH {_INCIDENT_TIME},
         JOIN inc USING (incident_id)
         LEFT JOIN pat ON pat.incident_id = im.incident_id AND pat.mode = im.mode
     ),
+    -- Same mode, same service, same time: one incident written up twice (module docstring).
+    distinct_times AS (
+        SELECT * FROM keyed
+        QUALIFY row_number() OVER (PARTITION BY mode, service, happened_at ORDER BY incident_id, theme_id) = 1
+    ),
     -- The previous incident of the same mode on the same service: a window function, so the cost
     -- grows with the number of incidents, not with the pairs inside the window.
     ordered AS (
@@ -62,7 +68,7 @@ WITH {_INCIDENT_TIME},
                lag(incident_id) OVER w AS earlier_incident_id,
                lag(happened_at) OVER w AS earlier_at,
                lag(theme_id) OVER w AS earlier_theme_id
-        FROM keyed
+        FROM distinct_times
         WINDOW w AS (PARTITION BY mode, service ORDER BY happened_at, incident_id)
     )
 SELECT incident_id,
