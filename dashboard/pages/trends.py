@@ -9,16 +9,19 @@ from pipelines.read import DIMENSIONS, MIN_SAMPLE
 st.title("Trends")
 f, today = filters.current(), data.today()
 
-dimension = st.segmented_control("Break incidents down by", DIMENSIONS, default="team", key="trend_dimension", required=True) or "team"
+# Many real corpora name no team at all: then the breakdown opens on services, not one "(no team)" line.
+has_teams = (data.load("filter_options")["kind"] == "team").any()
+first = "team" if has_teams else "service"
+dimension = st.segmented_control("Break incidents down by", DIMENSIONS, default=first, key="trend_dimension", required=True) or first
 by_group = data.load("incidents_by_dimension", filters=f, dimension=dimension)
 if by_group.empty:
     ui.nothing_matches(f, "dated incidents" if dimension != "failure mode" else "dated incidents with a failure mode")
 else:
     ui.show_chart(charts.incidents_by_group(by_group, dimension=dimension, today=today), "Nothing to chart.")
     notes = {"service": "An incident touching several services counts once for each; “other services” counts each incident once.",
-             "theme": "An incident with several themes counts once for each; “other themes” counts each incident once."}
+             "failure mode": "An incident with several failure modes counts once for each; “other failure modes” counts each incident once."}
     if dimension == "team" and set(by_group["group"]) == {"(no team)"}:
-        notes["team"] = "No incident in view names a team: break incidents down by service or theme instead."
+        notes["team"] = "No incident in view names a team: break incidents down by service or failure mode instead."
     partial = str(Quarter.of(today)) in set(by_group["quarter"])
     st.caption(" ".join(x for x in (notes.get(dimension), "The shaded quarter is still in progress, so its counts are partial."
                                     if partial else None) if x))

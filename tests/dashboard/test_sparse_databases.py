@@ -26,6 +26,7 @@ VARIANTS = {
     "no_times": ["UPDATE incidents SET started_at = NULL, detected_at = NULL, mitigated_at = NULL, resolved_at = NULL",
                  "DELETE FROM timeline_events"],
     "no_severities": ["UPDATE incidents SET severity = NULL, severity_raw = NULL"],
+    "no_teams": ["UPDATE incidents SET team = NULL"],
     "one_incident": [f"DELETE FROM {t} WHERE incident_id <> 'INC-1'" for t in INCIDENT_TABLES]
     + ["DELETE FROM repeat_incidents", "DELETE FROM related_incidents", "DELETE FROM incidents WHERE incident_id <> 'INC-1'"],
 }
@@ -92,3 +93,10 @@ def test_an_incident_without_severity_says_so(variant_dbs, monkeypatch):
     at = _run(variant_dbs["no_severities"], "incident", monkeypatch)
     assert any("severity not stated" in m.value for m in at.markdown)
     assert not any("**unknown**" in m.value for m in at.markdown)
+
+
+def test_trends_open_on_services_when_no_incident_names_a_team(variant_dbs, monkeypatch):
+    at = _run(variant_dbs["no_teams"], "trends", monkeypatch)
+    assert at.segmented_control(key="trend_dimension").value == "service"
+    at = _run(variant_dbs["no_action_items"], "trends", monkeypatch)
+    assert at.segmented_control(key="trend_dimension").value == "team"
