@@ -309,6 +309,7 @@ def _to_utc(t: _ProseTime, day: date | None, zone: tzinfo | None) -> datetime | 
     return to_naive_utc(dt.replace(tzinfo=tz)) if tz is not None else dt
 
 
+_FROM_THEN = re.compile(r"(?i)^(?:and\s+)?from\s+(?:then|that\s+(?:point|moment|minute|time))\b")
 _HAS_TIME = re.compile(r"\d:\d\d|\d\s*[ap]\.?m\b", re.I)
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\"'*])|\n\s*\n|\n(?=\s*(?:[-*+]|\d+[.)])\s)")
 _PROSE_KINDS = ("summary", "impact", "detection", "resolution", "other", "root_cause", "trigger", "action_items")
@@ -326,6 +327,7 @@ def _sentences(sections: list[tuple[Section, int]]) -> list[tuple[str, int, str]
         if not _HAS_TIME.search(body):
             continue
         pos = 0
+        previous: tuple[str, int] | None = None
         for piece in _SENTENCE_END.split(body):
             if piece is None:
                 continue
@@ -333,8 +335,15 @@ def _sentences(sections: list[tuple[Section, int]]) -> list[tuple[str, int, str]
             line = first + body.count("\n", 0, idx if idx >= 0 else pos)
             pos = idx + len(piece) if idx >= 0 else pos
             text = " ".join(piece.split())
+            if previous is not None and _FROM_THEN.match(text) and not _HAS_TIME.search(text):
+                # "At 09:40 the vendor switched routes. From then on, every message was dropped.":
+                # the time the second sentence means is the first one's.
+                out.append((f"{previous[0]} {text}", previous[1], sec.kind))
             if ":" in text or _AM_PM.search(text):
                 out.append((text, line, sec.kind))
+                previous = (text, line)
+            else:
+                previous = None
     return out
 
 
