@@ -442,6 +442,25 @@ def times_from_prose(
     return out
 
 
+def last_time_before(
+    sections: list[tuple[Section, int]], ref: date | None, zone: tzinfo | None, before: datetime, window: timedelta
+) -> tuple[datetime, int] | None:
+    """(naive UTC, line) of the latest time the prose states that falls in `window` before
+    `before` (the detection), or None. For a tool export's short description with no start cue:
+    "The old proxy was drained at 10:00 UTC. About 3% of sessions got errors." (reported 10:12)."""
+    best: tuple[datetime, int] | None = None
+    for sentence, line, _ in _sentences(sections):
+        times = _times_in(sentence)
+        if not times:
+            continue
+        day = _sentence_date(sentence, ref) or ref
+        for t in times:
+            at = _to_utc(t, day, t.zone or zone)
+            if at is not None and before - window <= at < before and (best is None or at > best[0]):
+                best = (at, line)
+    return best
+
+
 def _usual_zone(times: list[_ProseTime]) -> tzinfo | None:
     """The zone written most often next to the times of the prose, or None."""
     counts: dict[tzinfo, int] = {}

@@ -22,7 +22,7 @@ from __future__ import annotations
 import hashlib
 import re
 import tomllib
-from datetime import date, datetime, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
 import yaml
@@ -32,7 +32,14 @@ from pipelines.parsing.action_items import announced_commitments, extract_action
 from pipelines.parsing.blocks import code_lines, read_table
 from pipelines.parsing.dates import dates_read_as, slash_order
 from pipelines.parsing.factors import clean_inline, extract_factors, split_sentences
-from pipelines.parsing.incident_times import date_from_path, document_zone, first_date, times_from_prose, times_from_timeline
+from pipelines.parsing.incident_times import (
+    date_from_path,
+    document_zone,
+    first_date,
+    last_time_before,
+    times_from_prose,
+    times_from_timeline,
+)
 from pipelines.parsing.labels import label_fields, quick_action_labels
 from pipelines.parsing.metadata import apply_metadata, canonical_field, declared_zone
 from pipelines.parsing.ownership import responding_team, signed_team
@@ -566,6 +573,18 @@ def _derive_times(
                 setattr(incident, f, hit[0])
                 incident.field_sources[f] = FieldSource(rank[0], hit[1])
                 break
+    if incident.started_at is None and incident.detected_at is not None and incident.source_format != "markdown":
+        # A tool export's record states when it was reported; its short description, when no
+        # cue marks the start, states the moment things went wrong just before that.
+        hit = last_time_before(pairs, ref, zone, incident.detected_at, _EXPORT_START_WINDOW)
+        if hit is not None:
+            incident.started_at = hit[0]
+            incident.field_sources["started_at"] = FieldSource("text", hit[1])
+
+
+# How long before an export record's report time its description's last stated time may be to
+# count as the start of impact (a description also tells of changes made days before).
+_EXPORT_START_WINDOW = timedelta(hours=6)
 
 
 _WRAP = re.compile(r"^(\*\*|__)(.+)\1$")
