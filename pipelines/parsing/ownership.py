@@ -42,6 +42,12 @@ _WRITTEN_FOR = re.compile(_BY + r".{1,80}?\s+(?:for|on\s+behalf\s+of)\s+(?:the\s
 _SIGN_OFF = re.compile(r"^(?:—|–|--|-)\s*(?:the\s+)?(.{2,200}?)\s*\.?$", re.I)
 # Where a sign-off's team name ends: "— The Growth team, with help from the Identity on-call".
 _SIGN_OFF_TAIL = re.compile(r"\s*(?:[,;(]|\s(?:with|and\s+(?:the\s+)?[a-z]+\s+from|on\s+behalf\s+of|together\s+with)\s).*$", re.I)
+# A sign-off's name is capitalised words ("Larkspur Growth Engineering team", "Payments &
+# Checkout"), or a few words ending in "team" ("the payments team"); not a sentence.
+_NAME_WORDS = re.compile(
+    r"^(?:the\s+)?[A-Z][\w.'-]*(?:\s+(?:&|and|of|[A-Z][\w.'-]*))*(?:\s+(?i:team|squad|group|crew))?$"
+    r"|^(?i:the\s+)?[\w&.'-]+(?:\s+[\w&.'-]+){0,2}\s+(?i:team|squad|group|crew)$"
+)
 _TEAMISH = re.compile(r"\b(?:team|engineering|group|squad|department|operations|infrastructure|platform)\b", re.I)
 
 
@@ -114,15 +120,15 @@ def signed_team(lines: list[str]) -> tuple[str, int] | None:
 def _signed_line(line: str) -> str | None:
     m = _WRITTEN_FOR.match(line)
     if m and not _TEAMISH.search(m.group(1)):
-        m = None  # "Written by Ana for the postmortem review": not a team
+        return None  # "Written by Ana for the postmortem review": a person, for no team
     m = m or _PREPARED.match(line)
     if m is None:
         sign_off = _SIGN_OFF.match(line)
         if sign_off is None:
             return None
         name = _SIGN_OFF_TAIL.sub("", sign_off.group(1))
-        if not _TEAMISH.search(name):
-            return None  # "— Omar" signs a person, not a team
+        if not _TEAMISH.search(name) or not _NAME_WORDS.match(name):
+            return None  # "— Omar" signs a person; "- Move alerts to the Platform team" is a to-do
     else:
         name = m.group(1)
     return _TEAM_TAIL.sub("", team_name(name) or "").strip() or None
