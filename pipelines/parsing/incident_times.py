@@ -433,7 +433,11 @@ def times_from_prose(
         out["detected_at"] = (*cue["detected_at"], "strong")
     # The end of a stated span is weaker than a sentence about the end of impact: a span often
     # covers the worst part only ("picking stopped between 05:40 and 06:41").
-    if "strong" in resolved:
+    if "strong" in resolved and span is not None and span[1] > resolved["strong"][0]:
+        # The stated span ends later than a sentence saying something recovered ("error rate
+        # normal at 15:41", span "13:05 to 15:48"): that was one part of the impact ending.
+        out["resolved_at"] = (span[1], span[2], "strong")
+    elif "strong" in resolved:
         out["resolved_at"] = (*resolved["strong"], "strong")
     elif span is not None:
         out["resolved_at"] = (span[1], span[2], "weak")

@@ -155,3 +155,17 @@ def test_an_export_start_is_the_last_stated_time_within_the_window(minutes_befor
     body = f"A change went out at {t0:%H:%M} UTC on {t0:%Y-%m-%d}. Proxies were drained at {t1:%H:%M} UTC on {t1:%Y-%m-%d}."
     hit = it.last_time_before([(Section("summary", "", body, 1), 1)], None, None, report, timedelta(hours=6))
     assert hit is not None and hit[0] == t1
+
+
+@pytest.mark.parametrize(
+    ("story", "end"),
+    [
+        # A part of the impact ending before the stated span ends is not the end of impact.
+        ("Gate scanners rejected tickets from 09:05 to 10:48 UTC. The rejection rate returned to normal at 10:41, and queues cleared by 10:48.", (10, 48)),
+        # A span that covers the worst part only: the later end of impact wins.
+        ("Most sailings failed to load between 09:05 and 09:40 UTC. Search returned to normal at 10:12 UTC.", (10, 12)),
+    ],
+)
+def test_the_end_of_impact_is_the_later_of_the_span_and_the_recovery_sentence(story: str, end: tuple[int, int]) -> None:
+    found = it.times_from_prose([(Section("impact", "Impact", story, 3), 3)], datetime(2025, 4, 2).date(), None)
+    assert found["resolved_at"][0] == datetime(2025, 4, 2, *end)
