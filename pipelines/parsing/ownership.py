@@ -179,13 +179,11 @@ def responding_team(texts: list[tuple[str, int]]) -> tuple[str, int] | None:
         if rx is None:
             continue
         for text, first in texts:
-            m = rx.search(text)
-            if m is None:
-                continue
-            raw = next(g for g in m.groups() if g)
-            name = team_name(re.sub(r"^(?:[Tt]he|[Oo]ur)\s+", "", raw))
-            if name and name.casefold() not in _NOT_NAMES:
-                return name, first + text.count("\n", 0, m.start())
+            for m in rx.finditer(text):
+                raw = next(g for g in m.groups() if g)
+                name = team_name(re.sub(r"^(?:[Tt]he|[Oo]ur)\s+", "", raw))
+                if name and name.casefold() not in _NOT_NAMES:
+                    return name, first + text.count("\n", 0, m.start())
     return None
 
 

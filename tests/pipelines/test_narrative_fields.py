@@ -95,6 +95,7 @@ def test_a_sign_off_keeps_the_team_and_drops_its_trailing_clause() -> None:
         ("The Search on-call was paged at 10:02.", "Search"),
         ("At 10:02 our monitoring paged the Search on-call engineer.", "Search"),
         ("Our on-call was paged at 10:02.", None),  # no team named
+        ("Our on-call was paged at 10:02, and the Ferry Apps on-call was paged at 10:05.", "Ferry Apps"),
         ("The Identity team will add a regression test.", None),  # future work, not the response
     ],
 )
