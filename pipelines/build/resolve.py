@@ -92,12 +92,30 @@ class Resolver:
 
     def team(self, name: str) -> str:
         """The team a stated name stands for: the catalog's group, else the first group named in it
-        ("Edge on-call, Platform Engineering"), else the corpus's usual spelling, else itself."""
+        ("Edge on-call, Platform Engineering"), else the owner of the catalog service it names
+        ("Identity" from "the Identity on-call was paged"), else the corpus's usual spelling, else
+        the one corpus team named in it, else itself."""
         if name not in self._teams:
             n = name.strip()
-            found = self.catalog and (self.catalog.team(n) or next(iter(team_mentions(n, self.catalog)), None))
-            self._teams[name] = found or self.corpus.team(n) or n
+            found = self.catalog and (
+                self.catalog.team(n) or next(iter(team_mentions(n, self.catalog)), None) or self._service_owner(n)
+            )
+            self._teams[name] = found or self.corpus.team(n) or self._corpus_team_inside(n) or n
         return self._teams[name]
+
+    def _corpus_team_inside(self, name: str) -> str | None:
+        """The one team of the corpus's vocabulary named inside a longer name ("Larkspur Growth
+        Engineering" when other write-ups state "growth"); None when it names none or several."""
+        if len(name.split()) < 2:
+            return None
+        found = team_mentions(name, self.corpus)
+        return found[0] if len(found) == 1 else None
+
+    def _service_owner(self, name: str) -> str | None:
+        """The owner of the catalog service `name` is: "the Identity on-call was paged" names the
+        team that runs Identity."""
+        service = self.catalog.service(name) if self.catalog else None
+        return self.catalog.owner(service) if self.catalog and service else None
 
     def owner(self, service: str) -> tuple[str, str] | None:
         """(team, source) owning `service`: the catalog's owner, else the corpus's."""

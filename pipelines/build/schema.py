@@ -17,7 +17,7 @@ CREATE TABLE incidents (
     title          VARCHAR,
     source_path    VARCHAR NOT NULL,   -- relative to the corpus root; 'file.jsonl:12' for a record
     source_format  VARCHAR NOT NULL,   -- markdown | json | jsonl | csv
-    incident_date  DATE,               -- front matter date, else started_at's date
+    incident_date  DATE,               -- stated date, else started_at's, else the title's or file name's, else detected_at's
     started_at     TIMESTAMP,
     detected_at    TIMESTAMP,
     mitigated_at   TIMESTAMP,

@@ -309,6 +309,7 @@ def _to_utc(t: _ProseTime, day: date | None, zone: tzinfo | None) -> datetime | 
     return to_naive_utc(dt.replace(tzinfo=tz)) if tz is not None else dt
 
 
+_FROM_THEN = re.compile(r"(?i)^(?:and\s+)?from\s+(?:then|that\s+(?:point|moment|minute|time))\b")
 _HAS_TIME = re.compile(r"\d:\d\d|\d\s*[ap]\.?m\b", re.I)
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\"'*])|\n\s*\n|\n(?=\s*(?:[-*+]|\d+[.)])\s)")
 _PROSE_KINDS = ("summary", "impact", "detection", "resolution", "other", "root_cause", "trigger", "action_items")
@@ -326,6 +327,7 @@ def _sentences(sections: list[tuple[Section, int]]) -> list[tuple[str, int, str]
         if not _HAS_TIME.search(body):
             continue
         pos = 0
+        previous: tuple[str, int] | None = None
         for piece in _SENTENCE_END.split(body):
             if piece is None:
                 continue
@@ -333,8 +335,15 @@ def _sentences(sections: list[tuple[Section, int]]) -> list[tuple[str, int, str]
             line = first + body.count("\n", 0, idx if idx >= 0 else pos)
             pos = idx + len(piece) if idx >= 0 else pos
             text = " ".join(piece.split())
+            if previous is not None and _FROM_THEN.match(text) and not _HAS_TIME.search(text):
+                # "At 09:40 the vendor switched routes. From then on, every message was dropped.":
+                # the time the second sentence means is the first one's.
+                out.append((f"{previous[0]} {text}", previous[1], sec.kind))
             if ":" in text or _AM_PM.search(text):
                 out.append((text, line, sec.kind))
+                previous = (text, line)
+            else:
+                previous = None
     return out
 
 
@@ -424,13 +433,36 @@ def times_from_prose(
         out["detected_at"] = (*cue["detected_at"], "strong")
     # The end of a stated span is weaker than a sentence about the end of impact: a span often
     # covers the worst part only ("picking stopped between 05:40 and 06:41").
-    if "strong" in resolved:
+    if "strong" in resolved and span is not None and span[1] > resolved["strong"][0]:
+        # The stated span ends later than a sentence saying something recovered ("error rate
+        # normal at 15:41", span "13:05 to 15:48"): that was one part of the impact ending.
+        out["resolved_at"] = (span[1], span[2], "strong")
+    elif "strong" in resolved:
         out["resolved_at"] = (*resolved["strong"], "strong")
     elif span is not None:
         out["resolved_at"] = (span[1], span[2], "weak")
     elif "weak" in resolved:
         out["resolved_at"] = (*resolved["weak"], "weak")
     return out
+
+
+def last_time_before(
+    sections: list[tuple[Section, int]], ref: date | None, zone: tzinfo | None, before: datetime, window: timedelta
+) -> tuple[datetime, int] | None:
+    """(naive UTC, line) of the latest time the prose states that falls in `window` before
+    `before` (the detection), or None. For a tool export's short description with no start cue:
+    "The old proxy was drained at 10:00 UTC. About 3% of sessions got errors." (reported 10:12)."""
+    best: tuple[datetime, int] | None = None
+    for sentence, line, _ in _sentences(sections):
+        times = _times_in(sentence)
+        if not times:
+            continue
+        day = _sentence_date(sentence, ref) or ref
+        for t in times:
+            at = _to_utc(t, day, t.zone or zone)
+            if at is not None and before - window <= at < before and (best is None or at > best[0]):
+                best = (at, line)
+    return best
 
 
 def _usual_zone(times: list[_ProseTime]) -> tzinfo | None:

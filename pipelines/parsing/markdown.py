@@ -22,7 +22,7 @@ from __future__ import annotations
 import hashlib
 import re
 import tomllib
-from datetime import date, datetime, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
 import yaml
@@ -32,10 +32,17 @@ from pipelines.parsing.action_items import announced_commitments, extract_action
 from pipelines.parsing.blocks import code_lines, read_table
 from pipelines.parsing.dates import dates_read_as, slash_order
 from pipelines.parsing.factors import clean_inline, extract_factors, split_sentences
-from pipelines.parsing.incident_times import date_from_path, document_zone, first_date, times_from_prose, times_from_timeline
+from pipelines.parsing.incident_times import (
+    date_from_path,
+    document_zone,
+    first_date,
+    last_time_before,
+    times_from_prose,
+    times_from_timeline,
+)
 from pipelines.parsing.labels import label_fields, quick_action_labels
 from pipelines.parsing.metadata import apply_metadata, canonical_field, declared_zone
-from pipelines.parsing.ownership import signed_team
+from pipelines.parsing.ownership import responding_team, signed_team
 from pipelines.parsing.metadata_blocks import MetaBlock, heading_value, leading_metadata, section_table_metadata
 from pipelines.parsing.sections import Heading, classify_heading, find_headings, normalize_heading, split_sections
 from pipelines.parsing.sections import _PHRASES as _SECTION_PHRASES
@@ -328,13 +335,18 @@ def _parse_markdown(
         if signed is not None:
             incident.team = signed[0]
             incident.field_sources["team"] = FieldSource("text", body_start + signed[1] + 1)
+    if incident.team is None:
+        said = responding_team([(sec.body, first) for sec, first in pairs if sec.kind not in _NO_TEAM_KINDS])
+        if said is not None:
+            incident.team = said[0]
+            incident.field_sources["team"] = FieldSource("text", said[1])
     _derive_times(incident, pairs, ref_date, local_tz)
     if page_status is not None:
         _status_page_times(incident, page_status)
     if incident.mitigated_at is None:
         incident.mitigated_at = times_from_markers(incident.timeline, ("mitigated_at",)).get("mitigated_at")
-    if incident.date is None and incident.started_at is not None:
-        incident.date = incident.started_at.date()
+    if incident.date is None:
+        incident.date = _fallback_date(incident, source_path)
 
     if not incident.summary:
         incident.summary = _summary_of(incident.sections)
@@ -432,6 +444,8 @@ def _apply_labels(incident: Incident, extra: list[str], claims: list[SeverityCla
         incident.field_sources["services"] = FieldSource("label")
 
 
+# Sections that name teams as doers of future work ("the Identity team will add ..."), not responders.
+_NO_TEAM_KINDS = ("action_items", "lessons_learned", "what_went_well", "what_went_poorly", "where_we_got_lucky")
 _NO_SEVERITY_KINDS = ("action_items", "lessons_learned", "what_went_well", "where_we_got_lucky", "timeline")
 
 
@@ -495,6 +509,30 @@ def _reference_date(incident: Incident, source_path: str, pairs: list[tuple[Sect
 _TIME_FIELDS = ("started_at", "detected_at", "resolved_at")
 
 
+def _fallback_date(incident: Incident, source_path: str) -> date | None:
+    """The incident's day when no field states it: the day impact started, else a date in the
+    title or the file name (`2025-03-25-sms.md`: the author's calendar day, written on purpose),
+    else the day it was detected or resolved (a tool export's `Reported At` when its description
+    gives no start). A date merely mentioned in the summary is not used: a write-up often opens
+    with what happened the day before ("moved on 2026-08-17, drained the next day")."""
+    if incident.started_at is not None:
+        return incident.started_at.date()
+    from_path = date_from_path(source_path)
+    in_title = first_date(incident.title or "", from_path)
+    if in_title is not None:
+        return in_title
+    if from_path is not None and _FULL_FILE_DATE.match(source_path.rsplit("/", 1)[-1]):
+        return from_path
+    for value in (incident.detected_at, incident.resolved_at):
+        if value is not None:
+            return value.date()
+    return None
+
+
+# A file name that starts with a whole date; `2026-01-outage.md` names a month, not a day.
+_FULL_FILE_DATE = re.compile(r"(?:19|20)\d\d-\d\d-\d\d(?!\d)")
+
+
 def _status_page_times(incident: Incident, status: str) -> None:
     """A status page's first update is when the responders knew (they posted it), and the last
     update of a resolved incident announced the resolution; used when no cue says otherwise."""
@@ -535,6 +573,18 @@ def _derive_times(
                 setattr(incident, f, hit[0])
                 incident.field_sources[f] = FieldSource(rank[0], hit[1])
                 break
+    if incident.started_at is None and incident.detected_at is not None and incident.source_format != "markdown":
+        # A tool export's record states when it was reported; its short description, when no
+        # cue marks the start, states the moment things went wrong just before that.
+        hit = last_time_before(pairs, ref, zone, incident.detected_at, _EXPORT_START_WINDOW)
+        if hit is not None:
+            incident.started_at = hit[0]
+            incident.field_sources["started_at"] = FieldSource("text", hit[1])
+
+
+# How long before an export record's report time its description's last stated time may be to
+# count as the start of impact (a description also tells of changes made days before).
+_EXPORT_START_WINDOW = timedelta(hours=6)
 
 
 _WRAP = re.compile(r"^(\*\*|__)(.+)\1$")

@@ -33,6 +33,25 @@ _ZONE_NOTE = re.compile(rf"^(?:[-*+]\s+)?\(?(?i:all\s+)?(?i:times?|timestamps?)\
 _PROSE_LABEL = re.compile(r"^(?:[-*+]\s+)?(?:\*\*|__|\*|_)?(?i:notes?|nb|n\.b\.|warning|caution|tip|important|update|edit|disclaimer|context|background)\b")
 _QUICK_ACTION = re.compile(r"^/(?:label|assign|unassign|milestone|relate|due|severity|cc)\b", re.I)
 HEADING_FIELDS = ("severity", "priority", "services", "team")
+# Hurried notes mix free lines into their fields ("sev 2 -- checkout", then "team: pay", then
+# "written by Ana, not reviewed"): a short line that is not a sentence may sit between fields
+# when a `key: value` line comes right after it. At most this many per block.
+MAX_FREE_LINES = 2
+_NOTE_MAX_CHARS = 100
+
+
+def _is_note_line(s: str) -> bool:
+    return len(s) <= _NOTE_MAX_CHARS and not s.endswith((".", ":", "?", "!")) and not s.startswith(("#", "|", ">", "```", "<"))
+
+
+def _key_line_follows(lines: list[str], i: int, end: int) -> bool:
+    """The next non-blank line before `end` is a `key: value` line."""
+    while i < end and not lines[i].strip():
+        i += 1
+    if i >= end:
+        return False
+    s = lines[i].strip()
+    return match_key_value(s) is not None or bool(_UNKNOWN_KEY.match(s))
 
 
 @dataclass
@@ -53,7 +72,7 @@ class MetaBlock:
 def leading_metadata(lines: list[str], start: int, end: int) -> MetaBlock:
     """The metadata block at the top of the body (see module docstring)."""
     block = MetaBlock()
-    known = 0
+    known = free = 0
     i = start
     while i < end:
         s = lines[i].strip()
@@ -92,6 +111,8 @@ def leading_metadata(lines: list[str], start: int, end: int) -> MetaBlock:
             pass  # "All times in CET.": read by document_zone; kept as text, the block goes on
         elif _UNKNOWN_KEY.match(s) and len(s) <= 240 and not _PROSE_LABEL.match(s):
             block.consumed.append(i)  # "Facilitator: ...": a field we do not keep, not prose
+        elif free < MAX_FREE_LINES and _is_note_line(s) and _key_line_follows(lines, i + 1, end):
+            free += 1  # "sev 2 -- checkout / login" between fields of hurried notes: kept as text
         else:
             break
         i += 1

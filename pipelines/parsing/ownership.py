@@ -6,13 +6,21 @@
   remark is dropped, and a service the remark says was not affected ("payments-gw (unaffected)",
   "checkout (fine)") is left out. "Accounts & Login" stays one name.
 - A team value loses its bracketed remark: "Core Infrastructure (k8s platform on-call)".
-- Sign-offs name the team when no field does: "Prepared by Payments & Checkout." or a closing
-  "— The Shopping Experience team".
+- Sign-offs name the team when no field does: "Prepared by Payments & Checkout.", a closing
+  "— The Shopping Experience team" (a trailing clause such as ", with help from ..." dropped), or
+  "Written by Ana for the Search team" at the top or the end.
+- Without any of those, a sentence that says which team responded: "the Money & Payments team led
+  the response", "the Search on-call was paged", "we paged the Search on-call" (`responding_team`;
+  the phrases are data, names.toml [team_cues]).
 """
 
 from __future__ import annotations
 
 import re
+import tomllib
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 
 _PAREN = re.compile(r"\s*\(([^()]*)\)")
 _UNAFFECTED = re.compile(
@@ -27,8 +35,19 @@ _SAID_UNAFFECTED = re.compile(
 _SEPARATORS = re.compile(r"[,;]")
 _AND = re.compile(r"\s+(?:and|plus)\s+", re.I)
 _TEAM_TAIL = re.compile(r"\s+(?:team|squad)$", re.I)
-_PREPARED = re.compile(r"^(?:prepared|written|compiled|authored)\s+by\s+(?:the\s+)?(.{2,80}?)\s*\.?$", re.I)
-_SIGN_OFF = re.compile(r"^(?:—|–|--|-)\s*(?:the\s+)?(.{2,80}?)\s*\.?$", re.I)
+_BY = r"^(?:prepared|written|compiled|authored|drafted)\s+by\s+"
+_PREPARED = re.compile(_BY + r"(?:the\s+)?(.{2,80}?)\s*\.?$", re.I)
+# "Written by Ana Costa for the Search team": the team the author wrote for.
+_WRITTEN_FOR = re.compile(_BY + r".{1,80}?\s+(?:for|on\s+behalf\s+of)\s+(?:the\s+)?(.{2,60}?)\s*\.?$", re.I)
+_SIGN_OFF = re.compile(r"^(?:—|–|--|-)\s*(?:the\s+)?(.{2,200}?)\s*\.?$", re.I)
+# Where a sign-off's team name ends: "— The Growth team, with help from the Identity on-call".
+_SIGN_OFF_TAIL = re.compile(r"\s*(?:[,;(]|\s(?:with|and\s+(?:the\s+)?[a-z]+\s+from|on\s+behalf\s+of|together\s+with)\s).*$", re.I)
+# A sign-off's name is capitalised words ("Larkspur Growth Engineering team", "Payments &
+# Checkout"), or a few words ending in "team" ("the payments team"); not a sentence.
+_NAME_WORDS = re.compile(
+    r"^(?:the\s+)?[A-Z][\w.'-]*(?:\s+(?:&|and|of|[A-Z][\w.'-]*))*(?:\s+(?i:team|squad|group|crew))?$"
+    r"|^(?i:the\s+)?[\w&.'-]+(?:\s+[\w&.'-]+){0,2}\s+(?i:team|squad|group|crew)$"
+)
 _TEAMISH = re.compile(r"\b(?:team|engineering|group|squad|department|operations|infrastructure|platform)\b", re.I)
 
 
@@ -82,17 +101,91 @@ def team_name(value: str) -> str | None:
 
 
 def signed_team(lines: list[str]) -> tuple[str, int] | None:
-    """(team, 0-based line) from a closing "Prepared by ..." or "— The X team" line."""
-    tail = [(k, ln.strip()) for k, ln in enumerate(lines) if ln.strip()][-4:]
-    for k, line in reversed(tail):
-        m = _PREPARED.match(line.strip("*_"))
-        sign_off = None if m else _SIGN_OFF.match(line.strip("*_"))
-        if sign_off is not None and not _TEAMISH.search(sign_off.group(1)):
-            sign_off = None  # "— Omar" signs a person, not a team
-        found = m or sign_off
-        if found is None:
-            continue
-        name = _TEAM_TAIL.sub("", team_name(found.group(1)) or "").strip()
-        if name:
-            return name, k
+    """(team, 0-based line) from a closing "Prepared by ..." or "— The X team" line, or a
+    "Written by X for the Y team" line at either end."""
+    filled = [(k, ln.strip()) for k, ln in enumerate(lines) if ln.strip()]
+    for k, line in reversed(filled[-4:]):
+        found = _signed_line(line.strip("*_"))
+        if found:
+            return found, k
+    for k, line in filled[:8]:
+        m = _WRITTEN_FOR.match(line.strip("*_"))
+        if m and _TEAMISH.search(m.group(1)):
+            name = _TEAM_TAIL.sub("", team_name(m.group(1)) or "").strip()
+            if name:
+                return name, k
     return None
+
+
+def _signed_line(line: str) -> str | None:
+    m = _WRITTEN_FOR.match(line)
+    if m and not _TEAMISH.search(m.group(1)):
+        return None  # "Written by Ana for the postmortem review": a person, for no team
+    m = m or _PREPARED.match(line)
+    if m is None:
+        sign_off = _SIGN_OFF.match(line)
+        if sign_off is None:
+            return None
+        name = _SIGN_OFF_TAIL.sub("", sign_off.group(1))
+        if not _TEAMISH.search(name) or not _NAME_WORDS.match(name):
+            return None  # "— Omar" signs a person; "- Move alerts to the Platform team" is a to-do
+    else:
+        name = m.group(1)
+    return _TEAM_TAIL.sub("", team_name(name) or "").strip() or None
+
+
+# ---- the team a sentence says responded -------------------------------------------------------
+
+RULES_FILE = Path(__file__).with_name("names.toml")
+# A team's name as prose writes it: capitalised words, "&" and "and" between them ("Money &
+# Payments", "Search and Discovery"), at most six words.
+_CAP_NAME = r"(?:[A-Z][\w.'-]*)(?:\s+(?:&|and|of|[A-Z][\w.'-]*)){0,5}"
+
+
+@dataclass(frozen=True)
+class TeamCues:
+    led: re.Pattern[str] | None  # "<Name> team led the response"
+    paged: re.Pattern[str] | None  # "<Name> on-call was paged", "paged the <Name> on-call"
+
+
+@lru_cache(maxsize=1)
+def team_cues(path: Path = RULES_FILE) -> TeamCues:
+    """The [team_cues] phrases of names.toml as patterns; ValueError naming the file when malformed."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))["team_cues"]
+        led = [str(w) for w in data["responded"]]
+        words = [str(w) for w in data["team_words"]]
+        oncall = [str(w) for w in data["on_call_words"]]
+    except (OSError, tomllib.TOMLDecodeError, KeyError, TypeError) as e:
+        raise ValueError(f"{path}: cannot read [team_cues] ({type(e).__name__}: {e})") from e
+
+    def alt(phrases: list[str]) -> str:
+        return "|".join(r"\s+".join(map(re.escape, p.split())) for p in sorted(phrases, key=len, reverse=True))
+
+    name = rf"(?<![\w&])(?:[Tt]he\s+)?({_CAP_NAME})"
+    led_rx = rf"{name}\s+(?i:{alt(words)})\s+(?i:{alt(led)})\b" if led and words else None
+    paged_rx = (
+        rf"{name}\s+(?i:{alt(oncall)})(?:\s+(?i:engineers?|responders?|rotation))?\s+(?i:was|were|got|had\s+been)\s+paged\b"
+        rf"|\b(?i:paged)\s+(?:the\s+|our\s+)?({_CAP_NAME})\s+(?i:{alt(oncall)})\b"
+    ) if oncall else None
+    return TeamCues(re.compile(led_rx) if led_rx else None, re.compile(paged_rx) if paged_rx else None)
+
+
+def responding_team(texts: list[tuple[str, int]]) -> tuple[str, int] | None:
+    """(team, line) named by the first sentence saying a team led the response, else by the
+    first saying whose on-call was paged; `texts` are (prose, 1-based first line) in reading order."""
+    cues = team_cues()
+    for rx in (cues.led, cues.paged):
+        if rx is None:
+            continue
+        for text, first in texts:
+            for m in rx.finditer(text):
+                raw = next(g for g in m.groups() if g)
+                name = team_name(re.sub(r"^(?:[Tt]he|[Oo]ur)\s+", "", raw))
+                if name and name.casefold() not in _NOT_NAMES:
+                    return name, first + text.count("\n", 0, m.start())
+    return None
+
+
+# Capitalised words that open a sentence without naming anyone: "Our on-call was paged".
+_NOT_NAMES = frozenset({"our", "the", "we", "an", "a", "this", "that", "their", "its", "his", "her", "primary", "secondary"})
