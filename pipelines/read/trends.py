@@ -11,19 +11,22 @@ from pipelines.read.access import ANONYMOUS
 from pipelines.read.repeats import MODE_MEMBERS
 from pipelines.read.scope import MIN_SAMPLE, NO_FILTERS, Filters, scoped
 
-# One row per (incident, quarter start, group) for each way of breaking incidents down.
+# One row per (incident, quarter start, group) for each way of breaking incidents down. Every
+# dated incident is in at least one group ("(no service)" ...), so the axis and the totals are the
+# same whichever way the page breaks incidents down.
 _MEMBERS = {
     "team": """
         SELECT incident_id, date_trunc('quarter', incident_date)::DATE AS q, coalesce(team, '(no team)') AS g
         FROM scope WHERE incident_date IS NOT NULL
     """,
     "service": """
-        SELECT sc.incident_id, date_trunc('quarter', sc.incident_date)::DATE AS q, s.service AS g
-        FROM scope sc JOIN incident_services s USING (incident_id) WHERE sc.incident_date IS NOT NULL
+        SELECT sc.incident_id, date_trunc('quarter', sc.incident_date)::DATE AS q, coalesce(s.service, '(no service)') AS g
+        FROM scope sc LEFT JOIN incident_services s USING (incident_id) WHERE sc.incident_date IS NOT NULL
     """,
     "failure mode": f"""
-        SELECT DISTINCT sc.incident_id, date_trunc('quarter', sc.incident_date)::DATE AS q, fm.name AS g
-        FROM scope sc JOIN ({MODE_MEMBERS}) im USING (incident_id) JOIN failure_modes fm USING (mode)
+        SELECT DISTINCT sc.incident_id, date_trunc('quarter', sc.incident_date)::DATE AS q,
+               coalesce(fm.name, '(no failure mode)') AS g
+        FROM scope sc LEFT JOIN ({MODE_MEMBERS}) im USING (incident_id) LEFT JOIN failure_modes fm USING (mode)
         WHERE sc.incident_date IS NOT NULL
     """,
 }

@@ -251,3 +251,16 @@ def test_field_provenance_stacks_stated_inferred_missing_per_field(con):
     # incidents in scope but no field_sources at all (a database built before provenance): all missing, still a chart
     empty = q.field_provenance(con).assign(incidents=0)
     assert charts.field_provenance(empty) is None
+
+
+def test_a_long_zero_run_is_drawn_from_its_ends_only():
+    quarters = [f"{y}Q{q}" for y in range(2000, 2010) for q in range(1, 5)]
+    counts = [0] * len(quarters)
+    counts[0], counts[-1] = 2, 1
+    df = pd.DataFrame({"quarter": quarters, "group": "api", "incidents": counts})
+    kept = charts._without_inner_zeros(df)
+    # the two counts and the zeros next to them: the line still drops to 0 and comes back up
+    assert kept["quarter"].tolist() == ["2000Q1", "2000Q2", "2009Q3", "2009Q4"]
+    assert kept["incidents"].tolist() == [2, 0, 0, 1]
+    spec = charts.incidents_by_group(df, dimension="service").to_dict()
+    assert spec["layer"][0]["mark"]["type"] == "line"
