@@ -67,6 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
             "hindsight build postmortems/ exports/incidents.jsonl --db /tmp/h.duckdb --json",
             "hindsight build postmortems/ --taxonomy team-failure-modes.toml",
             "hindsight build postmortems/ --catalog catalog-info.yaml",
+            "hindsight build postmortems/ --tracker jira.csv --tracker github_issues.json",
         ),
     )
     p.add_argument("corpus", nargs="+", type=Path, metavar="CORPUS", help="files or folders of postmortems")
@@ -75,6 +76,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--catalog", action="append", type=Path, default=[], metavar="FILE",
         help="Backstage catalog (catalog-info.yaml) naming services and teams; repeatable. "
         "A catalog-info.yaml at the top of a CORPUS folder is read without this option",
+    )
+    p.add_argument(
+        "--tracker", action="append", type=Path, default=[], metavar="FILE",
+        help="tracker export whose issues are matched to action items (Jira CSV, `gh issue list --json ...`, "
+        "incident.io follow-ups JSON, Dispatch task CSV; recognised by content); repeatable. Default: "
+        "$HINDSIGHT_TRACKER, files separated by the path separator. See docs/tracker.md",
     )
     p.add_argument("--json", action="store_true", help="print one JSON summary object instead of text")
     p.add_argument(

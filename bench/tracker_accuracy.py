@@ -1,0 +1,151 @@
+"""Tracker sync accuracy: for every ticketed action item of a truth file, is the ticket, the
+effective status and closed_at right after `hindsight build --tracker`, beside the document-only
+baseline (the status as the postmortem writes it, no closed_at) from the same build.
+
+    python bench/tracker_accuracy.py                      # the dev set in ../shared/devset
+    python bench/tracker_accuracy.py --devset PATH --misses
+    python bench/tracker_accuracy.py --corpus C --tracker T1 --tracker T2 --truth TRUTH.jsonl [--catalog F]
+
+The dev set (../shared/devset/README.md, "Tracker files"): corpus/, catalog-info.yaml,
+tracker/jira.csv, tracker/github_issues.json, tracker/truth_tracker.jsonl with
+{file, text_start, ticket, tracker_status, closed_at} per ticketed item.
+
+Each truth row is found in the build by its write-up (incident_sources: the file, and for a
+merged incident the items that write-up contributed) and the first not-yet-taken item whose text
+starts with `text_start` (markup removed, case-folded, as bench/parse_accuracy.py does); when a
+merged write-up's item was de-duplicated into the other write-up's differently worded item with the
+same ticket, that item (3 rows of the dev set, `exports/incidents.jsonl:5`).
+  ticket     the item's ticket (the matched record's key when matched) equals the truth ticket
+  status     action_items.status (effective) equals tracker_status; baseline: doc_status
+  closed_at  the same UTC minute (null must be null); baseline: always null
+An item not found is a miss in every column for both. Exit 0; 2 when the build fails.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import duckdb
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from hindsight_db import hindsight_command  # noqa: E402
+from parse_accuracy import plain  # noqa: E402
+
+DEVSET = Path(__file__).resolve().parents[2] / "shared" / "devset"
+COLUMNS = ("ticket", "status", "closed_at")
+
+
+def build(corpus: Path, trackers: list[Path], catalogs: list[Path], db: Path) -> dict:
+    cmd = hindsight_command() + ["build", str(corpus), "--db", str(db), "--json", "--no-analysis"]
+    for t in trackers:
+        cmd += ["--tracker", str(t)]
+    for c in catalogs:
+        cmd += ["--catalog", str(c)]
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise SystemExit(f"build failed ({proc.returncode}): {proc.stderr.strip()[-2000:]}")
+    return json.loads(proc.stdout)
+
+
+def items_by_file(db: Path) -> dict[str, list[dict]]:
+    """source path -> that write-up's items in order (with the effective and document columns)."""
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        rows = con.execute("""
+            SELECT s.source_path, a.seq, a.text, coalesce(r."key", a.ticket) AS ticket, a.status, a.doc_status,
+                   strftime(a.closed_at, '%Y-%m-%dT%H:%MZ') AS closed_at
+            FROM incident_sources s JOIN action_items a
+              ON a.incident_id = s.incident_id AND (s.item_seqs IS NULL OR list_contains(s.item_seqs, a.seq))
+            LEFT JOIN tracker_records r ON r.record_id = a.tracker_record
+            ORDER BY s.source_path, a.seq
+        """).fetchall()
+    finally:
+        con.close()
+    out: dict[str, list[dict]] = {}
+    for path, _seq, text, ticket, status, doc_status, closed in rows:
+        out.setdefault(path, []).append(
+            {"text": plain(text), "ticket": ticket, "status": status, "doc_status": doc_status, "closed_at": closed}
+        )
+    return out
+
+
+def score(truth: list[dict], items: dict[str, list[dict]]) -> tuple[dict, dict, list]:
+    ours = {c: 0 for c in COLUMNS}
+    base = {c: 0 for c in COLUMNS}
+    misses = []
+    taken: set[tuple[str, int]] = set()
+    for t in truth:
+        cands = items.get(t["file"], [])
+        start = plain(t["text_start"])
+        hit = next((n for n, x in enumerate(cands) if (t["file"], n) not in taken and x["text"].startswith(start)), None)
+        if hit is None and t["ticket"]:
+            # A merged write-up whose item was de-duplicated (same ticket) with the other write-up's
+            # differently worded item: that item stands for it.
+            hit = next((n for n, x in enumerate(cands) if (t["file"], n) not in taken and x["ticket"] == t["ticket"]), None)
+        want_closed = t["closed_at"][:16] + "Z" if t.get("closed_at") else None
+        if hit is None:
+            misses.append((t["file"], t["text_start"], "item not found"))
+            continue
+        taken.add((t["file"], hit))
+        got = cands[hit]
+        checks = {
+            "ticket": (got["ticket"] == t["ticket"], got["ticket"] == t["ticket"]),
+            "status": (got["status"] == t["tracker_status"], got["doc_status"] == t["tracker_status"]),
+            "closed_at": (got["closed_at"] == want_closed, want_closed is None),
+        }
+        for col, (ok, base_ok) in checks.items():
+            ours[col] += ok
+            base[col] += base_ok
+            if not ok:
+                want = {"ticket": t["ticket"], "status": t["tracker_status"], "closed_at": want_closed}[col]
+                misses.append((t["file"], t["text_start"], f"{col}: want {want!r}, got {got[col]!r}"))
+    return ours, base, misses
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--devset", type=Path, default=DEVSET)
+    ap.add_argument("--corpus", type=Path)
+    ap.add_argument("--tracker", type=Path, action="append", default=[])
+    ap.add_argument("--catalog", type=Path, action="append", default=[])
+    ap.add_argument("--truth", type=Path)
+    ap.add_argument("--misses", action="store_true")
+    ap.add_argument("--json", action="store_true")
+    args = ap.parse_args(argv)
+    corpus = args.corpus or args.devset / "corpus"
+    trackers = args.tracker or [args.devset / "tracker" / "jira.csv", args.devset / "tracker" / "github_issues.json"]
+    catalogs = args.catalog or ([args.devset / "catalog-info.yaml"] if not args.corpus else [])
+    truth_path = args.truth or args.devset / "tracker" / "truth_tracker.jsonl"
+    truth = [json.loads(line) for line in truth_path.read_text().splitlines() if line.strip()]
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Path(tmp) / "t.duckdb"
+        summary = build(corpus, trackers, catalogs, db)
+        items = items_by_file(db)
+    ours, base, misses = score(truth, items)
+    n = len(truth)
+    result = {
+        "items": n, "tracker": summary.get("tracker", {}),
+        "ours": {c: round(v / n, 3) for c, v in ours.items()},
+        "baseline": {c: round(v / n, 3) for c, v in base.items()},
+    }
+    if args.json:
+        print(json.dumps(result | ({"misses": misses} if args.misses else {})))
+        return 0
+    print(f"Tracker sync on {truth_path} ({n} ticketed items); build: {result['tracker']}")
+    print(f"{'':12}{'ours':>8}{'baseline':>10}   (baseline: the document's status, no closed_at)")
+    for c in COLUMNS:
+        print(f"{c:12}{result['ours'][c]:>8.3f}{result['baseline'][c]:>10.3f}")
+    if args.misses:
+        for m in misses:
+            print("  miss:", *m)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
