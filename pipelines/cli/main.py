@@ -117,6 +117,21 @@ def build_parser() -> argparse.ArgumentParser:
     _json_option(p)
 
     p = add(
+        "followups",
+        "The open and overdue action items by team, for a weekly follow-up meeting (statuses from the tracker "
+        "where the build was given --tracker; never ranked by person). HINDSIGHT_TODAY=YYYY-MM-DD pins 'today'.",
+        (
+            "hindsight followups",
+            "hindsight followups --overdue --team platform --format markdown",
+            "hindsight followups --format csv > followups.csv",
+        ),
+    )
+    p.add_argument("--format", choices=("table", "csv", "json", "markdown"), default="table")
+    p.add_argument("--team", action="append", default=[], metavar="TEAM", help="only this team's items; repeatable")
+    p.add_argument("--overdue", action="store_true", help="only items past their due date")
+    _db_option(p, "read")
+
+    p = add(
         "related",
         "Find past incidents similar to a description or to an existing incident, and why they match.",
         (
