@@ -15,7 +15,8 @@ merged incident the items that write-up contributed) and the first not-yet-taken
 starts with `text_start` (markup removed, case-folded, as bench/parse_accuracy.py does); when a
 merged write-up's item was de-duplicated into the other write-up's differently worded item with the
 same ticket, that item (3 rows of the dev set, `exports/incidents.jsonl:5`).
-  ticket     the item's ticket (the matched record's key when matched) equals the truth ticket
+  ticket     the matched record's key, else the ticket the document cites, equals the truth ticket;
+             baseline: the ticket the document cites
   status     action_items.status (effective) equals tracker_status; baseline: doc_status
   closed_at  the same UTC minute (null must be null); baseline: always null
 An item not found is a miss in every column for both. Exit 0; 2 when the build fails.
@@ -58,7 +59,7 @@ def items_by_file(db: Path) -> dict[str, list[dict]]:
     con = duckdb.connect(str(db), read_only=True)
     try:
         rows = con.execute("""
-            SELECT s.source_path, a.seq, a.text, coalesce(r."key", a.ticket) AS ticket, a.status, a.doc_status,
+            SELECT s.source_path, a.seq, a.text, coalesce(r."key", a.ticket) AS ticket, a.ticket AS doc_ticket, a.status, a.doc_status,
                    strftime(a.closed_at, '%Y-%m-%dT%H:%MZ') AS closed_at
             FROM incident_sources s JOIN action_items a
               ON a.incident_id = s.incident_id AND (s.item_seqs IS NULL OR list_contains(s.item_seqs, a.seq))
@@ -68,10 +69,9 @@ def items_by_file(db: Path) -> dict[str, list[dict]]:
     finally:
         con.close()
     out: dict[str, list[dict]] = {}
-    for path, _seq, text, ticket, status, doc_status, closed in rows:
-        out.setdefault(path, []).append(
-            {"text": plain(text), "ticket": ticket, "status": status, "doc_status": doc_status, "closed_at": closed}
-        )
+    for path, _seq, text, ticket, doc_ticket, status, doc_status, closed in rows:
+        out.setdefault(path, []).append({"text": plain(text), "ticket": ticket, "doc_ticket": doc_ticket, "status": status,
+                                         "doc_status": doc_status, "closed_at": closed})
     return out
 
 
@@ -95,7 +95,7 @@ def score(truth: list[dict], items: dict[str, list[dict]]) -> tuple[dict, dict, 
         taken.add((t["file"], hit))
         got = cands[hit]
         checks = {
-            "ticket": (got["ticket"] == t["ticket"], got["ticket"] == t["ticket"]),
+            "ticket": (got["ticket"] == t["ticket"], got["doc_ticket"] == t["ticket"]),
             "status": (got["status"] == t["tracker_status"], got["doc_status"] == t["tracker_status"]),
             "closed_at": (got["closed_at"] == want_closed, want_closed is None),
         }

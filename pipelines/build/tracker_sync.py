@@ -8,9 +8,12 @@ Matching, in order:
    issue numbered N (when several repositories' exports hold an N, the item stays unmatched
    rather than guessing); a URL matches a record's URL or alias. match = 'key'.
 2. By title, only for items that cite no ticket: the Dice coefficient over words of three or more
-   letters, at or above tracker_status.toml [matching] fuzzy_threshold, against records no item
-   cites and that were not created well before the incident (created_before_incident_days);
-   best pairs first, one item per record. match = 'fuzzy', listed on the Data quality page.
+   letters, at or above tracker_status.toml [matching] fuzzy_threshold, against records created
+   around the incident (from created_before_incident_days before its start to
+   created_after_incident_days after: follow-ups are filed after the incident, and the same
+   wording in a postmortem a year later is other work) that no item cites by key; best pairs
+   first (on equal scores, the record filed closest to the incident), one item per record.
+   match = 'fuzzy', listed on the Data quality page.
 
 A record cited by several postmortems is one record (one tracker_records row) that several items
 point at. A record no item matches is kept with referenced = FALSE: "not referenced by any
@@ -142,6 +145,8 @@ def sync(con: duckdb.DuckDBPyConnection, trackers: Trackers, words: TrackerWords
             # The same work under another system's record (an incident.io follow-up exported to
             # this Jira issue) is referenced too.
             referenced.update(r.record_id for r in by_ref.get(_ref(ticket), []))
+    # Records an item cites by key are taken: generic wording ("Update the runbook") recurs across
+    # postmortems, and each occurrence is its own ticket far more often than the same work re-listed.
     _fuzzy(items, [r for r in records if r.record_id not in referenced], w, matches)
     referenced.update(rec.record_id for rec, _ in matches.values())
 
@@ -191,6 +196,7 @@ def _fuzzy(
         for word in ws:
             by_word.setdefault(word, []).append(n)
     slack = timedelta(days=w.created_before_incident_days)
+    window = timedelta(days=w.created_after_incident_days)
     pairs = []
     for iid, seq, text, ticket, start in items:
         if ticket or (iid, seq) in matches:
@@ -198,13 +204,17 @@ def _fuzzy(
         words = _words(text)
         for n in {n for word in words for n in by_word.get(word, ())}:
             rec = candidates[n]
-            if start is not None and rec.created_at is not None and rec.created_at < _naive(start) - slack:
+            if start is not None and rec.created_at is not None and not (
+                _naive(start) - slack <= rec.created_at <= _naive(start) + window
+            ):
                 continue
             score = similarity(words, rec_words[n])
             if score >= w.fuzzy_threshold:
-                pairs.append((-score, iid, seq, n))
+                # Equal scores: the record filed closest to the incident is the likelier follow-up.
+                gap = abs((rec.created_at - _naive(start)).total_seconds()) if start is not None and rec.created_at else float("inf")
+                pairs.append((-score, gap, iid, seq, n))
     used: set[int] = set()
-    for _, iid, seq, n in sorted(pairs):
+    for _, _, iid, seq, n in sorted(pairs):
         if n in used or (iid, seq) in matches:
             continue
         used.add(n)

@@ -29,6 +29,7 @@ class TrackerWords:
     status_category: dict[str, str]
     fuzzy_threshold: float
     created_before_incident_days: int
+    created_after_incident_days: int
 
 
 _SEPARATORS = re.compile(r"[\s_\-]+")
@@ -73,6 +74,7 @@ def load_tracker_words(extra: Path | str | None = None) -> TrackerWords:
         status_category=tables["status_category"],
         fuzzy_threshold=threshold,
         created_before_incident_days=int(matching.get("created_before_incident_days", 2)),
+        created_after_incident_days=int(matching.get("created_after_incident_days", 90)),
     )
 
 
