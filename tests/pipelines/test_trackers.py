@@ -289,3 +289,29 @@ def test_cli_reads_hindsight_tracker_from_the_environment(tmp_path: Path, monkey
     assert cli.main(["build", str(POSTMORTEMS), "--db", str(db), "--no-analysis", "--tracker", str(GITHUB)]) == 0
     out = capsys.readouterr().out
     assert "Tracker: 4 records" in out and "not referenced by any postmortem" in out
+
+
+# ------------------------------------------------------------------ the generator
+
+
+def test_generated_corpus_comes_with_matching_tracker_exports(tmp_path: Path):
+    from pipelines.synthetic.generate import generate
+
+    generate(tmp_path, 40, 5)
+    tracker = tmp_path / "tracker"
+    header = (tracker / "jira.csv").read_text().splitlines()[0].split(",")
+    assert header.count("Labels") == 2
+    truth = [json.loads(line) for line in (tracker / "truth_tracker.jsonl").read_text().splitlines()]
+    assert truth and {t["tracker_status"] for t in truth} <= set(ACTION_STATUSES)
+    db = tmp_path / "g.duckdb"
+    result = build([tmp_path / "postmortems"], db, trackers=[tracker / "jira.csv", tracker / "github_issues.json"],
+                   analysis=False, jobs=1)
+    assert result.tracker["matched_key"] > 0 and result.tracker["unreferenced"] >= 1
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        got = dict(con.execute("""SELECT r."key", a.status FROM action_items a JOIN tracker_records r
+                                   ON r.record_id = a.tracker_record WHERE a."match" = 'key'""").fetchall())
+    finally:
+        con.close()
+    want = {t["ticket"]: t["tracker_status"] for t in truth}
+    assert got and all(want[k] == v for k, v in got.items())
