@@ -81,6 +81,6 @@ if mismatch.empty:
 else:
     st.caption("Fix the postmortem's action-item table (or reopen the issue). Statuses elsewhere on this page are the tracker's.")
     ui.table(ui.with_links(mismatch)[["link", "disagreement", "ticket", "doc_status", "tracker_status", "closed_at", "item", "incident"]],
-             hide_index=True, column_config=item_cols | {"disagreement": st.column_config.TextColumn("Disagreement", width="medium"),
+             hide_index=True, column_config=item_cols | {"disagreement": st.column_config.TextColumn("Disagreement", width="large"),
              "ticket": "Ticket", "doc_status": "Postmortem says", "tracker_status": "Tracker says",
              "closed_at": st.column_config.DatetimeColumn("Closed (UTC)", format="YYYY-MM-DD")})
