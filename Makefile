@@ -57,6 +57,7 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python bench/themes.py
 	$(BIN)/python bench/dashboard.py
 	$(BIN)/python bench/load.py
+	$(BIN)/python bench/tracker_accuracy.py
 
 clean:
 	rm -rf $(VENV) $(DB) data/hindsight.duckdb.* tests/artifacts

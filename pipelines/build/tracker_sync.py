@@ -24,6 +24,7 @@ result depends only on this build's documents and tracker files.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -32,6 +33,7 @@ from pathlib import Path
 import duckdb
 
 from pipelines.parsing.trackers import TrackerError, TrackerRecord, TrackerWords, read_tracker_bytes, tracker_words
+from pipelines.parsing.trackers.status import STATUS_ENV
 
 _SYSTEM_RANK = {"jira": 0, "github": 1, "incident_io": 2, "dispatch": 3}
 _WORD = re.compile(r"[a-z0-9]{3,}")
@@ -55,6 +57,16 @@ class SyncSummary:
 def read_trackers(paths: list[Path]) -> Trackers:
     """Read every tracker file, before any parsing; TrackerError (naming file and row) on the first bad one."""
     out = Trackers()
+    extra = os.environ.get(STATUS_ENV)
+    if paths and extra:
+        # A team's status map decides statuses as much as the exports do: an edit must be seen too,
+        # and a bad map fails here, before any work.
+        try:
+            data = Path(extra).read_bytes()
+            tracker_words()
+        except (OSError, ValueError) as e:
+            raise TrackerError(f"${STATUS_ENV}={extra}: {e}") from None
+        out.digests[f"tracker-status:{Path(extra).resolve()}"] = (hashlib.blake2b(data, digest_size=16).hexdigest(), len(data))
     seen: set[Path] = set()
     for path in paths:
         path = Path(path)

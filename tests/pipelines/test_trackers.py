@@ -315,3 +315,18 @@ def test_generated_corpus_comes_with_matching_tracker_exports(tmp_path: Path):
         con.close()
     want = {t["ticket"]: t["tracker_status"] for t in truth}
     assert got and all(want[k] == v for k, v in got.items())
+
+
+def test_an_edited_team_status_map_is_seen_by_the_next_build(tmp_path: Path, monkeypatch):
+    extra = tmp_path / "map.toml"
+    extra.write_text("[status]\nopen = []\n")
+    monkeypatch.setenv("HINDSIGHT_TRACKER_STATUS", str(extra))
+    db = tmp_path / "t.duckdb"
+    build([POSTMORTEMS], db, trackers=[JIRA], analysis=False, jobs=1)
+    assert items(db)["INC-7001:Page on consumer lag"]["status"] == "open"
+    extra.write_text('[status]\nin_progress = ["awaiting deploy"]\n')
+    build([POSTMORTEMS], db, trackers=[JIRA], analysis=False, jobs=1)
+    assert items(db)["INC-7001:Page on consumer lag"]["status"] == "in_progress"
+    extra.write_text('[status]\nnearly = ["x"]\n')
+    with pytest.raises(UsageError, match="HINDSIGHT_TRACKER_STATUS"):
+        build([POSTMORTEMS], db, trackers=[JIRA], analysis=False, jobs=1)

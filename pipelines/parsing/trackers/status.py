@@ -79,13 +79,18 @@ def load_tracker_words(extra: Path | str | None = None) -> TrackerWords:
 
 
 @lru_cache(maxsize=4)
-def _cached(extra: str | None) -> TrackerWords:
+def _cached(extra: str | None, stamp: tuple[int, int] | None) -> TrackerWords:
     return load_tracker_words(extra)
 
 
 def tracker_words() -> TrackerWords:
-    """The map in force: bundled, plus $HINDSIGHT_TRACKER_STATUS when set."""
-    return _cached(os.environ.get(STATUS_ENV) or None)
+    """The map in force: bundled, plus $HINDSIGHT_TRACKER_STATUS when set (re-read when that file changes)."""
+    extra = os.environ.get(STATUS_ENV) or None
+    try:
+        st = os.stat(extra) if extra else None
+    except OSError:
+        st = None  # load_tracker_words says the file cannot be read
+    return _cached(extra, (st.st_mtime_ns, st.st_size) if st else None)
 
 
 def status_of(name: str | None, words: TrackerWords | None = None) -> str | None:
