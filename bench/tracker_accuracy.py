@@ -4,6 +4,7 @@ baseline (the status as the postmortem writes it, no closed_at) from the same bu
 
     python bench/tracker_accuracy.py                      # the dev set in ../shared/devset
     python bench/tracker_accuracy.py --devset PATH --misses
+    python bench/tracker_accuracy.py --titles-only          # also: title matching alone
     python bench/tracker_accuracy.py --corpus C --tracker T1 --tracker T2 --truth TRUTH.jsonl [--catalog F]
 
 The dev set (../shared/devset/README.md, "Tracker files"): corpus/, catalog-info.yaml,
@@ -108,6 +109,32 @@ def score(truth: list[dict], items: dict[str, list[dict]]) -> tuple[dict, dict, 
     return ours, base, misses
 
 
+def titles_only(db: Path, trackers: list[Path]) -> dict:
+    """Match again as if no document cited a ticket: how much title matching alone recovers.
+
+    Returns {key_matches, recovered (same record by title), wrong (a title match to another record
+    than the full build's key or title match, or to an item the full build left unmatched)}. Calls the build's matching step directly on a copy of the
+    database: the documents cannot be rewritten without tickets faithfully.
+    """
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from pipelines.build.tracker_sync import read_trackers, sync
+
+    con = duckdb.connect(str(db))
+    try:
+        before = {(i, s): (r, how) for i, s, r, how in con.execute(
+            "SELECT incident_id, seq, tracker_record, \"match\" FROM action_items WHERE \"match\" IS NOT NULL").fetchall()}
+        con.execute("UPDATE action_items SET ticket = NULL")
+        con.execute("DELETE FROM tracker_records")
+        sync(con, read_trackers(trackers))
+        after = {(i, s): r for i, s, r in con.execute(
+            "SELECT incident_id, seq, tracker_record FROM action_items WHERE \"match\" = 'fuzzy'").fetchall()}
+    finally:
+        con.close()
+    keyed = {k: r for k, (r, how) in before.items() if how == "key"}
+    return {"key_matches": len(keyed), "recovered": sum(after.get(k) == v for k, v in keyed.items()),
+            "wrong": sum(before.get(k, (None,))[0] != v for k, v in after.items())}
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--devset", type=Path, default=DEVSET)
@@ -117,6 +144,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--truth", type=Path)
     ap.add_argument("--misses", action="store_true")
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--titles-only", action="store_true",
+                    help="also match as if no document cited a ticket: title matching alone, against the key matches")
     args = ap.parse_args(argv)
     corpus = args.corpus or args.devset / "corpus"
     trackers = args.tracker or [args.devset / "tracker" / "jira.csv", args.devset / "tracker" / "github_issues.json"]
@@ -127,13 +156,14 @@ def main(argv: list[str] | None = None) -> int:
         db = Path(tmp) / "t.duckdb"
         summary = build(corpus, trackers, catalogs, db)
         items = items_by_file(db)
+        by_title = titles_only(db, trackers) if args.titles_only else None
     ours, base, misses = score(truth, items)
     n = len(truth)
     result = {
         "items": n, "tracker": summary.get("tracker", {}),
         "ours": {c: round(v / n, 3) for c, v in ours.items()},
         "baseline": {c: round(v / n, 3) for c, v in base.items()},
-    }
+    } | ({"titles_only": by_title} if by_title else {})
     if args.json:
         print(json.dumps(result | ({"misses": misses} if args.misses else {})))
         return 0
@@ -141,6 +171,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'':12}{'ours':>8}{'baseline':>10}   (baseline: the document's status, no closed_at)")
     for c in COLUMNS:
         print(f"{c:12}{result['ours'][c]:>8.3f}{result['baseline'][c]:>10.3f}")
+    if by_title:
+        print(f"titles only (tickets removed): {by_title['recovered']} of {by_title['key_matches']} key matches "
+              f"recovered by title, {by_title['wrong']} wrong title matches")
     if args.misses:
         for m in misses:
             print("  miss:", *m)
