@@ -166,33 +166,47 @@ def sync(con: duckdb.DuckDBPyConnection, trackers: Trackers, words: TrackerWords
         (iid, seq, rec.record_id, rec.status, rec.created_at, rec.closed_at, how)
         for (iid, seq), (rec, how) in matches.items()
     ]
+    # Rows go in as Arrow tables: DuckDB's executemany is a round trip per row (seconds for thousands).
     if rows:
-        con.execute("""CREATE TEMP TABLE _tracker_match (incident_id VARCHAR, seq INTEGER, record_id VARCHAR,
-                       status VARCHAR, created_at TIMESTAMP, closed_at TIMESTAMP, how VARCHAR)""")
-        con.executemany("INSERT INTO _tracker_match VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+        con.register("_tracker_match", _arrow(rows, _MATCH_COLUMNS))
         con.execute("""
             UPDATE action_items a SET tracker_status = m.status, status = m.status, created_at = m.created_at,
                    closed_at = m.closed_at, "match" = m.how, tracker_record = m.record_id
             FROM _tracker_match m WHERE a.incident_id = m.incident_id AND a.seq = m.seq
         """)
-        con.execute("DROP TABLE _tracker_match")
+        con.unregister("_tracker_match")
     counts: dict[str, int] = {}
     for rec, _ in matches.values():
         counts[rec.record_id] = counts.get(rec.record_id, 0) + 1
-    con.executemany(
-        "INSERT INTO tracker_records VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [
-            (r.record_id, r.source_path, r.row, r.system, r.key, r.url, r.title, r.status, r.status_raw,
-             r.priority, r.assignee, r.created_at, r.closed_at, r.due_date.date() if r.due_date else None,
-             r.incident_ref, r.record_id in referenced, counts.get(r.record_id, 0))
-            for r in records
-        ],
-    )
+    con.register("_tracker_records", _arrow([
+        (r.record_id, r.source_path, r.row, r.system, r.key, r.url, r.title, r.status, r.status_raw,
+         r.priority, r.assignee, r.created_at, r.closed_at, r.due_date.date() if r.due_date else None,
+         r.incident_ref, r.record_id in referenced, counts.get(r.record_id, 0))
+        for r in records
+    ], _RECORD_COLUMNS))
+    con.execute("INSERT INTO tracker_records BY NAME SELECT * FROM _tracker_records")
+    con.unregister("_tracker_records")
     how = [m for _, m in matches.values()]
     return SyncSummary(
         records=len(records), matched_key=how.count("key"), matched_fuzzy=how.count("fuzzy"),
         unreferenced=sum(r.record_id not in referenced for r in records),
     )
+
+
+_MATCH_COLUMNS = (("incident_id", "s"), ("seq", "i"), ("record_id", "s"), ("status", "s"), ("created_at", "t"),
+                  ("closed_at", "t"), ("how", "s"))
+_RECORD_COLUMNS = (("record_id", "s"), ("source_path", "s"), ("row", "i"), ("system", "s"), ("key", "s"), ("url", "s"),
+                   ("title", "s"), ("status", "s"), ("status_raw", "s"), ("priority", "s"), ("assignee", "s"),
+                   ("created_at", "t"), ("closed_at", "t"), ("due_date", "d"), ("incident_ref", "s"),
+                   ("referenced", "b"), ("items", "i"))
+
+
+def _arrow(rows: list[tuple], columns: tuple[tuple[str, str], ...]):
+    import pyarrow as pa
+
+    types = {"s": pa.string(), "i": pa.int32(), "t": pa.timestamp("us"), "d": pa.date32(), "b": pa.bool_()}
+    values = list(zip(*rows)) if rows else [[] for _ in columns]
+    return pa.table({name: pa.array(list(col), type=types[t]) for (name, t), col in zip(columns, values)})
 
 
 def _fuzzy(
