@@ -171,6 +171,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'':12}{'ours':>8}{'baseline':>10}   (baseline: the document's status, no closed_at)")
     for c in COLUMNS:
         print(f"{c:12}{result['ours'][c]:>8.3f}{result['baseline'][c]:>10.3f}")
+    timings = summary.get("timings", {})
+    if "tracker" in timings:
+        print(f"tracker step {timings['tracker']:.2f} s against parsing {timings.get('parse', 0):.2f} s in the same build "
+              f"({timings['tracker'] / max(timings.get('parse', 0), 1e-9):.2f}x)")
     if by_title:
         print(f"titles only (tickets removed): {by_title['recovered']} of {by_title['key_matches']} key matches "
               f"recovered by title, {by_title['wrong']} wrong title matches")
