@@ -5,6 +5,9 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 DB     := data/hindsight.duckdb
 SAMPLE := data/sample/postmortems
+# The sample's tracker exports (written by `hindsight generate` beside the postmortems), so the
+# dashboard shows time to close and tracker statuses; docs/tracker.md.
+TRACKER := data/sample/tracker/jira.csv data/sample/tracker/github_issues.json
 PORT   ?= 8501
 
 .PHONY: run test build dashboard bench chromium clean
@@ -34,8 +37,8 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	touch $@ $(VENV)/.installed-run
 
 # The build itself skips unchanged files by content hash; make only decides whether to call it.
-$(DB): $(VENV)/.installed-run $(shell find $(SAMPLE) -type f 2>/dev/null) $(shell find pipelines -name "*.py" -o -name "*.toml")
-	$(BIN)/hindsight build $(SAMPLE) --db $(DB)
+$(DB): $(VENV)/.installed-run $(shell find $(SAMPLE) -type f 2>/dev/null) $(TRACKER) $(shell find pipelines -name "*.py" -o -name "*.toml")
+	$(BIN)/hindsight build $(SAMPLE) $(foreach t,$(TRACKER),--tracker $(t)) --db $(DB)
 
 # The browser tests drive Debian's chromium (Playwright cannot download its own here).
 # On a user's machine without root or apt they skip and say why; in CI (HINDSIGHT_STRICT_TESTS=1,
@@ -54,6 +57,7 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python bench/themes.py
 	$(BIN)/python bench/dashboard.py
 	$(BIN)/python bench/load.py
+	$(BIN)/python bench/tracker_accuracy.py
 
 clean:
 	rm -rf $(VENV) $(DB) data/hindsight.duckdb.* tests/artifacts

@@ -435,6 +435,51 @@ def overdue_age(df: pd.DataFrame) -> alt.Chart | None:
     )
 
 
+def time_to_close(df: pd.DataFrame, *, by: str, min_sample: int = 5) -> alt.Chart | None:
+    """Per group, a bar from the median (dot) to p90 (tick) of days to close, with n beside it;
+    groups below `min_sample` are drawn pale. Columns: group, n, p50_days, p90_days."""
+    if _empty(df):
+        return None
+    label = {"quarter": "Quarter of incident", "team": "Team", "priority": "Priority"}.get(by, by)
+    d = df.assign(
+        n_label=[f"n = {n}" for n in df["n"]],
+        sample=["enough" if n >= min_sample else f"fewer than {min_sample}" for n in df["n"]],
+    )
+    y = alt.Y("group:N", title=label, sort=list(d["group"]), axis=alt.Axis(labelLimit=180))
+    opacity = alt.Opacity("sample:N", title="Sample", scale=alt.Scale(domain=["enough", f"fewer than {min_sample}"], range=[1.0, 0.35]))
+    tooltip = [alt.Tooltip("group:N", title=label), alt.Tooltip("n:Q", title="Items closed"),
+               alt.Tooltip("p50_days:Q", title="Median (days)", format=".1f"), alt.Tooltip("p90_days:Q", title="p90 (days)", format=".1f")]
+    base = alt.Chart(d).encode(y=y, tooltip=tooltip)
+    spread = base.mark_bar(height=6, color="#9ecae1").encode(
+        x=alt.X("p50_days:Q", title="Days from opening to closing (dot: median, tick: p90)"), x2="p90_days:Q", opacity=opacity)
+    median = base.mark_circle(size=90, color="#08519c").encode(x="p50_days:Q", opacity=opacity)
+    p90 = base.mark_tick(thickness=2, size=16, color="#08519c").encode(x="p90_days:Q", opacity=opacity)
+    n_text = base.mark_text(align="left", dx=8, color="#555").encode(x="p90_days:Q", text="n_label:N")
+    return (
+        alt.layer(spread, median, p90, n_text, title=f"Time to close action items, per {label.lower()}")
+        .properties(width=WIDTH, height=max(120, BAR_STEP * len(d)))
+    )
+
+
+def open_ageing(df: pd.DataFrame, *, buckets: list[str] | tuple[str, ...]) -> alt.Chart | None:
+    """Open items by age bucket, stacked by team. Columns: bucket, team, items."""
+    if _empty(df):
+        return None
+    teams = list(df.groupby("team")["items"].sum().sort_values(ascending=False).index)
+    return (
+        alt.Chart(df, title="Open action items by age")
+        .mark_bar()
+        .encode(
+            y=alt.Y("bucket:N", title="Open for", sort=list(buckets)),
+            x=alt.X("sum(items):Q", title="Open action items (count)"),
+            color=alt.Color("team:N", title="Team", scale=group_scale(teams), sort=teams),
+            order=alt.Order("team:N"),
+            tooltip=[alt.Tooltip("bucket:N", title="Open for"), alt.Tooltip("team:N", title="Team"), alt.Tooltip("sum(items):Q", title="Items")],
+        )
+        .properties(width=WIDTH, height=max(120, BAR_STEP * len(buckets)))
+    )
+
+
 def timeline(df: pd.DataFrame) -> alt.Chart | None:
     """One incident's timeline: a dot per placed event on a UTC time axis, event text on the y axis."""
     if _empty(df):

@@ -1,9 +1,10 @@
-"""Action items: completion by quarter/team/priority/type, overdue, unowned or undated, incidents without any."""
+"""Action items: completion by quarter/team/priority/type, overdue, unowned or undated, incidents without any;
+with a tracker export, time to close, ageing and where postmortem and tracker disagree."""
 
 import streamlit as st
 
 from dashboard import auth, charts, components as ui, data, filters
-from pipelines.read import COMPLETION_GROUPS, NO_FILTERS
+from pipelines.read import AGE_BUCKETS, CLOSE_GROUPS, COMPLETION_GROUPS, MIN_SAMPLE, NO_FILTERS
 
 st.title("Action-item follow-through")
 st.caption("Owners appear only so follow-up can happen; this page does not rank people.")
@@ -56,6 +57,30 @@ else:
     ui.table(ui.with_links(bare)[["link", "incident_date", "title", "severity", "team"]], hide_index=True,
                  column_config={"link": ui.link_column("Incident"), "incident_date": ui.date_column(), "title": "Title", "severity": "Severity", "team": "Team"})
 
-st.header("Time to close")
-st.info("The corpus records each item's status but not when it was closed, so time to close cannot be measured yet. "
-        "Ages of overdue items are shown above instead.")
+st.header("Follow-through in the tracker")
+tracked = data.load("tracker_totals", filters=f).iloc[0]
+if int(tracked.records) == 0:
+    st.info("The build was given no tracker export, so statuses are as the postmortems wrote them and close times are "
+            "unknown. Build with `--tracker jira.csv --tracker issues.json` (docs/tracker.md) to measure time to close.")
+    st.stop()
+st.caption(f"{int(tracked.matched)} of {int(tracked['items'])} items in view are matched to a tracker issue; their status "
+           "above is the tracker's. Time to close runs from the issue's creation to its close.")
+close_by = st.segmented_control("Time to close per", CLOSE_GROUPS, default="quarter", required=True, key="ai_close_by",
+                                format_func=lambda g: {"quarter": "quarter of incident"}.get(g, g)) or "quarter"
+closing = data.load("time_to_close", filters=f, by=close_by)
+ui.show_chart(charts.time_to_close(closing, by=close_by, min_sample=MIN_SAMPLE), "No done item in view has a close time from the tracker.")
+if not closing.empty:
+    ui.table(closing, hide_index=True, column_config={"group": close_by.title(), "n": "Items closed",
+             "p50_days": st.column_config.NumberColumn("Median days", format="%.1f"), "p90_days": st.column_config.NumberColumn("p90 days", format="%.1f")})
+ui.show_chart(charts.open_ageing(data.load("open_item_ageing", filters=f, today=today), buckets=AGE_BUCKETS), "No open items in view.")
+
+st.header("The postmortem and the tracker disagree")
+mismatch = data.load("status_disagreements", filters=f, viewer=viewer)
+if mismatch.empty:
+    st.success("Every matched item has the same status in the postmortem and in the tracker.")
+else:
+    st.caption("Fix the postmortem's action-item table (or reopen the issue). Statuses elsewhere on this page are the tracker's.")
+    ui.table(ui.with_links(mismatch)[["link", "disagreement", "ticket", "doc_status", "tracker_status", "closed_at", "item", "incident"]],
+             hide_index=True, column_config=item_cols | {"disagreement": st.column_config.TextColumn("Disagreement", width="large"),
+             "ticket": "Ticket", "doc_status": "Postmortem says", "tracker_status": "Tracker says",
+             "closed_at": st.column_config.DatetimeColumn("Closed (UTC)", format="YYYY-MM-DD")})

@@ -1,5 +1,6 @@
 """Data quality: files that did not load, where each field's value comes from, possible duplicates,
-postmortems missing key parts, completeness and lint findings."""
+tracker issues matched by title or cited by no postmortem, postmortems missing key parts,
+completeness and lint findings."""
 
 import streamlit as st
 
@@ -42,6 +43,26 @@ else:
                                 "other_link": ui.link_column("Looks like"), "other_title": "Its title", "other_date": ui.date_column("Its date"),
                                 "shared_services": "Shared services", "hours_apart": st.column_config.NumberColumn("Hours apart", format="%.1f"),
                                 "similarity": st.column_config.ProgressColumn("Similar words", min_value=0.0, max_value=1.0, format="%.2f")})
+
+st.header("Tracker issues to review")
+fuzzy = data.load("fuzzy_matches", filters=f, viewer=viewer)
+unreferenced = data.load("unreferenced_records")
+if fuzzy.empty and unreferenced.empty:
+    st.success("Every tracker issue is cited by its ticket in a postmortem (or no tracker export was given to the build).")
+if not fuzzy.empty:
+    st.caption(f"{len(fuzzy)} action items cite no ticket and were matched to a tracker issue by a similar title. "
+               "If a match is wrong, write the item's ticket into the postmortem and rebuild.")
+    ui.table(ui.with_links(fuzzy)[["link", "item", "record", "record_title", "tracker_status", "source_path"]], hide_index=True,
+             column_config={"link": ui.link_column("Incident"), "item": st.column_config.TextColumn("Action item", width="large"),
+                            "record": "Matched issue", "record_title": st.column_config.TextColumn("Issue title", width="large"),
+                            "tracker_status": "Tracker status", "source_path": "Tracker file"})
+if not unreferenced.empty:
+    st.caption(f"{len(unreferenced)} tracker issues are not referenced by any postmortem: follow-ups filed but never "
+               "written into an action-item table, or cited with a typo.")
+    ui.table(unreferenced[["key", "title", "status", "created_at", "system", "source_path", "row", "url"]], hide_index=True,
+             column_config={"key": "Issue", "title": st.column_config.TextColumn("Title", width="large"), "status": "Status",
+                            "created_at": st.column_config.DatetimeColumn("Created (UTC)", format="YYYY-MM-DD"),
+                            "system": "Tracker", "source_path": "File", "row": "Row", "url": st.column_config.LinkColumn("Link")})
 
 st.header("Postmortems missing key sections or times")
 missing = data.load("missing_parts", filters=f, viewer=viewer)

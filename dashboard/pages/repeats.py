@@ -24,8 +24,8 @@ ui.table(
 
 st.header("Recurred after fix")
 st.caption("Incidents of a failure mode that came back on a service after every action item of an earlier incident of the mode "
-           "on that service was done, most recurrences first. Completion dates are not recorded, so a fix counts from its items' "
-           "latest due date; a recurrence before that date does not count.")
+           "on that service was done, most recurrences first. A fix counts from when its items were closed in the tracker "
+           "(a build with --tracker), else from their latest due date; a recurrence before that does not count.")
 after_fix = data.load("recurred_after_fix", filters=f)
 if after_fix.empty:
     st.info("No failure mode came back on a service after every action item of an earlier incident of the mode there was done.")

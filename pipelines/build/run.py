@@ -50,6 +50,9 @@ from pipelines.build.publish import (
     remove_unreferenced_artifacts,
     staging_path,
 )
+from pipelines.build.tracker_sync import Trackers, read_trackers
+from pipelines.build.tracker_sync import sync as sync_trackers
+from pipelines.parsing.trackers import TrackerError
 from pipelines.read.connection import sql_path_literal
 from pipelines.build.reuse import NotOurDatabase, PreviousBuild, code_version, corpus_digest, hash_files, read_previous
 
@@ -82,6 +85,8 @@ class BuildResult:
     write_ups_merged: int = 0  # write-ups beyond the first of incidents written up more than once
     possible_duplicates: int = 0  # pairs listed for a person to confirm
     catalogs: list[str] = field(default_factory=list)  # the catalog files read
+    trackers: list[str] = field(default_factory=list)  # the tracker files read
+    tracker: dict[str, int] = field(default_factory=dict)  # records, matched_key, matched_fuzzy, unreferenced
     seconds: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)  # seconds per stage
 
@@ -101,6 +106,8 @@ class BuildResult:
             "write_ups_merged": self.write_ups_merged,
             "possible_duplicates": self.possible_duplicates,
             "catalogs": self.catalogs,
+            "trackers": self.trackers,
+            "tracker": self.tracker,
             "timings": {k: round(v, 3) for k, v in self.timings.items()},
         }
 
@@ -160,6 +167,7 @@ def build(
     *,
     taxonomy: Path | None = None,
     catalogs: list[Path] | tuple[Path, ...] = (),
+    trackers: list[Path] | tuple[Path, ...] = (),
     analysis: bool = True,
     jobs: int | None = None,
     progress: Progress | None = None,
@@ -168,7 +176,9 @@ def build(
     """Build the database for `corpus` and publish it atomically at `db_path`.
 
     `catalogs` are Backstage catalog files; a `catalog-info.yaml` at the top of a corpus folder
-    is read too (pipelines/build/catalogs.py).
+    is read too (pipelines/build/catalogs.py). `trackers` are tracker exports (Jira CSV, gh issue
+    JSON, incident.io follow-ups, Dispatch tasks) whose records are matched to action items
+    (pipelines/build/tracker_sync.py); one that cannot be read stops the build before any work.
 
     Raises BuildError (nothing published, the previous database untouched) when no corpus path
     exists, a catalog cannot be used, nothing could be loaded, the target cannot be written or
@@ -196,6 +206,10 @@ def build(
         catalog = read_catalogs([Path(c) for c in catalogs], [Path(p) for p in corpus])
     except CatalogError as e:
         raise UsageError(f"{e}; nothing was published") from e
+    try:
+        tracked = read_trackers([Path(t) for t in trackers])
+    except TrackerError as e:
+        raise UsageError(f"--tracker {e}; nothing was published") from e
     staging = staging_path(db_path)
     try:
         prepare_target_dir(db_path)
@@ -206,7 +220,7 @@ def build(
                 build_id = new_build_id()
                 try:
                     result = _build_locked(
-                        found.files, len(found.skipped), corpus, catalog, db_path, staging, build_id, (taxonomy, taxonomy_digest),
+                        found.files, len(found.skipped), corpus, catalog, tracked, db_path, staging, build_id, (taxonomy, taxonomy_digest),
                         analysis, jobs, progress or NoProgress(),
                     )
                 except BaseException:
@@ -221,6 +235,7 @@ def build(
     except (duckdb.Error, OSError) as e:
         raise BuildError(_write_failure(e, db_path)) from e
     result.catalogs = [str(p) for p in catalog.paths]
+    result.trackers = [str(p) for p in tracked.paths]
     result.seconds = time.perf_counter() - t0
     return result
 
@@ -257,6 +272,7 @@ def _build_locked(
     n_skipped: int,
     corpus: list[Path],
     catalog: Catalogs,
+    tracked: Trackers,
     db_path: Path,
     staging: Path,
     build_id: str,
@@ -271,7 +287,7 @@ def _build_locked(
     reusable_prev = prev if prev and prev.same_code else None
     hashes = hash_files(files) if reusable_prev else {}
     # The catalog's content is part of the corpus: a changed catalog is a changed corpus.
-    corpus_hash = corpus_digest(version, taxonomy[1], analysis, hashes | catalog.digests) if reusable_prev else None
+    corpus_hash = corpus_digest(version, taxonomy[1], analysis, hashes | catalog.digests | tracked.digests) if reusable_prev else None
     lap("hash")
     base_info = {
         "build_id": build_id,
@@ -281,6 +297,7 @@ def _build_locked(
         "corpus_roots": json.dumps([os.path.abspath(p) for p in corpus]),
         "taxonomy": str(taxonomy[0]) if taxonomy[0] else "bundled",
         "catalogs": json.dumps([os.path.abspath(p) for p in catalog.paths]),
+        "trackers": json.dumps([os.path.abspath(p) for p in tracked.paths]),
     }
 
     if reusable_prev and reusable_prev.info.get("corpus_hash") == corpus_hash:
@@ -324,6 +341,8 @@ def _build_locked(
             resolve(con, catalog.catalog)
             find_possible_duplicates(con)
             lap("resolve")
+            synced = sync_trackers(con, tracked)
+            lap("tracker")
             _pause_at("loaded")
             if loaded == 0:
                 raise BuildError(
@@ -364,7 +383,7 @@ def _build_locked(
                     taxonomy[1],
                     analysis,
                     {r.source_path: (r.content_hash, 0) for c in chunks for r in c.files if r.content_hash}
-                    | catalog.digests,
+                    | catalog.digests | tracked.digests,
                 ),
             )
             con.executemany("INSERT INTO build_info VALUES (?, ?)", sorted(info.items()))
@@ -388,6 +407,7 @@ def _build_locked(
         files_parsed=len(todo),
         files_reused=len(reuse),
         analysis=status,
+        tracker=vars(synced) if synced.records else {},
     )
 
 
@@ -518,6 +538,7 @@ def _republish_unchanged(
         for key, value in info.items():
             con.execute("INSERT OR REPLACE INTO build_info VALUES (?, ?)", [key, value])
         summary = _summary_from(con)
+        tracker = _tracker_summary(con)
         analysis = prev.info.get("analysis", "skipped")
         con.execute("CHECKPOINT")
     finally:
@@ -535,6 +556,7 @@ def _republish_unchanged(
         files_parsed=0,
         files_reused=len(files),
         analysis="reused" if analysis == "ran" else analysis,
+        tracker=tracker,
     )
 
 
@@ -555,6 +577,17 @@ def _summary_from(con: duckdb.DuckDBPyConnection) -> tuple[int, list[dict[str, s
         for p, r in con.execute("SELECT source_path, reason FROM ingest_errors ORDER BY source_path, reason").fetchall()
     ]
     return n, failed, merged, pairs
+
+
+def _tracker_summary(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """The tracker sync's counts, read back from a database (an unchanged rebuild copies it)."""
+    records, unreferenced = con.execute("SELECT count(*), count(*) FILTER (WHERE NOT referenced) FROM tracker_records").fetchone()
+    key, fuzzy = con.execute(
+        """SELECT count(*) FILTER (WHERE "match" = 'key'), count(*) FILTER (WHERE "match" = 'fuzzy') FROM action_items"""
+    ).fetchone()
+    if not records:
+        return {}
+    return {"records": records, "matched_key": key, "matched_fuzzy": fuzzy, "unreferenced": unreferenced}
 
 
 def _first_reasons(con: duckdb.DuckDBPyConnection) -> str:

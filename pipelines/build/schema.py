@@ -114,10 +114,38 @@ CREATE TABLE action_items (
     text        VARCHAR NOT NULL,
     owner       VARCHAR,
     due_date    DATE,
-    status      VARCHAR NOT NULL,      -- open | in_progress | done | wont_fix
+    status      VARCHAR NOT NULL,      -- effective: the tracker's when matched, else doc_status. open | in_progress | done | wont_fix
     priority    VARCHAR,
     kind        VARCHAR,
-    ticket      VARCHAR
+    ticket      VARCHAR,               -- the item's own ticket as the document cites it ('TC-412', '#1850', a URL)
+    doc_status     VARCHAR,            -- as the postmortem writes it (filled by the build's tracker sync)
+    tracker_status VARCHAR,            -- the matched tracker record's status; NULL when unmatched
+    created_at     TIMESTAMP,          -- the tracker record's creation (UTC); NULL when unmatched
+    closed_at      TIMESTAMP,          -- when the tracker closed it (done or wont_fix), UTC; NULL otherwise
+    "match"        VARCHAR,            -- key (by ticket/URL) | fuzzy (by title, for review) | NULL
+    tracker_record VARCHAR             -- tracker_records.record_id of the match
+);
+
+-- Every record of the --tracker files (pipelines/build/tracker_sync.py; docs/tracker.md): one row
+-- per issue even when several postmortems cite it. referenced = FALSE: no action item matches it.
+CREATE TABLE tracker_records (
+    record_id    VARCHAR PRIMARY KEY,  -- system:key, or system:file:row for records without a key
+    source_path  VARCHAR NOT NULL,     -- the tracker file as given
+    "row"        INTEGER NOT NULL,     -- 1-based data row / array element
+    system       VARCHAR NOT NULL,     -- jira | github | incident_io | dispatch
+    "key"        VARCHAR,              -- 'TC-412', '#1850'; NULL for Dispatch tasks
+    url          VARCHAR,
+    title        VARCHAR,
+    status       VARCHAR NOT NULL,     -- open | in_progress | done | wont_fix
+    status_raw   VARCHAR,              -- as the tracker writes it ('Closed / Won't Fix')
+    priority     VARCHAR,
+    assignee     VARCHAR,
+    created_at   TIMESTAMP,
+    closed_at    TIMESTAMP,
+    due_date     DATE,
+    incident_ref VARCHAR,              -- the incident the tracker files it under, when it says
+    referenced   BOOLEAN NOT NULL,
+    items        INTEGER NOT NULL      -- action items matched to it
 );
 
 CREATE TABLE contributing_factors (
@@ -222,6 +250,7 @@ TABLES = (
     "sections",
     "timeline_events",
     "action_items",
+    "tracker_records",
     "contributing_factors",
     "ingest_errors",
     "source_files",

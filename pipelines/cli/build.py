@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 import time
 from collections.abc import Iterator
@@ -62,6 +63,7 @@ def run(args: argparse.Namespace) -> int:
             args.db,
             taxonomy=args.taxonomy,
             catalogs=args.catalog,
+            trackers=args.tracker or tracker_files_from_env(),
             analysis=not args.no_analysis,
             jobs=args.jobs,
             progress=progress,
@@ -81,6 +83,11 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def tracker_files_from_env() -> list[str]:
+    """$HINDSIGHT_TRACKER: tracker files separated by os.pathsep (':' on Linux and macOS)."""
+    return [p for p in os.environ.get("HINDSIGHT_TRACKER", "").split(os.pathsep) if p.strip()]
+
+
 def summary_lines(r: BuildResult) -> list[str]:
     detail = f"{r.files_parsed} parsed, {r.files_reused} unchanged" if r.files_reused else f"{r.files_parsed} parsed"
     lines = [
@@ -89,6 +96,13 @@ def summary_lines(r: BuildResult) -> list[str]:
     ]
     if r.catalogs:
         lines.append(f"Service catalog: {', '.join(r.catalogs)}.")
+    if r.tracker:
+        t = r.tracker
+        lines.append(
+            f"Tracker: {t['records']} records from {', '.join(r.trackers) or 'the previous build'}; "
+            f"{t['matched_key']} action items matched by ticket, {t['matched_fuzzy']} by title (review them on the "
+            f"Data quality page); {t['unreferenced']} records not referenced by any postmortem."
+        )
     if r.write_ups_merged == 1:
         lines.append("Merged 1 write-up into the incident sharing its id (incident_sources).")
     elif r.write_ups_merged:

@@ -67,6 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
             "hindsight build postmortems/ exports/incidents.jsonl --db /tmp/h.duckdb --json",
             "hindsight build postmortems/ --taxonomy team-failure-modes.toml",
             "hindsight build postmortems/ --catalog catalog-info.yaml",
+            "hindsight build postmortems/ --tracker jira.csv --tracker github_issues.json",
         ),
     )
     p.add_argument("corpus", nargs="+", type=Path, metavar="CORPUS", help="files or folders of postmortems")
@@ -75,6 +76,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--catalog", action="append", type=Path, default=[], metavar="FILE",
         help="Backstage catalog (catalog-info.yaml) naming services and teams; repeatable. "
         "A catalog-info.yaml at the top of a CORPUS folder is read without this option",
+    )
+    p.add_argument(
+        "--tracker", action="append", type=Path, default=[], metavar="FILE",
+        help="tracker export whose issues are matched to action items (Jira CSV, `gh issue list --json ...`, "
+        "incident.io follow-ups JSON, Dispatch task CSV; recognised by content); repeatable. Default: "
+        "$HINDSIGHT_TRACKER, files separated by the path separator. See docs/tracker.md",
     )
     p.add_argument("--json", action="store_true", help="print one JSON summary object instead of text")
     p.add_argument(
@@ -108,6 +115,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _db_option(p, "read")
     _json_option(p)
+
+    p = add(
+        "followups",
+        "The open and overdue action items by team, for a weekly follow-up meeting (statuses from the tracker "
+        "where the build was given --tracker; never ranked by person). HINDSIGHT_TODAY=YYYY-MM-DD pins 'today'.",
+        (
+            "hindsight followups",
+            "hindsight followups --overdue --team platform --format markdown",
+            "hindsight followups --format csv > followups.csv",
+        ),
+    )
+    p.add_argument("--format", choices=("table", "csv", "json", "markdown"), default="table")
+    p.add_argument("--team", action="append", default=[], metavar="TEAM", help="only this team's items; repeatable")
+    p.add_argument("--overdue", action="store_true", help="only items past their due date")
+    _db_option(p, "read")
 
     p = add(
         "related",

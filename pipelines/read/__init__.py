@@ -10,7 +10,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable
 
-from pipelines.read import actions, incidents, overview, quality, repeats, review, themes, trends
+from pipelines.read import actions, followups, incidents, overview, quality, repeats, review, themes, trends
 from pipelines.read.access import ANONYMOUS, RESTRICTED_LABEL, Viewer
 from pipelines.read.connection import DatabaseProblem, open_database, open_read_only
 from pipelines.read.scope import CLOSED_STATUSES, COMPLETE_AT, MIN_COMPARE, MIN_SAMPLE, NO_FILTERS, Filters
@@ -63,6 +63,19 @@ from pipelines.read.actions import (  # noqa: F401
     unassigned_items,
     COMPLETION_GROUPS,
 )
+from pipelines.read.followups import (  # noqa: F401
+    fuzzy_matches,
+    open_item_ageing,
+    status_disagreements,
+    time_to_close,
+    tracker_totals,
+    unreferenced_records,
+    AGE_BUCKETS,
+    CLOSE_GROUPS,
+    DOC_DONE_TRACKER_OPEN,
+    TRACKER_DONE_DOC_OPEN,
+)
+from pipelines.read.followups import followups as followup_items  # noqa: F401
 from pipelines.read.incidents import (  # noqa: F401
     incident_action_items,
     incident_cards,
@@ -97,7 +110,7 @@ from pipelines.read.review import (  # noqa: F401
 )
 
 
-_PAGE_MODULES = (overview, trends, themes, repeats, actions, incidents, quality, review)
+_PAGE_MODULES = (overview, trends, themes, repeats, actions, followups, incidents, quality, review)
 
 
 def _queries() -> dict[str, Callable]:

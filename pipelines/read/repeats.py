@@ -16,9 +16,11 @@ Definitions:
   public collections often hold it: only the first by id takes part, so it is never its own repeat.
 - Recurred after fix: incident B of mode M on service S recurred after a fix when an earlier
   incident A of mode M on service S had action items and *all* of them are `done` (not
-  `wont_fix`: declining a fix is not a fix), and B started after A's fix time. We do not know when an item was completed, only its
-  due date, so A's fix time is the latest due date of its items (or A's own time when later,
-  or when no item has a due date): "by the time the last fix was due, it was done".
+  `wont_fix`: declining a fix is not a fix; the status is the effective one, the tracker's when
+  the item is matched to a tracker record), and B started after A's fix time. A's fix time is the
+  latest time its items were done: each item's `closed_at` from the tracker when known, else (the
+  documented fallback, for items no tracker export covers) its due date, "by the time the fix was
+  due, it was done"; A's own time when that is later, or when no item has either.
 """
 
 from __future__ import annotations
@@ -96,7 +98,7 @@ def find_repeats(con: duckdb.DuckDBPyConnection, window_days: int = DEFAULT_WIND
 _FIX_CTES = """
     fixed AS (
         SELECT ai.incident_id,
-               GREATEST(inc.happened_at, COALESCE(CAST(max(ai.due_date) AS TIMESTAMP), inc.happened_at)) AS fixed_at
+               GREATEST(inc.happened_at, COALESCE(max(COALESCE(ai.closed_at, CAST(ai.due_date AS TIMESTAMP))), inc.happened_at)) AS fixed_at
         FROM action_items ai JOIN inc USING (incident_id)
         GROUP BY ai.incident_id, inc.happened_at
         HAVING bool_and(ai.status = 'done')
@@ -209,8 +211,8 @@ def recurred_after_fix(con: duckdb.DuckDBPyConnection, filters: Filters = NO_FIL
     """mode, name, recurrences, services, last_recurrence per failure mode, most recurrences first.
 
     A recurrence is an incident in the filtered scope that happened after every action item of an
-    earlier incident of the same mode was done, with the fix dated by the latest due date of those
-    items: the definition above (RECURRED_AFTER_FIX_CTES), shared, not copied. The earlier, fixed
+    earlier incident of the same mode was done, with the fix dated by the latest closed_at (else due
+    date) of those items: the definition above (RECURRED_AFTER_FIX_CTES), shared, not copied. The earlier, fixed
     incident may lie outside the filters. Aggregates only, so restricted incidents count without
     showing anything of theirs; `services` are the recurring incidents' services.
     """

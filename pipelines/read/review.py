@@ -46,7 +46,9 @@ def review_incidents(con: duckdb.DuckDBPyConnection, *, start: date, end: date) 
 
 
 def review_action_health(con: duckdb.DuckDBPyConnection, *, start: date, end: date, as_of: date) -> pd.DataFrame:
-    """One row: action items of the incidents dated in [start, end), counted by health as of `as_of`."""
+    """One row: action items of the incidents dated in [start, end), counted by health as of `as_of`
+    (effective statuses), with how many a tracker covers and their time to close in days (p50, p90
+    over closed_known done items; pipelines/read/followups.py defines it)."""
     return con.execute(
         """
         SELECT count(a.incident_id) AS created,
@@ -55,7 +57,14 @@ def review_action_health(con: duckdb.DuckDBPyConnection, *, start: date, end: da
                count(*) FILTER (WHERE a.status IN ('open', 'in_progress') AND a.due_date < $as_of) AS overdue,
                count(a.incident_id) FILTER (WHERE a.owner IS NULL OR trim(a.owner) = '') AS no_owner,
                count(a.incident_id) FILTER (WHERE a.due_date IS NULL) AS no_due_date,
-               count(DISTINCT i.incident_id) FILTER (WHERE a.incident_id IS NULL) AS incidents_without_items
+               count(DISTINCT i.incident_id) FILTER (WHERE a.incident_id IS NULL) AS incidents_without_items,
+               count(a."match") AS tracked,
+               count(*) FILTER (WHERE a.status = 'done' AND a.closed_at >= coalesce(a.created_at, i.started_at, i.incident_date::TIMESTAMP))
+                   AS closed_known,
+               quantile_cont(date_diff('minute', coalesce(a.created_at, i.started_at, i.incident_date::TIMESTAMP), a.closed_at) / 1440.0, 0.5)
+                   FILTER (WHERE a.status = 'done' AND a.closed_at >= coalesce(a.created_at, i.started_at, i.incident_date::TIMESTAMP)) AS close_p50_days,
+               quantile_cont(date_diff('minute', coalesce(a.created_at, i.started_at, i.incident_date::TIMESTAMP), a.closed_at) / 1440.0, 0.9)
+                   FILTER (WHERE a.status = 'done' AND a.closed_at >= coalesce(a.created_at, i.started_at, i.incident_date::TIMESTAMP)) AS close_p90_days
         FROM incidents i
         LEFT JOIN action_items a USING (incident_id)
         WHERE i.incident_date >= $start AND i.incident_date < $end

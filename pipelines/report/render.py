@@ -72,6 +72,17 @@ def fmt_pct(value: float | None) -> str:
     return "–" if value is None else f"{value:.0f}%"
 
 
+def fmt_days(value: float | None) -> str:
+    return "–" if value is None else f"{value:.0f} d" if value >= 10 else f"{value:.1f} d"
+
+
+def fmt_close(a: rv.ActionHealth) -> str:
+    """'8.5 d / 47 d (n = 12)', or '–' when no closed item has a close time (no tracker export)."""
+    if not a.closed_known:
+        return "–"
+    return f"{fmt_days(a.close_p50_days)} / {fmt_days(a.close_p90_days)} (n = {a.closed_known})"
+
+
 def fmt_change(now: int, before: int) -> str:
     diff = now - before
     if diff == 0:
@@ -161,7 +172,8 @@ def document(review: QuarterlyReview) -> tuple[str, list[Section]]:
     a, b = review.actions, review.previous_actions
     sections.append(Section("Action-item health", [
         f"Action items of the incidents dated in each quarter; overdue = open or in progress and past due on "
-        f"{review.as_of.isoformat()}. Completion = done / created.",
+        f"{review.as_of.isoformat()}. Completion = done / created. Statuses are the tracker's where an item "
+        "is matched to a tracker issue; time to close runs from the issue's creation to its close (docs/tracker.md).",
         Table(["", q, p], [
             ["Created", str(a.created), str(b.created)],
             ["Done", str(a.done), str(b.done)],
@@ -171,6 +183,8 @@ def document(review: QuarterlyReview) -> tuple[str, list[Section]]:
             ["No due date", str(a.no_due_date), str(b.no_due_date)],
             ["Completion", fmt_pct(a.completion_pct), fmt_pct(b.completion_pct)],
             ["Incidents with no action items", str(a.incidents_without_items), str(b.incidents_without_items)],
+            ["Matched to a tracker issue", str(a.tracked), str(b.tracked)],
+            ["Time to close, p50 / p90 (n)", fmt_close(a), fmt_close(b)],
         ], numeric=(1, 2)),
     ]))
 

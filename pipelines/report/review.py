@@ -82,6 +82,10 @@ class ActionHealth:
     no_owner: int
     no_due_date: int
     incidents_without_items: int
+    tracked: int = 0  # items matched to a tracker record
+    closed_known: int = 0  # done items whose close time the tracker gives
+    close_p50_days: float | None = None
+    close_p90_days: float | None = None
 
     @property
     def completion_pct(self) -> float | None:
@@ -151,7 +155,10 @@ def _figures(quarter: Quarter, incidents: pd.DataFrame) -> QuarterFigures:
 
 def _health(df: pd.DataFrame) -> ActionHealth:
     row = df.iloc[0]
-    return ActionHealth(**{name: int(row[name]) for name in ActionHealth.__dataclass_fields__})
+    return ActionHealth(**{
+        name: (None if _isnan(row[name]) else round(float(row[name]), 1)) if name.endswith("_days") else int(row[name])
+        for name in ActionHealth.__dataclass_fields__ if name in row.index
+    })
 
 
 def _theme_counts(df: pd.DataFrame, quarter: Quarter) -> list[ThemeCount]:

@@ -12,6 +12,9 @@ Layout under DIR:
     postmortems/exports/pagerbot-export.json  {"incidents": [...]}, metadata nested under "fields"
     postmortems/exports/legacy-tracker.csv  one row per incident, Markdown in `body`
     truth.jsonl                             one JSON object per incident (schema below)
+    tracker/jira.csv, tracker/github_issues.json, tracker/truth_tracker.jsonl
+                                            what the trackers say about the action items
+                                            (pipelines/synthetic/trackers.py)
 
 truth.jsonl schema (one object per incident, sorted by started_at):
     incident_id      str    the id written in the document (front matter, `ID:` line, or record)
@@ -65,6 +68,7 @@ from datetime import datetime
 from pathlib import Path
 
 from pipelines.synthetic import render
+from pipelines.synthetic.trackers import write_tracker_exports
 from pipelines.synthetic.plan import (
     CSV_EXPORT, JSON_EXPORT, JSONL_EXPORT, REPEAT_WINDOW, VAGUE_STARTS, IncidentPlan, plan_corpus,
 )
@@ -243,6 +247,7 @@ def generate(out: Path, count: int, seed: int) -> GenerateSummary:
 
     lines = [json.dumps(_truth(p, d, repeats, by_id), ensure_ascii=False) for p, d in rendered]
     (out / "truth.jsonl").write_bytes(("\n".join(lines) + "\n").encode())
+    write_tracker_exports(out, [(p, d.source_path) for p, d in rendered], seed)
     exported = sum(p.fmt != "markdown" for p in plans)
     return GenerateSummary(out=out, incidents=len(plans), markdown_files=len(plans) - exported,
                            export_records=exported)

@@ -201,3 +201,68 @@ def con(fixture_db: Path):
     c = duckdb.connect(str(fixture_db), read_only=True)
     yield c.cursor()
     c.close()
+
+
+# The same database after a build with tracker exports (docs/tracker.md). With TODAY = 2026-09-30:
+#   INC-1 #0 Raise pool size           doc done, Jira PAY-1 done, created 04-10 12:00, closed 04-18 12:00 (8 d)
+#   INC-1 #1 Alert on pool saturation  doc open, Jira PAY-2 done, created 04-11, closed 05-11 (30 d)   tracker says done
+#   INC-2 #0 Add connection leak test  doc done, Jira PAY-3 open, created 05-21                          postmortem says done
+#   INC-3 #0 Document reindex runbook  doc open, GitHub #7 done by title (fuzzy), created 07-06, closed 07-20 (14 d)
+#   INC-4 #0 (restricted)              doc open, Jira SEC-9 in progress, created 08-16
+#   INC-6 #0 Tune failover timeout     doc done, Jira INF-4 done, created 2025-12-02, closed 2026-01-10 (39 d)
+#   GitHub #8 "Upgrade the search cluster" is cited by no postmortem.
+# Time to close per quarter: 2025Q4 n=1 39 d; 2026Q2 n=2 p50 19 d, p90 27.8 d; 2026Q3 n=1 14 d.
+# Open items' age: INC-2's 132 days (90-180), INC-4's 45 days (30-90), both payments.
+# Recurred after fix: INC-1's items are all done by 05-11 (tracker), so INC-2 (05-20) and INC-4 recur after
+# INC-1's fix; INC-2's item is open in the tracker, so nothing recurs after INC-2's fix any more.
+TRACKER_RECORDS = [
+    # record_id, source, row, system, key, url, title, status, raw, priority, assignee, created, closed, referenced, items
+    ("jira:PAY-1", "jira.csv", 1, "jira", "PAY-1", None, "Raise the pool size", "done", "Done / Done", "High", "alice", "2026-04-10 12:00", "2026-04-18 12:00", True, 1),
+    ("jira:PAY-2", "jira.csv", 2, "jira", "PAY-2", None, "Alert on pool saturation", "done", "Done / Done", "High", "bob", "2026-04-11 00:00", "2026-05-11 00:00", True, 1),
+    ("jira:PAY-3", "jira.csv", 3, "jira", "PAY-3", None, "Connection leak test", "open", "To Do", "Highest", "alice", "2026-05-21 00:00", None, True, 1),
+    ("jira:SEC-9", "jira.csv", 4, "jira", "SEC-9", None, "Rotate the signing keys", "in_progress", "In Progress", "Highest", SECRET_OWNER, "2026-08-16 00:00", None, True, 1),
+    ("jira:INF-4", "jira.csv", 5, "jira", "INF-4", None, "Tune the failover timeout", "done", "Closed / Fixed", "Medium", "carol", "2025-12-02 00:00", "2026-01-10 00:00", True, 1),
+    ("github:#7", "issues.json", 1, "github", "#7", "https://github.com/acme/search/issues/7", "Write the reindex runbook", "done", "CLOSED / COMPLETED", None, None, "2026-07-06 00:00", "2026-07-20 00:00", True, 1),
+    ("github:#8", "issues.json", 2, "github", "#8", "https://github.com/acme/search/issues/8", "Upgrade the search cluster", "open", "OPEN", None, None, "2026-09-01 00:00", None, False, 0),
+]
+ITEM_TRACKING = [
+    # incident, seq, ticket, record, match
+    ("INC-1", 0, "PAY-1", "jira:PAY-1", "key"),
+    ("INC-1", 1, "PAY-2", "jira:PAY-2", "key"),
+    ("INC-2", 0, "PAY-3", "jira:PAY-3", "key"),
+    ("INC-3", 0, None, "github:#7", "fuzzy"),
+    ("INC-4", 0, "SEC-9", "jira:SEC-9", "key"),
+    ("INC-6", 0, "INF-4", "jira:INF-4", "key"),
+]
+
+
+def add_tracker(path: Path) -> Path:
+    """The tracker sync's result on the fixture database, written as the build writes it."""
+    con = duckdb.connect(str(path))
+    try:
+        con.executemany(
+            "INSERT INTO tracker_records VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?, ?)", TRACKER_RECORDS
+        )
+        con.execute("UPDATE action_items SET doc_status = status")
+        for iid, seq, ticket, record, how in ITEM_TRACKING:
+            con.execute(
+                """UPDATE action_items a SET ticket = $ticket, tracker_record = r.record_id, tracker_status = r.status,
+                          status = r.status, created_at = r.created_at, closed_at = r.closed_at, "match" = $how
+                   FROM tracker_records r WHERE r.record_id = $record AND a.incident_id = $iid AND a.seq = $seq""",
+                {"ticket": ticket, "record": record, "how": how, "iid": iid, "seq": seq},
+            )
+    finally:
+        con.close()
+    return path
+
+
+@pytest.fixture(scope="session")
+def tracked_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return add_tracker(build_fixture_db(tmp_path_factory.mktemp("dash_tracked") / "tracked.duckdb"))
+
+
+@pytest.fixture
+def tracked_con(tracked_db: Path):
+    c = duckdb.connect(str(tracked_db), read_only=True)
+    yield c.cursor()
+    c.close()
