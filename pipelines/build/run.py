@@ -11,8 +11,9 @@ Parsing runs in pipelines/build/parse_pool.py, publishing in pipelines/build/pub
 
 Test-only hook: with HINDSIGHT_TEST_PAUSE_AT=<stage> the build prints
 "hindsight-test: paused at <stage>" on stderr and sleeps (HINDSIGHT_TEST_PAUSE_SECONDS, default
-60) at that stage, so tests can kill it at a known point. Stages: locked, parsed, loaded,
-analysed, staged (staging file closed and synced, just before the rename).
+60) at that stage, so tests can kill it at a known point; with HINDSIGHT_TEST_PAUSE_UNTIL=<file> it
+goes on as soon as that file exists (a test releases it when ready, however slow the machine).
+Stages: locked, parsed, loaded, analysed, staged (staging file closed and synced, just before the rename).
 """
 
 from __future__ import annotations
@@ -118,7 +119,10 @@ class BuildResult:
 def _pause_at(stage: str) -> None:
     if os.environ.get("HINDSIGHT_TEST_PAUSE_AT") == stage:
         log.warning("hindsight-test: paused at %s", stage)
-        time.sleep(float(os.environ.get("HINDSIGHT_TEST_PAUSE_SECONDS", "60")))
+        deadline = time.monotonic() + float(os.environ.get("HINDSIGHT_TEST_PAUSE_SECONDS", "60"))
+        release = os.environ.get("HINDSIGHT_TEST_PAUSE_UNTIL")
+        while time.monotonic() < deadline and not (release and Path(release).exists()):
+            time.sleep(0.05)
 
 
 def new_build_id() -> str:

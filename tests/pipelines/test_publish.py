@@ -100,13 +100,16 @@ def test_killed_build_leaves_the_previous_database(tmp_path: Path, stage: str) -
 def test_concurrent_builds_take_turns(tmp_path: Path) -> None:
     db = tmp_path / "h.duckdb"
     a, b = corpus_of(tmp_path / "a", 3, "A"), corpus_of(tmp_path / "b", 4, "B")
-    first = start_build(a, db, HINDSIGHT_TEST_PAUSE_AT="locked", HINDSIGHT_TEST_PAUSE_SECONDS="1.5")
+    release = tmp_path / "release"
+    # the first build holds the lock until the second says it is waiting: no race with a slow start
+    first = start_build(a, db, HINDSIGHT_TEST_PAUSE_AT="locked", HINDSIGHT_TEST_PAUSE_UNTIL=str(release))
     wait_for_line(first, "paused at locked")
     second = start_build(b, db)
+    wait_for_line(second, "waiting for another build")
+    release.touch()
     out2, err2 = second.communicate(timeout=60)
     out1, _ = first.communicate(timeout=60)
     assert first.returncode == 0 and second.returncode == 0, err2
-    assert "waiting for another build" in err2
     assert count(db) == 4  # the second build waited, then published last
 
 
