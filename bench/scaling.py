@@ -178,12 +178,21 @@ def run_child(args: list[str]) -> dict:
 # --------------------------------------------------------------------------- one size
 
 
-def measure(n: int, seed: int, label: str = "", analysis_only: bool = False) -> dict:
+def measure(n: int, seed: int, label: str = "", analysis_only: bool = False, replicate: bool = False) -> dict:
     from bench.ingest import corpus_for
 
     db = OUT / f"scaling-{n}.duckdb"
     ingest_json = OUT / f"scaling-{n}.ingest.json"
-    if analysis_only and db.exists() and ingest_json.exists():
+    if replicate and n > 10_000:
+        # The 10,000 database copied n / 10,000 times (bench/themes.py replicated_db): no parse
+        # or load to measure, the analysis sees n incidents.
+        from bench.themes import replicated_db
+
+        if not (OUT / "scaling-10000.duckdb").exists():
+            raise SystemExit("--replicate copies bench/out/scaling-10000.duckdb: run --sizes 10000 first")
+        db = replicated_db(OUT / "scaling-10000.duckdb", n // 10_000)
+        ingest = None
+    elif analysis_only and db.exists() and ingest_json.exists():
         # The ingest half is not what changed: reuse its database and figures.
         ingest = json.loads(ingest_json.read_text())
     else:
@@ -205,8 +214,9 @@ def measure(n: int, seed: int, label: str = "", analysis_only: bool = False) -> 
     result = {
         "size": n,
         "seed": seed,
-        "incidents": ingest["incidents"],
-        "files": ingest["files"],
+        "replicated": ingest is None,
+        "incidents": ingest["incidents"] if ingest else n,
+        "files": ingest["files"] if ingest else None,
         "factors": analysis["factors"],
         "stages": stages,
         "analysis": {
@@ -216,8 +226,8 @@ def measure(n: int, seed: int, label: str = "", analysis_only: bool = False) -> 
             "peak_kib": max([analysis["process"]["peak_kib"], *analysis["stages"]["peak_kib"].values()]),
             "process": analysis["process"],
         },
-        "ingest_process": ingest["process"],
-        "raw": {"ingest": ingest["stages"], "analysis": analysis["stages"], "lint": ingest["lint"]},
+        "ingest_process": ingest["process"] if ingest else None,
+        "raw": {"ingest": ingest and ingest["stages"], "analysis": analysis["stages"], "lint": ingest and ingest["lint"]},
         "cpus": os.cpu_count(),
         "measured_at": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
     }
@@ -225,8 +235,8 @@ def measure(n: int, seed: int, label: str = "", analysis_only: bool = False) -> 
     return result
 
 
-def _stages(ingest: dict, analysis: dict) -> dict[str, dict]:
-    ing, ana, lint = ingest["stages"], analysis["stages"], ingest["lint"]
+def _stages(ingest: dict | None, analysis: dict) -> dict[str, dict | None]:
+    ana = analysis["stages"]
 
     def total(rec: dict, laps: tuple[str, ...]) -> dict:
         present = [lap for lap in laps if lap in rec["wall"]]
@@ -236,13 +246,17 @@ def _stages(ingest: dict, analysis: dict) -> dict[str, dict]:
             "peak_kib": max((rec["peak_kib"][lap] for lap in present), default=0),
         }
 
+    modes, related = total(ana, LAPS["failure modes + patterns"]), total(ana, LAPS["related index"])
+    if ingest is None:
+        return {"parse": None, "lint": None, "load": None, "failure modes + patterns": modes, "related index": related}
+    ing, lint = ingest["stages"], ingest["lint"]
     parse = total(ing, ("parse",))
     return {
         "parse": {"wall": parse["wall"] - lint["wall"], "cpu": parse["cpu"] - lint["cpu"], "peak_kib": parse["peak_kib"]},
         "lint": {"wall": lint["wall"], "cpu": lint["cpu"], "peak_kib": None},
         "load": total(ing, LAPS["load"]),
-        "failure modes + patterns": total(ana, LAPS["failure modes + patterns"]),
-        "related index": total(ana, LAPS["related index"]),
+        "failure modes + patterns": modes,
+        "related index": related,
     }
 
 
@@ -265,8 +279,11 @@ def table(results: list[dict]) -> str:
     for r in results:
         for stage in STAGES:
             s = r["stages"][stage]
+            if s is None:
+                lines.append(f"| {r['size']:,} | {stage} | not measured (replicated corpus) | | | |")
+                continue
             peak = "(in parse)" if s["peak_kib"] is None else f"{s['peak_kib'] / 2**20:.2f} GB"
-            k = _exponent(prev["stages"][stage]["cpu"], s["cpu"], prev["size"], r["size"]) if prev else ""
+            k = _exponent(prev["stages"][stage]["cpu"], s["cpu"], prev["size"], r["size"]) if prev and prev["stages"][stage] else ""
             lines.append(f"| {r['size']:,} | {stage} | {s['wall']:.1f} | {s['cpu']:.1f} | {peak} | {k} |")
         a = r["analysis"]
         k = _exponent(prev["analysis"]["cpu"], a["cpu"], prev["size"], r["size"]) if prev else ""
@@ -278,9 +295,10 @@ def table(results: list[dict]) -> str:
         prev = r
     notes = []
     for r in results:
-        la = r["ingest_process"]["load_average"] + r["analysis"]["process"]["load_average"]
+        la = (r["ingest_process"] or {}).get("load_average", []) + r["analysis"]["process"]["load_average"]
+        source = "the 10,000 corpus replicated" if r.get("replicated") else f"{r['files']:,} files"
         notes.append(
-            f"{r['size']:,}: {r['files']:,} files, {r['incidents']:,} incidents, {r['factors']:,} factors; "
+            f"{r['size']:,}: {source}, {r['incidents']:,} incidents, {r['factors']:,} factors; "
             f"load average {min(la):.1f}-{max(la):.1f} on {r['cpus']} CPUs; measured {r['measured_at']}"
         )
     return "\n".join(lines) + "\n\n" + "\n".join(notes)
@@ -292,6 +310,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=11, help="generator seed (bench/ingest.py's default)")
     ap.add_argument("--table-only", action="store_true", help="print the table from bench/out/scaling-N.json, run nothing")
     ap.add_argument("--analysis-only", action="store_true", help="reuse the cached ingest database and figures, rerun the analysis")
+    ap.add_argument(
+        "--replicate", action="store_true",
+        help="sizes above 10,000: analyse the 10,000 database copied N/10,000 times (no parse or load measured)",
+    )
     ap.add_argument("--label", default="", help="suffix of the results file (scaling-N<label>.json), e.g. -before")
     ap.add_argument("--child-ingest", nargs=2, help=argparse.SUPPRESS)
     ap.add_argument("--child-analysis", help=argparse.SUPPRESS)
@@ -310,7 +332,7 @@ def main(argv: list[str] | None = None) -> int:
             if cached.exists():
                 results.append(json.loads(cached.read_text()))
             continue
-        results.append(measure(n, args.seed, args.label, args.analysis_only))
+        results.append(measure(n, args.seed, args.label, args.analysis_only, args.replicate))
         print(table(results), flush=True)
     print("\n" + table(results))
     return 0
