@@ -204,8 +204,8 @@ def measure(n: int, seed: int, label: str = "", analysis_only: bool = False, rep
         ingest = run_child(["--child-ingest", str(corpus), str(db)])
         ingest_json.write_text(json.dumps(ingest, indent=2))
     print(f"== {n:,} incidents: analysis ...", flush=True)
-    work = OUT / f"scaling-{n}-analysed.duckdb"
-    for old in OUT.glob(f"scaling-{n}-analysed.duckdb*"):
+    work = OUT / f"scaling-{n}{label}-analysed.duckdb"
+    for old in OUT.glob(f"scaling-{n}{label}-analysed.duckdb*"):
         if old.is_file():
             old.unlink()
     shutil.copy(db, work)
