@@ -272,11 +272,14 @@ def _exponent(a: float, b: float, na: int, nb: int) -> str:
 def table(results: list[dict]) -> str:
     results = sorted(results, key=lambda r: r["size"])
     lines = [
-        "| incidents | stage | wall s | CPU s | peak RSS | CPU growth k (N^k) |",
+        "| incidents | stage | wall s | CPU s | peak RSS | CPU growth k (N^k; replicated: from 10,000) |",
         "|---|---|---|---|---|---|",
     ]
-    prev = None
+    by_size = {r["size"]: r for r in results if not r.get("replicated")}
+    last = None
     for r in results:
+        # A replicated size grows from its source, the 10,000 corpus, not from the size before it.
+        prev = by_size.get(10_000) if r.get("replicated") else last
         for stage in STAGES:
             s = r["stages"][stage]
             if s is None:
@@ -292,7 +295,7 @@ def table(results: list[dict]) -> str:
             f"| {r['size']:,} | **analysis total** ({'within' if ok else 'OVER'} 180 s / 4 GB) | "
             f"{a['wall']:.1f} | {a['cpu']:.1f} | {a['peak_kib'] / 2**20:.2f} GB | {k} |"
         )
-        prev = r
+        last = r
     notes = []
     for r in results:
         la = (r["ingest_process"] or {}).get("load_average", []) + r["analysis"]["process"]["load_average"]
