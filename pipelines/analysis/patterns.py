@@ -260,6 +260,16 @@ def service_mask(names: list[str]) -> re.Pattern[str] | None:
     return re.compile(r"(?<![\w-])(?:" + "|".join(map(re.escape, names)) + r")(?![\w-])", re.IGNORECASE)
 
 
+@lru_cache(maxsize=1 << 17)  # templated and copy-pasted evidence repeats: take its phrases once
+def _candidates(
+    sentence: str, phrase: str, strong: bool, services: re.Pattern[str] | None, avoid: frozenset[str]
+) -> frozenset[str]:
+    """Candidate names one evidence sentence offers for the phrase that fired in it."""
+    if services is not None:
+        sentence = services.sub(" svc.name ", sentence)  # a dotted word: a boundary no phrase spans
+    return frozenset(phrases(window(sentence, phrase, strong), avoid))
+
+
 def mode_patterns(
     mode: str,
     members: list[Member],
@@ -273,9 +283,7 @@ def mode_patterns(
     for m in members:
         found: set[str] = set()
         for sentence, phrase, strong in m.evidence:
-            if services is not None:
-                sentence = services.sub(" svc.name ", sentence)  # a dotted word: a boundary no phrase spans
-            found |= phrases(window(sentence, phrase, strong), avoid)
+            found |= _candidates(sentence, phrase, strong, services, avoid)
         cand.append(found)
     df = Counter(p for c in cand for p in c)
     shown_by = Counter(p for c, m in zip(cand, members) if m.representable for p in c)
@@ -405,6 +413,7 @@ def clear_caches() -> None:
     """Forget cached tokenizations (a long-lived process builds many corpora)."""
     _tokens.cache_clear()
     _joined.cache_clear()
+    _candidates.cache_clear()
 
 
 def load_state(path: Path | None) -> dict | None:

@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from pipelines.analysis import tfidf_matrix
 from pipelines.analysis.textfeatures import make_vectorizer
 from pipelines.analysis.weak_terms import is_weak
 
@@ -132,14 +133,16 @@ def fit_documents(docs: pd.DataFrame) -> RelatedIndex:
     vectorizer = make_vectorizer(ngram_range=tuple(params["ngram_range"]), min_df=params["min_df"], max_df=params["max_df"])
     texts = docs["doc"].fillna("").astype(str).tolist()
     try:
-        if n > VOCABULARY_SAMPLE:
-            # Vocabulary and idf from an even sample: counting every bigram of 100,000 documents
-            # before pruning rare ones costs gigabytes; a 20,000-document sample keeps every term
-            # that matters for ranking, and idf estimated on it is as good.
-            vectorizer.fit(texts[:: int(np.ceil(n / VOCABULARY_SAMPLE))])
-            X = vectorizer.transform(texts)
-        else:
-            X = vectorizer.fit_transform(texts)
+        # Above VOCABULARY_SAMPLE documents, vocabulary and idf come from an even sample: counting
+        # every bigram of 100,000 documents before pruning rare ones costs gigabytes, and a
+        # 20,000-document sample keeps every term that matters for ranking. tfidf_matrix gives
+        # scikit-learn's matrix exactly, tokenizing each document once.
+        step = int(np.ceil(n / VOCABULARY_SAMPLE)) if n > VOCABULARY_SAMPLE else 1
+        vocabulary, idf, X = tfidf_matrix.fit_transform(
+            texts, tuple(params["ngram_range"]), params["min_df"], params["max_df"], sample_step=step
+        )
+        vectorizer.vocabulary_ = vocabulary
+        vectorizer.idf_ = idf
     except ValueError:  # empty vocabulary: every document is empty or stop words only
         vectorizer = make_vectorizer(ngram_range=(1, 1), min_df=1, max_df=1.0)
         X = vectorizer.fit_transform([t or "empty" for t in texts])

@@ -98,6 +98,11 @@ def _chunk_tokens(chunk: str) -> tuple[str, ...]:
     return tuple(t for t in _TOKEN.findall(text) if t not in _STOP)
 
 
+# The analyzer's own pieces, for tfidf_matrix (which must tokenize exactly as `analyze` does).
+CHUNK = _CHUNK
+chunk_tokens = _chunk_tokens
+
+
 def analyze(text: str, ngram_range: tuple[int, int] = (1, 2)) -> list[str]:
     """Tokens and word n-grams of incident text, as the vectorizer sees them.
 
