@@ -28,7 +28,7 @@ cols[4].metric("Incidents with no action items", int(totals.incidents_without_it
 
 by = st.segmented_control("Completion per", COMPLETION_GROUPS, default="quarter", required=True, key="ai_by",
                           format_func=lambda g: {"quarter": "quarter of incident", "kind": "type"}.get(g, g)) or "quarter"
-ui.show_chart(charts.completion(data.load("action_completion", filters=f, by=by), by=by), "No action items for these incidents.")
+ui.chart(charts.completion, data.load("action_completion", filters=f, by=by), by=by, empty="No action items for these incidents.")
 
 st.header("Overdue")
 overdue = data.load("overdue_items", filters=f, viewer=viewer, today=today)
@@ -38,7 +38,7 @@ item_cols = {"link": ui.link_column("Incident"), "incident": st.column_config.Te
 if overdue.empty:
     st.success("No open action item is past its due date.")
 else:
-    ui.show_chart(charts.overdue_age(overdue), "")
+    ui.chart(charts.overdue_age, overdue, empty="")
     ui.table(ui.with_links(overdue)[["link", "days_overdue", "due_date", "owner", "item", "priority", "incident"]], hide_index=True, column_config=item_cols)
 
 st.header("Open items with no owner or no due date")

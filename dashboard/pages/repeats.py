@@ -13,8 +13,8 @@ if groups.empty:
     st.stop()
 
 top = groups.head(15).assign(repeat=lambda g: g["name"] + " · " + g["service"])
-ui.show_chart(charts.ranked_bars(top, category="repeat", value="repeats", title="Most repeated failure mode and service pairs",
-                                 category_title="Failure mode · service", value_title="Repeat incidents (count)"), "No repeats.")
+ui.chart(charts.ranked_bars, top, category="repeat", value="repeats", title="Most repeated failure mode and service pairs",
+         category_title="Failure mode · service", value_title="Repeat incidents (count)", empty="No repeats.")
 ui.table(
     groups[["name", "service", "repeats", "incidents", "pattern", "first_date", "last_date", "min_days_between"]], hide_index=True,
     column_config={"name": "Failure mode", "service": "Service", "repeats": "Repeats", "incidents": "Incidents in chain",

@@ -22,7 +22,7 @@ ui.table(
                    "recurred_after_fix": st.column_config.NumberColumn("Recurred after fix", help="Came back on a service after every action item of an earlier incident of the mode there was done"),
                    "quarters_active": "Quarters active"},
 )
-ui.show_chart(charts.mode_heatmap(data.load("failure_mode_quarters", filters=f)), "No dated incidents to place in quarters.")
+ui.chart(charts.mode_heatmap, data.load("failure_mode_quarters", filters=f), empty="No dated incidents to place in quarters.")
 
 st.header("Inside a failure mode")
 names = dict(zip(modes["mode"], modes["name"] + " (" + modes["incidents"].astype(str) + ")"))

@@ -14,7 +14,7 @@ by_group = data.load("incidents_by_dimension", filters=f, dimension=dimension)
 if by_group.empty:
     ui.nothing_matches(f, "dated incidents" if dimension != "failure mode" else "dated incidents with a failure mode")
 else:
-    ui.show_chart(charts.incidents_by_group(by_group, dimension=dimension, today=today), "Nothing to chart.")
+    ui.chart(charts.incidents_by_group, by_group, dimension=dimension, today=today, empty="Nothing to chart.")
     notes = {"service": "An incident touching several services counts once for each; “other services” counts each incident once.",
              "theme": "An incident with several themes counts once for each; “other themes” counts each incident once."}
     if dimension == "team" and set(by_group["group"]) == {"(no team)"}:
@@ -32,10 +32,8 @@ st.caption(
 points = data.load("durations", filters=f, per_quarter=charts.MAX_DOTS)
 summary = data.load("duration_summary", filters=f)
 for metric in ("Time to detect", "Time to resolve"):
-    ui.show_chart(
-        charts.duration_distribution(points, summary, metric=metric, min_sample=MIN_SAMPLE),
-        f"No incident in view has both a start time and a {'detection' if 'detect' in metric else 'resolution'} time.",
-    )
+    ui.chart(charts.duration_distribution, points, summary, metric=metric, min_sample=MIN_SAMPLE,
+             empty=f"No incident in view has both a start time and a {'detection' if 'detect' in metric else 'resolution'} time.")
 if not summary.empty:
     table = summary.assign(median=summary["median"].map(ui.hours), p90=summary["p90"].map(ui.hours), n=summary["n"].astype(str))
     wide = table.pivot(index="quarter", columns="metric", values=["median", "p90", "n"])
