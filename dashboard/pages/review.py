@@ -57,7 +57,7 @@ if st.query_params.get("quarter") != quarter:
 # The as-of date decides overdue items and whether the quarter is over: HINDSIGHT_TODAY when set.
 today = data.today()
 identity = data.require_db()
-viewer = auth.current_viewer()
+viewer = data.cache_viewer(auth.current_viewer())  # keyed by what it may read
 review = _review(identity, quarter, viewer, today)
 
 cur, prev = review.current, review.previous
