@@ -9,11 +9,16 @@ from pipelines.read import DIMENSIONS, MIN_SAMPLE
 st.title("Trends")
 f, today = filters.current(), data.today()
 
-dimension = st.segmented_control("Break incidents down by", DIMENSIONS, default="team", key="trend_dimension", required=True) or "team"
-by_group = data.load("incidents_by_dimension", filters=f, dimension=dimension)
-if by_group.empty:
-    ui.nothing_matches(f, "dated incidents" if dimension != "failure mode" else "dated incidents with a failure mode")
-else:
+
+
+# A fragment: switching the breakdown reruns this chart only, not the duration charts below.
+@st.fragment
+def breakdown() -> None:
+    dimension = st.segmented_control("Break incidents down by", DIMENSIONS, default="team", key="trend_dimension", required=True) or "team"
+    by_group = data.load("incidents_by_dimension", filters=f, dimension=dimension)
+    if by_group.empty:
+        ui.nothing_matches(f, "dated incidents" if dimension != "failure mode" else "dated incidents with a failure mode")
+        return
     ui.chart(charts.incidents_by_group, by_group, dimension=dimension, today=today, empty="Nothing to chart.")
     notes = {"service": "An incident touching several services counts once for each; “other services” counts each incident once.",
              "theme": "An incident with several themes counts once for each; “other themes” counts each incident once."}
@@ -22,6 +27,9 @@ else:
     partial = str(Quarter.of(today)) in set(by_group["quarter"])
     st.caption(" ".join(x for x in (notes.get(dimension), "The shaded quarter is still in progress, so its counts are partial."
                                     if partial else None) if x))
+
+
+breakdown()
 
 st.header("How long incidents take")
 st.caption(
