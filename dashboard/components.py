@@ -42,8 +42,13 @@ def show_chart(chart: alt.TopLevelMixin | None, empty_message: str) -> None:
 def _digest(*parts: object) -> str:
     """A content key for chart inputs. Pickle, not Streamlit's hasher: it copes with list cells
     (services, evidence) that pandas' hash_pandas_object rejects, and is cheap for the small
-    aggregates charts are drawn from."""
-    return hashlib.blake2b(pickle.dumps(parts, protocol=pickle.HIGHEST_PROTOCOL), digest_size=16).hexdigest()
+    aggregates charts are drawn from. Each part is pickled on its own: pickled together, objects
+    shared between parts (the same string in two frames) become back-references, and the bytes
+    would depend on which objects happen to be shared, not on the content."""
+    h = hashlib.blake2b(digest_size=16)
+    for part in parts:
+        h.update(pickle.dumps(part, protocol=pickle.HIGHEST_PROTOCOL))
+    return h.hexdigest()
 
 
 # The default Altair theme's config, which st.altair_chart switches off; a spec made with
@@ -77,7 +82,7 @@ def chart(builder: Callable[..., alt.TopLevelMixin | None], *frames: pd.DataFram
     name = builder.__name__
     if getattr(charts, name, None) is not builder:
         raise ValueError(f"{name} is not a chart builder of dashboard.charts")
-    found = _chart_spec(_digest(name, frames, sorted(kwargs.items())), name, frames, kwargs)
+    found = _chart_spec(_digest(name, *frames, *sorted(kwargs.items())), name, frames, kwargs)
     if found is None:
         st.info(empty)
         return
