@@ -11,6 +11,7 @@ is not shared across threads.
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import threading
 from collections.abc import Callable
@@ -194,6 +195,10 @@ _prewarm_started = threading.Event()
 def _import_search_stack() -> None:
     with contextlib.suppress(Exception):  # best effort: the related page imports it anyway
         import pipelines.read.related  # noqa: F401
+    # Everything imported so far lives as long as the process: move it out of the garbage
+    # collector's sight, so its occasional full collections walk only what renders create
+    # (the server does not force one after every run: .streamlit/config.toml).
+    gc.freeze()
 
 
 def prewarm_search() -> None:
