@@ -10,6 +10,7 @@ from urllib.parse import quote
 import altair as alt
 import pandas as pd
 import streamlit as st
+from streamlit import dataframe_util
 
 from dashboard import charts, render
 from dashboard import filters as filter_bar
@@ -70,6 +71,11 @@ def _chart_spec(key: str, builder: str, _frames: tuple, _kwargs: dict) -> tuple[
         config.pop("view")
         if not config:
             spec.pop("config")
+    # The data as Arrow bytes, made once: st.vega_lite_chart passes bytes through and would
+    # otherwise turn every dataset's records into a DataFrame and then Arrow on every render.
+    # Streamlit's own converter, so the bytes are exactly what it would have sent.
+    spec["datasets"] = {name: rows if isinstance(rows, bytes) else dataframe_util.convert_anything_to_arrow_bytes(rows)
+                        for name, rows in spec.get("datasets", {}).items()}
     height = getattr(chart, "height", None)
     return spec, height if isinstance(height, int) else None
 

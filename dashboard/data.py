@@ -11,6 +11,7 @@ is not shared across threads.
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 import os
 import threading
@@ -56,13 +57,20 @@ def db_path() -> Path:
     return Path(os.environ.get(DB_ENV) or DEFAULT_DB)
 
 
+@functools.lru_cache(maxsize=8)
+def _absolute(path: Path) -> str:
+    # Resolved once per configured path: it is asked for on every query of every render, and
+    # the identity that decides freshness is the inode and mtime, stat-ed each time.
+    return str(path.resolve())
+
+
 def db_identity() -> DbIdentity | None:
     path = db_path()
     try:
         st_ = path.stat()
     except OSError:
         return None
-    return DbIdentity(str(path.resolve()), st_.st_ino, st_.st_mtime_ns)
+    return DbIdentity(_absolute(path), st_.st_ino, st_.st_mtime_ns)
 
 
 def _close(con: duckdb.DuckDBPyConnection) -> None:
