@@ -85,8 +85,10 @@ def quarter_axis(starts: pd.Series) -> alt.Axis:
     return alt.Axis(format="%Y", tickCount={"interval": "year", "step": step}, labelAngle=0, grid=False)
 
 
-def _utc(day: date) -> alt.DateTime:
-    return alt.DateTime(year=day.year, month=day.month, date=day.day, utc=True)
+def _utc(day: date) -> dict[str, object]:
+    """A Vega-Lite DateTime at midnight UTC: the dict alt.DateTime serialises to, built directly
+    (a chart places dozens of ticks, and each Altair object costs a schema lookup)."""
+    return {"year": day.year, "month": day.month, "date": day.day, "utc": True}
 
 
 def _x_quarter(field: str, quarters: pd.Series, title: str = "Quarter") -> alt.X:

@@ -40,15 +40,24 @@ def show_chart(chart: alt.TopLevelMixin | None, empty_message: str) -> None:
         st.altair_chart(chart, width="stretch")
 
 
+def _canonical(part: object) -> bytes:
+    """Bytes that depend only on a chart input's content. Pickle alone is not enough: a frame
+    fresh from DuckDB and the same frame read back from the cache pickle differently (pickle
+    records which objects are shared), so the first hit would miss."""
+    if isinstance(part, pd.DataFrame):
+        head = repr((list(part.columns), [str(t) for t in part.dtypes])).encode()
+        try:
+            return head + pd.util.hash_pandas_object(part, index=True).to_numpy().tobytes()
+        except TypeError:  # list cells (services, evidence): their repr is canonical
+            return head + repr([part[c].tolist() for c in part.columns]).encode()
+    return pickle.dumps(part, protocol=pickle.HIGHEST_PROTOCOL)
+
+
 def _digest(*parts: object) -> str:
-    """A content key for chart inputs. Pickle, not Streamlit's hasher: it copes with list cells
-    (services, evidence) that pandas' hash_pandas_object rejects, and is cheap for the small
-    aggregates charts are drawn from. Each part is pickled on its own: pickled together, objects
-    shared between parts (the same string in two frames) become back-references, and the bytes
-    would depend on which objects happen to be shared, not on the content."""
+    """A content key for chart inputs (Streamlit's own hasher rejects frames with list cells)."""
     h = hashlib.blake2b(digest_size=16)
     for part in parts:
-        h.update(pickle.dumps(part, protocol=pickle.HIGHEST_PROTOCOL))
+        h.update(_canonical(part))
     return h.hexdigest()
 
 
