@@ -85,16 +85,22 @@ def quarter_axis(starts: pd.Series) -> alt.Axis:
     return alt.Axis(format="%Y", tickCount={"interval": "year", "step": step}, labelAngle=0, grid=False)
 
 
-def _utc(day: date) -> alt.DateTime:
-    return alt.DateTime(year=day.year, month=day.month, date=day.day, utc=True)
+def _utc(day: date) -> dict[str, object]:
+    """A Vega-Lite DateTime at midnight UTC: the dict alt.DateTime serialises to, built directly
+    (a chart places dozens of ticks, and each Altair object costs a schema lookup)."""
+    return {"year": day.year, "month": day.month, "date": day.day, "utc": True}
+
+
+def _quarter_axis_and_scale(quarters: pd.Series) -> tuple[alt.Axis, alt.Scale]:
+    qs = sorted({_quarter_of(v) for v in quarters})
+    return quarter_axis(quarters), alt.Scale(type="utc", domain=[_utc(qs[0].start), _utc(qs[-1].end)])
 
 
 def _x_quarter(field: str, quarters: pd.Series, title: str = "Quarter") -> alt.X:
     """x on a UTC time scale from the first quarter's start to the last one's end, so the first
     quarter gets its tick and label and bars inset within their quarter never fall off an edge."""
-    qs = sorted({_quarter_of(v) for v in quarters})
-    return alt.X(f"{field}:T", title=title, axis=quarter_axis(quarters),
-                 scale=alt.Scale(type="utc", domain=[_utc(qs[0].start), _utc(qs[-1].end)]))
+    axis, scale = _quarter_axis_and_scale(quarters)
+    return alt.X(f"{field}:T", title=title, axis=axis, scale=scale)
 
 
 def stack(df: pd.DataFrame, *, by: str, value: str, order: list[str], layer: str) -> pd.DataFrame:
@@ -304,8 +310,10 @@ def duration_distribution(points: pd.DataFrame, summary: pd.DataFrame, *, metric
         box_hi=box_hi,
         enough=summ["n"] >= min_sample,
     )
+    x_axis, x_scale = _quarter_axis_and_scale(summ["quarter"])  # built once: five layers use it
+
     def x(field: str) -> alt.X:  # one x definition for every layer, so they share one axis
-        return _x_quarter(field, summ["quarter"])
+        return alt.X(f"{field}:T", title="Quarter", axis=x_axis, scale=x_scale)
 
     y_title = f"{metric} (log scale: min, h, d)"
     scale = alt.Scale(type="log")

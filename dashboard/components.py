@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import hashlib
+import pickle
+from collections.abc import Callable
 from urllib.parse import quote
 
 import altair as alt
 import pandas as pd
 import streamlit as st
+from streamlit import dataframe_util
 
+from dashboard import charts, render
 from dashboard import filters as filter_bar
-from dashboard import render
 from dashboard.charts import human_hours
 from pipelines.read import SOURCED_FIELD_LABELS, Filters
 
@@ -23,6 +27,7 @@ CHART_FRAME = 90
 
 
 def show_chart(chart: alt.TopLevelMixin | None, empty_message: str) -> None:
+    """Draw an Altair chart built on this run (validated and serialised on every call: prefer chart())."""
     if chart is None:
         st.info(empty_message)
         return
@@ -33,6 +38,76 @@ def show_chart(chart: alt.TopLevelMixin | None, empty_message: str) -> None:
         st.altair_chart(chart, width="stretch", height=plot_height + CHART_FRAME)
     else:
         st.altair_chart(chart, width="stretch")
+
+
+def _canonical(part: object) -> bytes:
+    """Bytes that depend only on a chart input's content. Pickle alone is not enough: a frame
+    fresh from DuckDB and the same frame read back from the cache pickle differently (pickle
+    records which objects are shared), so the first hit would miss."""
+    if isinstance(part, pd.DataFrame):
+        head = repr((list(part.columns), [str(t) for t in part.dtypes])).encode()
+        try:
+            return head + pd.util.hash_pandas_object(part, index=True).to_numpy().tobytes()
+        except TypeError:  # list cells (services, evidence): their repr is canonical
+            return head + repr([part[c].tolist() for c in part.columns]).encode()
+    return pickle.dumps(part, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _digest(*parts: object) -> str:
+    """A content key for chart inputs (Streamlit's own hasher rejects frames with list cells)."""
+    h = hashlib.blake2b(digest_size=16)
+    for part in parts:
+        h.update(_canonical(part))
+    return h.hexdigest()
+
+
+# The default Altair theme's config, which st.altair_chart switches off; a spec made with
+# to_dict() carries it, and it would fix every chart at 300 x 300 pixels.
+_DEFAULT_THEME_VIEW = {"continuousWidth": 300, "continuousHeight": 300}
+
+
+@st.cache_data(max_entries=512, show_spinner=False)
+def _chart_spec(key: str, builder: str, _frames: tuple, _kwargs: dict) -> tuple[dict, int | None] | None:
+    # Keyed by `key` (the content of the frames and options) alone: the same data gives the same
+    # chart whoever asks, and different data (another database, other filters, another viewer's
+    # rows) gives another key, so no viewer can be served a chart of rows they may not read.
+    chart = getattr(charts, builder)(*_frames, **_kwargs)
+    if chart is None:
+        return None
+    # Not validated here: validation is about half of building a chart, and every builder's spec
+    # is validated against the Vega-Lite schema by tests/dashboard/test_charts.py (to_dict()).
+    spec = chart.to_dict(validate=False)
+    config = spec.get("config", {})
+    if config.get("view") == _DEFAULT_THEME_VIEW:
+        config.pop("view")
+        if not config:
+            spec.pop("config")
+    # The data as Arrow bytes, made once: st.vega_lite_chart passes bytes through and would
+    # otherwise turn every dataset's records into a DataFrame and then Arrow on every render.
+    # Streamlit's own converter, so the bytes are exactly what it would have sent.
+    spec["datasets"] = {name: rows if isinstance(rows, bytes) else dataframe_util.convert_anything_to_arrow_bytes(rows)
+                        for name, rows in spec.get("datasets", {}).items()}
+    height = getattr(chart, "height", None)
+    return spec, height if isinstance(height, int) else None
+
+
+def chart(builder: Callable[..., alt.TopLevelMixin | None], *frames: pd.DataFrame, empty: str, **kwargs: object) -> None:
+    """Draw `builder(*frames, **kwargs)` (a dashboard.charts function) or `empty` when it has
+    nothing to draw. The Vega-Lite spec is cached across sessions by content, so a rerun or
+    another viewer with the same data skips building, validating and serialising the chart
+    (Altair's to_dict also holds a process-wide lock that serialises renders)."""
+    name = builder.__name__
+    if getattr(charts, name, None) is not builder:
+        raise ValueError(f"{name} is not a chart builder of dashboard.charts")
+    found = _chart_spec(_digest(name, *frames, *sorted(kwargs.items())), name, frames, kwargs)
+    if found is None:
+        st.info(empty)
+        return
+    spec, plot_height = found
+    if plot_height is not None:
+        st.vega_lite_chart(spec, width="stretch", height=plot_height + CHART_FRAME)
+    else:
+        st.vega_lite_chart(spec, width="stretch")
 
 
 # What an empty cell shows. Streamlit's default is a grey "None", which reads as a value

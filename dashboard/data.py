@@ -11,10 +11,12 @@ is not shared across threads.
 from __future__ import annotations
 
 import contextlib
+import functools
+import gc
 import os
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import TypeVar
@@ -25,6 +27,7 @@ import streamlit as st
 
 from pipelines import read
 from pipelines.quarters import Quarter, Span
+from pipelines.read.access import Viewer
 from pipelines.read.connection import DatabaseProblem, new_cursor, open_database
 
 T = TypeVar("T")
@@ -54,13 +57,20 @@ def db_path() -> Path:
     return Path(os.environ.get(DB_ENV) or DEFAULT_DB)
 
 
+@functools.lru_cache(maxsize=8)
+def _absolute(path: Path) -> str:
+    # Resolved once per configured path: it is asked for on every query of every render, and
+    # the identity that decides freshness is the inode and mtime, stat-ed each time.
+    return str(path.resolve())
+
+
 def db_identity() -> DbIdentity | None:
     path = db_path()
     try:
         st_ = path.stat()
     except OSError:
         return None
-    return DbIdentity(str(path.resolve()), st_.st_ino, st_.st_mtime_ns)
+    return DbIdentity(_absolute(path), st_.st_ino, st_.st_mtime_ns)
 
 
 def _close(con: duckdb.DuckDBPyConnection) -> None:
@@ -129,16 +139,50 @@ def cursor() -> duckdb.DuckDBPyConnection:
     return _cursor(require_db())
 
 
-@st.cache_data(max_entries=256, ttl="1h", show_spinner=False)  # bounded: results of old builds age out
+# --------------------------------------------------------------------------- cache keys
+#
+# Results are cached process-wide, shared by every session: two people with the same filters
+# pay one query. What may differ between two viewers is only what their principals unlock, so a
+# query that takes a viewer is keyed by the viewer's principals (groups and email, normalised),
+# never shared with someone whose principals differ; a query that takes no viewer returns the
+# same (aggregate, restricted-safe) answer to everybody. Filters are keyed as a set per field:
+# the order values were picked in does not change an answer.
+
+
+def cache_viewer(viewer: Viewer) -> Viewer:
+    """The viewer as a cache key: only what decides visibility (Viewer.principals), sorted."""
+    return Viewer(groups=tuple(sorted(set(viewer.principals))))
+
+
+def cache_filters(filters: read.Filters) -> read.Filters:
+    return replace(
+        filters,
+        teams=tuple(sorted(set(filters.teams))),
+        services=tuple(sorted(set(filters.services))),
+        severities=tuple(sorted(set(filters.severities))),
+        themes=tuple(sorted(set(filters.themes))),
+    )
+
+
+def _cache_key(value: object) -> object:
+    if isinstance(value, Viewer):
+        return cache_viewer(value)
+    if isinstance(value, read.Filters):
+        return cache_filters(value)
+    return value
+
+
+@st.cache_data(max_entries=512, ttl="1h", show_spinner=False)  # bounded: results of old builds age out
 def _load(identity: DbIdentity, name: str, params: dict[str, object]) -> pd.DataFrame:
     return _with_cursor(identity, lambda con: read.QUERIES[name](con, **params))
 
 
 def load(name: str, **params: object) -> pd.DataFrame:
-    """Run the read query `name` (pipelines.read.QUERIES) on a cursor, cached per database identity and params."""
+    """Run the read query `name` (pipelines.read.QUERIES) on a cursor, cached across sessions per
+    database identity, normalised params and (for queries that take one) the viewer's principals."""
     if name not in read.QUERIES:  # only named queries run: a stray string never reaches a lookup
         raise KeyError(f"no read query named {name!r}")
-    return _load(require_db(), name, params)
+    return _load(require_db(), name, {k: _cache_key(v) for k, v in sorted(params.items())})
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -148,7 +192,7 @@ def _reference_period(identity: DbIdentity, filters: read.Filters, as_of: date):
 
 def reference_period(filters: read.Filters) -> Quarter | Span | None:
     """The period the overview's KPIs describe (pipelines.read.overview.reference_period), as of today()."""
-    return _reference_period(require_db(), filters, today())
+    return _reference_period(require_db(), cache_filters(filters), today())
 
 
 # --------------------------------------------------------------------------- related search
@@ -159,6 +203,10 @@ _prewarm_started = threading.Event()
 def _import_search_stack() -> None:
     with contextlib.suppress(Exception):  # best effort: the related page imports it anyway
         import pipelines.read.related  # noqa: F401
+    # Everything imported so far lives as long as the process: move it out of the garbage
+    # collector's sight, so its occasional full collections walk only what renders create
+    # (the server does not force one after every run: .streamlit/config.toml).
+    gc.freeze()
 
 
 def prewarm_search() -> None:
@@ -202,4 +250,4 @@ def _search(identity: DbIdentity, text: str | None, incident_id: str | None, k: 
 
 def search_related(viewer, *, text: str | None = None, incident_id: str | None = None, k: int = 10) -> pd.DataFrame:
     """Ranked similar incidents the viewer may read (pipelines.read.related.COLUMNS)."""
-    return _search(require_db(), text, incident_id, k, viewer)
+    return _search(require_db(), text, incident_id, k, cache_viewer(viewer))

@@ -195,10 +195,16 @@ def _write_url(filters: Filters, default: tuple[date, date] | None) -> None:
             del st.query_params[key]
 
 
+@st.cache_data(max_entries=4, show_spinner=False)
+def _all_options(identity: data.DbIdentity) -> dict[str, dict[object, str]]:
+    # One per database, shared by every session: the filter bar runs on every page.
+    opts = data.load("filter_options")
+    return {kind: _options(opts, kind) for kind in ("team", "service", "severity", "theme")}
+
+
 def filter_bar() -> Filters:
     """Render the sidebar filters and return the current selection (also kept for `current()`)."""
-    opts = data.load("filter_options")
-    options = {kind: _options(opts, kind) for kind in ("team", "service", "severity", "theme")}
+    options = _all_options(data.require_db())
     dates = _bounds()
     bounds = dates[0] if dates else None
     if not st.session_state.get(_INIT):

@@ -27,9 +27,18 @@ cols[2].metric("Overdue", int(totals.overdue))
 cols[3].metric("Open without owner or due date", int(totals.no_owner_or_due), help=f"{int(totals.no_owner)} without owner, {int(totals.no_due)} without due date")
 cols[4].metric("Incidents with no action items", int(totals.incidents_without_items), help=f"of {int(totals.incidents)} incidents")
 
-by = st.segmented_control("Completion per", COMPLETION_GROUPS, default="quarter", required=True, key="ai_by",
-                          format_func=lambda g: {"quarter": "quarter of incident", "kind": "type"}.get(g, g)) or "quarter"
-ui.show_chart(charts.completion(data.load("action_completion", filters=f, by=by), by=by), "No action items for these incidents.")
+
+
+# A fragment: switching the grouping reruns this chart only, not the tables below.
+@st.fragment
+def completion() -> None:
+    by = st.segmented_control("Completion per", COMPLETION_GROUPS, default="quarter", required=True, key="ai_by",
+                              format_func=lambda g: {"quarter": "quarter of incident", "kind": "type"}.get(g, g)) or "quarter"
+    ui.chart(charts.completion, data.load("action_completion", filters=f, by=by), by=by, empty="No action items for these incidents.")
+
+
+completion()
+
 
 st.header("Overdue")
 overdue = data.load("overdue_items", filters=f, viewer=viewer, today=today)
@@ -39,7 +48,7 @@ item_cols = {"link": ui.link_column("Incident"), "incident": st.column_config.Te
 if overdue.empty:
     st.success("No open action item is past its due date.")
 else:
-    ui.show_chart(charts.overdue_age(overdue), "")
+    ui.chart(charts.overdue_age, overdue, empty="")
     ui.table(ui.with_links(overdue)[["link", "days_overdue", "due_date", "owner", "item", "priority", "incident"]], hide_index=True, column_config=item_cols)
 
 st.header("Open items with no owner or no due date")

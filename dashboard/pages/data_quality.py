@@ -22,7 +22,7 @@ st.header("Where the figures come from")
 st.caption("Stated: the write-up gives the value (front matter, a metadata table, a label, the title, an export's field). "
            "Inferred: Hindsight worked it out (times from the timeline, services from the prose, a team from the catalog "
            "or from what other write-ups say). Hover a bar for the sources.")
-ui.show_chart(charts.field_provenance(data.load("field_provenance", filters=f)), "No incidents in view.")
+ui.chart(charts.field_provenance, data.load("field_provenance", filters=f), empty="No incidents in view.")
 durations = data.load("duration_provenance", filters=f)
 n, inferred = (int(durations["durations"].iloc[0]), int(durations["inferred"].iloc[0])) if not durations.empty else (0, 0)
 if n:
@@ -76,6 +76,6 @@ else:
                                 "missing": st.column_config.TextColumn("Missing", width="large")})
 
 st.header("Quality over time")
-ui.show_chart(charts.completeness_by_quarter(data.load("completeness_scores", filters=f), complete_at=COMPLETE_AT),
-              "No completeness scores for these incidents (the linter fills them during the build).")
-ui.show_chart(charts.lint_rules(data.load("lint_rule_counts", filters=f)), "No quality findings for these incidents.")
+ui.chart(charts.completeness_by_quarter, data.load("completeness_scores", filters=f), complete_at=COMPLETE_AT,
+         empty="No completeness scores for these incidents (the linter fills them during the build).")
+ui.chart(charts.lint_rules, data.load("lint_rule_counts", filters=f), empty="No quality findings for these incidents.")

@@ -38,7 +38,7 @@ if d.summary and "summary" not in set(sections["kind"]):
 
 tab_pm, tab_actions, tab_related, tab_quality = st.tabs(["Postmortem", "Action items", "Failure modes & related", "Quality"])
 with tab_pm:
-    ui.show_chart(charts.timeline(data.load("incident_timeline", viewer=viewer, incident_id=incident_id)), "No timeline events with a known time.")
+    ui.chart(charts.timeline, data.load("incident_timeline", viewer=viewer, incident_id=incident_id), empty="No timeline events with a known time.")
     for s in sections.itertuples(index=False):
         st.subheader(render.safe_inline(s.heading or s.kind.replace("_", " ").capitalize()))
         st.markdown(render.safe_markdown(s.body))

@@ -13,8 +13,8 @@ if groups.empty:
     st.stop()
 
 top = groups.head(15).assign(repeat=lambda g: g["name"] + " · " + g["service"])
-ui.show_chart(charts.ranked_bars(top, category="repeat", value="repeats", title="Most repeated failure mode and service pairs",
-                                 category_title="Failure mode · service", value_title="Repeat incidents (count)"), "No repeats.")
+ui.chart(charts.ranked_bars, top, category="repeat", value="repeats", title="Most repeated failure mode and service pairs",
+         category_title="Failure mode · service", value_title="Repeat incidents (count)", empty="No repeats.")
 ui.table(
     groups[["name", "service", "repeats", "incidents", "pattern", "first_date", "last_date", "min_days_between"]], hide_index=True,
     column_config={"name": "Failure mode", "service": "Service", "repeats": "Repeats", "incidents": "Incidents in chain",
@@ -34,12 +34,21 @@ else:
                  column_config={"name": "Failure mode", "recurrences": "Recurrences", "services": "Services", "last_recurrence": ui.date_column("Latest recurrence")})
 
 st.header("Chain")
-keys = list(zip(groups["mode"], groups["service"]))
-labels = dict(zip(keys, groups["name"] + " · " + groups["service"] + " (" + groups["repeats"].astype(str) + " repeats)"))
-choice = st.selectbox("Repeat", keys, format_func=lambda k: labels[k], key="repeat_chain")
-if choice is not None:
-    chain = data.load("repeat_chain", viewer=viewer, mode=str(choice[0]), service=str(choice[1]))
-    ui.table(ui.with_links(chain)[["link", "incident_date", "title", "severity", "days_since_previous", "action_items", "action_items_done"]],
-                 hide_index=True,
-                 column_config={"link": ui.link_column("Incident"), "incident_date": ui.date_column(), "title": "Title", "severity": "Severity",
-                                "days_since_previous": "Days since previous", "action_items": "Action items", "action_items_done": "Done"})
+
+
+# A fragment: picking another chain reruns this table only.
+@st.fragment
+def chain() -> None:
+    keys = list(zip(groups["mode"], groups["service"]))
+    labels = dict(zip(keys, groups["name"] + " · " + groups["service"] + " (" + groups["repeats"].astype(str) + " repeats)"))
+    choice = st.selectbox("Repeat", keys, format_func=lambda k: labels[k], key="repeat_chain")
+    if choice is None:
+        return
+    rows = data.load("repeat_chain", viewer=viewer, mode=str(choice[0]), service=str(choice[1]))
+    ui.table(ui.with_links(rows)[["link", "incident_date", "title", "severity", "days_since_previous", "action_items", "action_items_done"]],
+             hide_index=True,
+             column_config={"link": ui.link_column("Incident"), "incident_date": ui.date_column(), "title": "Title", "severity": "Severity",
+                            "days_since_previous": "Days since previous", "action_items": "Action items", "action_items_done": "Done"})
+
+
+chain()

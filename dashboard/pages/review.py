@@ -57,7 +57,7 @@ if st.query_params.get("quarter") != quarter:
 # The as-of date decides overdue items and whether the quarter is over: HINDSIGHT_TODAY when set.
 today = data.today()
 identity = data.require_db()
-viewer = auth.current_viewer()
+viewer = data.cache_viewer(auth.current_viewer())  # keyed by what it may read
 review = _review(identity, quarter, viewer, today)
 
 cur, prev = review.current, review.previous
@@ -101,13 +101,21 @@ for i, section in enumerate(sections):
 
 st.subheader("Download")
 st.caption("Downloads never include restricted incidents, whoever is signed in, so they can be forwarded.")
-redact = st.toggle("Redact emails, IP addresses, owner names and hostnames", key="hs_review_redact")
-shared = _review(identity, quarter, ANONYMOUS, today)
-if redact:
-    shared = report.redact_review(shared, Redactor(data.load("review_owner_names")["owner"].tolist()))
-left, right = st.columns(2)
-left.download_button("Markdown", data=report.render_markdown(shared), file_name=f"review-{quarter}.md",
-                     mime="text/markdown", on_click="ignore", icon=":material/description:")
-# The HTML export renders charts to SVG (about a second), so it is built only when clicked.
-right.download_button("Standalone HTML", data=lambda: report.render_html(shared), file_name=f"review-{quarter}.html",
-                      mime="text/html", on_click="ignore", icon=":material/code:")
+
+
+# A fragment: the redaction toggle rebuilds the downloads only, not the review above.
+@st.fragment
+def downloads() -> None:
+    redact = st.toggle("Redact emails, IP addresses, owner names and hostnames", key="hs_review_redact")
+    shared = _review(identity, quarter, ANONYMOUS, today)
+    if redact:
+        shared = report.redact_review(shared, Redactor(data.load("review_owner_names")["owner"].tolist()))
+    left, right = st.columns(2)
+    left.download_button("Markdown", data=report.render_markdown(shared), file_name=f"review-{quarter}.md",
+                         mime="text/markdown", on_click="ignore", icon=":material/description:")
+    # The HTML export renders charts to SVG (about a second), so it is built only when clicked.
+    right.download_button("Standalone HTML", data=lambda: report.render_html(shared), file_name=f"review-{quarter}.html",
+                          mime="text/html", on_click="ignore", icon=":material/code:")
+
+
+downloads()

@@ -12,12 +12,17 @@ f, today = filters.current(), data.today()
 # Many real corpora name no team at all: then the breakdown opens on services, not one "(no team)" line.
 has_teams = (data.load("filter_options")["kind"] == "team").any()
 first = "team" if has_teams else "service"
-dimension = st.segmented_control("Break incidents down by", DIMENSIONS, default=first, key="trend_dimension", required=True) or first
-by_group = data.load("incidents_by_dimension", filters=f, dimension=dimension)
-if by_group.empty:
-    ui.nothing_matches(f, "dated incidents" if dimension != "failure mode" else "dated incidents with a failure mode")
-else:
-    ui.show_chart(charts.incidents_by_group(by_group, dimension=dimension, today=today), "Nothing to chart.")
+
+
+# A fragment: switching the breakdown reruns this chart only, not the duration charts below.
+@st.fragment
+def breakdown() -> None:
+    dimension = st.segmented_control("Break incidents down by", DIMENSIONS, default=first, key="trend_dimension", required=True) or first
+    by_group = data.load("incidents_by_dimension", filters=f, dimension=dimension)
+    if by_group.empty:
+        ui.nothing_matches(f, "dated incidents" if dimension != "failure mode" else "dated incidents with a failure mode")
+        return
+    ui.chart(charts.incidents_by_group, by_group, dimension=dimension, today=today, empty="Nothing to chart.")
     notes = {"service": "An incident touching several services counts once for each; “other services” counts each incident once.",
              "failure mode": "An incident with several failure modes counts once for each; “other failure modes” counts each incident once."}
     if dimension == "team" and set(by_group["group"]) == {"(no team)"}:
@@ -25,6 +30,9 @@ else:
     partial = str(Quarter.of(today)) in set(by_group["quarter"])
     st.caption(" ".join(x for x in (notes.get(dimension), "The shaded quarter is still in progress, so its counts are partial."
                                     if partial else None) if x))
+
+
+breakdown()
 
 st.header("How long incidents take")
 st.caption(
@@ -35,10 +43,8 @@ st.caption(
 points = data.load("durations", filters=f, per_quarter=charts.MAX_DOTS)
 summary = data.load("duration_summary", filters=f)
 for metric in ("Time to detect", "Time to resolve"):
-    ui.show_chart(
-        charts.duration_distribution(points, summary, metric=metric, min_sample=MIN_SAMPLE),
-        f"No incident in view has both a start time and a {'detection' if 'detect' in metric else 'resolution'} time.",
-    )
+    ui.chart(charts.duration_distribution, points, summary, metric=metric, min_sample=MIN_SAMPLE,
+             empty=f"No incident in view has both a start time and a {'detection' if 'detect' in metric else 'resolution'} time.")
 if not summary.empty:
     table = summary.assign(median=summary["median"].map(ui.hours), p90=summary["p90"].map(ui.hours), n=summary["n"].astype(str))
     wide = table.pivot(index="quarter", columns="metric", values=["median", "p90", "n"])

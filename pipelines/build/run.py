@@ -377,6 +377,9 @@ def _build_locked(
                 status = "ran"
             lap("analysis")
             lap.times.update({f"analysis.{k}": v for k, v in analysis_times.items()})
+            from pipelines.build.summaries import write_summaries
+
+            write_summaries(con)  # after the analysis: the filter bar offers its patterns
             _pause_at("analysed")
             info = dict(
                 base_info,

@@ -170,6 +170,11 @@ CREATE TABLE source_files (
     reusable     BOOLEAN NOT NULL DEFAULT TRUE  -- FALSE when one of its ids lost to a duplicate
 );
 
+-- Summaries every page's filter bar reads, written by pipelines/build/summaries.py after the
+-- analysis: the values the filters offer, and incidents per calendar year (year NULL: undated).
+CREATE TABLE summary_filter_values (kind VARCHAR NOT NULL, value VARCHAR NOT NULL, label VARCHAR NOT NULL);
+CREATE TABLE summary_years (year INTEGER, incidents BIGINT NOT NULL, first DATE, last DATE);
+
 CREATE TABLE build_info (key VARCHAR PRIMARY KEY, value VARCHAR);
 
 -- The taxonomy the build used (pipelines/analysis/failure_modes.toml, plus a team's --taxonomy file).
@@ -254,6 +259,8 @@ TABLES = (
     "contributing_factors",
     "ingest_errors",
     "source_files",
+    "summary_filter_values",
+    "summary_years",
     "build_info",
     "failure_modes",
     "incident_failure_modes",

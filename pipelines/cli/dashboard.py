@@ -40,6 +40,11 @@ def streamlit_command(db_path: Path, port: int) -> list[str]:
         "--server.port", str(port),
         "--server.headless", "true",
         "--browser.gatherUsageStats", "false",
+        # No source watching and no forced full GC after each run (.streamlit/config.toml says
+        # why); passed here too because that file is only read when the server starts in the
+        # project folder.
+        "--server.fileWatcherType", "none",
+        "--runner.postScriptGC", "false",
     ]
 
 

@@ -223,8 +223,8 @@ _PROSE_DATE = re.compile(
 )
 _ON_BEFORE = re.compile(r"(?i)\bon\s+(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day,?\s+)?$")
 _PROSE_TIME = re.compile(
-    rf"(?<![\d:.])(?:(\d{{4}}-\d\d-\d\d)[T ])?(\d{{1,2}}):(\d\d)(?::(\d\d))?(?![\d:])(?:\s*([ap])\.?m\.?(?![a-z]))?"
-    rf"|(?<![\d:.])(\d{{1,2}})\s*([ap])\.?m\.?(?![a-z])",
+    r"(?<![\d:.])(?:(\d{4}-\d\d-\d\d)[T ])?(\d{1,2}):(\d\d)(?::(\d\d))?(?![\d:])(?:\s*([ap])\.?m\.?(?![a-z]))?"
+    r"|(?<![\d:.])(\d{1,2})\s*([ap])\.?m\.?(?![a-z])",
     re.I,
 )
 _AFTER_ZONE = re.compile(rf"\s*\(?\s*(Z(?![\w])|{ZONE_RE})(?![\w/])")

@@ -16,39 +16,26 @@ from pipelines.read.scope import CLOSED_STATUSES, COMPLETE_AT, MIN_COMPARE, NO_F
 
 def filter_options(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Every value the filter bar offers: columns kind (team|service|severity|theme), value, label
-    (a theme is a recurring pattern, labelled 'failure mode: pattern')."""
-    return run(
-        con,
-        """
-        SELECT 'team' AS kind, team AS value, team AS label FROM incidents WHERE team IS NOT NULL GROUP BY team
-        UNION ALL
-        SELECT 'service', service, service FROM incident_services GROUP BY service
-        UNION ALL
-        SELECT 'severity', severity, severity FROM incidents WHERE severity IS NOT NULL GROUP BY severity
-        UNION ALL
-        SELECT 'theme', CAST(t.theme_id AS VARCHAR), fm.name || ': ' || t.label
-        FROM themes t JOIN failure_modes fm USING (mode) WHERE t.theme_id >= 0
-        ORDER BY kind, label
-        """,
-    )
+    (a theme is a recurring pattern, labelled 'failure mode: pattern'). Read from the summary the
+    build writes (pipelines/build/summaries.py): the filter bar runs on every page."""
+    return run(con, "SELECT kind, value, label FROM summary_filter_values ORDER BY kind, label")
 
 
 def date_bounds(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """One row: first and last incident date, the incident count, how many are dated, and the
     first date of the dense period (pipelines/read/periods.py), where the date filter opens.
-    Dates are NULL when no incident is dated."""
-    per_year = run(
-        con,
-        """
-        SELECT year(incident_date) AS year, count(*) AS incidents, min(incident_date) AS first
-        FROM incidents WHERE incident_date IS NOT NULL GROUP BY ALL ORDER BY year
-        """,
-    )
-    totals = run(con, "SELECT min(incident_date) AS first, max(incident_date) AS last, count(*) AS incidents, "
-                      "count(incident_date) AS dated FROM incidents")
-    year = dense_start_year(dict(zip(per_year["year"], per_year["incidents"])))
-    dense_first = per_year.loc[per_year["year"] == year, "first"].iloc[0] if year is not None else None
-    return totals.assign(dense_first=[dense_first])
+    Dates are NULL when no incident is dated. From the build's per-year summary (a few rows)."""
+    per_year = run(con, "SELECT year, incidents, first, last FROM summary_years ORDER BY year NULLS LAST")
+    dated = per_year[per_year["year"].notna()]
+    year = dense_start_year(dict(zip(dated["year"].astype(int), dated["incidents"])))
+    dense_first = dated.loc[dated["year"] == year, "first"].iloc[0] if year is not None else None
+    return pd.DataFrame({
+        "first": [dated["first"].min() if len(dated) else None],
+        "last": [dated["last"].max() if len(dated) else None],
+        "incidents": [int(per_year["incidents"].sum())],
+        "dated": [int(dated["incidents"].sum())],
+        "dense_first": [dense_first],
+    })
 
 
 def incidents_outside(con: duckdb.DuckDBPyConnection, *, start: date | None = None, end: date | None = None) -> pd.DataFrame:

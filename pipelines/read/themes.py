@@ -119,7 +119,7 @@ def failure_mode_examples(
     incidents of the mode that the viewer may read, strongest first, no sentence twice."""
     return scoped(
         con,
-        f"""
+        """
         , best AS (
             SELECT sc.incident_id, sc.incident_date, f.evidence[1] AS sentence, f.phrases[1] AS phrase, f.score
             FROM scope sc JOIN incident_failure_modes f USING (incident_id)

@@ -524,7 +524,7 @@ def _google_sre(plan, rng, c, out: Rendered) -> _Doc:
     fm_times, markers = _choose_times(rng, timeline=has_tl)
     doc.add(*_front_matter(plan, rng, c.title, fm_times))
     doc.add("", f"# Postmortem: {c.title}", "")
-    doc.add(f"**Status:** final, action items in progress  ", f"**Authors:** {plan.team} on-call")
+    doc.add("**Status:** final, action items in progress  ", f"**Authors:** {plan.team} on-call")
     doc.heading("## Summary", "summary")
     doc.add(c.summary)
     doc.heading("## Impact", "impact")

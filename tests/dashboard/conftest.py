@@ -46,6 +46,7 @@ import duckdb
 import pytest
 
 from pipelines.build.schema import create_schema
+from pipelines.build.summaries import write_summaries
 
 TODAY = date(2026, 9, 30)
 SECRET_TITLE = "Vault breach exposed signing keys"
@@ -186,6 +187,7 @@ def build_fixture_db(path: Path) -> Path:
             INCIDENT_SOURCES,
         )
         con.execute("INSERT INTO build_info VALUES ('build_id', 'fixture')")
+        write_summaries(con)  # as the build does, after the analysis tables are filled
     finally:
         con.close()
     return path

@@ -302,6 +302,8 @@ def test_a_published_rebuild_is_picked_up_without_restart(app, fixture_db, tmp_p
 
     import duckdb
 
+    from pipelines.build.summaries import write_summaries
+
     db = tmp_path / "live.duckdb"
     shutil.copy(fixture_db, db)
     monkeypatch.setenv("HINDSIGHT_DB", str(db))
@@ -311,6 +313,7 @@ def test_a_published_rebuild_is_picked_up_without_restart(app, fixture_db, tmp_p
     shutil.copy(fixture_db, staged)
     with duckdb.connect(str(staged)) as con:
         con.execute("UPDATE incidents SET incident_date = DATE '2026-06-02' WHERE incident_id = 'INC-3'")
+        write_summaries(con)  # as the build does before publishing
     staged.replace(db)  # atomic rename, as the build publishes
     at.run()
     assert metrics(at)["Incidents, 4 quarters"] == "4"

@@ -128,7 +128,8 @@ def test_dashboard_command_runs_streamlit_headless(tmp_path: Path) -> None:
     assert command[1:4] == ["-m", "streamlit", "run"]
     assert command[4].endswith("app.py") and Path(command[4]).exists()
     flags = dict(zip(command[5::2], command[6::2]))
-    assert flags == {"--server.port": "8765", "--server.headless": "true", "--browser.gatherUsageStats": "false"}
+    assert flags == {"--server.port": "8765", "--server.headless": "true", "--browser.gatherUsageStats": "false",
+                     "--server.fileWatcherType": "none", "--runner.postScriptGC": "false"}  # see .streamlit/config.toml
 
 
 def test_dashboard_passes_the_absolute_db_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
