@@ -15,6 +15,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from pipelines.build.summaries import write_summaries
 from tests.dashboard.conftest import TODAY
 
 APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")
@@ -51,6 +52,7 @@ def variant_dbs(fixture_db, tmp_path_factory) -> dict[str, Path]:
         with duckdb.connect(str(path)) as con:
             for sql in statements:
                 con.execute(sql)
+            write_summaries(con)  # the filter bar reads them: derived data follows, as in a build
         out[name] = path
     return out
 
