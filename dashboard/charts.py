@@ -402,10 +402,10 @@ def completion(df: pd.DataFrame, *, by: str) -> alt.Chart | None:
         lo, hi = _inset(long["q_start"], long["q_end"])
         long = long.assign(bar_lo=lo, bar_hi=hi)
         position: dict = {"x": _x_quarter("bar_lo", long["group"], title=label), "x2": "bar_hi:T",
-                          "y": alt.Y("y0:Q", title="Action items (count)"), "y2": "y1:Q"}
+                          "y": alt.Y("y0:Q", title="Action items (count)", axis=alt.Axis(tickMinStep=1)), "y2": "y1:Q"}
     else:
         position = {"x": alt.X("group:N", title=label, sort="ascending", axis=alt.Axis(labelAngle=-30, labelLimit=160)),
-                    "y": alt.Y("count:Q", title="Action items (count)")}
+                    "y": alt.Y("count:Q", title="Action items (count)", axis=alt.Axis(tickMinStep=1))}
     return (
         alt.Chart(long, title=f"Action items by status, per {label.lower()}")
         .mark_bar()

@@ -24,8 +24,8 @@ cols = st.columns(5)
 cols[0].metric("Action items", int(totals["items"]))
 cols[1].metric("Done", ui.fmt_pct(ui.pct(totals.done, totals["items"])))
 cols[2].metric("Overdue", int(totals.overdue))
-cols[3].metric("Open without owner or due date", int(totals.no_owner_or_due), help=f"{int(totals.no_owner)} without owner, {int(totals.no_due)} without due date")
-cols[4].metric("Incidents with no action items", int(totals.incidents_without_items), help=f"of {int(totals.incidents)} incidents")
+cols[3].metric("Open, no owner or due", int(totals.no_owner_or_due), help=f"{int(totals.no_owner)} without owner, {int(totals.no_due)} without due date")
+cols[4].metric("Incidents without items", int(totals.incidents_without_items), help=f"of {int(totals.incidents)} incidents")
 
 
 
@@ -45,7 +45,11 @@ overdue = data.load("overdue_items", filters=f, viewer=viewer, today=today)
 item_cols = {"link": ui.link_column("Incident"), "incident": st.column_config.TextColumn("Incident title", width="medium"),
              "item": st.column_config.TextColumn("Action item", width="large"),
              "owner": "Owner", "due_date": ui.date_column("Due"), "days_overdue": "Days overdue", "incident_date": ui.date_column(), "status": "Status", "priority": "Priority", "kind": "Type", "missing": "Missing"}
-if overdue.empty:
+if overdue.empty and int(totals.no_due):
+    # items without a due date can never be overdue: a green "all well" would hide them
+    st.info(f"No open action item is past its due date, but {int(totals.no_due)} open item"
+            f"{'s have' if int(totals.no_due) != 1 else ' has'} no due date: see the table below.")
+elif overdue.empty:
     st.success("No open action item is past its due date.")
 else:
     ui.chart(charts.overdue_age, overdue, empty="")

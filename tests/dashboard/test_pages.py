@@ -195,8 +195,8 @@ def test_action_items_page(app):
     assert m["Action items"] == "6"
     assert m["Done"] == "50%"
     assert m["Overdue"] == "2"
-    assert m["Open without owner or due date"] == "1"
-    assert m["Incidents with no action items"] == "1"
+    assert m["Open, no owner or due"] == "1"
+    assert m["Incidents without items"] == "1"
     overdue = at.dataframe[0].value
     assert overdue["owner"].tolist()[0] == "bob"
     assert "restricted incident" in overdue["item"].tolist()

@@ -28,6 +28,7 @@ VARIANTS = {
                  "DELETE FROM timeline_events"],
     "no_severities": ["UPDATE incidents SET severity = NULL, severity_raw = NULL"],
     "no_teams": ["UPDATE incidents SET team = NULL"],
+    "no_due_dates": ["UPDATE action_items SET due_date = NULL"],
     "one_incident": [f"DELETE FROM {t} WHERE incident_id <> 'INC-1'" for t in INCIDENT_TABLES]
     + ["DELETE FROM repeat_incidents", "DELETE FROM related_incidents", "DELETE FROM incidents WHERE incident_id <> 'INC-1'"],
 }
@@ -102,3 +103,9 @@ def test_trends_open_on_services_when_no_incident_names_a_team(variant_dbs, monk
     assert at.segmented_control(key="trend_dimension").value == "service"
     at = _run(variant_dbs["no_action_items"], "trends", monkeypatch)
     assert at.segmented_control(key="trend_dimension").value == "team"
+
+
+def test_no_overdue_item_because_no_item_has_a_due_date_is_not_good_news(variant_dbs, monkeypatch):
+    at = _run(variant_dbs["no_due_dates"], "action_items", monkeypatch)
+    assert not any("past its due date" in s.value for s in at.success)
+    assert any("no due date" in i.value for i in at.info), [i.value for i in at.info]
