@@ -40,7 +40,7 @@ st.header("Chain")
 @st.fragment
 def chain() -> None:
     keys = list(zip(groups["mode"], groups["service"]))
-    labels = dict(zip(keys, groups["name"] + " · " + groups["service"] + " (" + groups["repeats"].astype(str) + " repeats)"))
+    labels = dict(zip(keys, groups["name"] + " · " + groups["service"] + " (" + groups["repeats"].map(lambda n: f"{n} repeat{'s' * (n != 1)}") + ")"))
     choice = st.selectbox("Repeat", keys, format_func=lambda k: labels[k], key="repeat_chain")
     if choice is None:
         return

@@ -186,6 +186,7 @@ def test_repeats_page(app):
     assert any("after every action item of an earlier incident of the mode on that service was done" in c.value for c in at.caption)
     chain = at.dataframe[2].value
     assert chain["title"].tolist() == ["Checkout API connection pool exhausted", "Checkout API pool exhausted again", "restricted incident"]
+    assert at.selectbox[-1].options == ["Resource or quota exhaustion · api (2 repeats)"]
     assert_no_secrets(at)
 
 
