@@ -24,6 +24,7 @@ checks inter-rater agreement).
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -39,6 +40,8 @@ MIN_CLASS_EXAMPLES = 2
 CV_FOLDS = 5
 LOO_BELOW = 50  # fewer labelled incidents than this: leave-one-out instead of k folds
 SOURCES = ("hand", "rules", "model")
+
+Hits = tuple[tuple[int, float, str], ...]  # (mode index, raw weight, phrase) per mode that matched
 
 
 @dataclass(frozen=True)
@@ -155,18 +158,19 @@ def _phrase_bits(tax: Taxonomy) -> _PhraseBits:
     return _PhraseBits({k: bits(v) for k, v in tax.by_start.items()}, bits(tax.anywhere), tuple(offset), tuple(width))
 
 
-def sentence_hits(tax: Taxonomy, sentence: str) -> tuple[tuple[int, float, str], ...]:
+def sentence_hits(tax: Taxonomy, sentence: str) -> Hits:
     """(mode index, raw weight, phrase) for each mode whose phrases match one sentence: a strong
     phrase gives the strong weight, else a weak one the weak weight."""
     return _sentence_hits(tax, sentence)
 
 
 @lru_cache(maxsize=1 << 17)  # templates and copy-paste repeat sentences: score each once
-def _sentence_hits(tax: Taxonomy, sentence: str) -> tuple[tuple[int, float, str], ...]:
-    return _score_one(tax, sentence)
+def _sentence_hits(tax: Taxonomy, sentence: str) -> Hits:
+    return score_one(tax, sentence)
 
 
-def _score_one(tax: Taxonomy, sentence: str) -> tuple[tuple[int, float, str], ...]:
+def score_one(tax: Taxonomy, sentence: str) -> Hits:
+    """sentence_hits without the cache (sentence_pool's workers score distinct sentences)."""
     low = sentence.lower()
     if tax.negation is not None and tax.negation.search(low):
         return ()
@@ -198,15 +202,20 @@ def _score_one(tax: Taxonomy, sentence: str) -> tuple[tuple[int, float, str], ..
     return tuple(out)
 
 
-def score_sentences(tax: Taxonomy, sentences: list[tuple[str, str]]) -> tuple[np.ndarray, list[Evidence]]:
-    """(score per mode, evidence best first) for one incident's (sentence, where) pairs."""
+def score_sentences(
+    tax: Taxonomy, sentences: list[tuple[str, str]], hits: Mapping[str, Hits] | None = None
+) -> tuple[np.ndarray, list[Evidence]]:
+    """(score per mode, evidence best first) for one incident's (sentence, where) pairs.
+
+    `hits`: every sentence's sentence_hits, already computed (sentence_pool), else they are
+    computed here."""
     scores = np.zeros(len(tax.modes))
     evidence: list[Evidence] = []
     for sentence, where in sentences:
         sw = tax.section_weight_of(where)
         if sw <= 0:
             continue
-        for j, raw, phrase in sentence_hits(tax, sentence):
+        for j, raw, phrase in hits[sentence] if hits is not None else sentence_hits(tax, sentence):
             s = raw * sw * tax.modes[j].primary_weight
             scores[j] += s
             evidence.append(Evidence(j, sentence, phrase, s, raw >= tax.strong_weight, where))
@@ -214,13 +223,13 @@ def score_sentences(tax: Taxonomy, sentences: list[tuple[str, str]]) -> tuple[np
     return scores, evidence
 
 
-def best_mode(tax: Taxonomy, sentence: str) -> int | None:
+def best_mode(tax: Taxonomy, sentence: str, hits: Mapping[str, Hits] | None = None) -> int | None:
     """The mode a single sentence is most about (strong before weak, then primary weight; ties: the
-    mode listed first), or None."""
-    hits = sentence_hits(tax, sentence)
-    if not hits:
+    mode listed first), or None. `hits` as in score_sentences."""
+    found = hits[sentence] if hits is not None else sentence_hits(tax, sentence)
+    if not found:
         return None
-    return max(hits, key=lambda h: (h[1] * tax.modes[h[0]].primary_weight, -h[0]))[0]
+    return max(found, key=lambda h: (h[1] * tax.modes[h[0]].primary_weight, -h[0]))[0]
 
 
 def clear_caches() -> None:
@@ -361,12 +370,14 @@ def assign_modes(
     hand_labels: list[list[str]] | None = None,
     *,
     seed: int = 0,
+    hits: Mapping[str, Hits] | None = None,
 ) -> ModeResult:
     """Every incident's failure modes.
 
     `sentences[i]` are incident i's (sentence, where) pairs, where = the section kind it came
     from (root_cause, trigger, what_went_poorly), `prose` or `tags`; `hand_labels[i]` the labels
-    its postmortem wrote (empty when none).
+    its postmortem wrote (empty when none). `hits`: every sentence's sentence_hits, computed
+    ahead (sentence_pool.hits_table scores them in worker processes); the result is the same.
     """
     n = len(incident_ids)
     hand_labels = hand_labels or [[] for _ in range(n)]
@@ -375,9 +386,9 @@ def assign_modes(
     evidence: list[dict[int, list[Evidence]]] = []
     best: list[list[int | None]] = []
     for i, sents in enumerate(sentences):
-        rule_scores[i], ev = score_sentences(tax, sents)
+        rule_scores[i], ev = score_sentences(tax, sents, hits)
         evidence.append(_evidence_by_mode(ev))
-        best.append([best_mode(tax, s) for s, _ in sents])
+        best.append([best_mode(tax, s, hits) for s, _ in sents])
     hand = [hand_modes(tax, labels, unknown) for labels in hand_labels]
     labelled = np.array([bool(h) for h in hand])
 
