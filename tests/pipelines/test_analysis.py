@@ -253,12 +253,17 @@ def test_scoring_in_worker_processes_writes_the_same_tables(tmp_path, monkeypatc
 
     rows = make_incident_rows(60, seed=5)
     tables = {}
+    made = []  # the tables the workers returned (None would mean the serial path ran)
+    real = sentence_pool.hits_table
+
+    def recorded(*args, **kwargs):
+        made.append(real(*args, **kwargs))
+        return made[-1]
+
     for jobs in (1, 2):
         if jobs == 2:
             monkeypatch.setattr(sentence_pool, "MIN_SENTENCES_FOR_POOL", 0)
-            made = []  # the tables the workers returned (None would mean the serial path ran)
-            real = sentence_pool.hits_table
-            monkeypatch.setattr(sentence_pool, "hits_table", lambda *a, **k: made.append(real(*a, **k)) or made[-1])
+            monkeypatch.setattr(sentence_pool, "hits_table", recorded)
         failure_modes.clear_caches()
         con = duckdb.connect(str(tmp_path / f"j{jobs}.duckdb"))
         schema.create_schema(con)
@@ -269,6 +274,6 @@ def test_scoring_in_worker_processes_writes_the_same_tables(tmp_path, monkeypatc
             for t in ("incident_failure_modes", "themes", "incident_themes", "contributing_factors", "related_incidents")
         }
         con.close()
-    assert made and made[0] and tables[1]["incident_failure_modes"]
+    assert len(made) == 1 and made[0] and tables[1]["incident_failure_modes"]
     for t in tables[1]:
         assert tables[1][t] == tables[2][t], t
