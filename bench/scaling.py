@@ -14,7 +14,8 @@ Stages reported: parse, lint, load (load + resolve + duplicates + checkpoint + p
 failure modes and patterns (reading sentences, scoring modes, patterns, repeats) and related
 index (TF-IDF of whole documents, top-10 neighbours, saving the index). Per stage:
 
-  * wall seconds and CPU seconds (process user + system time between stage boundaries; lint is
+  * wall seconds and CPU seconds (process user + system time between stage boundaries, plus
+    that of the analysis's failure-mode scoring workers, reaped inside their stage; lint is
     timed per call inside the parse loop and subtracted from parse);
   * peak RSS during the stage: the kernel's high-water mark (VmHWM) is reset at each stage
     boundary through /proc/self/clear_refs, so each figure is that stage's own peak (it includes
