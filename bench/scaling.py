@@ -14,7 +14,8 @@ Stages reported: parse, lint, load (load + resolve + duplicates + checkpoint + p
 failure modes and patterns (reading sentences, scoring modes, patterns, repeats) and related
 index (TF-IDF of whole documents, top-10 neighbours, saving the index). Per stage:
 
-  * wall seconds and CPU seconds (process user + system time between stage boundaries; lint is
+  * wall seconds and CPU seconds (process user + system time between stage boundaries, plus
+    that of the analysis's failure-mode scoring workers, reaped inside their stage; lint is
     timed per call inside the parse loop and subtracted from parse);
   * peak RSS during the stage: the kernel's high-water mark (VmHWM) is reset at each stage
     boundary through /proc/self/clear_refs, so each figure is that stage's own peak (it includes
@@ -39,6 +40,7 @@ import json
 import math
 import os
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -74,7 +76,21 @@ def _reset_hwm() -> None:
 
 
 def _cpu() -> float:
-    return time.process_time()
+    """CPU seconds of this process and of its finished children: the analysis's failure-mode
+    scoring workers (pipelines/analysis/sentence_pool.py) are reaped when their pool closes,
+    inside the stage that used them, so their CPU is counted in that stage."""
+    return time.process_time() + _workers_cpu()
+
+
+def _workers_cpu() -> float:
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return children.ru_utime + children.ru_stime
+
+
+def _workers_peak_kib() -> int:
+    """The largest peak RSS of any finished child (a worker's RSS includes the pages it shares
+    with the parent after fork, so this overstates what it adds)."""
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
 
 
 class StageRecorder(dict):
@@ -88,20 +104,25 @@ class StageRecorder(dict):
     def __init__(self) -> None:
         super().__init__()
         self.cpu: dict[str, float] = {}
+        self.workers_cpu: dict[str, float] = {}
         self.peak_kib: dict[str, int] = {}
         self._cpu0 = _cpu()
+        self._workers0 = _workers_cpu()
         _reset_hwm()
 
     def __setitem__(self, name: str, seconds: float) -> None:
         now = _cpu()
         self.cpu[name] = self.cpu.get(name, 0.0) + now - self._cpu0
+        self.workers_cpu[name] = self.workers_cpu.get(name, 0.0) + _workers_cpu() - self._workers0
         self.peak_kib[name] = max(self.peak_kib.get(name, 0), _hwm_kib())
         super().__setitem__(name, seconds)
         self._cpu0 = _cpu()
+        self._workers0 = _workers_cpu()
         _reset_hwm()
 
     def as_json(self) -> dict:
-        return {"wall": dict(self), "cpu": self.cpu, "peak_kib": self.peak_kib}
+        return {"wall": dict(self), "cpu": self.cpu, "workers_cpu": self.workers_cpu, "peak_kib": self.peak_kib,
+                "workers_peak_kib": _workers_peak_kib()}
 
 
 def child_ingest(corpus: str, db: str) -> None:
@@ -153,7 +174,7 @@ def child_analysis(db: str) -> None:
     total = time.perf_counter() - t
     factors = con.execute("SELECT count(*) FROM contributing_factors").fetchone()[0]
     con.close()
-    print(json.dumps({"stages": recorder.as_json(), "seconds": total, "factors": factors}))
+    print(json.dumps({"stages": recorder.as_json(), "seconds": total, "factors": factors, "cpus": os.cpu_count()}))
 
 
 def run_child(args: list[str]) -> dict:
@@ -300,9 +321,16 @@ def table(results: list[dict]) -> str:
     for r in results:
         la = (r["ingest_process"] or {}).get("load_average", []) + r["analysis"]["process"]["load_average"]
         source = "the 10,000 corpus replicated" if r.get("replicated") else f"{r['files']:,} files"
+        raw = r["raw"]["analysis"]
+        workers = sum(raw.get("workers_cpu", {}).values())
+        scoring = (
+            f"; of its analysis CPU, {workers:.1f} s in failure-mode scoring workers "
+            f"(each at most {raw['workers_peak_kib'] / 2**20:.2f} GB RSS, shared pages included)"
+            if workers else ""
+        )
         notes.append(
             f"{r['size']:,}: {source}, {r['incidents']:,} incidents, {r['factors']:,} factors; "
-            f"load average {min(la):.1f}-{max(la):.1f} on {r['cpus']} CPUs; measured {r['measured_at']}"
+            f"load average {min(la):.1f}-{max(la):.1f} on {r['cpus']} CPUs; measured {r['measured_at']}{scoring}"
         )
     return "\n".join(lines) + "\n\n" + "\n".join(notes)
 

@@ -24,6 +24,7 @@ checks inter-rater agreement).
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -39,6 +40,8 @@ MIN_CLASS_EXAMPLES = 2
 CV_FOLDS = 5
 LOO_BELOW = 50  # fewer labelled incidents than this: leave-one-out instead of k folds
 SOURCES = ("hand", "rules", "model")
+
+Hits = tuple[tuple[int, float, str], ...]  # (mode index, raw weight, phrase) per mode that matched
 
 
 @dataclass(frozen=True)
@@ -114,54 +117,105 @@ _WORD_START = re.compile(r"\w+")
 
 
 @lru_cache(maxsize=4096)
-def _union(tax: Taxonomy, j: int, strength: int, which: tuple[int, ...]) -> re.Pattern[str]:
-    """Some of one mode's strong (0) or weak (1) phrases as one pattern, in the taxonomy's order:
-    at the leftmost match the first phrase listed wins, as it does in the mode's full pattern."""
+def _union(tax: Taxonomy, j: int, strength: int, which: int) -> re.Pattern[str]:
+    """Some of one mode's strong (0) or weak (1) phrases (bit i of `which`: phrase i) as one
+    pattern, in the taxonomy's order: at the leftmost match the first phrase listed wins, as it
+    does in the mode's full pattern."""
     phrases = tax.phrases_of(j, strength)
-    return re.compile(r"\b(?:" + "|".join(f"(?:{phrases[i]})" for i in which) + ")")
+    chosen = [phrases[i] for i in range(len(phrases)) if which >> i & 1]
+    return re.compile(r"\b(?:" + "|".join(f"(?:{p})" for p in chosen) + ")")
 
 
-def sentence_hits(tax: Taxonomy, sentence: str) -> tuple[tuple[int, float, str], ...]:
+@dataclass(frozen=True)
+class _PhraseBits:
+    """tax.by_start as bits, for the scorer's hot loop: every (mode, strength, phrase) has one bit
+    of a big integer, at offset[mode * 2 + strength] + phrase index; a word start maps to the OR
+    of its phrases' bits and of its slots' bits (bit mode * 2 + strength). A sentence ORs one
+    pair per word start instead of inserting every phrase into sets."""
+
+    by_start: dict[str, tuple[int, int]]  # word start -> (phrase bits, slot bits)
+    anywhere: tuple[int, int]  # the phrases that need no particular word
+    offset: tuple[int, ...]  # per slot
+    width: tuple[int, ...]  # per slot: its phrase count's mask
+
+
+@lru_cache(maxsize=8)
+def _phrase_bits(tax: Taxonomy) -> _PhraseBits:
+    offset, width, at = [], [], 0
+    for m in tax.modes:
+        for phrases in (m.strong_phrases, m.weak_phrases):
+            offset.append(at)
+            width.append((1 << len(phrases)) - 1)
+            at += len(phrases)
+
+    def bits(entries) -> tuple[int, int]:
+        phrases = slots = 0
+        for j, strength, i in entries:
+            phrases |= 1 << (offset[j * 2 + strength] + i)
+            slots |= 1 << (j * 2 + strength)
+        return phrases, slots
+
+    return _PhraseBits({k: bits(v) for k, v in tax.by_start.items()}, bits(tax.anywhere), tuple(offset), tuple(width))
+
+
+def sentence_hits(tax: Taxonomy, sentence: str) -> Hits:
     """(mode index, raw weight, phrase) for each mode whose phrases match one sentence: a strong
     phrase gives the strong weight, else a weak one the weak weight."""
     return _sentence_hits(tax, sentence)
 
 
 @lru_cache(maxsize=1 << 17)  # templates and copy-paste repeat sentences: score each once
-def _sentence_hits(tax: Taxonomy, sentence: str) -> tuple[tuple[int, float, str], ...]:
+def _sentence_hits(tax: Taxonomy, sentence: str) -> Hits:
+    return score_one(tax, sentence)
+
+
+def score_one(tax: Taxonomy, sentence: str) -> Hits:
+    """sentence_hits without the cache (sentence_pool's workers score distinct sentences)."""
     low = sentence.lower()
     if tax.negation is not None and tax.negation.search(low):
         return ()
     # Only the phrases whose required word starts occur can match (taxonomy.phrase_keys): search
     # those, a few short patterns instead of every mode's long ones. Exactly the same matches.
-    wanted: dict[tuple[int, int], set[int]] = {}
-    index = tax.by_start
+    index = _phrase_bits(tax)
+    by_start, offset, width = index.by_start, index.offset, index.width
+    phrases, slots = index.anywhere
     words = set(_WORD_START.findall(low))
     for k in {w[:3] for w in words} | {w[:2] for w in words}:
-        for j, strength, i in index.get(k, ()):
-            wanted.setdefault((j, strength), set()).add(i)
-    for j, strength, i in tax.anywhere:
-        wanted.setdefault((j, strength), set()).add(i)
+        found = by_start.get(k)
+        if found:
+            phrases |= found[0]
+            slots |= found[1]
     out = []
-    for j in sorted({j for j, _ in wanted}):
-        for strength, weight in ((0, tax.strong_weight), (1, tax.weak_weight)):
-            which = wanted.get((j, strength))
-            hit = _union(tax, j, strength, tuple(sorted(which))).search(low) if which else None
-            if hit:
-                out.append((j, weight, hit.group(0)))
-                break
+    strong_weight, weak_weight = tax.strong_weight, tax.weak_weight
+    last = -1
+    while slots:  # lowest slot first: mode by mode, strong (even slot) before weak
+        low_bit = slots & -slots
+        slots ^= low_bit
+        slot = low_bit.bit_length() - 1
+        j = slot >> 1
+        if j == last:
+            continue  # its strong phrases already matched
+        hit = _union(tax, j, slot & 1, phrases >> offset[slot] & width[slot]).search(low)
+        if hit:
+            out.append((j, weak_weight if slot & 1 else strong_weight, hit.group(0)))
+            last = j
     return tuple(out)
 
 
-def score_sentences(tax: Taxonomy, sentences: list[tuple[str, str]]) -> tuple[np.ndarray, list[Evidence]]:
-    """(score per mode, evidence best first) for one incident's (sentence, where) pairs."""
+def score_sentences(
+    tax: Taxonomy, sentences: list[tuple[str, str]], hits: Mapping[str, Hits] | None = None
+) -> tuple[np.ndarray, list[Evidence]]:
+    """(score per mode, evidence best first) for one incident's (sentence, where) pairs.
+
+    `hits`: every sentence's sentence_hits, already computed (sentence_pool), else they are
+    computed here."""
     scores = np.zeros(len(tax.modes))
     evidence: list[Evidence] = []
     for sentence, where in sentences:
         sw = tax.section_weight_of(where)
         if sw <= 0:
             continue
-        for j, raw, phrase in sentence_hits(tax, sentence):
+        for j, raw, phrase in hits[sentence] if hits is not None else sentence_hits(tax, sentence):
             s = raw * sw * tax.modes[j].primary_weight
             scores[j] += s
             evidence.append(Evidence(j, sentence, phrase, s, raw >= tax.strong_weight, where))
@@ -169,13 +223,13 @@ def score_sentences(tax: Taxonomy, sentences: list[tuple[str, str]]) -> tuple[np
     return scores, evidence
 
 
-def best_mode(tax: Taxonomy, sentence: str) -> int | None:
+def best_mode(tax: Taxonomy, sentence: str, hits: Mapping[str, Hits] | None = None) -> int | None:
     """The mode a single sentence is most about (strong before weak, then primary weight; ties: the
-    mode listed first), or None."""
-    hits = sentence_hits(tax, sentence)
-    if not hits:
+    mode listed first), or None. `hits` as in score_sentences."""
+    found = hits[sentence] if hits is not None else sentence_hits(tax, sentence)
+    if not found:
         return None
-    return max(hits, key=lambda h: (h[1] * tax.modes[h[0]].primary_weight, -h[0]))[0]
+    return max(found, key=lambda h: (h[1] * tax.modes[h[0]].primary_weight, -h[0]))[0]
 
 
 def clear_caches() -> None:
@@ -316,12 +370,14 @@ def assign_modes(
     hand_labels: list[list[str]] | None = None,
     *,
     seed: int = 0,
+    hits: Mapping[str, Hits] | None = None,
 ) -> ModeResult:
     """Every incident's failure modes.
 
     `sentences[i]` are incident i's (sentence, where) pairs, where = the section kind it came
     from (root_cause, trigger, what_went_poorly), `prose` or `tags`; `hand_labels[i]` the labels
-    its postmortem wrote (empty when none).
+    its postmortem wrote (empty when none). `hits`: every sentence's sentence_hits, computed
+    ahead (sentence_pool.hits_table scores them in worker processes); the result is the same.
     """
     n = len(incident_ids)
     hand_labels = hand_labels or [[] for _ in range(n)]
@@ -330,9 +386,9 @@ def assign_modes(
     evidence: list[dict[int, list[Evidence]]] = []
     best: list[list[int | None]] = []
     for i, sents in enumerate(sentences):
-        rule_scores[i], ev = score_sentences(tax, sents)
+        rule_scores[i], ev = score_sentences(tax, sents, hits)
         evidence.append(_evidence_by_mode(ev))
-        best.append([best_mode(tax, s) for s, _ in sents])
+        best.append([best_mode(tax, s, hits) for s, _ in sents])
     hand = [hand_modes(tax, labels, unknown) for labels in hand_labels]
     labelled = np.array([bool(h) for h in hand])
 

@@ -25,6 +25,7 @@ evidence, never labels.
 from __future__ import annotations
 
 import json
+import os
 import re
 import time
 from pathlib import Path
@@ -33,7 +34,7 @@ import duckdb
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
-from pipelines.analysis import failure_modes, patterns, related
+from pipelines.analysis import failure_modes, patterns, related, sentence_pool
 from pipelines.analysis.taxonomy import Taxonomy, load_taxonomy
 from pipelines.parsing.factors import split_sentences
 from pipelines.read import repeats
@@ -218,11 +219,14 @@ def run(
     window_days: int = repeats.DEFAULT_WINDOW_DAYS,
     seed: int = 0,
     timings: dict[str, float] | None = None,
+    jobs: int | None = None,
 ) -> dict:
     """Fill every analysis table from the loaded ones and save the model files.
 
     `taxonomy` is a team's TOML extending the bundled one; `previous_artifacts_prefix` points at
     the previously published build's files, whose pattern list keeps pattern ids stable.
+    `jobs` processes score failure-mode sentences when there are many (the build's --jobs;
+    default: one per CPU); the results do not depend on it.
     Returns what build_info 'failure_modes' records.
     """
     clock = time.perf_counter()
@@ -250,8 +254,9 @@ def run(
         del incidents
         lap("read")
 
-        result = failure_modes.assign_modes(tax, ids, sentences, labels, seed=seed)
-        del sentences, labels
+        hits = sentence_pool.hits_table(tax, (s for sents in sentences for s, _ in sents), jobs or os.cpu_count() or 1)
+        result = failure_modes.assign_modes(tax, ids, sentences, labels, seed=seed, hits=hits)
+        del sentences, labels, hits
         _replace_rows(con, "failure_modes", taxonomy_rows(tax))
         _replace_rows(con, "incident_failure_modes", failure_modes.mode_rows(tax, result))
         lap("failure_modes")

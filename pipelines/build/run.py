@@ -368,6 +368,7 @@ def _build_locked(
                         taxonomy=taxonomy[0],
                         previous_artifacts_prefix=prev.artifacts_prefix if prev else None,
                         timings=analysis_times,
+                        jobs=jobs,
                     )
                 except Exception as e:
                     raise BuildError(

@@ -244,3 +244,36 @@ def test_owner_name_words_keep_people_out_of_pattern_labels():
     )
     # People's name words are listed; role and team words are not (they may name a pattern).
     assert analysis.owner_name_words(con) == frozenset({"nadia", "chen", "dave", "morgan", "josé"})
+
+
+def test_scoring_in_worker_processes_writes_the_same_tables(tmp_path, monkeypatch):
+    """The build's --jobs must not change a result: the analysis with its failure-mode sentences
+    scored by two worker processes (forced, however few) equals the one-process analysis."""
+    from pipelines.analysis import failure_modes, sentence_pool
+
+    rows = make_incident_rows(60, seed=5)
+    tables = {}
+    made = []  # the tables the workers returned (None would mean the serial path ran)
+    real = sentence_pool.hits_table
+
+    def recorded(*args, **kwargs):
+        made.append(real(*args, **kwargs))
+        return made[-1]
+
+    for jobs in (1, 2):
+        if jobs == 2:
+            monkeypatch.setattr(sentence_pool, "MIN_SENTENCES_FOR_POOL", 0)
+            monkeypatch.setattr(sentence_pool, "hits_table", recorded)
+        failure_modes.clear_caches()
+        con = duckdb.connect(str(tmp_path / f"j{jobs}.duckdb"))
+        schema.create_schema(con)
+        load_rows(con, rows)
+        analysis.run(con, tmp_path / f"j{jobs}", jobs=jobs)
+        tables[jobs] = {
+            t: con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall()
+            for t in ("incident_failure_modes", "themes", "incident_themes", "contributing_factors", "related_incidents")
+        }
+        con.close()
+    assert len(made) == 1 and made[0] and tables[1]["incident_failure_modes"]
+    for t in tables[1]:
+        assert tables[1][t] == tables[2][t], t
