@@ -26,13 +26,12 @@ import pandas as pd
 import streamlit as st
 
 from pipelines import read
-from pipelines.quarters import Quarter, Span
+from pipelines.quarters import Quarter, Span, as_of_today
 from pipelines.read.access import Viewer
 from pipelines.read.connection import DatabaseProblem, new_cursor, open_database
 
 T = TypeVar("T")
 DB_ENV = "HINDSIGHT_DB"
-TODAY_ENV = "HINDSIGHT_TODAY"
 DEFAULT_DB = Path("data/hindsight.duckdb")
 
 
@@ -46,11 +45,7 @@ class DbIdentity:
 def today() -> date:
     """The as-of date for "overdue" and "in progress": HINDSIGHT_TODAY (YYYY-MM-DD) when set, for
     reproducible demos and tests; otherwise the real date."""
-    raw = os.environ.get(TODAY_ENV, "")
-    try:
-        return date.fromisoformat(raw) if raw else date.today()
-    except ValueError:
-        return date.today()
+    return as_of_today()
 
 
 def db_path() -> Path:

@@ -6,6 +6,7 @@ else the UTC date of its start). Labels look like "2026Q3" in Python and in SQL 
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -82,6 +83,20 @@ class Span:
 
     def __str__(self) -> str:
         return f"{self.first}–{self.last}"
+
+
+TODAY_ENV = "HINDSIGHT_TODAY"
+
+
+def as_of_today() -> date:
+    """The as-of date for "overdue", "in progress" and the default quarter, in the dashboard, the
+    report and the follow-up list alike: HINDSIGHT_TODAY (YYYY-MM-DD) when set, for reproducible
+    demos, reviews and tests; otherwise the real date (also when the variable is not a date)."""
+    raw = os.environ.get(TODAY_ENV, "")
+    try:
+        return date.fromisoformat(raw) if raw else date.today()
+    except ValueError:
+        return date.today()
 
 
 # Any year Python's date handles, less the last (its Q4 has no end): real corpora reach back

@@ -14,28 +14,19 @@ import argparse
 import csv
 import io
 import json
-import os
 import sys
 from datetime import date
 
 import pandas as pd
 
+from pipelines.quarters import as_of_today
 from pipelines.read.access import ANONYMOUS
 from pipelines.read.connection import DatabaseProblem, open_database
 from pipelines.read.followups import followups
 from pipelines.read.scope import Filters
 
-TODAY_ENV = "HINDSIGHT_TODAY"
 COLUMNS = ("team", "overdue", "days_overdue", "due_date", "status", "owner", "ticket", "item", "incident_id", "age_days")
 MAX_TEXT = 70  # table output: longer item texts are shortened with an ellipsis
-
-
-def _today() -> date:
-    raw = os.environ.get(TODAY_ENV, "")
-    try:
-        return date.fromisoformat(raw) if raw else date.today()
-    except ValueError:
-        return date.today()
 
 
 def _plain(value: object) -> object:
@@ -110,7 +101,7 @@ def run(args: argparse.Namespace) -> int:
     except DatabaseProblem as e:
         print(f"hindsight followups: error: {e}", file=sys.stderr)
         return 2
-    today = _today()
+    today = as_of_today()
     try:
         df = followups(con, Filters(teams=tuple(args.team)), ANONYMOUS, today=today)
     finally:

@@ -5,32 +5,19 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from datetime import date
 from pathlib import Path
 
 import duckdb
 
-from pipelines.quarters import parse_quarter
+from pipelines.quarters import as_of_today, parse_quarter
 from pipelines.read.connection import DatabaseProblem, open_database
 from pipelines.report import review as rv
 from pipelines.report.render import make_report
 
 
-TODAY_ENV = "HINDSIGHT_TODAY"
-
-
 def _fail(message: str, code: int = 2) -> int:
     print(f"hindsight report: error: {message}", file=sys.stderr)
     return code
-
-
-def _today() -> date:
-    """HINDSIGHT_TODAY (YYYY-MM-DD) when set, as the dashboard reads it; otherwise the real date."""
-    raw = os.environ.get(TODAY_ENV, "")
-    try:
-        return date.fromisoformat(raw) if raw else date.today()
-    except ValueError:
-        return date.today()
 
 
 def run(args: argparse.Namespace) -> int:
@@ -49,7 +36,7 @@ def run(args: argparse.Namespace) -> int:
         if not quarters:
             return _fail(f"{args.db} holds no dated incidents, so there is no quarter to review", 1)
         if quarter is None:  # like the dashboard's review page: the last complete quarter with data
-            quarter = rv.pick_default(quarters, _today())
+            quarter = rv.pick_default(quarters, as_of_today())
         if not quarters[0] <= quarter <= quarters[-1]:
             return _fail(f"no incidents dated in {quarter}; the database covers {quarters[0]} to {quarters[-1]}", 1)
         text = make_report(con, quarter, args.format, redact=args.redact)

@@ -169,3 +169,16 @@ def test_many_sev1s_are_capped_to_the_longest(con):
     })
     rows = _notable(df, ANONYMOUS)
     assert [r.incident_id for r in rows] == [f"S{i:02d}" for i in range(5, n)]  # the longest, in date order
+
+
+def test_as_of_today_is_one_rule_for_dashboard_report_and_followups(monkeypatch):
+    from datetime import date
+
+    from pipelines.quarters import TODAY_ENV, as_of_today
+
+    monkeypatch.setenv(TODAY_ENV, "2026-09-30")
+    assert as_of_today() == date(2026, 9, 30)
+    monkeypatch.setenv(TODAY_ENV, "not a date")
+    assert as_of_today() == date.today()
+    monkeypatch.delenv(TODAY_ENV)
+    assert as_of_today() == date.today()
