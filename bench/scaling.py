@@ -15,7 +15,7 @@ failure modes and patterns (reading sentences, scoring modes, patterns, repeats)
 index (TF-IDF of whole documents, top-10 neighbours, saving the index). Per stage:
 
   * wall seconds and CPU seconds (process user + system time between stage boundaries, plus
-    that of the analysis's failure-mode scoring workers, reaped inside their stage; lint is
+    that of the analysis's worker processes, reaped inside their stage; lint is
     timed per call inside the parse loop and subtracted from parse);
   * peak RSS during the stage: the kernel's high-water mark (VmHWM) is reset at each stage
     boundary through /proc/self/clear_refs, so each figure is that stage's own peak (it includes
@@ -76,8 +76,8 @@ def _reset_hwm() -> None:
 
 
 def _cpu() -> float:
-    """CPU seconds of this process and of its finished children: the analysis's failure-mode
-    scoring workers (pipelines/analysis/sentence_pool.py) are reaped when their pool closes,
+    """CPU seconds of this process and of its finished children: the analysis's
+    worker processes (pipelines/analysis/forked.py) are reaped when their pool closes,
     inside the stage that used them, so their CPU is counted in that stage."""
     return time.process_time() + _workers_cpu()
 
@@ -324,8 +324,8 @@ def table(results: list[dict]) -> str:
         raw = r["raw"]["analysis"]
         workers = sum(raw.get("workers_cpu", {}).values())
         scoring = (
-            f"; of its analysis CPU, {workers:.1f} s in failure-mode scoring workers "
-            f"(each at most {raw['workers_peak_kib'] / 2**20:.2f} GB RSS, shared pages included)"
+            f"; of its analysis CPU, {workers:.1f} s in worker processes "
+            f"(failure-mode scoring, patterns, related search; each at most {raw['workers_peak_kib'] / 2**20:.2f} GB RSS, shared pages included)"
             if workers else ""
         )
         notes.append(

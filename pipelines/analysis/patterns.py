@@ -36,12 +36,15 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from pipelines.analysis.forked import fork_map
 from pipelines.analysis.textfeatures import STOP_WORDS
 
 MIN_SIZE = 2
 MAX_PER_MODE = 12
 WINDOW = 4  # words either side of the phrase that fired
 MATCH_SIMILARITY = 0.5
+# Below this many (incident, mode) members the cover of every mode takes a few seconds: one process.
+MIN_MEMBERS_FOR_POOL = 20_000
 STATE_VERSION = 1
 STATE_SUFFIX = "patterns.json"
 UNCLUSTERED = -1
@@ -353,6 +356,34 @@ def _match_previous(mode: str, new: list[tuple[str, set[str]]], previous: dict |
     return out
 
 
+@dataclass
+class _CoverInputs:
+    """What the greedy cover of every mode reads (shared, read-only, by forked workers)."""
+
+    members_by_mode: dict[str, list[Member]]
+    mode_names: dict[str, str]
+    person_words: frozenset[str]
+    services: re.Pattern[str] | None
+    avoid: frozenset[str]
+
+
+def _cover(inputs: _CoverInputs, mode: str) -> tuple[list[tuple[str, list[int], list[str]]], list[int]]:
+    return mode_patterns(mode, inputs.members_by_mode[mode], name_stems(inputs.mode_names.get(mode, mode), mode),
+                         inputs.person_words, inputs.services, inputs.avoid)
+
+
+def _mode_covers(inputs: _CoverInputs, jobs: int) -> dict[str, tuple[list[tuple[str, list[int], list[str]]], list[int]]]:
+    """mode -> mode_patterns' answer, for every mode; largest modes first to the workers, so the
+    last one to finish is a small one."""
+    modes = sorted(inputs.members_by_mode, key=lambda m: -len(inputs.members_by_mode[m]))
+    found = None
+    if sum(len(v) for v in inputs.members_by_mode.values()) >= MIN_MEMBERS_FOR_POOL:
+        found = fork_map(_cover, inputs, modes, jobs, what="patterns")
+    if found is None:
+        found = [_cover(inputs, mode) for mode in modes]
+    return dict(zip(modes, found))
+
+
 def find_patterns(
     members_by_mode: dict[str, list[Member]],
     mode_names: dict[str, str],
@@ -361,17 +392,21 @@ def find_patterns(
     person_words: frozenset[str] = frozenset(),
     service_names: list[str] = (),
     avoid: frozenset[str] = frozenset(),
+    jobs: int = 1,
 ) -> PatternResult:
     """Patterns of every mode (modes in `members_by_mode` order), with ids kept from `previous`.
 
     `person_words` (owners' name words) and `service_names` never appear in a label; neither do
-    verbs that did not fire (`avoid`: the taxonomy's [labels] list, plus past tenses)."""
+    verbs that did not fire (`avoid`: the taxonomy's [labels] list, plus past tenses).
+    From MIN_MEMBERS_FOR_POOL members, the modes are searched by `jobs` forked worker processes
+    (each mode's patterns depend on its members alone, so the result is the same)."""
     services = service_mask(list(service_names))
+    covers = _mode_covers(_CoverInputs(members_by_mode, mode_names, person_words, services, avoid), jobs)
     drafts: list[tuple[str, str, list[Member], list[str]]] = []  # mode, label, members, other phrases
     unclustered: dict[str, list[str]] = {}
     ids: list[int | None] = []
     for mode, members in members_by_mode.items():
-        found, left = mode_patterns(mode, members, name_stems(mode_names.get(mode, mode), mode), person_words, services, avoid)
+        found, left = covers[mode]
         mine = [(label, [members[k] for k in idx], others) for label, idx, others in found]
         ids += _match_previous(mode, [(label, {m.incident_id for m in ms}) for label, ms, _ in mine], previous)
         drafts += [(mode, label, ms, others) for label, ms, others in mine]

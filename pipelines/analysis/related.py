@@ -38,6 +38,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from pipelines.analysis import tfidf_matrix
+from pipelines.analysis.forked import fork_map
 from pipelines.analysis.textfeatures import make_vectorizer
 from pipelines.analysis.weak_terms import is_weak
 
@@ -51,6 +52,8 @@ QUERY_TERMS = 32  # strongest terms per incident used to find candidate neighbou
 VOCABULARY_SAMPLE = 20_000  # documents the vocabulary is learned from (see fit_documents)
 CANDIDATE_DF = 0.05  # share of incidents above which a term does not propose candidates
 CANDIDATES = 25  # candidates per incident rescored exactly
+CHUNK_ROWS = 256  # query rows per candidate product (memory: rows x candidates)
+MIN_INCIDENTS_FOR_POOL = 20_000  # below this the top-10 search takes a few seconds: one process
 FEEDBACK_DOCS = 10  # top text matches whose modes stand in for a free-text query's modes
 WHY_TERMS = 5
 MAX_SHARED_MODES = 3  # a free-text query's estimated mix touches many modes; more reasons are none
@@ -205,13 +208,31 @@ def _prune_rows(X: sp.csr_matrix, keep: int) -> sp.csr_matrix:
     return sp.csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=X.shape)
 
 
-def top_related(index: RelatedIndex, k: int = TOP_K, chunk: int = 256) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+@dataclass
+class _Search:
+    """What every range of query rows of top_related reads (shared, read-only, by forked workers)."""
+
+    index: RelatedIndex
+    Q: sp.csr_matrix  # each row's distinctive terms (see top_related)
+    XT: sp.csr_matrix
+    MT: sp.csr_matrix
+    k: int
+    n_cand: int
+    chunk: int
+
+
+def top_related(
+    index: RelatedIndex, k: int = TOP_K, chunk: int | None = None, *, jobs: int = 1
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(row, neighbour row, score) for the k best neighbours of every incident.
 
     Two steps per chunk of query rows, never an N x N matrix: candidates from a product that
     uses only each query's QUERY_TERMS strongest terms among those used by at most
     CANDIDATE_DF of incidents (common words make up most of the work and little of the
     ranking), then exact scores (full cosine + mode term) for the CANDIDATES best candidates.
+    From MIN_INCIDENTS_FOR_POOL incidents, ranges of rows are searched by `jobs` forked
+    worker processes (pipelines.analysis.forked); every row's answer is its own, so the
+    result is the same.
     """
     n = index.X.shape[0]
     k = min(k, n - 1)
@@ -219,7 +240,6 @@ def top_related(index: RelatedIndex, k: int = TOP_K, chunk: int = 256) -> tuple[
         empty = np.empty(0, dtype=np.int64)
         return empty, empty, np.empty(0, dtype=np.float32)
     X = index.X
-    XT = index.XT
     # Candidates come from terms that at most CANDIDATE_DF of incidents use: a term in half the
     # corpus adds a posting list of N/2 to every product and almost nothing to the ranking.
     df = np.bincount(X.indices, minlength=X.shape[1])
@@ -228,11 +248,24 @@ def top_related(index: RelatedIndex, k: int = TOP_K, chunk: int = 256) -> tuple[
     Q.data[np.isin(Q.indices, common)] = 0
     Q.eliminate_zeros()
     Q = _prune_rows(Q, QUERY_TERMS)
-    MT = index.modes.T.tocsr()
-    n_cand = min(n - 1, max(CANDIDATES, k))
+    chunk = chunk or CHUNK_ROWS
+    search = _Search(index, Q, index.XT, index.modes.T.tocsr(), k, min(n - 1, max(CANDIDATES, k)), chunk)
+    # About 8 ranges per worker, each a whole number of chunks, so the slowest range is short.
+    span = max(chunk, -(-n // (8 * max(jobs, 1) * chunk)) * chunk)
+    ranges = [(start, min(n, start + span)) for start in range(0, n, span)]
+    parts = fork_map(_top_rows, search, ranges, jobs, what="related incidents") if n >= MIN_INCIDENTS_FOR_POOL else None
+    if parts is None:
+        parts = [_top_rows(search, r) for r in ranges]
+    return tuple(np.concatenate(p) for p in zip(*parts))  # type: ignore[return-value]
+
+
+def _top_rows(search: _Search, rows: tuple[int, int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """top_related for query rows [rows[0], rows[1]), in chunks of search.chunk rows."""
+    index, Q, XT, MT, k, n_cand = search.index, search.Q, search.XT, search.MT, search.k, search.n_cand
+    X = index.X
     out_r, out_c, out_s = [], [], []
-    for start in range(0, n, chunk):
-        stop = min(n, start + chunk)
+    for start in range(rows[0], rows[1], search.chunk):
+        stop = min(rows[1], start + search.chunk)
         S = (Q[start:stop] @ XT).tocsr()  # sparse: only incidents sharing a distinctive term
         qi_parts, cj_parts = [], []
         for i in range(stop - start):
@@ -267,13 +300,14 @@ def top_related(index: RelatedIndex, k: int = TOP_K, chunk: int = 256) -> tuple[
         top = pos < k
         out_r.append(qi[top])
         out_c.append(cj[top])
-        out_s.append(exact[top])
-    return np.concatenate(out_r), np.concatenate(out_c), np.concatenate(out_s).astype(np.float32)
+        out_s.append(exact[top].astype(np.float32))
+    return np.concatenate(out_r), np.concatenate(out_c), np.concatenate(out_s)
 
 
-def neighbour_table(index: RelatedIndex, k: int = TOP_K) -> pd.DataFrame:
-    """The related_incidents rows: incident_id, related_id, rank (1 = most similar), score."""
-    r, c, s = top_related(index, k)
+def neighbour_table(index: RelatedIndex, k: int = TOP_K, *, jobs: int = 1) -> pd.DataFrame:
+    """The related_incidents rows: incident_id, related_id, rank (1 = most similar), score.
+    `jobs`: worker processes for the top-10 search of large corpora (top_related)."""
+    r, c, s = top_related(index, k, jobs=jobs)
     kk = min(k, index.X.shape[0] - 1)
     return pd.DataFrame(
         {

@@ -225,8 +225,9 @@ def run(
 
     `taxonomy` is a team's TOML extending the bundled one; `previous_artifacts_prefix` points at
     the previously published build's files, whose pattern list keeps pattern ids stable.
-    `jobs` processes score failure-mode sentences when there are many (the build's --jobs;
-    default: one per CPU); the results do not depend on it.
+    `jobs` worker processes score failure-mode sentences, find patterns and search related
+    incidents when a corpus is large (the build's --jobs; default: one per CPU); the results do
+    not depend on it.
     Returns what build_info 'failure_modes' records.
     """
     clock = time.perf_counter()
@@ -239,6 +240,7 @@ def run(
         clock = now
 
     tax = load_taxonomy(taxonomy)
+    jobs = jobs or os.cpu_count() or 1
     # Single-threaded: results do not depend on thread scheduling, and on a busy 2-core machine
     # BLAS/OpenMP threads spinning against each other were 5-10x slower.
     with threadpool_limits(limits=1):
@@ -254,7 +256,7 @@ def run(
         del incidents
         lap("read")
 
-        hits = sentence_pool.hits_table(tax, (s for sents in sentences for s, _ in sents), jobs or os.cpu_count() or 1)
+        hits = sentence_pool.hits_table(tax, (s for sents in sentences for s, _ in sents), jobs)
         result = failure_modes.assign_modes(tax, ids, sentences, labels, seed=seed, hits=hits)
         del sentences, labels, hits
         _replace_rows(con, "failure_modes", taxonomy_rows(tax))
@@ -269,6 +271,7 @@ def run(
             person_words=owner_name_words(con),
             service_names=[s for (s,) in con.execute("SELECT DISTINCT service FROM incident_services").fetchall()],
             avoid=tax.label_avoid,
+            jobs=jobs,
         )
         theme_rows, incident_theme_rows = pattern_tables(tax, result, found)
         _replace_rows(con, "themes", theme_rows)
@@ -290,7 +293,7 @@ def run(
         lap("repeats")
 
         related.attach_structure(index, failure_modes.mode_vectors(tax, result), tax.keys, con.execute(SERVICE_ROWS_SQL).df())
-        _replace_rows(con, "related_incidents", related.neighbour_table(index))
+        _replace_rows(con, "related_incidents", related.neighbour_table(index, jobs=jobs))
         lap("related")
 
     info = result.info()

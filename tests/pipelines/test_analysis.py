@@ -246,25 +246,34 @@ def test_owner_name_words_keep_people_out_of_pattern_labels():
     assert analysis.owner_name_words(con) == frozenset({"nadia", "chen", "dave", "morgan", "josé"})
 
 
-def test_scoring_in_worker_processes_writes_the_same_tables(tmp_path, monkeypatch):
-    """The build's --jobs must not change a result: the analysis with its failure-mode sentences
-    scored by two worker processes (forced, however few) equals the one-process analysis."""
-    from pipelines.analysis import failure_modes, sentence_pool
+def test_worker_processes_write_the_same_tables(tmp_path, monkeypatch):
+    """The build's --jobs must not change a result: the analysis with its failure-mode sentences,
+    patterns and related-incident search done by two forked worker processes (forced, however
+    small the corpus) equals the one-process analysis, table for table."""
+    from pipelines.analysis import failure_modes, forked, patterns, related, sentence_pool
 
     rows = make_incident_rows(60, seed=5)
     tables = {}
-    made = []  # the tables the workers returned (None would mean the serial path ran)
-    real = sentence_pool.hits_table
+    pools = []  # (stage, whether its workers answered) for every pool started
+    real = forked.fork_map
 
-    def recorded(*args, **kwargs):
-        made.append(real(*args, **kwargs))
-        return made[-1]
+    def recorded(fn, shared, tasks, jobs, *, what):
+        found = real(fn, shared, tasks, jobs, what=what)
+        pools.append((what, found is not None))
+        return found
 
     for jobs in (1, 2):
         if jobs == 2:
-            monkeypatch.setattr(sentence_pool, "MIN_SENTENCES_FOR_POOL", 0)
-            monkeypatch.setattr(sentence_pool, "hits_table", recorded)
+            for module, threshold in ((sentence_pool, "MIN_SENTENCES_FOR_POOL"), (patterns, "MIN_MEMBERS_FOR_POOL"),
+                                      (related, "MIN_INCIDENTS_FOR_POOL")):
+                monkeypatch.setattr(module, threshold, 0)
+            # Several pieces of work for this small corpus: chunks of sentences, ranges of rows.
+            monkeypatch.setattr(sentence_pool, "MIN_CHUNK", 50)
+            monkeypatch.setattr(related, "CHUNK_ROWS", 4)
+            for module in (sentence_pool, patterns, related):
+                monkeypatch.setattr(module, "fork_map", recorded)
         failure_modes.clear_caches()
+        patterns.clear_caches()
         con = duckdb.connect(str(tmp_path / f"j{jobs}.duckdb"))
         schema.create_schema(con)
         load_rows(con, rows)
@@ -274,6 +283,7 @@ def test_scoring_in_worker_processes_writes_the_same_tables(tmp_path, monkeypatc
             for t in ("incident_failure_modes", "themes", "incident_themes", "contributing_factors", "related_incidents")
         }
         con.close()
-    assert len(made) == 1 and made[0] and tables[1]["incident_failure_modes"]
+    assert sorted(pools) == [("failure-mode scoring", True), ("patterns", True), ("related incidents", True)]
+    assert tables[1]["incident_failure_modes"] and len(tables[1]["themes"]) > 2 and tables[1]["related_incidents"]
     for t in tables[1]:
         assert tables[1][t] == tables[2][t], t

@@ -125,6 +125,22 @@ def test_topk_in_chunks_matches_brute_force(analysed):
         assert np.allclose(np.sort(s[r == row])[::-1], best, atol=1e-5)
 
 
+def test_topk_in_worker_processes_is_identical(analysed, monkeypatch):
+    """The build's --jobs must not change a neighbour: ranges of rows searched by two forked
+    workers (forced, however few incidents) give the one-process answer, row for row."""
+    con, _, _ = analysed
+    index = analysis.related_index(con)
+    serial = related.top_related(index, k=5, chunk=7)
+    monkeypatch.setattr(related, "MIN_INCIDENTS_FOR_POOL", 0)
+    ran = []
+    real = related.fork_map
+    monkeypatch.setattr(related, "fork_map", lambda *a, **kw: ran.append(real(*a, **kw)) or ran[-1])
+    parallel = related.top_related(index, k=5, chunk=7, jobs=2)
+    assert len(ran) == 1 and ran[0] is not None and len(ran[0]) > 2  # the workers answered, in several ranges
+    for a, b in zip(serial, parallel):
+        assert np.array_equal(a, b)
+
+
 def test_free_text_query_is_fast_once_loaded(analysed):
     _, prefix, _ = analysed
     index = related.load_index(str(prefix))

@@ -33,7 +33,8 @@ def _fixture_incidents() -> tuple[list[str], list[list[tuple[str, str]]]]:
     return [f"I{k:05d}" for k in range(len(incidents))], incidents
 
 
-def test_parallel_scoring_is_identical_to_serial():
+def test_parallel_scoring_is_identical_to_serial(monkeypatch):
+    monkeypatch.setattr(sentence_pool, "MIN_CHUNK", 100)  # several chunks, so both workers score
     ids, sentences = _fixture_incidents()
     distinct = {s for sents in sentences for s, _ in sents}
     assert len(distinct) > 800 and len(distinct) < sum(map(len, sentences))  # repeats are covered
