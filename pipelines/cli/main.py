@@ -89,7 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="your failure modes (TOML) extending the bundled taxonomy (see pipelines/analysis/failure_modes.toml)",
     )
     p.add_argument("--no-analysis", action="store_true", help="load only; skip failure modes, patterns, repeats and related incidents")
-    p.add_argument("--jobs", type=int, default=None, metavar="N", help="parser and failure-mode scoring processes (default: CPU count)")
+    p.add_argument("--jobs", type=int, default=None, metavar="N", help="worker processes for parsing and, on large corpora, the analysis (default: CPU count)")
 
     p = add(
         "generate",
