@@ -5,7 +5,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from dashboard import auth, components as ui, data, kpis
+from dashboard import auth, components as ui, data
 from pipelines.quarters import Quarter, parse_quarter
 from pipelines.read.access import ANONYMOUS, Viewer
 from pipelines.report import charts as review_charts, render as report, review as rv
@@ -61,15 +61,12 @@ viewer = data.cache_viewer(auth.current_viewer())  # keyed by what it may read
 review = _review(identity, quarter, viewer, today)
 
 cur, prev = review.current, review.previous
-# The overview's rule: no arrows for a quarter in progress or below MIN_COMPARE incidents.
-comparison = kpis.compare(parse_quarter(quarter), cur.incidents, prev.incidents, today)
-reason = kpis.why_no_change(comparison, cur.incidents, prev.incidents)
-if reason:
-    st.caption(reason)
 
 
+# The overview's rule: no arrows for a quarter in progress or below MIN_COMPARE incidents (the
+# Incidents section below says why).
 def change(now: int, before: int) -> int | None:
-    return now - before if comparison.comparable else None
+    return now - before if review.comparable else None
 
 
 cols = st.columns(5)

@@ -104,18 +104,25 @@ def document(review: QuarterlyReview) -> tuple[str, list[Section]]:
         )
     sections = [Section(title, intro)]
 
-    headline_rows = [["Incidents", str(cur.incidents), str(prev.incidents), fmt_change(cur.incidents, prev.incidents)]]
+    # No Change column when a change would be noise or partial (QuarterlyReview.comparable): the
+    # sentence saying why stands in its place.
+    compared = review.comparable
+
+    def row(name: str, now: int, before: int) -> list[str]:
+        return [name, str(now), str(before)] + ([fmt_change(now, before)] if compared else [])
+
+    headline_rows = [row("Incidents", cur.incidents, prev.incidents)]
     for sev in SEVERITIES:
-        headline_rows.append([sev, str(cur.by_severity[sev]), str(prev.by_severity[sev]),
-                              fmt_change(cur.by_severity[sev], prev.by_severity[sev])])
+        headline_rows.append(row(sev, cur.by_severity[sev], prev.by_severity[sev]))
     if cur.by_severity[rv.UNKNOWN_SEVERITY] or prev.by_severity[rv.UNKNOWN_SEVERITY]:
         u = rv.UNKNOWN_SEVERITY
-        headline_rows.append(["Severity unknown", str(cur.by_severity[u]), str(prev.by_severity[u]),
-                              fmt_change(cur.by_severity[u], prev.by_severity[u])])
-    headline_rows.append(["Repeat incidents", str(review.repeat_count), str(review.previous_repeats),
-                          fmt_change(review.repeat_count, review.previous_repeats)])
-    headline_rows.append(["New themes", str(len(review.new_themes)), "", ""])
-    sections.append(Section("Incidents", [Table(["", q, p, "Change"], headline_rows, numeric=(1, 2, 3)), Chart("severity")]))
+        headline_rows.append(row("Severity unknown", cur.by_severity[u], prev.by_severity[u]))
+    headline_rows.append(row("Repeat incidents", review.repeat_count, review.previous_repeats))
+    headline_rows.append(["New themes", str(len(review.new_themes)), ""] + ([""] if compared else []))
+    header = ["", q, p] + (["Change"] if compared else [])
+    blocks: list = [] if compared else [review.why_not_compared()]
+    blocks += [Table(header, headline_rows, numeric=(1, 2, 3) if compared else (1, 2)), Chart("severity")]
+    sections.append(Section("Incidents", blocks))
 
     duration_rows = []
     for name, attr in (("Time to detect", "time_to_detect"), ("Time to resolve", "time_to_resolve")):

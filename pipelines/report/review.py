@@ -12,12 +12,13 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 import duckdb
 import numpy as np
 import pandas as pd
 
+from pipelines.read import MIN_COMPARE
 from pipelines.read import review as queries
 from pipelines.read.access import ANONYMOUS, RESTRICTED_LABEL, Viewer
 from pipelines.model import SEVERITIES
@@ -120,6 +121,23 @@ class QuarterlyReview:
     notable: list[NotableIncident]
     undated_incidents: int = 0
     notes: list[str] = field(default_factory=list)
+
+    @property
+    def comparable(self) -> bool:
+        """Whether a change against the previous quarter means anything (the overview's rule):
+        the quarter is over and each of the two holds at least MIN_COMPARE incidents (a change
+        from 1 incident to 3 is noise)."""
+        return self.quarter.is_over(self.as_of) and min(self.current.incidents, self.previous.incidents) >= MIN_COMPARE
+
+    def why_not_compared(self) -> str | None:
+        """Why the review shows no changes, in one sentence; None when it does."""
+        if not self.quarter.is_over(self.as_of):
+            return (f"{self.quarter} runs until {self.quarter.end - timedelta(days=1)}, so its figures are partial "
+                    f"and are not compared with {self.previous.quarter}.")
+        if not self.comparable:
+            return (f"Too few incidents to compare ({self.current.incidents} and {self.previous.incidents}; "
+                    f"a comparison needs at least {MIN_COMPARE} in each quarter).")
+        return None
 
 
 def percentile(values: Sequence[float], pct: float) -> float | None:

@@ -57,8 +57,9 @@ def test_defaults_to_last_complete_quarter_and_shows_hand_computed_figures():
     assert metrics["Repeat incidents"] == "1"  # INC-4 after INC-2
     # 3 against 2 incidents: too few to compare, so no (green or red) arrows, and the page says why
     assert all(m.delta in (None, "") for m in at.metric)
-    assert any("Too few incidents to compare (3 and 2" in c.value for c in at.caption)
+    assert any("Too few incidents to compare (3 and 2" in m.value for m in at.markdown)
     headline = at.dataframe[0].value
+    assert list(headline.columns) == [" ", "2026Q3", "2026Q2"]  # no Change column: a change would be noise
     row = headline[headline.iloc[:, 0] == "Incidents"].iloc[0].tolist()
     assert row[1:3] == ["3", "2"]
     assert len(at.get("vega_lite_chart")) == 4  # severity, resolve, detect, themes

@@ -3,6 +3,8 @@ from __future__ import annotations
 import html
 import re
 import shutil
+from dataclasses import replace
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -55,8 +57,10 @@ def page(db) -> str:
 
 def test_markdown_has_the_hand_computed_figures(markdown):
     assert markdown.startswith("# Quarterly reliability review: 2026Q3\n")
-    assert "| Incidents | 5 | 2 | +3 (+150%) |" in markdown
-    assert "| SEV1 | 1 | 0 | +1 |" in markdown
+    # 5 incidents against 2: too few to compare, so no Change column (from 2 to 5 is noise)
+    assert "| Incidents | 5 | 2 |\n" in markdown and "| SEV1 | 1 | 0 |\n" in markdown
+    assert "Change" not in markdown
+    assert "Too few incidents to compare (5 and 2; a comparison needs at least 5 in each quarter)." in markdown
     assert "| Time to resolve | 1.5 h | 7.6 h | 4 | 2.8 h | 3.8 h | 2 |" in markdown
     assert "| Completion | 20% | 67% |" in markdown
     assert "| Overdue | 2 | 1 |" in markdown
@@ -127,6 +131,21 @@ def test_redact_replaces_emails_ips_owners_and_hosts(hostile_db):
             assert shown in text, (fmt, placeholder)
     plain = _report(hostile_db, "md")
     assert "alice@example.com" in plain and "10.20.30.40" in plain  # without --redact nothing is hidden
+
+
+def test_changes_are_shown_only_between_comparable_quarters(db):
+    con = duckdb.connect(str(db), read_only=True)
+    review = build_review(con, Quarter(2026, 3), as_of=AS_OF)
+    con.close()
+    enough = replace(review, current=replace(review.current, incidents=12), previous=replace(review.previous, incidents=8))
+    assert enough.comparable and enough.why_not_compared() is None
+    text = render_markdown(enough)
+    assert "|   | 2026Q3 | 2026Q2 | Change |" in text
+    assert "| Incidents | 12 | 8 | +4 (+50%) |" in text and "| SEV1 | 1 | 0 | +1 |" in text
+    # The same figures while the quarter is still running: partial, never compared.
+    running = replace(enough, as_of=date(2026, 9, 15))
+    assert not running.comparable
+    assert "2026Q3 runs until 2026-09-30, so its figures are partial and are not compared with 2026Q2." in render_markdown(running)
 
 
 def test_render_functions_take_a_review(db):
