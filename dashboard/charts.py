@@ -70,8 +70,9 @@ def with_quarter_span(df: pd.DataFrame, column: str = "quarter") -> pd.DataFrame
 
 def quarter_axis(starts: pd.Series) -> alt.Axis:
     """A time axis for quarters (on a UTC scale, which formats in UTC; Vega-Lite drops a format
-    given with formatType "utc"): a tick and "Q3 2026" label at each quarter's start when few
-    enough fit, else a tick per year (or fewer) labelled with the year."""
+    given with formatType "utc"): a tick and a "2026Q3" label (quarters are written so everywhere
+    else) at each quarter's start when few enough fit, else a tick per year (or fewer) labelled
+    with the year."""
     quarters = sorted({_quarter_of(v) for v in starts})
     span = (quarters[-1].year - quarters[0].year) * 4 + quarters[-1].q - quarters[0].q + 1 if quarters else 0
     if span <= MAX_QUARTER_LABELS:  # a tick at each quarter's start; none at the end of the last one
@@ -79,7 +80,7 @@ def quarter_axis(starts: pd.Series) -> alt.Axis:
         while q <= quarters[-1]:
             ticks.append(_utc(q.start))
             q = q.next()
-        return alt.Axis(format="Q%q %Y", values=ticks, labelAlign="left", labelAngle=0, grid=False)
+        return alt.Axis(format="%YQ%q", values=ticks, labelAlign="left", labelAngle=0, grid=False)
     years = span / 4
     step = 1 if years <= 20 else 5 if years <= 100 else 50
     return alt.Axis(format="%Y", tickCount={"interval": "year", "step": step}, labelAngle=0, grid=False)
@@ -146,7 +147,7 @@ def incidents_per_month(df: pd.DataFrame) -> alt.Chart | None:
     months = pd.to_datetime(df["month"])
     span = (months.max().year - months.min().year) * 12 + months.max().month - months.min().month + 1
     by_quarter = span > MONTHS_BY_MONTH
-    unit, period, fmt = ("utcyearquarter", "quarter", "Q%q %Y") if by_quarter else ("utcyearmonth", "month", "%B %Y")
+    unit, period, fmt = ("utcyearquarter", "quarter", "%YQ%q") if by_quarter else ("utcyearmonth", "month", "%B %Y")
     data = df.assign(month=months.dt.strftime("%Y-%m-%d"))  # date-only ISO strings: Vega reads them as UTC
     return (
         alt.Chart(data, title=f"Incidents per {period}, by severity")

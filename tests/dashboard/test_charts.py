@@ -230,6 +230,7 @@ def test_a_quarter_axis_labels_its_first_quarter_and_not_the_end_of_the_last():
     x = _spec(charts.incidents_by_group(df, dimension="team"))["layer"][0]["encoding"]["x"]
     assert [v["year"] * 100 + v["month"] for v in x["axis"]["values"]] == [202510, 202601]
     assert x["scale"]["domain"][0]["month"] == 10 and x["scale"]["domain"][1]["month"] == 4
+    assert x["axis"]["format"] == "%YQ%q"  # "2025Q4", as the filters, captions and review write quarters
 
 
 def test_mode_heatmap_has_one_row_per_mode_and_the_counts(con):
