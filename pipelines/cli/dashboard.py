@@ -13,7 +13,7 @@ import socket
 import sys
 from pathlib import Path
 
-from pipelines.read.connection import DatabaseProblem, open_database
+from pipelines.cli.database import BAD_DATABASE, open_for
 
 
 def app_path() -> Path:
@@ -50,11 +50,10 @@ def streamlit_command(db_path: Path, port: int) -> list[str]:
 
 def run(args: argparse.Namespace) -> int:
     db_path = Path(os.path.abspath(args.db))
-    try:
-        open_database(db_path).close()  # say what is wrong here, before a browser shows it
-    except DatabaseProblem as e:
-        print(f"hindsight dashboard: error: {e}", file=sys.stderr)
-        return 1
+    con = open_for("dashboard", db_path)  # say what is wrong here, before a browser shows it
+    if con is None:
+        return BAD_DATABASE
+    con.close()
     if not port_is_free(args.port):
         print(f"hindsight dashboard: error: port {args.port} is in use; choose another with --port", file=sys.stderr)
         return 1

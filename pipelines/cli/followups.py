@@ -14,14 +14,13 @@ import argparse
 import csv
 import io
 import json
-import sys
 from datetime import date
 
 import pandas as pd
 
 from pipelines.quarters import as_of_today
 from pipelines.read.access import ANONYMOUS
-from pipelines.read.connection import DatabaseProblem, open_database
+from pipelines.cli.database import BAD_DATABASE, open_for
 from pipelines.read.followups import followups
 from pipelines.read.scope import Filters
 
@@ -96,11 +95,9 @@ def render(df: pd.DataFrame, fmt: str, today: date) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        con = open_database(args.db)
-    except DatabaseProblem as e:
-        print(f"hindsight followups: error: {e}", file=sys.stderr)
-        return 2
+    con = open_for("followups", args.db)
+    if con is None:
+        return BAD_DATABASE
     today = as_of_today()
     try:
         df = followups(con, Filters(teams=tuple(args.team)), ANONYMOUS, today=today)

@@ -13,7 +13,7 @@ import sys
 import pandas as pd
 
 from pipelines.read.access import ANONYMOUS
-from pipelines.read.connection import DatabaseProblem, open_database
+from pipelines.cli.database import BAD_DATABASE, open_for
 from pipelines.read.related import RestrictedIncident, load_related_index, search
 
 
@@ -27,10 +27,9 @@ def _fail(message: str) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        con = open_database(args.db)
-    except DatabaseProblem as e:
-        return _fail(str(e))
+    con = open_for("related", args.db)
+    if con is None:
+        return BAD_DATABASE
     try:
         index = load_related_index(con, args.db)
         if index is None:

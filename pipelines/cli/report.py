@@ -10,7 +10,7 @@ from pathlib import Path
 import duckdb
 
 from pipelines.quarters import as_of_today, parse_quarter
-from pipelines.read.connection import DatabaseProblem, open_database
+from pipelines.cli.database import BAD_DATABASE, open_for
 from pipelines.report import review as rv
 from pipelines.report.render import make_report
 
@@ -27,10 +27,9 @@ def run(args: argparse.Namespace) -> int:
             quarter = parse_quarter(args.quarter)
         except ValueError as e:
             return _fail(str(e))
-    try:
-        con = open_database(args.db)
-    except DatabaseProblem as e:
-        return _fail(str(e), 1)
+    con = open_for("report", args.db)
+    if con is None:
+        return BAD_DATABASE
     try:
         quarters = rv.available_quarters(con)
         if not quarters:

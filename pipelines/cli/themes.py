@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 
 from pipelines.read.access import ANONYMOUS
-from pipelines.read.connection import DatabaseProblem, open_database
+from pipelines.cli.database import BAD_DATABASE, open_for
 from pipelines.read.scope import NO_FILTERS
 from pipelines.read.themes import (
     UNCLUSTERED,
@@ -40,11 +39,9 @@ def _records(df) -> list[dict]:
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        con = open_database(args.db)
-    except DatabaseProblem as e:
-        print(f"hindsight themes: error: {e}", file=sys.stderr)
-        return 2
+    con = open_for("themes", args.db)
+    if con is None:
+        return BAD_DATABASE
     try:
         modes = _records(failure_mode_summary(con))
         coverage = _records(failure_mode_coverage(con))[0]

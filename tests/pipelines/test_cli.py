@@ -117,10 +117,14 @@ def test_build_progress_bar_only_on_a_terminal(sample_corpus: Path, tmp_path: Pa
     assert "\x1b[" not in proc.stderr and "Loaded 5 incidents" in proc.stdout
 
 
-def test_dashboard_without_a_database_says_to_build(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code = cli.main(["dashboard", "--db", str(tmp_path / "none.duckdb")])
-    assert code == 1
-    assert "hindsight build" in capsys.readouterr().err
+@pytest.mark.parametrize("verb", ["dashboard", "themes", "related", "report", "followups"])
+def test_every_reader_refuses_a_missing_database_alike(verb: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """One line naming the command and what to do, and the same exit status, whichever reads it."""
+    extra = ["--text", "disk full"] if verb == "related" else []
+    assert cli.main([verb, "--db", str(tmp_path / "none.duckdb"), *extra]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"hindsight {verb}: error: ") and "hindsight build" in err
+    assert "Traceback" not in err and err.count("\n") == 1
 
 
 def test_dashboard_command_runs_streamlit_headless(tmp_path: Path) -> None:
@@ -211,6 +215,6 @@ def test_dashboard_on_a_busy_port_says_so_before_announcing_a_url(tmp_path: Path
 def test_dashboard_on_a_file_that_is_not_a_database(tmp_path: Path, capsys) -> None:
     notes = tmp_path / "notes.md"
     notes.write_text("# notes\n" * 10)
-    assert cli.main(["dashboard", "--db", str(notes)]) == 1
+    assert cli.main(["dashboard", "--db", str(notes)]) == 2
     err = capsys.readouterr().err
     assert "not a DuckDB database file" in err and "Traceback" not in err

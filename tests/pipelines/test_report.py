@@ -201,14 +201,14 @@ def test_cli_quarter_outside_data(db, capsys):
 
 
 def test_cli_missing_db(tmp_path, capsys):
-    assert cli.main(["report", "--quarter", "2026Q3", "--db", str(tmp_path / "nope.duckdb")]) == 1
+    assert cli.main(["report", "--quarter", "2026Q3", "--db", str(tmp_path / "nope.duckdb")]) == 2
     assert "no database at" in capsys.readouterr().err
 
 
 def test_cli_not_a_database(tmp_path, capsys):
     bogus = tmp_path / "bogus.duckdb"
     bogus.write_text("hello, not a database")
-    assert cli.main(["report", "--quarter", "2026Q3", "--db", str(bogus)]) == 1
+    assert cli.main(["report", "--quarter", "2026Q3", "--db", str(bogus)]) == 2
     assert "is not a DuckDB database file" in capsys.readouterr().err
 
 
