@@ -62,9 +62,15 @@ class Resolved:
 class Resolver:
     """The vocabularies of one build: the catalog's (when given) and the corpus's."""
 
-    def __init__(self, catalog: Catalog | None, stated: dict[str, tuple[list[str], str | None]], rules: NameRules):
+    def __init__(
+        self,
+        catalog: Catalog | None,
+        stated: dict[str, tuple[list[str], str | None]],
+        rules: NameRules,
+        titles: list[str] | None = None,
+    ):
         self.catalog = catalog_vocabulary(catalog, rules) if catalog else None
-        self.corpus = corpus_vocabulary(stated.values(), rules)
+        self.corpus = corpus_vocabulary(stated.values(), rules, titles or ())
         # Prose is matched against the catalog when there is one: its names were chosen by the
         # teams; without it, against every name the corpus states.
         self.prose: Vocabulary = self.catalog or self.corpus
@@ -117,6 +123,16 @@ class Resolver:
         service = self.catalog.service(name) if self.catalog else None
         return self.catalog.owner(service) if self.catalog and service else None
 
+    def _unified_service(self, name: str) -> bool:
+        """The corpus's unification rules, not the catalog nor the spelling, named this service."""
+        return not (self.catalog and self.catalog.service(name)) and self.corpus.is_unified(name) and not self._catalog_inside(name)
+
+    def _catalog_inside(self, name: str) -> bool:
+        return bool(self.catalog and service_mentions(name, self.catalog))
+
+    def _unified_team(self, name: str) -> bool:
+        return not self.catalog and self.corpus.is_unified(name)
+
     def owner(self, service: str) -> tuple[str, str] | None:
         """(team, source) owning `service`: the catalog's owner, else the corpus's."""
         if self.catalog and (team := self.catalog.owner(service)):
@@ -137,6 +153,8 @@ class Resolver:
         default = ("front_matter", None)
         resolved = list(dict.fromkeys(x for s in services for x in self.services(s)))
         services_source = sources.get("services", default) if resolved else None
+        if resolved and any(self._unified_service(s) for s in services):
+            services_source = ("corpus_spelling", services_source[1])
         if not resolved and prose:
             scanned = [p.text for p in prose if p.kind in SCANNED_KINDS]
             readable = [p for p in prose if p.kind not in UNREAD_KINDS]
@@ -149,7 +167,10 @@ class Resolver:
                 )
                 services_source = ("text", line)
         if team and team.strip():
-            return Resolved(resolved, services_source, self.team(team), sources.get("team", default))
+            team_source = sources.get("team", default)
+            if self._unified_team(team):
+                team_source = ("corpus_spelling", team_source[1])
+            return Resolved(resolved, services_source, self.team(team), team_source)
         owned = self.owner(resolved[0]) if resolved else None
         if owned:
             return Resolved(resolved, services_source, owned[0], (owned[1], None))
@@ -185,7 +206,8 @@ def resolve(con: duckdb.DuckDBPyConnection, catalog: Catalog | None, rules: Name
         if summary and not stated_services.get(iid):
             prose[iid].append(Prose("summary", summary, None))
 
-    resolver = Resolver(catalog, stated, rules)
+    # Titles are where write-ups most often write a service's id ("2024-05-02 ledger-db failover").
+    resolver = Resolver(catalog, stated, rules, [title for _, _, title, _ in incidents if title])
     service_rows: list[tuple] = []
     team_rows: list[tuple] = []
     source_rows: list[tuple] = []
