@@ -86,6 +86,10 @@ def _without_generic(words: tuple[str, ...], generic: frozenset[str]) -> list[tu
     return out
 
 
+def _words_of(text: str) -> tuple[str, ...]:
+    return tuple(re.findall(r"[0-9a-z]+", text.casefold()))
+
+
 def links(
     groups: dict[str, Group],
     key_of: Callable[[str], str | None],
@@ -115,20 +119,25 @@ def links(
     for k, g in displays.items():
         if (t := by_words(g.words)) is not None:
             out[k] = t
+    orgs: set[str] = set()
     if teams:
-        orgs = set(org_prefixes)
+        # Counted over the names (or their first comma-separated part) whose rest is one of the
+        # corpus's names: "Data Platform" and "Data Engineering" make no org "Data" unless both
+        # "platform" and "engineering" are teams of their own.
         starts: dict[str, int] = {}
         for g in displays.values():
-            if len(g.words) > 1:
-                starts[g.words[0]] = starts.get(g.words[0], 0) + 1
-        orgs |= {w for w, n in starts.items() if n >= MIN_ORG_NAMES}
-        for k, g in displays.items():
-            if k in out or len(g.words) < 2 or g.words[0] not in orgs:
-                continue
-            rest = g.words[1:]
-            t = target(key_of(" ".join(rest))) or by_words(rest)
-            if t is not None:
-                out[k] = t
+            words = _words_of(max(g.spellings, key=len).split(",")[0])
+            if len(words) > 1 and (target(key_of(" ".join(words[1:]))) or by_words(words[1:])) is not None:
+                starts[words[0]] = starts.get(words[0], 0) + 1
+        orgs = set(org_prefixes) | {w for w, n in starts.items() if n >= MIN_ORG_NAMES}
+
+    def named(words: tuple[str, ...]) -> str | None:
+        """The id group a run of words stands for, with or without an org prefix."""
+        for ws in (words, words[1:] if len(words) > 1 and words[0] in orgs else ()):
+            if ws and (t := target(key_of(" ".join(ws))) or by_words(ws)) is not None:
+                return t
+        return None
+
     for k, g in displays.items():
         if k in out:
             continue
@@ -136,15 +145,15 @@ def links(
         parts = [p.strip() for p in spelling.split(",")]
         if len(parts) > 1:
             for part in parts:
-                words = part.split()
-                while len(words) > 1 and words[0].casefold() in joiners:
+                words = _words_of(part)
+                while len(words) > 1 and words[0] in joiners:
                     words = words[1:]
-                t = target(key_of(" ".join(words)))
-                if t is None and words:
-                    t = by_words(tuple(w.casefold() for w in re.findall(r"[0-9A-Za-z]+", " ".join(words))))
-                if t is not None:
+                if words and (t := named(words)) is not None:
                     out[k] = t
                     break
+            continue
+        if (t := named(g.words)) is not None:
+            out[k] = t
             continue
         inside = {t for tok in ID_TOKEN.findall(spelling) if (t := target(key_of(tok))) in ids}
         if len(inside) == 1 and len(spelling.split()) > 1:
