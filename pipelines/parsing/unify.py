@@ -15,6 +15,8 @@ rules only:
 - A team name may start with an org prefix ("Acme Growth Engineering" -> "Growth
   Engineering"): a word listed in names.toml, or the first word of at least MIN_ORG_NAMES of the
   corpus's multi-word team names whose rest is itself one of the corpus's names.
+- A team named for two areas ("Money & Payments", "Search and Discovery") is the id that
+  names the first, when the second names no id of its own (then the name is ambiguous).
 - A name made of comma-separated parts ("Edge on-call, Platform Engineering", "Search, with
   Checkout") stands for the first part that is one of the corpus's names.
 - A display name that contains exactly one of the corpus's ids as a word, plus other words
@@ -36,6 +38,7 @@ from dataclasses import dataclass
 # names: one name starting with a word says nothing about an organisation.
 MIN_ORG_NAMES = 2
 _VOWELS = frozenset("aeiou")
+_CONJUNCTION = re.compile(r"\s+(?:&|and)\s+", re.IGNORECASE)
 ID_TOKEN = re.compile(r"(?<![\w-])[a-z0-9]+(?:[-_][a-z0-9]+)+(?![\w-])")
 
 
@@ -131,8 +134,22 @@ def links(
                 starts[words[0]] = starts.get(words[0], 0) + 1
         orgs = set(org_prefixes) | {w for w, n in starts.items() if n >= MIN_ORG_NAMES}
 
-    def named(words: tuple[str, ...]) -> str | None:
-        """The id group a run of words stands for, with or without an org prefix."""
+    def named(text: str) -> str | None:
+        """The id group a name (or a part of one) stands for: as written, without an org prefix,
+        or, for a team named for two areas ("Money & Payments") whose second names no id of its
+        own, by the first."""
+        runs = [_words_of(text)]
+        halves = _CONJUNCTION.split(text, maxsplit=1) if teams else []
+        if len(halves) == 2 and one(_words_of(halves[1])) is None:
+            runs.append(_words_of(halves[0]))
+        for words in runs:
+            while len(words) > 1 and words[0] in joiners:
+                words = words[1:]
+            if (t := one(words)) is not None:
+                return t
+        return None
+
+    def one(words: tuple[str, ...]) -> str | None:
         for ws in (words, words[1:] if len(words) > 1 and words[0] in orgs else ()):
             if ws and (t := target(key_of(" ".join(ws))) or by_words(ws)) is not None:
                 return t
@@ -145,14 +162,11 @@ def links(
         parts = [p.strip() for p in spelling.split(",")]
         if len(parts) > 1:
             for part in parts:
-                words = _words_of(part)
-                while len(words) > 1 and words[0] in joiners:
-                    words = words[1:]
-                if words and (t := named(words)) is not None:
+                if (t := named(part)) is not None:
                     out[k] = t
                     break
             continue
-        if (t := named(g.words)) is not None:
+        if (t := named(spelling)) is not None:
             out[k] = t
             continue
         inside = {t for tok in ID_TOKEN.findall(spelling) if (t := target(key_of(tok))) in ids}

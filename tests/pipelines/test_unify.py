@@ -139,3 +139,13 @@ def test_a_unified_name_is_recorded_as_stated_in_another_spelling(built: duckdb.
     assert sources[("2025-02-04-ledger-store-replica-lag.md", "team")] == "corpus_spelling"
     assert sources[("2025-03-11-settlement-gw-timeouts.md", "services")] == "front_matter"  # written as the id
     assert sources[("2025-07-08-settlement-batch.md", "team")] == "front_matter"
+
+
+def test_a_team_named_for_two_areas_is_the_id_of_the_first_unless_both_are_teams() -> None:
+    v = corpus_vocabulary([([], "Ledgers & Treasury"), ([], "ledgers"), ([], "Acme Ledgers & Treasury"),
+                           ([], "Acme Growth Engineering"), ([], "growth")], RULES)
+    assert v.team("Ledgers & Treasury") == v.team("Acme Ledgers & Treasury") == "ledgers"
+    v = corpus_vocabulary([([], "Search and Discovery"), ([], "search"), ([], "discovery")], RULES)
+    assert v.team("Search and Discovery") == "Search and Discovery"  # two teams' names: no guess
+    v = corpus_vocabulary([(["Search and Discovery"], None), (["search"], None)], RULES)
+    assert v.service("Search and Discovery") == "Search and Discovery"  # services: no such rule
