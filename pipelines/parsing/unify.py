@@ -123,16 +123,6 @@ def links(
         if (t := by_words(g.words)) is not None:
             out[k] = t
     orgs: set[str] = set()
-    if teams:
-        # Counted over the names (or their first comma-separated part) whose rest is one of the
-        # corpus's names: "Data Platform" and "Data Engineering" make no org "Data" unless both
-        # "platform" and "engineering" are teams of their own.
-        starts: dict[str, int] = {}
-        for g in displays.values():
-            words = _words_of(max(g.spellings, key=len).split(",")[0])
-            if len(words) > 1 and (target(key_of(" ".join(words[1:]))) or by_words(words[1:])) is not None:
-                starts[words[0]] = starts.get(words[0], 0) + 1
-        orgs = set(org_prefixes) | {w for w, n in starts.items() if n >= MIN_ORG_NAMES}
 
     def named(text: str) -> str | None:
         """The id group a name (or a part of one) stands for: as written, without an org prefix,
@@ -154,6 +144,18 @@ def links(
             if ws and (t := target(key_of(" ".join(ws))) or by_words(ws)) is not None:
                 return t
         return None
+
+    if teams:
+        # Counted over the names (their first comma-separated part) whose rest is one of the
+        # corpus's names: "Data Platform" and "Data Engineering" make no org "Data" unless both
+        # "platform" and "engineering" are teams of their own.
+        starts: dict[str, int] = {}
+        for g in displays.values():
+            head = max(g.spellings, key=len).split(",")[0].split(None, 1)
+            if len(head) == 2 and _words_of(head[0]) and named(head[1]) is not None:
+                w = _words_of(head[0])[0]
+                starts[w] = starts.get(w, 0) + 1
+        orgs |= set(org_prefixes) | {w for w, n in starts.items() if n >= MIN_ORG_NAMES}
 
     for k, g in displays.items():
         if k in out:
