@@ -24,7 +24,7 @@ SECTION_KINDS = (
 SEVERITIES = ("SEV1", "SEV2", "SEV3", "SEV4")
 # Where a field's value came from (field_sources). "Stated" sources: the document says it
 # ("corpus_spelling": it says it in a spelling the build, without a catalog, linked to the one the
-# rest of the corpus uses: "Pricing Engine" -> "pricing"); the rest are inferred: from the
+# rest of the corpus uses: "Quotes Engine" -> "quotes"); the rest are inferred: from the
 # timeline, a catalog, or the rest of the corpus.
 STATED_SOURCES = ("front_matter", "metadata", "title", "label", "record", "corpus_spelling")
 INFERRED_SOURCES = ("timeline", "text", "catalog", "corpus")

@@ -169,8 +169,8 @@ def corpus_vocabulary(
     stated: Iterable[tuple[list[str], str | None]], rules: NameRules, written: Iterable[str] = ()
 ) -> Vocabulary:
     """A vocabulary from what the corpus's documents state: (services in order, team) per
-    incident. `written` is other text of the corpus (titles): an id it writes ("data-lake")
-    becomes the name of the stated service with the same key ("Data Lake"). Display names are
+    incident. `written` is other text of the corpus (titles): an id it writes ("ledger-store")
+    becomes the name of the stated service with the same key ("Ledger Store"). Display names are
     then linked to the ids they stand for (pipelines/parsing/unify.py)."""
     stated = list(stated)
     written_ids = Counter(t for text in written if text for t in ID_TOKEN.findall(text))

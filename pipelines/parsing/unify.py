@@ -1,29 +1,29 @@
 """Without a catalog: link the spellings of one service or team that a corpus writes two ways.
 
-`corpus_vocabulary` (names.py) first groups the spellings that share a key ("Data Lake" and
-"data-lake", "Discovery team" and "Discovery"). What is left is mostly one name written as a
+`corpus_vocabulary` (names.py) first groups the spellings that share a key ("Ledger Store" and
+"ledger-store", "Discovery team" and "Discovery"). What is left is mostly one name written as a
 display name in one write-up and as an id in others. `links` joins a display-name group to the
-one id-like group (a slug the corpus states: "payments-gw", "growth") it stands for, by strict
+one id-like group (a slug the corpus states: "billing-gw", "growth") it stands for, by strict
 rules only:
 
 - Each id part is the corresponding display word, a prefix of it, its consonant skeleton ("gw"
   for "Gateway", "mgmt" for "Management") or its numeronym ("k8s" for "Kubernetes"). A one-part
   id must be the word itself or its numeronym, and a longer id must write at least one word in
   full: a bare prefix ("data" for "Database") is too weak a link.
-- The display name may carry generic trailing words ("Pricing Engine" -> "pricing", "Platform
-  Engineering" -> "platform"); the words are data (names.toml, [unify]).
+- The display name may carry generic trailing words ("Quotes Engine" -> "quotes", "Infrastructure
+  Engineering" -> "infrastructure"); the words are data (names.toml, [unify]).
 - A team name may start with an org prefix ("Acme Growth Engineering" -> "Growth
   Engineering"): a word listed in names.toml, or the first word of at least MIN_ORG_NAMES of the
   corpus's multi-word team names whose rest is itself one of the corpus's names.
-- A team named for two areas ("Money & Payments", "Search and Discovery") is the id that
+- A team named for two areas ("Ledgers & Treasury", "Search and Discovery") is the id that
   names the first, when the second names no id of its own (then the name is ambiguous).
-- A name made of comma-separated parts ("Edge on-call, Platform Engineering", "Search, with
+- A name made of comma-separated parts ("Harbour on-call, Infrastructure Engineering", "Search, with
   Checkout") stands for the first part that is one of the corpus's names.
 - A display name that contains exactly one of the corpus's ids as a word, plus other words
-  ("booking-api checkout"), is that id.
+  ("billing-gw rollout"), is that id.
 
-A link needs exactly one id group to match: two id-like names are never linked ("payments" and
-"payments-gw" stay two services), and an ambiguous display name stays as it is.
+A link needs exactly one id group to match: two id-like names are never linked ("billing" and
+"billing-gw" stay two services), and an ambiguous display name stays as it is.
 
 Pure: no database, no files.
 """
@@ -47,7 +47,7 @@ class Group:
     """The spellings of one name that share a key."""
 
     words: tuple[str, ...]  # of its most common display spelling, leading words dropped
-    id_parts: tuple[str, ...] | None  # the parts of its id spelling ("payments-gw"), None when it has none
+    id_parts: tuple[str, ...] | None  # the parts of its id spelling ("billing-gw"), None when it has none
     spellings: tuple[str, ...]
 
 
@@ -126,7 +126,7 @@ def links(
 
     def named(text: str) -> str | None:
         """The id group a name (or a part of one) stands for: as written, without an org prefix,
-        or, for a team named for two areas ("Money & Payments") whose second names no id of its
+        or, for a team named for two areas ("Ledgers & Treasury") whose second names no id of its
         own, by the first."""
         runs = [_words_of(text)]
         halves = _CONJUNCTION.split(text, maxsplit=1) if teams else []
