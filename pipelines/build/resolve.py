@@ -74,8 +74,10 @@ class Resolver:
         # Prose is matched against the catalog when there is one: its names were chosen by the
         # teams; without it, against every name the corpus states.
         self.prose: Vocabulary = self.catalog or self.corpus
-        self._services: dict[str, str] = {}
+        self._services: dict[str, list[str]] = {}
         self._teams: dict[str, str] = {}
+        # (field, name as written) that the corpus's unification rules renamed (source `corpus_spelling`).
+        self._unified: set[tuple[str, str]] = set()
         pairs = []
         for services, team in stated.values():
             if services and team:
@@ -90,7 +92,11 @@ class Resolver:
             found = [self.catalog.service(n)] if self.catalog and self.catalog.service(n) else []
             if not found and self.catalog:
                 found = list(dict.fromkeys(m.service for m in service_mentions(n, self.catalog)))
-            self._services[name] = found or [self.corpus.service(n) or n]
+            if not found and (corpus := self.corpus.service(n)):
+                found = [corpus]
+                if self.corpus.is_unified(n):
+                    self._unified.add(("services", name))
+            self._services[name] = found or [n]
         return self._services[name]
 
     def service(self, name: str) -> str:
@@ -106,7 +112,11 @@ class Resolver:
             found = self.catalog and (
                 self.catalog.team(n) or next(iter(team_mentions(n, self.catalog)), None) or self._service_owner(n)
             )
-            self._teams[name] = found or self.corpus.team(n) or self._corpus_team_inside(n) or n
+            if not found and (corpus := self.corpus.team(n)):
+                found = corpus
+                if self.corpus.is_unified(n):
+                    self._unified.add(("team", name))
+            self._teams[name] = found or self._corpus_team_inside(n) or n
         return self._teams[name]
 
     def _corpus_team_inside(self, name: str) -> str | None:
@@ -122,16 +132,6 @@ class Resolver:
         team that runs Identity."""
         service = self.catalog.service(name) if self.catalog else None
         return self.catalog.owner(service) if self.catalog and service else None
-
-    def _unified_service(self, name: str) -> bool:
-        """The corpus's unification rules, not the catalog nor the spelling, named this service."""
-        return not (self.catalog and self.catalog.service(name)) and self.corpus.is_unified(name) and not self._catalog_inside(name)
-
-    def _catalog_inside(self, name: str) -> bool:
-        return bool(self.catalog and service_mentions(name, self.catalog))
-
-    def _unified_team(self, name: str) -> bool:
-        return not self.catalog and self.corpus.is_unified(name)
 
     def owner(self, service: str) -> tuple[str, str] | None:
         """(team, source) owning `service`: the catalog's owner, else the corpus's."""
@@ -153,7 +153,7 @@ class Resolver:
         default = ("front_matter", None)
         resolved = list(dict.fromkeys(x for s in services for x in self.services(s)))
         services_source = sources.get("services", default) if resolved else None
-        if resolved and any(self._unified_service(s) for s in services):
+        if resolved and any(("services", s) in self._unified for s in services):
             services_source = ("corpus_spelling", services_source[1])
         if not resolved and prose:
             scanned = [p.text for p in prose if p.kind in SCANNED_KINDS]
@@ -167,10 +167,10 @@ class Resolver:
                 )
                 services_source = ("text", line)
         if team and team.strip():
-            team_source = sources.get("team", default)
-            if self._unified_team(team):
+            name, team_source = self.team(team), sources.get("team", default)
+            if ("team", team) in self._unified:
                 team_source = ("corpus_spelling", team_source[1])
-            return Resolved(resolved, services_source, self.team(team), team_source)
+            return Resolved(resolved, services_source, name, team_source)
         owned = self.owner(resolved[0]) if resolved else None
         if owned:
             return Resolved(resolved, services_source, owned[0], (owned[1], None))

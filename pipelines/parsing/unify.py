@@ -106,10 +106,24 @@ def links(
     the org prefix found in the corpus apply when `teams`; `joiners` are words dropped from the
     front of a comma-separated part ("with", "and")."""
     ids = {k: g for k, g in groups.items() if g.id_parts}
+    # A one-part id is its word or its numeronym, a longer one writes some word in full at its
+    # place: ids indexed by those, so each display name is compared with a handful of ids, not
+    # all of a corpus's thousands.
+    index: dict[tuple[int, int, str], list[str]] = {}
+    for k, g in ids.items():
+        for i, part in enumerate(g.id_parts):
+            index.setdefault((len(g.id_parts), i, part), []).append(k)
     out: dict[str, str] = {}
 
+    def candidates(words: tuple[str, ...]) -> set[str]:
+        n = len(words)
+        if n == 1:
+            numeronym = f"{words[0][0]}{len(words[0]) - 2}{words[0][-1]}" if len(words[0]) > 3 else ""
+            return {k for p in (words[0], numeronym) for k in index.get((1, 0, p), ())}
+        return {k for i, w in enumerate(words) for k in index.get((n, i, w), ())}
+
     def by_words(words: tuple[str, ...]) -> str | None:
-        found = {k for k, g in ids.items() for ws in _without_generic(words, generic) if id_matches(g.id_parts, ws)}
+        found = {k for ws in _without_generic(words, generic) for k in candidates(ws) if id_matches(ids[k].id_parts, ws)}
         return found.pop() if len(found) == 1 else None
 
     def target(key: str | None) -> str | None:
