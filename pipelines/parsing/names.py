@@ -43,6 +43,8 @@ class NameRules:
     unaffected: tuple[str, ...]  # phrases after the service: "X was unaffected"
     no_impact_on: tuple[str, ...]  # phrases before the service: "no impact on X"
     clause_breaks: tuple[str, ...]
+    # Phrases before a service that name it as what another service calls: "hands off to X".
+    depends_on: tuple[str, ...] = ()
     # Corpus-level unification (pipelines/parsing/unify.py), names.toml [unify].
     service_generic_words: tuple[str, ...] = ()
     team_generic_words: tuple[str, ...] = ()
@@ -62,6 +64,7 @@ def load_rules(path: Path = RULES_FILE) -> NameRules:
             unaffected=tuple(w.casefold() for w in mentions["unaffected"]),
             no_impact_on=tuple(w.casefold() for w in mentions["no_impact_on"]),
             clause_breaks=tuple(w.casefold() for w in mentions["clause_breaks"]),
+            depends_on=tuple(w.casefold() for w in mentions["depends_on"]),
             service_generic_words=tuple(w.casefold() for w in unify["service_generic_words"]),
             team_generic_words=tuple(w.casefold() for w in unify["team_generic_words"]),
             org_prefixes=tuple(w.casefold() for w in unify["org_prefixes"]),
