@@ -10,7 +10,8 @@ effect without parsing anything again. Outputs: `incident_services`, `incidents.
 Rules (docs/build.md, "Services and teams"):
 - A stated service or team resolves to the catalog's name when the catalog knows it (slug,
   title, alias, group display name) or names it inside ("Edge on-call, Platform Engineering"),
-  else to the corpus's usual spelling of it, else stays as written.
+  else to the corpus's usual spelling of it (a display name linked to the id the corpus uses
+  for it, pipelines/parsing/unify.py: source `corpus_spelling`), else stays as written.
 - An incident that states no services gets the ones its title, summary, impact and root cause
   name (catalog names, or without a catalog the names other documents state), except those a
   clause calls unaffected: source `text`.

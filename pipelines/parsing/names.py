@@ -4,7 +4,8 @@ A `Vocabulary` knows every accepted spelling of each service and team and who ow
 It comes from a Backstage catalog (`catalog_vocabulary`: slugs, titles, aliases, group display
 names, owners) or, without one, from the names the corpus's own documents state in structured
 fields (`corpus_vocabulary`: a slug ("booking-api") if anyone wrote one, else the most common
-spelling, wins; `corpus_owners`: a service's owner is the team most documents naming it first
+spelling, wins, and a display name is linked to the id it stands for by the strict rules of
+pipelines/parsing/unify.py: "Billing Gateway" -> "billing-gw"; `corpus_owners`: a service's owner is the team most documents naming it first
 state, when they mostly agree).
 
 Names match on a key: case folded, a leading "the"/"our" dropped, everything but letters and
@@ -112,7 +113,7 @@ class Vocabulary:
     surfaces: dict[str, set[str]] = field(default_factory=dict)  # canonical service -> spellings for prose
     team_surfaces: set[str] = field(default_factory=set)  # team spellings, so "Payments & Checkout" is no service
     # Spellings the corpus rules (pipelines/parsing/unify.py) gave another group's name, or an id
-    # only prose writes: their resolution is recorded with source `corpus`.
+    # only a title writes: the build records their value with source `corpus_spelling`.
     unified: set[str] = field(default_factory=set)
 
     def is_unified(self, name: str) -> bool:
