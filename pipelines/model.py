@@ -22,9 +22,11 @@ SECTION_KINDS = (
 )
 
 SEVERITIES = ("SEV1", "SEV2", "SEV3", "SEV4")
-# Where a field's value came from (field_sources). "Stated" sources are the first five: the
-# document says it; the rest are inferred: from the timeline, a catalog, or the rest of the corpus.
-STATED_SOURCES = ("front_matter", "metadata", "title", "label", "record")
+# Where a field's value came from (field_sources). "Stated" sources: the document says it
+# ("corpus_spelling": it says it in a spelling the build, without a catalog, linked to the one the
+# rest of the corpus uses: "Quotes Engine" -> "quotes"); the rest are inferred: from the
+# timeline, a catalog, or the rest of the corpus.
+STATED_SOURCES = ("front_matter", "metadata", "title", "label", "record", "corpus_spelling")
 INFERRED_SOURCES = ("timeline", "text", "catalog", "corpus")
 FIELD_SOURCES = STATED_SOURCES + INFERRED_SOURCES
 # The fields whose provenance is recorded.

@@ -10,7 +10,8 @@ effect without parsing anything again. Outputs: `incident_services`, `incidents.
 Rules (docs/build.md, "Services and teams"):
 - A stated service or team resolves to the catalog's name when the catalog knows it (slug,
   title, alias, group display name) or names it inside ("Edge on-call, Platform Engineering"),
-  else to the corpus's usual spelling of it, else stays as written.
+  else to the corpus's usual spelling of it (a display name linked to the id the corpus uses
+  for it, pipelines/parsing/unify.py: source `corpus_spelling`), else stays as written.
 - An incident that states no services gets the ones its title, summary, impact and root cause
   name (catalog names, or without a catalog the names other documents state), except those a
   clause calls unaffected: source `text`.
@@ -62,14 +63,22 @@ class Resolved:
 class Resolver:
     """The vocabularies of one build: the catalog's (when given) and the corpus's."""
 
-    def __init__(self, catalog: Catalog | None, stated: dict[str, tuple[list[str], str | None]], rules: NameRules):
+    def __init__(
+        self,
+        catalog: Catalog | None,
+        stated: dict[str, tuple[list[str], str | None]],
+        rules: NameRules,
+        titles: list[str] | None = None,
+    ):
         self.catalog = catalog_vocabulary(catalog, rules) if catalog else None
-        self.corpus = corpus_vocabulary(stated.values(), rules)
+        self.corpus = corpus_vocabulary(stated.values(), rules, titles or ())
         # Prose is matched against the catalog when there is one: its names were chosen by the
         # teams; without it, against every name the corpus states.
         self.prose: Vocabulary = self.catalog or self.corpus
-        self._services: dict[str, str] = {}
+        self._services: dict[str, list[str]] = {}
         self._teams: dict[str, str] = {}
+        # (field, name as written) that the corpus's unification rules renamed (source `corpus_spelling`).
+        self._unified: set[tuple[str, str]] = set()
         pairs = []
         for services, team in stated.values():
             if services and team:
@@ -84,7 +93,11 @@ class Resolver:
             found = [self.catalog.service(n)] if self.catalog and self.catalog.service(n) else []
             if not found and self.catalog:
                 found = list(dict.fromkeys(m.service for m in service_mentions(n, self.catalog)))
-            self._services[name] = found or [self.corpus.service(n) or n]
+            if not found and (corpus := self.corpus.service(n)):
+                found = [corpus]
+                if self.corpus.is_unified(n):
+                    self._unified.add(("services", name))
+            self._services[name] = found or [n]
         return self._services[name]
 
     def service(self, name: str) -> str:
@@ -100,7 +113,11 @@ class Resolver:
             found = self.catalog and (
                 self.catalog.team(n) or next(iter(team_mentions(n, self.catalog)), None) or self._service_owner(n)
             )
-            self._teams[name] = found or self.corpus.team(n) or self._corpus_team_inside(n) or n
+            if not found and (corpus := self.corpus.team(n)):
+                found = corpus
+                if self.corpus.is_unified(n):
+                    self._unified.add(("team", name))
+            self._teams[name] = found or self._corpus_team_inside(n) or n
         return self._teams[name]
 
     def _corpus_team_inside(self, name: str) -> str | None:
@@ -137,6 +154,8 @@ class Resolver:
         default = ("front_matter", None)
         resolved = list(dict.fromkeys(x for s in services for x in self.services(s)))
         services_source = sources.get("services", default) if resolved else None
+        if resolved and any(("services", s) in self._unified for s in services):
+            services_source = ("corpus_spelling", services_source[1])
         if not resolved and prose:
             scanned = [p.text for p in prose if p.kind in SCANNED_KINDS]
             readable = [p for p in prose if p.kind not in UNREAD_KINDS]
@@ -149,7 +168,10 @@ class Resolver:
                 )
                 services_source = ("text", line)
         if team and team.strip():
-            return Resolved(resolved, services_source, self.team(team), sources.get("team", default))
+            name, team_source = self.team(team), sources.get("team", default)
+            if ("team", team) in self._unified:
+                team_source = ("corpus_spelling", team_source[1])
+            return Resolved(resolved, services_source, name, team_source)
         owned = self.owner(resolved[0]) if resolved else None
         if owned:
             return Resolved(resolved, services_source, owned[0], (owned[1], None))
@@ -185,7 +207,8 @@ def resolve(con: duckdb.DuckDBPyConnection, catalog: Catalog | None, rules: Name
         if summary and not stated_services.get(iid):
             prose[iid].append(Prose("summary", summary, None))
 
-    resolver = Resolver(catalog, stated, rules)
+    # Titles are where write-ups most often write a service's id ("2024-05-02 ledger-db failover").
+    resolver = Resolver(catalog, stated, rules, [title for _, _, title, _ in incidents if title])
     service_rows: list[tuple] = []
     team_rows: list[tuple] = []
     source_rows: list[tuple] = []

@@ -52,7 +52,7 @@ CREATE TABLE parsed_field_sources (
 
 -- Where each of model.SOURCED_FIELDS of an incident came from: one row per field that has a
 -- value. source is one of model.FIELD_SOURCES: stated (front_matter, metadata, title, label,
--- record) or inferred (timeline, text, catalog, corpus). line is 1-based in the source file.
+-- record, corpus_spelling) or inferred (timeline, text, catalog, corpus). line is 1-based in the source file.
 CREATE TABLE field_sources (
     incident_id VARCHAR NOT NULL,
     field       VARCHAR NOT NULL,

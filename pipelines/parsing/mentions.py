@@ -59,6 +59,7 @@ class _Patterns:
     breaks: re.Pattern[str]
     unaffected: re.Pattern[str] | None
     no_impact_on: re.Pattern[str] | None
+    depends_on: re.Pattern[str] | None
 
 
 @lru_cache(maxsize=8)
@@ -84,6 +85,7 @@ def _patterns(vocab: Vocabulary) -> _Patterns:
         breaks=re.compile(rf"[.!?](?=\s|$)|[;\n]|\b(?:{breaks})\b", re.IGNORECASE),
         unaffected=phrases(rules.unaffected),
         no_impact_on=phrases(rules.no_impact_on),
+        depends_on=phrases(rules.depends_on),
     )
 
 
@@ -153,12 +155,43 @@ def unaffected_services(text: str, vocab: Vocabulary) -> set[str]:
     return out
 
 
+def dependency_mentions(text: str, vocab: Vocabulary) -> tuple[list[Mention], set[int]]:
+    """Every service mention of `text`, and the starts of those that name a service as what
+    another calls ("hands off to the Billing Gateway", a list after "aggregates calls to")."""
+    p = _patterns(vocab)
+    mentions = service_mentions(text, vocab)
+    if not mentions or p.depends_on is None:
+        return mentions, set()
+    bounds = [0] + [b for m in p.breaks.finditer(text) for b in (m.start(), m.end())] + [len(text)]
+    starts: set[int] = set()
+    for m in p.depends_on.finditer(text):
+        end = min(b for b in bounds if b > m.start())
+        after = [x for x in mentions if m.end() <= x.start and x.end <= end]
+        if after and _word_count(text[m.end():after[0].start]) <= MAX_WORDS_AFTER_PHRASE:
+            starts.update(x.start for x in _chain(after, 0, 1, text))
+    return mentions, starts
+
+
+def context_only_services(everything: list[str], vocab: Vocabulary) -> set[str]:
+    """Services every mention of which in `everything` names them as what another service calls."""
+    named: set[str] = set()
+    elsewhere: set[str] = set()
+    for text in everything:
+        mentions, dependency = dependency_mentions(text, vocab)
+        for x in mentions:
+            named.add(x.service)
+            if x.start not in dependency:
+                elsewhere.add(x.service)
+    return named - elsewhere
+
+
 def affected_services(prose: list[str], everything: list[str], vocab: Vocabulary) -> list[str]:
     """Services named in `prose` (title, summary, impact, root cause: in reading order), or when
     it names none, in the rest of `everything` (the whole write-up's prose: a debrief may tell
     the story under its own heading), that no text of `everything` calls unaffected, in order
-    of first mention."""
-    unaffected: set[str] = set()
+    of first mention. A service named only as what another calls ("hands off to X") is left out
+    too: context, not impact."""
+    unaffected: set[str] = context_only_services(everything, vocab)
     for text in everything:
         unaffected |= unaffected_services(text, vocab)
     for texts in (prose, everything):

@@ -4,7 +4,8 @@ A `Vocabulary` knows every accepted spelling of each service and team and who ow
 It comes from a Backstage catalog (`catalog_vocabulary`: slugs, titles, aliases, group display
 names, owners) or, without one, from the names the corpus's own documents state in structured
 fields (`corpus_vocabulary`: a slug ("booking-api") if anyone wrote one, else the most common
-spelling, wins; `corpus_owners`: a service's owner is the team most documents naming it first
+spelling, wins, and a display name is linked to the id it stands for by the strict rules of
+pipelines/parsing/unify.py: "Billing Gateway" -> "billing-gw"; `corpus_owners`: a service's owner is the team most documents naming it first
 state, when they mostly agree).
 
 Names match on a key: case folded, a leading "the"/"our" dropped, everything but letters and
@@ -27,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipelines.parsing.catalog import Catalog
+from pipelines.parsing.unify import ID_TOKEN, Group, links
 
 RULES_FILE = Path(__file__).with_name("names.toml")
 # Corpus attribution: a team owns a service when at least this many documents that name the
@@ -42,13 +44,20 @@ class NameRules:
     unaffected: tuple[str, ...]  # phrases after the service: "X was unaffected"
     no_impact_on: tuple[str, ...]  # phrases before the service: "no impact on X"
     clause_breaks: tuple[str, ...]
+    # Phrases before a service that name it as what another service calls: "hands off to X".
+    depends_on: tuple[str, ...] = ()
+    # Corpus-level unification (pipelines/parsing/unify.py), names.toml [unify].
+    service_generic_words: tuple[str, ...] = ()
+    team_generic_words: tuple[str, ...] = ()
+    org_prefixes: tuple[str, ...] = ()
+    list_joiners: tuple[str, ...] = ()
 
 
 def load_rules(path: Path = RULES_FILE) -> NameRules:
     """The matching rules from names.toml; ValueError naming the file when it is malformed."""
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
-        names, mentions = data["names"], data["mentions"]
+        names, mentions, unify = data["names"], data["mentions"], data["unify"]
         return NameRules(
             leading_words=tuple(w.casefold() for w in names["leading_words"]),
             service_suffixes=tuple(w.casefold() for w in names["service_suffixes"]),
@@ -56,6 +65,11 @@ def load_rules(path: Path = RULES_FILE) -> NameRules:
             unaffected=tuple(w.casefold() for w in mentions["unaffected"]),
             no_impact_on=tuple(w.casefold() for w in mentions["no_impact_on"]),
             clause_breaks=tuple(w.casefold() for w in mentions["clause_breaks"]),
+            depends_on=tuple(w.casefold() for w in mentions["depends_on"]),
+            service_generic_words=tuple(w.casefold() for w in unify["service_generic_words"]),
+            team_generic_words=tuple(w.casefold() for w in unify["team_generic_words"]),
+            org_prefixes=tuple(w.casefold() for w in unify["org_prefixes"]),
+            list_joiners=tuple(w.casefold() for w in unify["list_joiners"]),
         )
     except (OSError, tomllib.TOMLDecodeError, KeyError, TypeError, AttributeError) as e:
         raise ValueError(f"{path}: cannot read the name-matching rules ({type(e).__name__}: {e})") from e
@@ -98,6 +112,12 @@ class Vocabulary:
     owners: dict[str, str] = field(default_factory=dict)  # canonical service -> canonical team
     surfaces: dict[str, set[str]] = field(default_factory=dict)  # canonical service -> spellings for prose
     team_surfaces: set[str] = field(default_factory=set)  # team spellings, so "Payments & Checkout" is no service
+    # Spellings the corpus rules (pipelines/parsing/unify.py) gave another group's name, or an id
+    # only a title writes: the build records their value with source `corpus_spelling`.
+    unified: set[str] = field(default_factory=set)
+
+    def is_unified(self, name: str) -> bool:
+        return name.strip() in self.unified
 
     def service(self, name: str) -> str | None:
         return next((self.services[k] for k in name_keys(name, self.rules, self.rules.service_suffixes) if k in self.services), None)
@@ -150,14 +170,19 @@ def _canonical_spelling(spellings: Counter[str]) -> str:
 
 
 def corpus_vocabulary(
-    stated: Iterable[tuple[list[str], str | None]], rules: NameRules
+    stated: Iterable[tuple[list[str], str | None]], rules: NameRules, written: Iterable[str] = ()
 ) -> Vocabulary:
-    """A vocabulary from what the corpus's documents state: (services in order, team) per incident."""
+    """A vocabulary from what the corpus's documents state: (services in order, team) per
+    incident. `written` is other text of the corpus (titles): an id it writes ("ledger-store")
+    becomes the name of the stated service with the same key ("Ledger Store"). Display names are
+    then linked to the ids they stand for (pipelines/parsing/unify.py)."""
     stated = list(stated)
+    written_ids = Counter(t for text in written if text for t in ID_TOKEN.findall(text))
     vocab = Vocabulary("corpus", rules)
-    for names, suffixes, add in (
-        ([s for services, _ in stated for s in services], rules.service_suffixes, vocab._add_service),
-        ([t for _, t in stated if t], rules.team_suffixes, vocab._add_team),
+    for names, suffixes, generic, add, teams in (
+        ([s for services, _ in stated for s in services], rules.service_suffixes, rules.service_generic_words,
+         vocab._add_service, False),
+        ([t for _, t in stated if t], rules.team_suffixes, rules.team_generic_words, vocab._add_team, True),
     ):
         # Spellings are one name when they agree without a trailing "service"/"team" word or a
         # parenthetical: "Discovery team" and "Discovery" are one team.
@@ -167,9 +192,39 @@ def corpus_vocabulary(
             keys = name_keys(n, rules, suffixes)
             if keys:
                 by_key.setdefault(keys[-1], Counter())[n] += 1
-        for spellings in by_key.values():
-            add(_canonical_spelling(spellings), spellings)
+
+        def key_of(name: str, suffixes: tuple[str, ...] = suffixes) -> str | None:
+            keys = name_keys(name, rules, suffixes)
+            return keys[-1] if keys else None
+
+        from_prose: set[str] = set()
+        if not teams:
+            for token, n in written_ids.items():
+                spellings = by_key.get(key_of(token) or "")
+                if spellings and not any(_SLUG.match(s) for s in spellings):
+                    spellings[token] = n
+                    from_prose.add(token)
+        groups = {k: _group(c, rules) for k, c in by_key.items()}
+        linked = links(groups, key_of, frozenset(generic), frozenset(rules.org_prefixes),
+                       frozenset(rules.list_joiners), teams=teams)
+        canonical = {k: _canonical_spelling(c) for k, c in by_key.items()}
+        for k, spellings in by_key.items():
+            name = canonical[linked.get(k, k)]
+            add(name, [s for s in spellings if s not in from_prose])
+            if k in linked or name in from_prose:
+                vocab.unified.update(s for s in spellings if s not in from_prose)
     return vocab
+
+
+def _group(spellings: Counter[str], rules: NameRules) -> Group:
+    ids = [s for s in spellings if _SLUG.match(s)]
+    display = max((s for s in spellings if s not in ids), key=lambda s: (spellings[s], s), default=ids[0] if ids else "")
+    slug = _canonical_spelling(Counter({s: spellings[s] for s in ids})) if ids else None
+    return Group(
+        words=tuple(_words(_PAREN.sub(" ", display), rules)),
+        id_parts=tuple(re.split(r"[-_]", slug)) if slug else None,
+        spellings=tuple(spellings),
+    )
 
 
 def corpus_owners(primary_and_team: Iterable[tuple[str, str]]) -> dict[str, str]:

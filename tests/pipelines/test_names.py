@@ -149,6 +149,18 @@ def test_a_service_called_unaffected_anywhere_is_not_affected(vocab) -> None:
     assert affected_services([], [], vocab) == []
 
 
+def test_a_service_named_only_as_what_another_calls_is_context(vocab) -> None:
+    summary = ("The Ticketing API turns a quote into a booking, and hands off to the Berth Planner. "
+               "Around 09:00 the Ticketing API began returning errors.")
+    assert affected_services([summary], [summary], vocab) == ["ticketing-api"]
+    # A list after the phrase is context as a whole...
+    listed = "The portal aggregates calls to the Fare Engine, the Berth Planner and others. The portal failed."
+    assert affected_services([listed], [listed], vocab) == []
+    # ...but a service also named elsewhere counts as usual.
+    also = summary + " The Berth Planner then rejected every request."
+    assert affected_services([also], [also], vocab) == ["ticketing-api", "berth-planner"]
+
+
 @pytest.mark.parametrize(
     ("title", "key"),
     [
