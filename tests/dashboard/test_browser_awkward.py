@@ -29,7 +29,7 @@ PAGES = [  # url path, title, charts expected
     ("related", "Find related incidents", False),
     ("review", "Quarterly review", True),
 ]
-_TIME_AXIS = re.compile(r"X-axis titled '[^']*' for a (?:utc|time) scale with values from (\d{4}|\w+ \d{4}|Q\d \d{4}) to (\d{4}|\w+ \d{4}|Q\d \d{4})")
+_TIME_AXIS = re.compile(r"X-axis titled '[^']*' for a (?:utc|time) scale with values from (\d{4}Q\d|\d{4}|\w+ \d{4}) to (\d{4}Q\d|\d{4}|\w+ \d{4})")
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
