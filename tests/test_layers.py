@@ -24,7 +24,7 @@ ALLOWED = {
     "synthetic": set(),
     "cli": {"parsing", "lint", "analysis", "read", "report", "build", "synthetic"},
 }
-SHARED = {"model", "quarters"}  # pipelines/<name>.py: imported by any layer, import no layer
+SHARED = {"model", "quarters", "tuning"}  # pipelines/<name>.py: imported by any layer, import no layer
 DASHBOARD_MAY_USE = {"read", "report"} | SHARED
 # The renderer shows postmortem Markdown and must see code blocks exactly where the parsers
 # see them, so it uses their scanner (parsing/blocks.py: pure text functions, no data access).
@@ -119,3 +119,12 @@ def test_the_sql_check_would_see_a_query():
     assert SQL.search('con.execute("SELECT count(*) FROM incidents")')
     assert SQL.search("x = '''\n  INSERT INTO themes SELECT 1\n'''")
     assert not SQL.search("Select an incident from the list")
+
+
+def test_tuning_files_are_read_in_one_place():
+    """Every TOML file teams tune is read by pipelines.tuning.read_toml, so a broken one fails
+    alike everywhere; only front matter and the access map (text, not files) parse TOML."""
+    readers = {
+        str(p.relative_to(ROOT)) for p in (ROOT / "pipelines").rglob("*.py") if "tomllib" in p.read_text(encoding="utf-8")
+    }
+    assert readers == {"pipelines/tuning.py", "pipelines/parsing/markdown.py", "pipelines/read/access_groups.py"}

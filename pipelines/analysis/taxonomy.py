@@ -8,10 +8,11 @@ fails when the build starts, naming the file and the mode.
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+
+from pipelines.tuning import read_toml
 
 DEFAULT_TAXONOMY = Path(__file__).with_name("failure_modes.toml")
 _LIST_FIELDS = ("aliases", "citations", "strong", "weak")
@@ -243,13 +244,7 @@ def _alternation(patterns: list[str], where: str) -> re.Pattern[str] | None:
 
 
 def _read(path: Path) -> dict:
-    try:
-        with Path(path).open("rb") as fh:
-            return tomllib.load(fh)
-    except FileNotFoundError as e:
-        raise TaxonomyError(f"{path}: no such taxonomy file") from e
-    except tomllib.TOMLDecodeError as e:
-        raise TaxonomyError(f"{path}: not valid TOML: {e}") from e
+    return read_toml(path, "the taxonomy", error=TaxonomyError)
 
 
 def merge(base: dict, extra: dict, where: str = "taxonomy") -> dict:

@@ -7,11 +7,11 @@ the placeholder words the text normalizer writes (xversion, xhost...).
 
 from __future__ import annotations
 
-import tomllib
 from functools import lru_cache
 from pathlib import Path
 
 from pipelines.analysis.textfeatures import PLACEHOLDERS
+from pipelines.tuning import read_toml
 
 WEAK_TERMS_FILE = Path(__file__).with_name("weak_terms.toml")
 
@@ -19,8 +19,7 @@ WEAK_TERMS_FILE = Path(__file__).with_name("weak_terms.toml")
 @lru_cache(maxsize=1)
 def weak_words(path: Path = WEAK_TERMS_FILE) -> frozenset[str]:
     """Every word listed under [weak] in `path`, lower-cased."""
-    with path.open("rb") as fh:
-        table = tomllib.load(fh).get("weak", {})
+    table = read_toml(path, "the weak terms").get("weak", {})
     return frozenset(str(w).strip().lower() for words in table.values() for w in words if str(w).strip())
 
 

@@ -11,11 +11,12 @@ confirm, who can then give both write-ups the same id.
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+
+from pipelines.tuning import read_toml
 
 RULES_FILE = Path(__file__).with_name("duplicates.toml")
 _WORD = re.compile(r"[^\W\d_]{3,}")
@@ -30,13 +31,13 @@ class DuplicateRules:
 
 def load_rules(path: Path = RULES_FILE) -> DuplicateRules:
     """The thresholds from duplicates.toml; ValueError naming the file when it is malformed."""
+    data = read_toml(path, "the duplicate rules")
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
         return DuplicateRules(
             float(data["max_gap_hours"]), float(data["min_similarity"]),
             frozenset(w.casefold() for w in data["stop_words"]),
         )
-    except (OSError, tomllib.TOMLDecodeError, KeyError, TypeError, ValueError, AttributeError) as e:
+    except (KeyError, TypeError, ValueError, AttributeError) as e:
         raise ValueError(f"{path}: cannot read the duplicate rules ({type(e).__name__}: {e})") from e
 
 

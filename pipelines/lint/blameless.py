@@ -15,13 +15,13 @@ person (role, first name, @handle), a machine (job, deploy, pod ...), collective
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
 from pipelines.model import Incident
 from pipelines.parsing.blocks import code_lines, code_spans
+from pipelines.tuning import read_toml
 
 DEFAULT_RULES_PATH = Path(__file__).with_name("lint_rules.toml")
 # Put in front of known first names before matching. A letter (so `\b` before a marked name
@@ -624,11 +624,7 @@ def _compile_lower(pattern: str, where: str) -> re.Pattern[str]:
 
 
 def _read(path: Path) -> dict:
-    with path.open("rb") as fh:
-        try:
-            return tomllib.load(fh)
-        except tomllib.TOMLDecodeError as exc:
-            raise ValueError(f"{path}: {exc}") from exc
+    return read_toml(path, "the blameless-language rules")
 
 
 @lru_cache(maxsize=1)

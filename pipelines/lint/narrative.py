@@ -12,7 +12,6 @@ Templated documents are judged by their sections as before.
 from __future__ import annotations
 
 import re
-import tomllib
 from bisect import bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
@@ -20,6 +19,7 @@ from pathlib import Path
 
 from pipelines.model import Incident
 from pipelines.parsing.blocks import code_lines
+from pipelines.tuning import read_toml
 
 CUES_FILE = Path(__file__).with_name("narrative_cues.toml")
 # Section kinds that mean "this is not a template document": everything but prose buckets.
@@ -57,8 +57,7 @@ def _pattern(phrases: list[str]) -> re.Pattern[str]:
 @lru_cache(maxsize=4)
 def load_cues(path: Path = CUES_FILE) -> Cues:
     """The cue phrases of `path` (narrative_cues.toml), compiled."""
-    with path.open("rb") as fh:
-        data = tomllib.load(fh)
+    data = read_toml(path, "the narrative cues")
 
     def get(table: str, key: str = "cues") -> list[str]:
         return list(data.get(table, {}).get(key, []))

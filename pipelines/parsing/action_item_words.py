@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import os
 import re
-import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
 
 from pipelines.model import ACTION_STATUSES
+from pipelines.tuning import read_toml
 
 DEFAULT_ITEMS_PATH = Path(__file__).with_name("action_items.toml")
 ITEMS_ENV = "HINDSIGHT_ACTION_ITEMS"
@@ -40,21 +39,12 @@ def _alternation(patterns: list[str], where: str) -> re.Pattern[str]:
     return re.compile("|".join(f"(?:{p})" for p in patterns) if patterns else r"(?!)")
 
 
-def _read(path: Path) -> dict[str, Any]:
-    try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ValueError(f"{path}: cannot read the action-item words ({exc.strerror or exc})") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ValueError(f"{path}: not valid TOML ({exc})") from None
-
-
 def load_item_words(extra: Path | str | None = None) -> ItemWords:
     """The default words (action_items.toml), with a team's file applied on top when given."""
     statuses: dict[str, str] = {}
     lists: dict[str, list[str]] = {}
     for path in [DEFAULT_ITEMS_PATH] + ([Path(extra)] if extra else []):
-        cfg = _read(path)
+        cfg = read_toml(path, "the action-item words")
         for status, words in cfg.get("status", {}).items():
             if status not in ACTION_STATUSES:
                 raise ValueError(f"{path}: [status] keys are {', '.join(ACTION_STATUSES)}, not {status!r}")

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import os
 import re
-import tomllib
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 from functools import lru_cache
@@ -28,6 +27,7 @@ from pathlib import Path
 
 from pipelines.model import Section, TimelineEvent
 from pipelines.parsing.metadata import TZINFOS, to_naive_utc, zone_of
+from pipelines.tuning import read_toml
 
 DEFAULT_CUES_PATH = Path(__file__).with_name("timeline_cues.toml")
 CUES_ENV = "HINDSIGHT_TIMELINE_CUES"
@@ -69,12 +69,7 @@ def load_cues(extra: Path | str | None = None) -> TimeCues:
     """The default cues (timeline_cues.toml), with a team's file's lists appended when given."""
     merged: dict[str, dict[str, list[str]]] = {}
     for path in [DEFAULT_CUES_PATH] + ([Path(extra)] if extra else []):
-        try:
-            cfg = tomllib.loads(path.read_text(encoding="utf-8"))
-        except OSError as exc:
-            raise ValueError(f"{path}: cannot read the timeline cues ({exc.strerror or exc})") from None
-        except tomllib.TOMLDecodeError as exc:
-            raise ValueError(f"{path}: not valid TOML ({exc})") from None
+        cfg = read_toml(path, "the timeline cues")
         for table, lists in cfg.items():
             if not isinstance(lists, dict):
                 raise ValueError(f"{path}: [{table}] must be a table of lists")

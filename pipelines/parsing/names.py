@@ -21,7 +21,6 @@ Pure: no database, no files except the bundled names.toml.
 from __future__ import annotations
 
 import re
-import tomllib
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -29,6 +28,7 @@ from pathlib import Path
 
 from pipelines.parsing.catalog import Catalog
 from pipelines.parsing.unify import ID_TOKEN, Group, links
+from pipelines.tuning import read_toml
 
 RULES_FILE = Path(__file__).with_name("names.toml")
 # Corpus attribution: a team owns a service when at least this many documents that name the
@@ -55,8 +55,8 @@ class NameRules:
 
 def load_rules(path: Path = RULES_FILE) -> NameRules:
     """The matching rules from names.toml; ValueError naming the file when it is malformed."""
+    data = read_toml(path, "the name-matching rules")
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
         names, mentions, unify = data["names"], data["mentions"], data["unify"]
         return NameRules(
             leading_words=tuple(w.casefold() for w in names["leading_words"]),
@@ -71,7 +71,7 @@ def load_rules(path: Path = RULES_FILE) -> NameRules:
             org_prefixes=tuple(w.casefold() for w in unify["org_prefixes"]),
             list_joiners=tuple(w.casefold() for w in unify["list_joiners"]),
         )
-    except (OSError, tomllib.TOMLDecodeError, KeyError, TypeError, AttributeError) as e:
+    except (KeyError, TypeError, AttributeError) as e:
         raise ValueError(f"{path}: cannot read the name-matching rules ({type(e).__name__}: {e})") from e
 
 

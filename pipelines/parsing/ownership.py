@@ -17,10 +17,11 @@
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+
+from pipelines.tuning import read_toml
 
 _PAREN = re.compile(r"\s*\(([^()]*)\)")
 _UNAFFECTED = re.compile(
@@ -151,12 +152,13 @@ class TeamCues:
 @lru_cache(maxsize=1)
 def team_cues(path: Path = RULES_FILE) -> TeamCues:
     """The [team_cues] phrases of names.toml as patterns; ValueError naming the file when malformed."""
+    toml = read_toml(path, "the team cues")
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))["team_cues"]
+        data = toml["team_cues"]
         led = [str(w) for w in data["responded"]]
         words = [str(w) for w in data["team_words"]]
         oncall = [str(w) for w in data["on_call_words"]]
-    except (OSError, tomllib.TOMLDecodeError, KeyError, TypeError) as e:
+    except (KeyError, TypeError) as e:
         raise ValueError(f"{path}: cannot read [team_cues] ({type(e).__name__}: {e})") from e
 
     def alt(phrases: list[str]) -> str:

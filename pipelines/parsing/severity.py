@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import os
 import re
-import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from pipelines.model import SEVERITIES
+from pipelines.tuning import read_toml
 
 DEFAULT_SEVERITY_PATH = Path(__file__).with_name("severity.toml")
 SEVERITY_MAP_ENV = "HINDSIGHT_SEVERITY_MAP"
@@ -72,13 +72,7 @@ class SeverityMap:
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
-    try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
-    except OSError as exc:
-        raise ValueError(f"{path}: cannot read the severity map ({exc.strerror or exc})") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ValueError(f"{path}: not valid TOML ({exc}); fix the file named by ${SEVERITY_MAP_ENV}") from None
+    return read_toml(path, "the severity map", hint=f"; fix the file named by ${SEVERITY_MAP_ENV}")
 
 
 def _check_level(level: object, where: str) -> str:

@@ -93,5 +93,5 @@ def test_a_broken_team_file_fails_naming_the_file_and_the_problem(tmp_path: Path
 
 
 def test_a_missing_team_file_is_an_error():
-    with pytest.raises(TaxonomyError, match="no such taxonomy file"):
+    with pytest.raises(TaxonomyError, match=r"/nonexistent/team.toml: cannot read the taxonomy \(No such file or directory\)"):
         load_taxonomy(Path("/nonexistent/team.toml"))

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import os
 import re
-import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from pipelines.model import ACTION_STATUSES
+from pipelines.tuning import read_toml
 
 DEFAULT_STATUS_PATH = Path(__file__).with_name("tracker_status.toml")
 STATUS_ENV = "HINDSIGHT_TRACKER_STATUS"
@@ -41,21 +41,12 @@ def normalise(name: str) -> str:
     return _SEPARATORS.sub(" ", name.replace("\u2019", "'").strip().casefold()).strip()
 
 
-def _read(path: Path) -> dict[str, Any]:
-    try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ValueError(f"{path}: cannot read the tracker status map ({exc.strerror or exc})") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ValueError(f"{path}: not valid TOML ({exc})") from None
-
-
 def load_tracker_words(extra: Path | str | None = None) -> TrackerWords:
     """The bundled map (tracker_status.toml), with a team's file applied on top when given."""
     tables: dict[str, dict[str, str]] = {t: {} for t in _TABLES}
     matching: dict[str, Any] = {}
     for path in [DEFAULT_STATUS_PATH] + ([Path(extra)] if extra else []):
-        cfg = _read(path)
+        cfg = read_toml(path, "the tracker status map")
         for table in _TABLES:
             for status, words in cfg.get(table, {}).items():
                 if status not in ACTION_STATUSES:
