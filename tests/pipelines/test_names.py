@@ -154,8 +154,11 @@ def test_a_service_named_only_as_what_another_calls_is_context(vocab) -> None:
                "Around 09:00 the Ticketing API began returning errors.")
     assert affected_services([summary], [summary], vocab) == ["ticketing-api"]
     # A list after the phrase is context as a whole...
-    listed = "The portal aggregates calls to the Fare Engine, the Berth Planner and others. The portal failed."
+    listed = "The portal makes calls to the Fare Engine, the Berth Planner and others. The portal failed."
     assert affected_services([listed], [listed], vocab) == []
+    # A dependency introduced as what something relies on is often the one that failed.
+    failing = "Ticketing relies on the Fare Engine, which timed out for an hour."
+    assert affected_services([failing], [failing], vocab) == ["fare-engine"]
     # ...but a service also named elsewhere counts as usual.
     also = summary + " The Berth Planner then rejected every request."
     assert affected_services([also], [also], vocab) == ["ticketing-api", "berth-planner"]
