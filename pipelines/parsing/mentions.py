@@ -157,7 +157,7 @@ def unaffected_services(text: str, vocab: Vocabulary) -> set[str]:
 
 def dependency_mentions(text: str, vocab: Vocabulary) -> tuple[list[Mention], set[int]]:
     """Every service mention of `text`, and the starts of those that name a service as what
-    another calls ("hands off to the Billing Gateway", a list after "aggregates calls to")."""
+    another calls ("hands off to the Billing Gateway", a list after "makes calls to")."""
     p = _patterns(vocab)
     mentions = service_mentions(text, vocab)
     if not mentions or p.depends_on is None:
