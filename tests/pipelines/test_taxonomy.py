@@ -37,6 +37,41 @@ def test_phrases_match_from_a_word_start_in_lower_case():
     assert tax.negation.search("dns was ruled out early")
 
 
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "[resolved] This incident has been resolved.",
+        "The incident was resolved at 14:00 UTC and time to resolution was two hours.",
+        "Service has been restored and we are monitoring.",
+        "We will continue to monitor for any further issues.",
+        "We are continuing to monitor the results.",
+    ],
+)
+def test_status_update_wording_is_no_evidence_of_a_failure_mode(sentence):
+    """How an incident ended (resolved, restored, monitoring) says nothing about how it failed:
+    on a status-page corpus "resolv" once put 1,052 of 1,472 incidents in DNS resolution failure."""
+    from pipelines.analysis.failure_modes import score_one
+
+    assert score_one(load_taxonomy(), sentence) == ()
+
+
+@pytest.mark.parametrize(
+    "sentence, mode",
+    [
+        ("Pods failed to resolve the database hostname.", "dns"),
+        ("Resolution errors for internal names spread across the fleet.", "dns"),
+        ("We restored the database from a snapshot taken at 02:00.", "data_loss"),
+        ("Nobody was monitoring the queue depth.", "alerting_gap"),
+        ("The disk monitor was never wired to a pager.", "alerting_gap"),
+    ],
+)
+def test_the_narrowed_phrases_still_find_their_mode(sentence, mode):
+    from pipelines.analysis.failure_modes import score_one
+
+    tax = load_taxonomy()
+    assert mode in {tax.modes[j].key for j, _, _ in score_one(tax, sentence)}
+
+
 def test_a_team_file_extends_overrides_adds_and_disables(tmp_path: Path):
     team = tmp_path / "team.toml"
     team.write_text(
