@@ -44,6 +44,8 @@ from pathlib import Path
 import duckdb
 import numpy as np
 
+from pipelines.read.repeats import DEFAULT_WINDOW_DAYS as REPEAT_DAYS
+
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "bench" / "out" / "themes-quality"
 SHARED = ROOT.parent / "shared" if (ROOT.parent / "shared").exists() else Path("/work/shared")
@@ -300,8 +302,8 @@ def run_sample(ami_rows: list, p5_rows: list, notes: list) -> None:
             and (when[b.rid] < when[a.rid] or b.rid < a.rid)}
     got = {later for later, _ in built.repeats}
     notes.append(
-        f"generated sample, which incidents repeat an earlier one ({len(want)} in truth): same failure mode and service "
-        f"within 180 days recall {len(got & want) / max(1, len(want)):.3f}, precision {len(got & want) / max(1, len(got)):.3f}; "
+        f"generated sample, which incidents repeat an earlier one ({len(want)} in truth, planted within 180 days): "
+        f"same failure mode and service within {REPEAT_DAYS} days recall {len(got & want) / max(1, len(want)):.3f}, precision {len(got & want) / max(1, len(got)):.3f}; "
         f"baseline same service within 180 days recall {len(base & want) / max(1, len(want)):.3f}, "
         f"precision {len(base & want) / max(1, len(base)):.3f}"
     )
@@ -340,7 +342,7 @@ def run_devset(ami_rows: list, p5_rows: list, agree_rows: list, notes: list) -> 
             f"hindsight {rep}; baseline {devset_repeats(base, recs)}")
     _p5_row(p5_rows, "devset", "any theme", allm, allm, [set(r.labels) for r in recs], built, base)
     links = {(r.rid, r.extra["repeat_of"]) for r in recs if r.extra.get("repeat_of")}
-    notes.append(f"devset repeat_incidents (same failure mode and service within 180 days) finds {len(links & built.repeats)} of {len(links)} repeat_of links")
+    notes.append(f"devset repeat_incidents (same failure mode and service within {REPEAT_DAYS} days) finds {len(links & built.repeats)} of {len(links)} repeat_of links")
     # Hand labels: the same corpus with the truth themes written into each document.
     work = OUT / "devset-labelled"
     shutil.rmtree(work, ignore_errors=True)

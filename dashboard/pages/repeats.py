@@ -3,9 +3,10 @@
 import streamlit as st
 
 from dashboard import auth, charts, components as ui, data, filters
+from pipelines.read.repeats import DEFAULT_WINDOW_TEXT
 
 st.title("Repeat incidents")
-st.caption("A repeat is a later incident with the same failure mode on the same service, within 180 days.")
+st.caption(f"A repeat is a later incident with the same failure mode on the same service, within {DEFAULT_WINDOW_TEXT}.")
 f, viewer = filters.current(), auth.current_viewer()
 groups = data.load("repeat_groups", filters=f)
 if groups.empty:

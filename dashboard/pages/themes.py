@@ -3,6 +3,7 @@
 import streamlit as st
 
 from dashboard import auth, charts, components as ui, data, filters, render
+from pipelines.read.repeats import DEFAULT_WINDOW_TEXT
 
 st.title("Failure modes and recurring patterns")
 f, viewer = filters.current(), auth.current_viewer()
@@ -18,7 +19,7 @@ st.caption(f"{int(cov.with_mode)} of {int(cov.incidents)} incidents have a failu
 ui.table(
     modes[["name", "class_name", "incidents", "patterns", "repeats", "recurred_after_fix", "quarters_active"]], hide_index=True,
     column_config={"name": "Failure mode", "class_name": "Class", "incidents": "Incidents", "patterns": "Recurring patterns",
-                   "repeats": st.column_config.NumberColumn("Repeats", help="Incidents repeating an earlier one: same mode, same service, within 180 days"),
+                   "repeats": st.column_config.NumberColumn("Repeats", help=f"Incidents repeating an earlier one: same mode, same service, within {DEFAULT_WINDOW_TEXT}"),
                    "recurred_after_fix": st.column_config.NumberColumn("Recurred after fix", help="Came back on a service after every action item of an earlier incident of the mode there was done"),
                    "quarters_active": "Quarters active"},
 )

@@ -36,7 +36,7 @@ def _db(incidents, modes, actions=(), patterns=()):
 INCIDENTS = [
     ("A", "checkout", datetime(2024, 1, 1, 10)),
     ("B", "checkout", datetime(2024, 3, 1, 10)),  # 60 days after A: a repeat
-    ("C", "checkout", datetime(2024, 12, 1, 10)),  # 275 days after B: outside the window
+    ("C", "checkout", datetime(2024, 12, 1, 10)),  # 275 days after B: inside two years, outside 180 days
     ("D", "search", datetime(2024, 1, 15, 10)),  # same mode, other service
     ("E", "checkout", datetime(2024, 1, 20, 10)),  # same service, other mode
     ("F", "checkout", datetime(2024, 2, 1, 10)),  # expiry only in passing (weight 0)
@@ -53,7 +53,14 @@ def pairs(df):
 
 def test_same_mode_and_service_inside_the_window_only():
     con = _db(INCIDENTS, MODES)
-    assert pairs(repeats.find_repeats(con)) == {("B", "A", "expiry", "checkout", 60), ("F", "E", "hardware", "checkout", 12)}
+    # The default window is two years: C, 275 days after B, repeats it.
+    assert repeats.DEFAULT_WINDOW_DAYS == 730 and repeats.DEFAULT_WINDOW_TEXT == "two years"
+    assert pairs(repeats.find_repeats(con)) == {
+        ("B", "A", "expiry", "checkout", 60), ("F", "E", "hardware", "checkout", 12), ("C", "B", "expiry", "checkout", 275),
+    }
+    assert pairs(repeats.find_repeats(con, window_days=180)) == {
+        ("B", "A", "expiry", "checkout", 60), ("F", "E", "hardware", "checkout", 12),
+    }
 
 
 def test_window_is_configurable_and_only_the_most_recent_earlier_incident_is_linked():
@@ -87,8 +94,9 @@ def test_a_shared_pattern_is_named_on_the_repeat():
 
 def test_write_repeats_fills_the_table():
     con = _db(INCIDENTS, MODES)
-    assert write_repeats(con) == 2
-    assert con.execute("SELECT count(*) FROM repeat_incidents").fetchone()[0] == 2
+    assert write_repeats(con) == 3
+    assert con.execute("SELECT count(*) FROM repeat_incidents").fetchone()[0] == 3
+    assert write_repeats(con, window_days=180) == 2
 
 
 def test_recurred_after_fix_needs_all_actions_done_before_the_recurrence_on_the_same_service():
