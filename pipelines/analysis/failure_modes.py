@@ -216,6 +216,10 @@ def score_sentences(
         if sw <= 0:
             continue
         for j, raw, phrase in hits[sentence] if hits is not None else sentence_hits(tax, sentence):
+            if where == "tags" and raw < tax.strong_weight:
+                # A tag list names products and areas ("Dashboard", "API", "Access"): only a strong
+                # phrase ("dns", "certificate expiry") says how something failed.
+                continue
             s = raw * sw * tax.modes[j].primary_weight
             scores[j] += s
             evidence.append(Evidence(j, sentence, phrase, s, raw >= tax.strong_weight, where))

@@ -53,6 +53,19 @@ def test_tags_are_evidence_at_half_weight_never_labels():
     assert inc.source == "rules" and inc.scores == {J["dns"]: pytest.approx(2.0 * 0.5)}
 
 
+def test_only_strong_phrases_count_in_tags():
+    """A status page's tags name products ("Dashboard", "API", "Access"): a weak phrase there once
+    made a repeat chain of 71 'monitoring gap' incidents out of the word "Dashboard"."""
+    result = fm.assign_modes(TAX, ["A", "B"], [[("Dashboard, API, Access, impact:minor", "tags")],
+                                               [("Dashboard, DNS", "tags")]], [[], []])
+    a, b = result.incidents
+    assert a.scores == {} and a.weights == {}
+    assert b.scores == {J["dns"]: pytest.approx(2.0 * 0.5)}
+    # The same words in a sentence of the write-up still count, weakly.
+    prose = fm.assign_modes(TAX, ["C"], [[("The dashboard showed nothing for an hour.", "prose")]], [[]])
+    assert J["alerting_gap"] in prose.incidents[0].scores
+
+
 def test_hand_labels_win_through_aliases_and_unknown_labels_are_counted():
     sentences = [[("The TLS certificate expired overnight.", "root_cause")]] * 2
     result = fm.assign_modes(TAX, ["A", "B"], sentences, [["DNS", "made-up label"], []])
