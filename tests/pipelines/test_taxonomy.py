@@ -45,6 +45,8 @@ def test_phrases_match_from_a_word_start_in_lower_case():
         "Service has been restored and we are monitoring.",
         "We will continue to monitor for any further issues.",
         "We are continuing to monitor the results.",
+        # product names on a status page: GitHub's "Pull Requests" and "API Requests"
+        "We are investigating reports of degraded performance for Pull Requests and API Requests.",
     ],
 )
 def test_status_update_wording_is_no_evidence_of_a_failure_mode(sentence):
@@ -63,6 +65,8 @@ def test_status_update_wording_is_no_evidence_of_a_failure_mode(sentence):
         ("We restored the database from a snapshot taken at 02:00.", "data_loss"),
         ("Nobody was monitoring the queue depth.", "alerting_gap"),
         ("The disk monitor was never wired to a pager.", "alerting_gap"),
+        ("A pull request merged on Friday removed the retry timeout.", "code_deploy"),
+        ("The pull request that shipped the parser had no tests for empty input.", "code_deploy"),
     ],
 )
 def test_the_narrowed_phrases_still_find_their_mode(sentence, mode):
