@@ -255,12 +255,16 @@ def _examples(label: str, members: list[Member]) -> list[str]:
 
 
 def service_mask(names: list[str]) -> re.Pattern[str] | None:
-    """Service names as written ("checkout-api"), to be blanked out of evidence before phrases are
-    taken: a pattern is a kind of failure seen across services, so no label names one."""
-    names = sorted({n for n in names if n and n.strip()}, key=len, reverse=True)
+    """Service names ("checkout-api"), to be blanked out of evidence before phrases are taken: a
+    pattern is a kind of failure seen across services, so no label names one. A name matches as
+    written and with its words joined by a hyphen, an underscore or spaces ("pull-requests" also
+    masks "Pull Requests"), in any case."""
+    names = sorted({n.strip() for n in names if n and n.strip()}, key=len, reverse=True)
     if not names:
         return None
-    return re.compile(r"(?<![\w-])(?:" + "|".join(map(re.escape, names)) + r")(?![\w-])", re.IGNORECASE)
+    words = [re.split(r"[-_\s]+", n) for n in names]
+    alternatives = [r"[-_\s]+".join(map(re.escape, w)) for w in words]
+    return re.compile(r"(?<![\w-])(?:" + "|".join(alternatives) + r")(?![\w-])", re.IGNORECASE)
 
 
 @lru_cache(maxsize=1 << 17)  # templated and copy-pasted evidence repeats: take its phrases once

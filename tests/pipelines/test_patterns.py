@@ -68,6 +68,18 @@ def test_labels_never_come_from_restricted_text_nor_name_people_or_services():
     assert "S9" in p.incidents and all("vault" not in e for e in p.examples)
 
 
+def test_a_service_is_masked_however_its_words_are_joined():
+    """A status page writes its "pull-requests" component as "Pull Requests": still a service,
+    never a pattern's name."""
+    written = [_member(f"W{i}", "Pull Requests returned errors after the deploy.", "deploy") for i in range(3)]
+    result = pt.find_patterns({"code_deploy": written}, {"code_deploy": "Code change shipped a bug"},
+                              service_names=["pull-requests"])
+    assert all("pull" not in p.label.lower() for p in result.patterns)
+    mask = pt.service_mask(["pull-requests", "Git Operations"])
+    assert mask.sub("X", "pull_requests and git-operations and PULL  REQUESTS") == "X and X and X"
+    assert mask.sub("X", "pull requestsx") == "pull requestsx"  # whole names only
+
+
 def test_labels_are_shown_as_members_wrote_them():
     members = [_member(f"D{i}", "An internal DNS record pointed at the old balancer.", "dns") for i in range(3)]
     (p,) = pt.find_patterns({"dns": members}, {"dns": "DNS resolution failure"}).patterns
