@@ -80,6 +80,17 @@ def test_a_service_is_masked_however_its_words_are_joined():
     assert mask.sub("X", "pull requestsx") == "pull requestsx"  # whole names only
 
 
+def test_status_update_verbs_never_name_a_pattern():
+    """'Investigating connectivity' named a GitHub status pattern: how a page reports, not a failure."""
+    from pipelines.analysis.taxonomy import load_taxonomy
+
+    members = [_member(f"N{i}", f"We are investigating connectivity issues in region {i}.", "connectivity") for i in range(3)]
+    plain = pt.find_patterns({"network": members}, {"network": "Network failure"})
+    assert [p.label for p in plain.patterns] == ["Investigating connectivity"]  # what the taxonomy's list prevents
+    found = pt.find_patterns({"network": members}, {"network": "Network failure"}, avoid=load_taxonomy().label_avoid)
+    assert not any("investigating" in p.label.lower() for p in found.patterns)
+
+
 def test_labels_are_shown_as_members_wrote_them():
     members = [_member(f"D{i}", "An internal DNS record pointed at the old balancer.", "dns") for i in range(3)]
     (p,) = pt.find_patterns({"dns": members}, {"dns": "DNS resolution failure"}).patterns
