@@ -11,7 +11,7 @@ quarter has fewer than MIN_COMPARE incidents (a change from 1 to 3 incidents is 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 import pandas as pd
 import streamlit as st
@@ -19,6 +19,7 @@ import streamlit as st
 from dashboard.components import fmt_pct, hours, pct
 from pipelines.quarters import Quarter, Span
 from pipelines.read import COMPLETE_AT, MIN_COMPARE
+from pipelines.report.review import is_comparable, why_not_compared
 
 
 @dataclass(frozen=True)
@@ -33,20 +34,12 @@ class Comparison:
 
 
 def compare(quarter: Quarter | Span, this_incidents: int, last_incidents: int, today: date) -> Comparison:
-    partial = not quarter.is_over(today)
-    enough = this_incidents >= MIN_COMPARE and last_incidents >= MIN_COMPARE
-    return Comparison(quarter, partial, enough and not partial)
+    return Comparison(quarter, not quarter.is_over(today), is_comparable(quarter, this_incidents, last_incidents, today))
 
 
 def why_no_change(c: Comparison, this_incidents: int, last_incidents: int) -> str | None:
     """Why no deltas are shown, in one sentence; None when they are."""
-    if c.partial:
-        last_day = (c.quarter.end - timedelta(days=1)).isoformat()
-        return f"{c.quarter} runs until {last_day}, so its figures are partial and are not compared with {c.previous}."
-    if not c.comparable:
-        return (f"Too few incidents to compare ({this_incidents} and {last_incidents}; a comparison needs at least "
-                f"{MIN_COMPARE} in each {'quarter' if isinstance(c.quarter, Quarter) else 'period'}).")
-    return None
+    return why_not_compared(c.quarter, this_incidents, last_incidents, partial=c.partial)
 
 
 def explain(c: Comparison, this_incidents: int, last_incidents: int) -> str:

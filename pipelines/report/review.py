@@ -22,7 +22,7 @@ from pipelines.read import MIN_COMPARE
 from pipelines.read import review as queries
 from pipelines.read.access import ANONYMOUS, RESTRICTED_LABEL, Viewer
 from pipelines.model import SEVERITIES
-from pipelines.quarters import Quarter, default_quarter as last_complete_or_latest
+from pipelines.quarters import Quarter, Span, default_quarter as last_complete_or_latest
 
 RESTRICTED_TITLE = RESTRICTED_LABEL
 RESTRICTED_THEME = "restricted theme"
@@ -124,20 +124,32 @@ class QuarterlyReview:
 
     @property
     def comparable(self) -> bool:
-        """Whether a change against the previous quarter means anything (the overview's rule):
-        the quarter is over and each of the two holds at least MIN_COMPARE incidents (a change
-        from 1 incident to 3 is noise)."""
-        return self.quarter.is_over(self.as_of) and min(self.current.incidents, self.previous.incidents) >= MIN_COMPARE
+        """Whether a change against the previous quarter means anything (is_comparable)."""
+        return is_comparable(self.quarter, self.current.incidents, self.previous.incidents, self.as_of)
 
     def why_not_compared(self) -> str | None:
         """Why the review shows no changes, in one sentence; None when it does."""
-        if not self.quarter.is_over(self.as_of):
-            return (f"{self.quarter} runs until {self.quarter.end - timedelta(days=1)}, so its figures are partial "
-                    f"and are not compared with {self.previous.quarter}.")
-        if not self.comparable:
-            return (f"Too few incidents to compare ({self.current.incidents} and {self.previous.incidents}; "
-                    f"a comparison needs at least {MIN_COMPARE} in each quarter).")
-        return None
+        partial = not self.quarter.is_over(self.as_of)
+        return why_not_compared(self.quarter, self.current.incidents, self.previous.incidents, partial=partial)
+
+
+def is_comparable(period: Quarter | Span, this_incidents: int, last_incidents: int, today: date) -> bool:
+    """The one rule for showing a change against the period before, on the overview and in the
+    review: the period is over on `today` and each of the two holds at least MIN_COMPARE
+    incidents (a change from 1 incident to 3 is noise)."""
+    return period.is_over(today) and min(this_incidents, last_incidents) >= MIN_COMPARE
+
+
+def why_not_compared(period: Quarter | Span, this_incidents: int, last_incidents: int, *, partial: bool) -> str | None:
+    """Why no change is shown (is_comparable), in one sentence; None when it is. `partial`: the
+    period has not ended yet."""
+    if partial:
+        return (f"{period} runs until {(period.end - timedelta(days=1)).isoformat()}, so its figures are partial "
+                f"and are not compared with {period.previous()}.")
+    if min(this_incidents, last_incidents) < MIN_COMPARE:
+        return (f"Too few incidents to compare ({this_incidents} and {last_incidents}; a comparison needs at least "
+                f"{MIN_COMPARE} in each {'quarter' if isinstance(period, Quarter) else 'period'}).")
+    return None
 
 
 def percentile(values: Sequence[float], pct: float) -> float | None:
