@@ -186,16 +186,15 @@ def corpus_vocabulary(
     ):
         # Spellings are one name when they agree without a trailing "service"/"team" word or a
         # parenthetical: "Discovery team" and "Discovery" are one team.
-        by_key: dict[str, Counter[str]] = {}
-        for n in names:
-            n = n.strip()
-            keys = name_keys(n, rules, suffixes)
-            if keys:
-                by_key.setdefault(keys[-1], Counter())[n] += 1
-
         def key_of(name: str, suffixes: tuple[str, ...] = suffixes) -> str | None:
             keys = name_keys(name, rules, suffixes)
             return keys[-1] if keys else None
+
+        by_key: dict[str, Counter[str]] = {}
+        for n in names:
+            n = n.strip()
+            if key := key_of(n):
+                by_key.setdefault(key, Counter())[n] += 1
 
         from_prose: set[str] = set()
         if not teams:
